@@ -1,0 +1,224 @@
+using System.Buffers;
+using Vmm.Protocol;
+using Vmm.Protocol.Text;
+
+namespace Vmm.Ctl.Commands;
+
+/// <summary>
+/// vmmctl pdu: netcat-style protocol debugging. encode turns text-form lines into PDUs; decode turns a PDU,
+/// a TCP stream or a run of datagrams (binary or hex) back into text lines, printing each as soon as it is whole.
+/// </summary>
+internal static class PduCommand
+{
+    private const string Help = """
+        Usage: vmmctl pdu encode [TEXT...] [--key-file FILE] [--hex] [--no-check]
+               vmmctl pdu decode [--stream] [--verify --key-file FILE] [--max-length N]
+
+        encode  Encodes each TEXT (or, with none, each line of stdin) from the text form
+                of spec/PROTOCOL.md §10 and writes the PDUs back to back on stdout. With
+                --key-file the PDUs are signed with the cluster key; without it they go out
+                unsigned (key id 0), as the controller's admin socket expects. --hex writes
+                hex, one PDU a line (also the default when stdout is a terminal).
+                Each PDU is decoded again before it is written, so a PDU the spec forbids
+                is refused; --no-check writes it anyway, for negative testing.
+        decode  Reads stdin, binary or hex (detected from the first byte), and prints the
+                text form of each PDU. Without --stream stdin must hold exactly one PDU;
+                with --stream it is a TCP stream or a sequence of datagrams (nc -lu), and
+                each PDU is printed when it is complete. --verify checks every tag with
+                --key-file and fails on the first PDU that does not verify.
+
+        Examples:
+          vmmctl pdu encode 'request id=1 code=ping' --key-file /etc/vmm/cluster.key \
+              | nc -q1 hv1 7401 | vmmctl pdu decode --stream --verify --key-file /etc/vmm/cluster.key
+          nc -lu 7400 | vmmctl pdu decode --stream
+          echo 'ack id=42 code=busy' | vmmctl pdu encode --hex
+        """;
+
+    public static int Run(string[] argv)
+    {
+        var args = new Args(argv, "--key-file", "--max-length");
+        if (args.Has("--help") || args.Positional.Count == 0)
+        {
+            Console.Out.Write(Help + "\n");
+            return args.Has("--help") ? Exit.Ok : Exit.Usage;
+        }
+        var key = args.Value("--key-file") is { } path ? LoadKey(path) : null;
+        return args.Positional[0] switch
+        {
+            "encode" => Encode(args, key),
+            "decode" => Decode(args, key),
+            var other => throw new UsageException($"unknown pdu command '{other}' (encode or decode)"),
+        };
+    }
+
+    private static ClusterKey LoadKey(string path)
+    {
+        try { return ClusterKey.Load(path); }
+        catch (FormatException e) { throw new IOException(e.Message); }
+    }
+
+    private static int Encode(Args args, ClusterKey? key)
+    {
+        args.Allow("--hex", "--no-check");
+        bool hex = args.Has("--hex") || !Console.IsOutputRedirected;
+        IEnumerable<string> lines = args.Positional.Count > 1 ? args.Positional.Skip(1) : ReadLines(Console.In);
+        using var stdout = Console.OpenStandardOutput();
+        var buffer = new byte[PduHeader.MaxStreamPdu];
+        int n = 0;
+        foreach (var line in lines)
+        {
+            n++;
+            if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#')) continue;
+            int length;
+            try
+            {
+                var pdu = PduText.Parse(line);
+                length = PduCodec.Encode(pdu, buffer, key);
+                if (!args.Has("--no-check")) PduCodec.Decode(buffer.AsSpan(0, length));
+            }
+            catch (Exception e) when (e is FormatException or ProtocolException or OverflowException or ArgumentException)
+            {
+                return Cli.Fail($"line {n}: {e.Message}");
+            }
+            if (hex)
+            {
+                var text = System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(buffer, 0, length) + "\n");
+                stdout.Write(text);
+            }
+            else stdout.Write(buffer, 0, length);
+            stdout.Flush();
+        }
+        return Exit.Ok;
+    }
+
+    private static IEnumerable<string> ReadLines(TextReader reader)
+    {
+        while (reader.ReadLine() is { } line) yield return line;
+    }
+
+    private static int Decode(Args args, ClusterKey? key)
+    {
+        args.Allow("--stream", "--verify");
+        bool stream = args.Has("--stream");
+        bool verify = args.Has("--verify");
+        if (verify && key is null) throw new UsageException("--verify needs --key-file");
+        int max = PduHeader.MaxStreamPdu;
+        if (args.Value("--max-length") is { } m && (!int.TryParse(m, out max) || max < PduHeader.MinPduSize || max > PduHeader.MaxStreamPdu))
+            throw new UsageException($"--max-length must be a number from {PduHeader.MinPduSize} to {PduHeader.MaxStreamPdu}");
+
+        using var stdin = Console.OpenStandardInput();
+        var input = new InputDecoder(stdin);
+        var pending = new ArrayBufferWriter<byte>(4096);
+        int count = 0;
+        while (true)
+        {
+            bool more = input.ReadInto(pending);
+            // Decode every whole PDU now in the buffer, so a watcher sees each as it arrives.
+            while (true)
+            {
+                var span = pending.WrittenSpan;
+                if (span.IsEmpty) break;
+                int consumed;
+                try
+                {
+                    if (!PduFraming.TryReadFrame(span, out _, out consumed, max)) break;
+                    var frame = span[..consumed];
+                    if (verify) key!.Authenticate(frame);
+                    var pdu = PduCodec.Decode(frame, max);
+                    Console.Out.WriteLine(PduText.Format(pdu));
+                    Console.Out.Flush();
+                }
+                catch (ProtocolException e)
+                {
+                    return Cli.Fail($"PDU {count + 1}: {e.Code.Name()}: {e.Message}");
+                }
+                count++;
+                var rest = span[consumed..].ToArray();
+                pending.Clear();
+                pending.Write(rest);
+                if (!stream) break;
+            }
+            if (!stream && count == 1)
+            {
+                if (pending.WrittenCount > 0 || (more && input.HasMore()))
+                    return Cli.Fail("more bytes follow the PDU; use --stream to decode a sequence");
+                return Exit.Ok;
+            }
+            if (!more) break;
+        }
+        if (input.HexError is { } hexError) return Cli.Fail(hexError);
+        if (pending.WrittenCount > 0)
+            return Cli.Fail(count == 0 && pending.WrittenCount < PduHeader.Size
+                ? $"input ends after {pending.WrittenCount} bytes, inside a PDU header"
+                : $"input ends inside a PDU: {pending.WrittenCount} bytes of an incomplete PDU");
+        if (count == 0) return Cli.Fail("no PDU on stdin");
+        return Exit.Ok;
+    }
+
+    /// <summary>Reads stdin as binary, or as hex when its first non-blank byte is a hex digit (a PDU starts with 'V').</summary>
+    private sealed class InputDecoder(Stream stdin)
+    {
+        private readonly byte[] _chunk = new byte[16384];
+        private bool? _hex;
+        private int _nibble = -1;
+
+        public string? HexError { get; private set; }
+
+        /// <summary>Appends what the next read brings; false at end of input.</summary>
+        public bool ReadInto(ArrayBufferWriter<byte> output)
+        {
+            int n = stdin.Read(_chunk, 0, _chunk.Length);
+            if (n == 0)
+            {
+                if (_nibble >= 0) HexError = "hex input has an odd number of digits";
+                return false;
+            }
+            var data = _chunk.AsSpan(0, n);
+            if (_hex is null)
+            {
+                int first = data.IndexOfAnyExcept(" \t\r\n"u8);
+                if (first < 0) return true;
+                _hex = char.IsAsciiHexDigit((char)data[first]);
+            }
+            if (_hex == false)
+            {
+                output.Write(data);
+                return true;
+            }
+            foreach (byte b in data)
+            {
+                if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') continue;
+                int v = HexValue(b);
+                if (v < 0)
+                {
+                    HexError = $"'{(char)b}' is not a hex digit (hex input was detected from the first byte)";
+                    return false;
+                }
+                if (_nibble < 0) _nibble = v;
+                else
+                {
+                    output.Write([(byte)((_nibble << 4) | v)]);
+                    _nibble = -1;
+                }
+            }
+            return true;
+        }
+
+        /// <summary>True when stdin still holds non-blank bytes.</summary>
+        public bool HasMore()
+        {
+            int n;
+            while ((n = stdin.Read(_chunk, 0, _chunk.Length)) > 0)
+                if (_chunk.AsSpan(0, n).IndexOfAnyExcept(" \t\r\n"u8) >= 0) return true;
+            return false;
+        }
+
+        private static int HexValue(byte b) => b switch
+        {
+            >= (byte)'0' and <= (byte)'9' => b - '0',
+            >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+            >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+            _ => -1,
+        };
+    }
+}

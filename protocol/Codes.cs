@@ -1,0 +1,98 @@
+namespace Vmm.Protocol;
+
+// Registries of one-byte codes (spec §8). Numbers are wire values: never renumber, only add.
+
+/// <summary>Request codes (spec §8.1).</summary>
+public enum RequestCode : byte
+{
+    Add = 1, Remove = 2, Start = 3, Stop = 4, Restart = 5, Pause = 6, Resume = 7, Migrate = 8, Delete = 9,
+    AddNic = 10, RemoveNic = 11, UpdateMemory = 12, AddCpu = 13, RemoveCpu = 14, UpdateDisk = 15, Snapshot = 16,
+    Ping = 17,
+}
+
+/// <summary>Ack and admin result codes (spec §8.2). 0-4 come from hosts; 5-7 only from the controller.</summary>
+public enum AckCode : byte
+{
+    Success = 0, Failure = 1, Unsupported = 2, UnknownRequest = 3, Busy = 4,
+    Timeout = 5, NotFound = 6, Unavailable = 7,
+}
+
+/// <summary>Power states (spec §8.3): libvirt's virDomainState numbering, with crashed covering both of libvirt's ways to say it.</summary>
+public enum PowerState : byte
+{
+    Unknown = 0, Running = 1, Blocked = 2, Paused = 3, ShuttingDown = 4, Off = 5, Crashed = 6, Suspended = 7,
+}
+
+/// <summary>VM record flags (spec §6.2).</summary>
+[Flags]
+public enum VmFlags : byte
+{
+    None = 0,
+    /// <summary>The VM no longer exists on this host; the record carries only uuid and name.</summary>
+    Tombstone = 0x01,
+    /// <summary>The VM has a persistent definition (it survives being stopped).</summary>
+    Persistent = 0x02,
+    /// <summary>libvirt starts the VM when the host boots.</summary>
+    Autostart = 0x04,
+}
+
+/// <summary>Host status bits of a STATE PDU (spec §6.1).</summary>
+[Flags]
+public enum HostStatus : byte
+{
+    None = 0,
+    /// <summary>hostd cannot reach its hypervisor; VM records are absent and the VMs' state is unknown.</summary>
+    Unreachable = 0x01,
+    /// <summary>hostd is stopping: this is its last datagram of this boot.</summary>
+    Stopping = 0x02,
+}
+
+/// <summary>Request flags (spec §7.1).</summary>
+[Flags]
+public enum RequestFlags : byte
+{
+    None = 0,
+    /// <summary>stop: destroy the VM if the graceful shutdown has not finished by the timeout.</summary>
+    Force = 0x01,
+}
+
+/// <summary>Ack flags (spec §7.2).</summary>
+[Flags]
+public enum AckFlags : byte
+{
+    None = 0,
+    /// <summary>This ack answers a retransmission from the request-id cache; nothing was done again.</summary>
+    Replayed = 0x01,
+}
+
+/// <summary>Disk bus (spec §8.5).</summary>
+public enum DiskBus : byte { Default = 0, Virtio = 1, Scsi = 2, Sata = 3, Ide = 4, Usb = 5 }
+
+/// <summary>Disk flags of a disk state (spec §8.5).</summary>
+[Flags]
+public enum DiskFlags : byte
+{
+    None = 0,
+    ReadOnly = 0x01,
+    Cdrom = 0x02,
+    /// <summary>The volume was created by Vmm and is removed by delete.</summary>
+    Owned = 0x04,
+}
+
+/// <summary>NIC model (spec §8.6).</summary>
+public enum NicModel : byte { Default = 0, Virtio = 1, E1000 = 2, Rtl8139 = 3, E1000e = 4 }
+
+/// <summary>What a NIC is attached to (spec §8.6).</summary>
+public enum NicKind : byte { Other = 0, Network = 1, Bridge = 2, User = 3, Direct = 4 }
+
+/// <summary>Snapshot operations (spec §8.7).</summary>
+public enum SnapshotOp : byte { Create = 0, Revert = 1, Delete = 2, List = 3 }
+
+/// <summary>Disk operations of update-disk (spec §8.7).</summary>
+public enum DiskOp : byte { Attach = 0, Detach = 1, Resize = 2 }
+
+/// <summary>What an admin query asks for (spec §7.4).</summary>
+public enum QueryKind : byte { Hosts = 1, Vms = 2, Watch = 3 }
+
+/// <summary>A host's status in the controller's inventory (spec §7.5).</summary>
+public enum HostState : byte { Unknown = 0, Up = 1, Down = 2, Unreachable = 3, Stopped = 4 }

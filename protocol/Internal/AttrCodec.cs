@@ -1,0 +1,100 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Vmm.Protocol.Internal;
+
+/// <summary>Converts attribute lists between wire bytes (spec §5) and <see cref="AttrList"/>.</summary>
+internal static class AttrCodec
+{
+    /// <summary>Reads and checks a whole list.</summary>
+    public static AttrList Read(ReadOnlySpan<byte> list)
+    {
+        var result = new AttrList();
+        var r = new AttrReader(list);
+        while (r.MoveNext()) result.Add(ToAttr(ref r));
+        return result;
+    }
+
+    private static Attr ToAttr(ref AttrReader r)
+    {
+        var def = AttrRegistry.Find(r.TypeByte);
+        var v = r.Value;
+        var a = new Attr { Type = r.Type, Critical = r.Critical };
+        if (def is null) return a with { Opaque = new Blob(v.ToArray()) };
+        return def.Kind switch
+        {
+            AttrKind.U8 or AttrKind.U16 or AttrKind.U32 or AttrKind.U64 or AttrKind.Mac => a with { Number = r.Number },
+            AttrKind.Text or AttrKind.Name => a with { Text = Encoding.UTF8.GetString(v) },
+            AttrKind.Nested => a with { Nested = Read(v) },
+            AttrKind.DiskState => a with
+            {
+                Disk = new DiskInfo(Encoding.UTF8.GetString(v[10..]), (DiskBus)v[8], (DiskFlags)v[9], BinaryPrimitives.ReadUInt64BigEndian(v)),
+            },
+            AttrKind.NicState => a with
+            {
+                Nic = new NicInfo(ReadMac(v), (NicModel)v[6], (NicKind)v[7], Encoding.UTF8.GetString(v[8..])),
+            },
+            _ => a with { Opaque = new Blob(v.ToArray()) },
+        };
+    }
+
+    internal static ulong ReadMac(ReadOnlySpan<byte> v) =>
+        ((ulong)BinaryPrimitives.ReadUInt16BigEndian(v) << 32) | BinaryPrimitives.ReadUInt32BigEndian(v[2..]);
+
+    internal static void WriteMac(Span<byte> d, ulong mac)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(d, (ushort)(mac >> 32));
+        BinaryPrimitives.WriteUInt32BigEndian(d[2..], (uint)mac);
+    }
+
+    /// <summary>Writes a list in its stored order (which <see cref="AttrList.Add(Attr)"/> keeps ascending).</summary>
+    public static void Write(ref WireWriter w, AttrList? list)
+    {
+        if (list is null) return;
+        foreach (var a in list) Write(ref w, a);
+    }
+
+    public static void Write(ref WireWriter w, Attr a)
+    {
+        var def = a.Def;
+        w.U8((byte)((byte)a.Type | (a.Critical ? AttrRegistry.CriticalBit : 0)));
+        int lengthAt = w.Position;
+        w.U16(0);
+        int start = w.Position;
+        if (def is null)
+        {
+            w.Bytes(a.Opaque is null ? [] : a.Opaque.Bytes);
+        }
+        else
+        {
+            switch (def.Kind)
+            {
+                case AttrKind.U8: w.U8(checked((byte)a.Number)); break;
+                case AttrKind.U16: w.U16(checked((ushort)a.Number)); break;
+                case AttrKind.U32: w.U32(checked((uint)a.Number)); break;
+                case AttrKind.U64: w.U64(a.Number); break;
+                case AttrKind.Mac: WriteMac(w.Take(6), a.Number); break;
+                case AttrKind.Text:
+                case AttrKind.Name: w.Utf8(a.Text ?? ""); break;
+                case AttrKind.Nested: Write(ref w, a.Nested); break;
+                case AttrKind.DiskState:
+                    var d = a.Disk ?? throw new ArgumentException("disk attribute without a disk value");
+                    w.U64(d.Capacity);
+                    w.U8((byte)d.Bus);
+                    w.U8((byte)d.Flags);
+                    w.Utf8(d.Target);
+                    break;
+                case AttrKind.NicState:
+                    var n = a.Nic ?? throw new ArgumentException("nic attribute without a nic value");
+                    WriteMac(w.Take(6), n.Mac);
+                    w.U8((byte)n.Model);
+                    w.U8((byte)n.Kind);
+                    w.Utf8(n.Source);
+                    break;
+            }
+        }
+        int length = w.Position - start;
+        if (length > ushort.MaxValue) Throw.BadValue($"attribute {def?.Name ?? a.Type.ToString()} value of {length} bytes is too long");
+        w.PatchU16(lengthAt, (ushort)length);
+    }
+}

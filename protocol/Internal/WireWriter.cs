@@ -1,0 +1,62 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Vmm.Protocol.Internal;
+
+/// <summary>
+/// A forward-only big-endian writer over a span that stops <paramref name="limit"/> bytes short of the
+/// span's end (room kept for the tag). Running out of room throws TooLarge; nothing is written past the limit.
+/// </summary>
+internal ref struct WireWriter(Span<byte> buffer, int limit)
+{
+    private readonly Span<byte> _buf = buffer;
+    private readonly int _limit = Math.Min(limit, buffer.Length);
+    private int _pos;
+
+    public readonly int Position => _pos;
+    public readonly int Remaining => _limit - _pos;
+    public readonly Span<byte> Written => _buf[.._pos];
+    public readonly Span<byte> Buffer => _buf;
+
+    public Span<byte> Take(int count)
+    {
+        if (count > _limit - _pos) Throw.NoRoom(count - (_limit - _pos));
+        var s = _buf.Slice(_pos, count);
+        _pos += count;
+        return s;
+    }
+
+    public void U8(byte v) => Take(1)[0] = v;
+    public void U16(ushort v) => BinaryPrimitives.WriteUInt16BigEndian(Take(2), v);
+    public void U32(uint v) => BinaryPrimitives.WriteUInt32BigEndian(Take(4), v);
+    public void U64(ulong v) => BinaryPrimitives.WriteUInt64BigEndian(Take(8), v);
+    public void Bytes(scoped ReadOnlySpan<byte> v) => v.CopyTo(Take(v.Length));
+
+    public void Uuid(Guid v)
+    {
+        if (!v.TryWriteBytes(Take(16), bigEndian: true, out _)) Throw.NoRoom(16);
+    }
+
+    /// <summary>UTF-8 of <paramref name="v"/> with no prefix; returns the byte count.</summary>
+    public int Utf8(string v)
+    {
+        int n = Encoding.UTF8.GetByteCount(v);
+        Encoding.UTF8.GetBytes(v, Take(n));
+        return n;
+    }
+
+    /// <summary>A u8 length then UTF-8 text of at most <paramref name="max"/> bytes.</summary>
+    public void Str8(string v, int max, string field)
+    {
+        int n = Encoding.UTF8.GetByteCount(v);
+        if (n > max) Throw.BadValue($"{field} is {n} bytes; the limit is {max}");
+        U8((byte)n);
+        Encoding.UTF8.GetBytes(v, Take(n));
+    }
+
+    /// <summary>Patches a big-endian u16 at <paramref name="at"/>.</summary>
+    public readonly void PatchU16(int at, ushort v) => BinaryPrimitives.WriteUInt16BigEndian(_buf.Slice(at, 2), v);
+
+    /// <summary>Patches a big-endian u32 at <paramref name="at"/>.</summary>
+    public readonly void PatchU32(int at, uint v) => BinaryPrimitives.WriteUInt32BigEndian(_buf.Slice(at, 4), v);
+}

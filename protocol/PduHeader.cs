@@ -1,0 +1,72 @@
+using System.Buffers.Binary;
+
+namespace Vmm.Protocol;
+
+/// <summary>
+/// The common header of every PDU (spec §3.1).
+/// <code>
+/// Header {
+///   magic   (16) = 0x564D        // "VM"
+///   version (8)  = 1
+///   type    (8)
+///   flags   (8)  = 0             // reserved in version 1
+///   key_id  (8)                  // 0: unsigned (admin socket only)
+///   length  (32)                 // whole PDU: header, body and tag; 26..65536
+/// }
+/// </code>
+/// </summary>
+public readonly record struct PduHeader(PduType Type, byte KeyId, int Length)
+{
+    /// <summary>"VM".</summary>
+    public const ushort Magic = 0x564D;
+    /// <summary>The version this codec speaks.</summary>
+    public const byte CurrentVersion = 1;
+    /// <summary>Size of the header in bytes.</summary>
+    public const int Size = 10;
+    /// <summary>Size of the authentication tag that ends every PDU.</summary>
+    public const int TagSize = 16;
+    /// <summary>Smallest PDU: a header and a tag around an empty body.</summary>
+    public const int MinPduSize = Size + TagSize;
+    /// <summary>Largest PDU on a stream (TCP or the admin socket).</summary>
+    public const int MaxStreamPdu = 65536;
+    /// <summary>Largest UDP datagram, so that no datagram is ever fragmented on a 1280-byte IPv6 path.</summary>
+    public const int MaxDatagram = 1200;
+
+    /// <summary>Writes a header; <paramref name="length"/> may be patched later with <see cref="PatchLength"/>.</summary>
+    public static void Write(Span<byte> dest, PduType type, byte keyId, int length)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(dest, Magic);
+        dest[2] = CurrentVersion;
+        dest[3] = (byte)type;
+        dest[4] = 0;
+        dest[5] = keyId;
+        BinaryPrimitives.WriteUInt32BigEndian(dest[6..], (uint)length);
+    }
+
+    /// <summary>Sets the length field of the header at the start of <paramref name="pdu"/>.</summary>
+    public static void PatchLength(Span<byte> pdu, int length) => BinaryPrimitives.WriteUInt32BigEndian(pdu[6..], (uint)length);
+
+    /// <summary>
+    /// Checks a complete 10-byte header (spec §3.2, in this order: magic, version, flags, length, type) and
+    /// returns it. <paramref name="maxLength"/> is the transport's limit, checked before anything is buffered.
+    /// </summary>
+    public static PduHeader Parse(ReadOnlySpan<byte> header, int maxLength)
+    {
+        ushort magic = BinaryPrimitives.ReadUInt16BigEndian(header);
+        if (magic != Magic)
+            Throw.Protocol(ProtocolErrorCode.BadMagic, $"not a Vmm PDU: magic is 0x{magic:x4}, expected 0x564d");
+        byte version = header[2];
+        if (version != CurrentVersion)
+            Throw.Protocol(ProtocolErrorCode.BadVersion, $"PDU version {version} is not supported; this end speaks version {CurrentVersion}");
+        if (header[4] != 0)
+            Throw.Protocol(ProtocolErrorCode.Malformed, $"reserved header flags 0x{header[4]:x2} must be zero in version 1");
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(header[6..]);
+        if (length < MinPduSize)
+            Throw.Protocol(ProtocolErrorCode.BadLength, $"declared length {length} is below the minimum of {MinPduSize}");
+        if (length > (uint)maxLength)
+            Throw.Protocol(ProtocolErrorCode.TooLarge, $"declared length {length} exceeds this transport's limit of {maxLength}");
+        if (!PduTypes.IsKnown(header[3]))
+            Throw.Protocol(ProtocolErrorCode.UnknownType, $"unknown PDU type 0x{header[3]:x2}");
+        return new PduHeader((PduType)header[3], header[5], (int)length);
+    }
+}

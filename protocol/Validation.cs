@@ -1,0 +1,68 @@
+using System.Text;
+using System.Text.Unicode;
+
+namespace Vmm.Protocol;
+
+/// <summary>
+/// The value rules of spec §3.3 (names and text), shared by the codec and the daemons so that a name the
+/// protocol accepts is exactly a name the hosts accept.
+/// </summary>
+public static class Validation
+{
+    /// <summary>Longest name in bytes.</summary>
+    public const int MaxNameLength = 64;
+
+    /// <summary>True for 1-64 bytes of [A-Za-z0-9._-] beginning with a letter or digit.</summary>
+    public static bool IsName(ReadOnlySpan<byte> v)
+    {
+        if (v.Length is 0 or > MaxNameLength || !char.IsAsciiLetterOrDigit((char)v[0])) return false;
+        foreach (byte b in v)
+            if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'.' or (byte)'_' or (byte)'-')) return false;
+        return true;
+    }
+
+    /// <summary>String form of <see cref="IsName(ReadOnlySpan{byte})"/>.</summary>
+    public static bool IsName(string v)
+    {
+        if (v.Length is 0 or > MaxNameLength || !char.IsAsciiLetterOrDigit(v[0])) return false;
+        foreach (char c in v)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')) return false;
+        return true;
+    }
+
+    /// <summary>Why <paramref name="v"/> is not a name, in one line, or null when it is one.</summary>
+    public static string? NameProblem(string v, string what) =>
+        IsName(v) ? null
+        : v.Length == 0 ? $"{what} is empty"
+        : v.Length > MaxNameLength ? $"{what} '{Shorten(v)}' is longer than {MaxNameLength} characters"
+        : $"{what} '{Shorten(v)}' may hold only letters, digits, '.', '_' and '-', and must begin with a letter or digit";
+
+    /// <summary>True for valid UTF-8 with no C0/C1 control characters or DEL.</summary>
+    public static bool IsText(ReadOnlySpan<byte> v)
+    {
+        if (!Utf8.IsValid(v)) return false;
+        foreach (byte b in v)
+            if (b < 0x20 || b == 0x7F) return false;
+        // C1 controls are U+0080..U+009F, encoded as C2 80..C2 9F.
+        for (int i = 0; i + 1 < v.Length; i++)
+            if (v[i] == 0xC2 && v[i + 1] is >= 0x80 and <= 0x9F) return false;
+        return true;
+    }
+
+    /// <summary>String form of <see cref="IsText(ReadOnlySpan{byte})"/>; lone surrogates are not text.</summary>
+    public static bool IsText(string v)
+    {
+        foreach (char c in v)
+            if (char.IsControl(c)) return false;
+        for (int i = 0; i < v.Length; i++)
+        {
+            if (char.IsHighSurrogate(v[i]) && i + 1 < v.Length && char.IsLowSurrogate(v[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(v[i])) return false;
+        }
+        return true;
+    }
+
+    internal static string Shorten(string v) => v.Length <= 40 ? v : v[..37] + "...";
+
+    internal static string Decode(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
+}
