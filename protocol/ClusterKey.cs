@@ -88,11 +88,11 @@ public sealed class ClusterKey
     {
         byte id = pdu[5];
         if (id == 0)
-            Throw.Protocol(ProtocolErrorCode.Unsigned, "PDU is unsigned (key id 0) but this transport requires the cluster key");
+            Throw.Stream(ProtocolErrorCode.Unsigned, "PDU is unsigned (key id 0) but this transport requires the cluster key");
         if (id != Id)
-            Throw.Protocol(ProtocolErrorCode.WrongKey, $"PDU is signed with another cluster key (key id 0x{id:x2}; this end holds 0x{Id:x2})");
+            Throw.Stream(ProtocolErrorCode.WrongKey, $"PDU is signed with another cluster key (key id 0x{id:x2}; this end holds 0x{Id:x2})");
         if (!Verify(pdu))
-            Throw.Protocol(ProtocolErrorCode.BadTag, "authentication tag does not verify: the PDU was altered or forged");
+            Throw.Stream(ProtocolErrorCode.BadTag, "authentication tag does not verify: the PDU was altered or forged");
     }
 
     private void ComputeTag(ReadOnlySpan<byte> covered, Span<byte> tag)

@@ -34,6 +34,8 @@ public enum VmFlags : byte
     Persistent = 0x02,
     /// <summary>libvirt starts the VM when the host boots.</summary>
     Autostart = 0x04,
+    /// <summary>The record would not fit a datagram: disks and NICs past what fit were left out (spec §6.5).</summary>
+    Truncated = 0x08,
 }
 
 /// <summary>Host status bits of a STATE PDU (spec §6.1).</summary>

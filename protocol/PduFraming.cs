@@ -31,12 +31,12 @@ public static class PduFraming
     public static PduHeader ReadDatagram(ReadOnlySpan<byte> datagram, int maxLength = PduHeader.MaxDatagram)
     {
         if (datagram.Length < PduHeader.Size)
-            Throw.Protocol(ProtocolErrorCode.Truncated, $"datagram of {datagram.Length} bytes is shorter than a PDU header ({PduHeader.Size})");
+            Throw.Stream(ProtocolErrorCode.Truncated, $"datagram of {datagram.Length} bytes is shorter than a PDU header ({PduHeader.Size})");
         var header = PduHeader.Parse(datagram, Math.Max(maxLength, PduHeader.MinPduSize));
         if (datagram.Length < header.Length)
-            Throw.Protocol(ProtocolErrorCode.Truncated, $"datagram holds {datagram.Length} bytes but its PDU declares {header.Length}");
+            Throw.Stream(ProtocolErrorCode.Truncated, $"datagram holds {datagram.Length} bytes but its PDU declares {header.Length}");
         if (datagram.Length > header.Length)
-            Throw.Protocol(ProtocolErrorCode.BadLength, $"datagram holds {datagram.Length} bytes but its PDU declares {header.Length}: one datagram carries exactly one PDU");
+            Throw.Stream(ProtocolErrorCode.BadLength, $"datagram holds {datagram.Length} bytes but its PDU declares {header.Length}: one datagram carries exactly one PDU");
         return header;
     }
 

@@ -54,19 +54,19 @@ public readonly record struct PduHeader(PduType Type, byte KeyId, int Length)
     {
         ushort magic = BinaryPrimitives.ReadUInt16BigEndian(header);
         if (magic != Magic)
-            Throw.Protocol(ProtocolErrorCode.BadMagic, $"not a Vmm PDU: magic is 0x{magic:x4}, expected 0x564d");
+            Throw.Stream(ProtocolErrorCode.BadMagic, $"not a Vmm PDU: magic is 0x{magic:x4}, expected 0x564d");
         byte version = header[2];
         if (version != CurrentVersion)
-            Throw.Protocol(ProtocolErrorCode.BadVersion, $"PDU version {version} is not supported; this end speaks version {CurrentVersion}");
+            Throw.Stream(ProtocolErrorCode.BadVersion, $"PDU version {version} is not supported; this end speaks version {CurrentVersion}");
         if (header[4] != 0)
-            Throw.Protocol(ProtocolErrorCode.Malformed, $"reserved header flags 0x{header[4]:x2} must be zero in version 1");
+            Throw.Stream(ProtocolErrorCode.Malformed, $"reserved header flags 0x{header[4]:x2} must be zero in version 1");
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header[6..]);
         if (length < MinPduSize)
-            Throw.Protocol(ProtocolErrorCode.BadLength, $"declared length {length} is below the minimum of {MinPduSize}");
+            Throw.Stream(ProtocolErrorCode.BadLength, $"declared length {length} is below the minimum of {MinPduSize}");
         if (length > (uint)maxLength)
-            Throw.Protocol(ProtocolErrorCode.TooLarge, $"declared length {length} exceeds this transport's limit of {maxLength}");
+            Throw.Stream(ProtocolErrorCode.TooLarge, $"declared length {length} exceeds this transport's limit of {maxLength}");
         if (!PduTypes.IsKnown(header[3]))
-            Throw.Protocol(ProtocolErrorCode.UnknownType, $"unknown PDU type 0x{header[3]:x2}");
+            Throw.Stream(ProtocolErrorCode.UnknownType, $"unknown PDU type 0x{header[3]:x2}");
         return new PduHeader((PduType)header[3], header[5], (int)length);
     }
 }

@@ -8,14 +8,24 @@ namespace Vmm.Protocol;
 /// </summary>
 public sealed class ProtocolException : Exception
 {
-    /// <summary>Creates an exception for <paramref name="code"/>.</summary>
-    public ProtocolException(ProtocolErrorCode code, string message) : base(message) => Code = code;
+    /// <summary>Creates an exception for <paramref name="code"/>; a stream error when the code is one (spec §9).</summary>
+    public ProtocolException(ProtocolErrorCode code, string message) : this(code, message, code.IsStreamError()) { }
+
+    /// <summary>Creates an exception, saying whether a stream must be closed after it.</summary>
+    public ProtocolException(ProtocolErrorCode code, string message, bool streamError) : base(message)
+    {
+        Code = code;
+        IsStreamError = streamError;
+    }
 
     /// <summary>The spec error code.</summary>
     public ProtocolErrorCode Code { get; }
 
-    /// <summary>True when a stream must be closed after this error (spec §9).</summary>
-    public bool IsStreamError => Code.IsStreamError();
+    /// <summary>
+    /// True when a stream must be closed after this error (spec §9): every error found in a header or a tag,
+    /// whatever its code (a reserved header flag is malformed, and still ends the stream).
+    /// </summary>
+    public bool IsStreamError { get; }
 }
 
 /// <summary>Throw helpers kept out of line so the decode paths stay small (Kestrel's ThrowHelper pattern).</summary>
@@ -23,6 +33,10 @@ internal static class Throw
 {
     [DoesNotReturn]
     public static void Protocol(ProtocolErrorCode code, string message) => throw new ProtocolException(code, message);
+
+    /// <summary>An error found in a header or tag: the stream cannot continue.</summary>
+    [DoesNotReturn]
+    public static void Stream(ProtocolErrorCode code, string message) => throw new ProtocolException(code, message, streamError: true);
 
     [DoesNotReturn]
     public static void Malformed(string message) => throw new ProtocolException(ProtocolErrorCode.Malformed, message);

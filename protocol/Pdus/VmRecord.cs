@@ -48,7 +48,7 @@ public sealed record VmState
     ///   uuid       (128)
     ///   power      (8)
     ///   reason     (8)
-    ///   flags      (8)    // bit 0 tombstone, bit 1 persistent, bit 2 autostart; others 0
+    ///   flags      (8)    // bit 0 tombstone, 1 persistent, 2 autostart, 3 truncated; others 0
     ///   vcpus      (16)
     ///   memory_kib (64)
     ///   name_len   (8)
@@ -125,7 +125,7 @@ public readonly ref struct VmRecordView
         ulong memory = f.U64("memory");
         var name = f.Str8("VM name");
         var attrs = f.Rest();
-        if ((flags & ~0x07) != 0) Throw.Malformed($"VM record flags 0x{flags:x2} set reserved bits");
+        if ((flags & ~0x0F) != 0) Throw.Malformed($"VM record flags 0x{flags:x2} set reserved bits");
         if (!Validation.IsText(name)) Throw.BadValue("VM name is not UTF-8 text without control characters");
         if ((flags & (byte)VmFlags.Tombstone) != 0 && (flags != (byte)VmFlags.Tombstone || power != 0 || reason != 0 || vcpus != 0 || memory != 0 || !attrs.IsEmpty))
             Throw.Malformed("a tombstone carries only uuid and name: every other field must be zero and it has no attributes");

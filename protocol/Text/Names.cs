@@ -31,7 +31,7 @@ public static class Names
     private static readonly string[] DiskOps = ["attach", "detach", "resize"];
     private static readonly string[] Queries = ["", "hosts", "vms", "watch"];
     private static readonly string[] HostStates = ["unknown", "up", "down", "unreachable", "stopped"];
-    private static readonly string[] VmFlagBits = ["tombstone", "persistent", "autostart"];
+    private static readonly string[] VmFlagBits = ["tombstone", "persistent", "autostart", "truncated"];
     private static readonly string[] HostStatusBits = ["unreachable", "stopping"];
     private static readonly string[] DiskFlagBits = ["readonly", "cdrom", "owned"];
     private static readonly string[] ForceBit = ["force"];

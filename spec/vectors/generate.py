@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Writes the spec's test vectors (spec/vectors/*.vec) from the text forms below.
+
+Positive vectors are encoded by `vmmctl pdu encode`; negative ones are made by editing the bytes of a
+positive one, exactly as each entry says. The committed .vec files are the contract: if running this
+script changes one, the wire format changed, and spec/PROTOCOL.md must say so.
+
+Usage: spec/vectors/generate.py PATH-TO-VMMCTL
+"""
+import os, struct, subprocess, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KEY = bytes(range(32)).hex()                 # the vectors' cluster key: 00 01 02 ... 1f
+OTHER_KEY = bytes(range(32, 64)).hex()       # a different key, for wrong-key
+U1 = "0b9e0c3a-7c52-4f4e-9d0e-2b1f6a9c1d20"
+U2 = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+BOOT = "0x8c1f2e3d4c5b6a79"
+VMMCTL = None
+
+
+def encode(text, key=KEY):
+    keyfile = os.path.join(HERE, ".key.tmp")
+    args = [VMMCTL, "pdu", "encode", text, "--hex"]
+    if key:
+        with open(keyfile, "w") as f:
+            f.write(key + "\n")
+        args += ["--key-file", keyfile]
+    try:
+        out = subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+    finally:
+        if os.path.exists(keyfile):
+            os.remove(keyfile)
+    return bytes.fromhex(out)
+
+
+def decode_text(data, key):
+    args = [VMMCTL, "pdu", "decode"]
+    keyfile = os.path.join(HERE, ".key.tmp")
+    if key:
+        with open(keyfile, "w") as f:
+            f.write(key + "\n")
+        args += ["--verify", "--key-file", keyfile]
+    try:
+        return subprocess.run(args, input=data.hex(), check=True, capture_output=True, text=True).stdout.strip()
+    finally:
+        if os.path.exists(keyfile):
+            os.remove(keyfile)
+
+
+def write(name, note, data, text=None, key=KEY, transport="stream", error=None):
+    lines = [f"note: {note}", f"transport: {transport}"]
+    if key:
+        lines.append(f"key: {key}")
+    if text is not None:
+        lines.append(f"text: {text}")
+    h = data.hex()
+    lines.append("hex: " + h[:64])
+    for i in range(64, len(h), 64):
+        lines.append("     " + h[i:i + 64])
+    if error:
+        lines.append(f"error: {error}")
+    with open(os.path.join(HERE, name + ".vec"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def positive(name, note, text, key=KEY, transport="stream"):
+    data = encode(text, key)
+    canonical = decode_text(data, key)   # the text form as the codec writes it, tag included
+    write(name, note, data, canonical, key, transport)
+    return data
+
+
+def resign(data, key=KEY):
+    """Recomputes the tag of edited bytes, so that a body fault is reached behind a valid tag."""
+    import hashlib, hmac
+    tag = hmac.new(bytes.fromhex(key), data[:-16], hashlib.sha256).digest()[:16]
+    return data[:-16] + tag
+
+
+def main():
+    global VMMCTL
+    VMMCTL = sys.argv[1]
+    for f in os.listdir(HERE):
+        if f.endswith(".vec"):
+            os.remove(os.path.join(HERE, f))
+
+    vm1 = (f"vm={{uuid={U1} name=web-01 power=running reason=booted flags=persistent vcpus=2 memory=2097152 "
+           "disk={target=vda bus=virtio flags=owned size=21474836480} "
+           "nic={mac=52:54:00:12:34:56 model=virtio kind=network source=default} snapshots=1 last-request=0x5a17c0de00000007}")
+    vm2 = (f"vm={{uuid={U2} name=db-01 power=paused reason=user flags=persistent,autostart vcpus=4 memory=8388608 "
+           "max-vcpus=8 max-memory=16777216 disk={target=vda bus=virtio size=53687091200} "
+           "disk={target=sda bus=sata flags=readonly,cdrom size=0} nic={mac=52:54:00:ab:cd:ef model=e1000 kind=bridge source=br0}}")
+    positive("state-report-page", "a complete report's first page: host facts and two VMs", 
+             f"state host=hv-01 boot={BOOT} seq=41 report=7 pages=2 cpus=16 memory-total=67108864 memory-free=33554432 "
+             f"port=7401 migration-uri=qemu+tcp://10.0.0.1/system hypervisor=\"QEMU 7.2.0\" vm-count=3 {vm1} {vm2}",
+             transport="datagram")
+    positive("state-report-last-page", "the last page of the same report: no facts, one crashed VM",
+             f"state host=hv-01 boot={BOOT} seq=42 report=7 page=1 pages=2 "
+             f"vm={{uuid=11111111-2222-4333-8444-555555555555 name=batch-9 power=crashed reason=killed flags=persistent vcpus=1 memory=1048576}}",
+             transport="datagram")
+    positive("state-event-tombstone", "an event datagram: a VM was undefined",
+             f"state host=hv-01 boot={BOOT} seq=43 vm={{uuid={U2} name=db-01 power=unknown flags=tombstone}}", transport="datagram")
+    positive("state-unreachable", "hypervisor unreachable: a one-page report with no VM records",
+             f"state host=hv-02 boot=0x0123456789abcdef seq=1 report=1 pages=1 status=unreachable cpus=8 port=7401 vm-count=0",
+             transport="datagram")
+    positive("state-stopping", "the last datagram of a stopping hostd", f"state host=hv-02 boot=0x0123456789abcdef seq=2 status=stopping",
+             transport="datagram")
+
+    rq = f"boot={BOOT}"
+    requests = {
+        "add": f"request id=0x5a17c0de00000001 {rq} code=add uuid={U1} name=web-01 vcpus=2 max-vcpus=4 memory=2097152 max-memory=4194304 "
+               "disk-spec={target=vda size=21474836480 bus=virtio} disk-spec={target=vdb base-image=/var/lib/vmm/images/debian-12.qcow2 bus=virtio} "
+               "nic-spec={mac=52:54:00:12:34:56 network=default model=virtio} nic-spec={bridge=br0 model=e1000}",
+        "remove": f"request id=0x5a17c0de00000002 {rq} code=remove uuid={U1}",
+        "start": f"request id=0x5a17c0de00000003 {rq} code=start uuid={U1}",
+        "stop": f"request id=0x5a17c0de00000004 {rq} code=stop flags=force uuid={U1} timeout-ms=60000",
+        "restart": f"request id=0x5a17c0de00000005 {rq} code=restart uuid={U1}",
+        "pause": f"request id=0x5a17c0de00000006 {rq} code=pause uuid={U1}",
+        "resume": f"request id=0x5a17c0de00000007 {rq} code=resume uuid={U1}",
+        "migrate": f"request id=0x5a17c0de00000008 {rq} code=migrate uuid={U1} dest-uri=qemu+tcp://10.0.0.2/system",
+        "delete": f"request id=0x5a17c0de00000009 {rq} code=delete uuid={U1}",
+        "add-nic": f"request id=0x5a17c0de0000000a {rq} code=add-nic uuid={U1} nic-spec={{mac=52:54:00:00:00:02 network=internal model=virtio}}",
+        "remove-nic": f"request id=0x5a17c0de0000000b {rq} code=remove-nic uuid={U1} mac=52:54:00:00:00:02",
+        "update-memory": f"request id=0x5a17c0de0000000c {rq} code=update-memory uuid={U1} memory=3145728",
+        "add-cpu": f"request id=0x5a17c0de0000000d {rq} code=add-cpu uuid={U1} count=1",
+        "remove-cpu": f"request id=0x5a17c0de0000000e {rq} code=remove-cpu uuid={U1} count=1",
+        "update-disk": f"request id=0x5a17c0de0000000f {rq} code=update-disk uuid={U1} disk-op=resize target=vda size=42949672960",
+        "snapshot": f"request id=0x5a17c0de00000010 {rq} code=snapshot uuid={U1} snapshot-name=before-upgrade snapshot-op=create",
+        "ping": "request id=1 code=ping",
+    }
+    for code, text in requests.items():
+        positive(f"request-{code}", f"request {code}", text)
+    positive("request-update-disk-attach", "update-disk attaching a new blank volume",
+             f"request id=0x5a17c0de00000011 {rq} code=update-disk uuid={U1} disk-spec={{target=vdc size=10737418240 bus=virtio}} disk-op=attach")
+    positive("request-unknown-code", "a request code this version does not know: decodes; hostd answers unknown-request",
+             f"request id=0x5a17c0de00000012 {rq} code=200 uuid={U1}")
+    positive("request-unknown-attribute", "an unknown non-critical attribute (0x7e) is carried and skipped by receivers that do not know it",
+             f"request id=0x5a17c0de00000013 {rq} code=start uuid={U1} x7e=c0ffee")
+
+    positive("ack-success-add", "add succeeded: the new VM's uuid and the time it took",
+             f"ack id=0x5a17c0de00000001 boot={BOOT} code=success uuid={U1} duration-us=18250")
+    positive("ack-failure", "libvirt refused: its error code and message",
+             f"ack id=0x5a17c0de00000003 boot={BOOT} code=failure uuid={U1} error-code=55 message=\"Requested operation is not valid: domain is already running\"")
+    positive("ack-unsupported", "the hypervisor cannot do this", f"ack id=0x5a17c0de0000000a boot={BOOT} code=unsupported uuid={U1} error-code=3 message=\"this function is not supported by the connection driver: virDomainAttachDeviceFlags\"")
+    positive("ack-unknown-request", "hostd does not know the code", f"ack id=0x5a17c0de00000012 boot={BOOT} code=unknown-request uuid={U1} message=\"unknown request code 200\"")
+    positive("ack-busy", "another operation on the VM is in flight", f"ack id=42 code=busy")
+    positive("ack-replayed", "a retransmitted request answered from the cache", f"ack id=0x5a17c0de00000003 boot={BOOT} code=success flags=replayed uuid={U1} duration-us=1210")
+    positive("ack-snapshot-list", "snapshot list: one snapshot-name per snapshot", f"ack id=0x5a17c0de00000014 boot={BOOT} code=success uuid={U1} snapshot-name=before-upgrade snapshot-name=nightly")
+    positive("ack-ping", "ping answered: the host's boot id", f"ack id=1 boot={BOOT} code=success")
+
+    positive("error-bad-tag", "the last PDU before a stream is closed", "error code=bad-tag message=\"authentication tag does not verify: the PDU was altered or forged\"")
+    positive("error-bad-version", "a peer speaking version 2 is told which version this end speaks", "error code=bad-version message=\"PDU version 2 is not supported; this end speaks version 1\" version=1")
+
+    positive("query-hosts", "vmmctl host list", "query what=hosts", key=None)
+    positive("query-vms-host", "vmmctl vm list --host hv-01", "query what=vms host=hv-01", key=None)
+    positive("query-watch", "vmmctl watch", "query what=watch", key=None)
+    positive("submit-add", "vmmctl vm create, placed by the controller",
+             "submit code=add name=web-02 vcpus=2 memory=2097152 disk-spec={size=21474836480} nic-spec={network=default}", key=None)
+    positive("submit-migrate", "vmmctl vm migrate web-01 --to hv-02", "submit code=migrate ref=web-01 dest-host=hv-02", key=None)
+    positive("submit-stop", "vmmctl vm stop web-01 --force --timeout 30", "submit code=stop flags=force ref=web-01 timeout-ms=30000", key=None)
+    positive("host-up", "one host of vmmctl host list",
+             f"host name=hv-01 boot={BOOT} seq=43 state=up cpus=16 memory-total=67108864 memory-free=33554432 port=7401 "
+             "migration-uri=qemu+tcp://10.0.0.1/system vm-count=3 age-ms=212 address=10.0.0.1 accepted=43 dropped=2", key=None)
+    positive("vm-unknown", "a VM whose host is down: power unknown, last-power remembers",
+             f"vm host=hv-01 vm={{uuid={U1} name=web-01 power=unknown flags=persistent vcpus=2 memory=2097152}} age-ms=9000 last-power=running",
+             key=None)
+    positive("result-success", "a submit that succeeded", f"result code=success id=0x5a17c0de00000001 uuid={U1} host=hv-01", key=None)
+    positive("result-not-found", "no VM by that name", "result code=not-found message=\"no VM named web-99\"", key=None)
+
+    # Negative vectors: each edits the bytes of a positive one.
+    start = encode(requests["start"])
+    flipped = bytearray(start); flipped[30] ^= 0x01
+    write("neg-bad-tag", "request-start with bit 0 of byte 30 flipped", bytes(flipped), error="bad-tag")
+    write("neg-wrong-key", "request-start signed with another cluster key", encode(requests["start"], OTHER_KEY), error="wrong-key")
+    write("neg-unsigned", "request-start sent unsigned where the key is required", encode(requests["start"], None), error="unsigned")
+    bad = bytearray(start); bad[0:2] = b"GE"
+    write("neg-bad-magic", "an HTTP request line where a PDU belongs", bytes(bad), error="bad-magic")
+    bad = bytearray(start); bad[2] = 2
+    write("neg-bad-version", "request-start claiming version 2", bytes(bad), error="bad-version")
+    bad = bytearray(start); bad[3] = 0x3f
+    write("neg-unknown-type", "request-start with PDU type 0x3f", bytes(bad), error="unknown-type")
+    bad = bytearray(start); bad[4] = 0x80
+    write("neg-header-flags", "request-start with a reserved header flag set", resign(bytes(bad)), error="malformed")
+    bad = bytearray(start); bad[6:10] = struct.pack(">I", 16)
+    write("neg-length-below-minimum", "a declared length of 16, below header plus tag", bytes(bad), error="bad-length")
+    bad = bytearray(start[:10]); bad[6:10] = struct.pack(">I", 70000)
+    write("neg-too-large", "a header declaring 70000 bytes: refused before any body is read", bytes(bad), error="too-large")
+    page = encode(f"state host=hv-01 boot={BOOT} seq=44 status=stopping")
+    big = bytearray(page[:10]); big[6:10] = struct.pack(">I", 1300)
+    write("neg-datagram-too-large", "a datagram header declaring 1300 bytes", bytes(big) + bytes(1290), transport="datagram", error="too-large")
+    write("neg-datagram-truncated", "a datagram cut 5 bytes short", page[:-5], transport="datagram", error="truncated")
+    write("neg-datagram-trailing", "a datagram with a byte after its PDU", page + b"\x00", transport="datagram", error="bad-length")
+    write("neg-stream-need-more", "a stream holding all but the last byte of a PDU: wait for more", start[:-1], error="need-more")
+    write("neg-stream-header-only", "a stream holding only 6 bytes of a header: wait for more", start[:6], error="need-more")
+
+    def body_edit(text, edit, key=KEY):
+        data = bytearray(encode(text, key))
+        edit(data)
+        return resign(bytes(data), key) if key else bytes(data)
+
+    # request-remove-nic: header(10) id(8) boot(8) code(1) flags(1) uuid(16) then mac attribute at offset 44.
+    write("neg-int-wrong-size", "a mac attribute whose value is 5 bytes instead of 6 (length field edited, last byte dropped)",
+          body_edit(requests["remove-nic"], lambda d: (d.__setitem__(slice(45, 47), b"\x00\x05"), d.__delitem__(52), d.__setitem__(slice(6, 10), struct.pack(">I", len(d))))),
+          error="malformed")
+    two = f"request id=9 {rq} code=stop uuid={U1} timeout-ms=1 count=1"
+    bad = bytearray(encode(two))
+    # rebuild explicitly: count=1 (u16) then timeout-ms=1 (u32)
+    body = bad[:44] + bytes([0x2a, 0, 2, 0, 1, 0x25, 0, 4, 0, 0, 0, 1]) + bad[-16:]
+    write("neg-attr-out-of-order", "count (0x2a) before timeout-ms (0x25): attributes must ascend", resign(bytes(body)), error="malformed")
+    body = bad[:44] + bytes([0x25, 0, 4, 0, 0, 0, 1, 0x25, 0, 4, 0, 0, 0, 2]) + bad[-16:]
+    body = bytearray(body); body[6:10] = struct.pack(">I", len(body))
+    write("neg-attr-repeated", "timeout-ms twice: it is not repeatable", resign(bytes(body)), error="malformed")
+    body = bytearray(bad[:44] + bytes([0xfe, 0, 1, 0xaa]) + bad[-16:]); body[6:10] = struct.pack(">I", len(body))
+    write("neg-unknown-critical", "an unknown attribute 0x7e with the critical bit set (type byte 0xfe)", resign(bytes(body)), error="unknown-critical")
+    body = bytearray(bad[:44] + bytes([0x25, 0, 9, 0, 0]) + bad[-16:]); body[6:10] = struct.pack(">I", len(body))
+    write("neg-attr-overrun", "an attribute declaring 9 value bytes with 2 left before the tag", resign(bytes(body)), error="malformed")
+    add = bytearray(encode(f"request id=10 {rq} code=add name=web-01"))
+    add[50] = ord(" ")
+    write("neg-bad-name", "add with name 'web 01': a space is not allowed in a name", resign(bytes(add)), error="bad-value")
+    st = bytearray(encode(f"state host=hv-01 boot={BOOT} seq=45 vm={{uuid={U1} name=x power=unknown flags=tombstone}}"))
+    # the record's power byte: header 10 + fixed 26 + name 1+5 + facts_len 2 + record length 2 + uuid 16 = offset 62
+    st[62] = 1
+    write("neg-tombstone-with-power", "a tombstone whose power is running: a tombstone carries only uuid and name",
+          resign(bytes(st)), transport="datagram", error="malformed")
+    st = bytearray(encode(f"state host=hv-01 boot={BOOT} seq=1"))
+    st[18:26] = bytes(8)
+    write("neg-state-sequence-zero", "a state datagram with sequence 0: sequences start at 1", resign(bytes(st)), transport="datagram", error="bad-value")
+    ok = encode(requests["ping"])
+    z = bytearray(ok); z[10:18] = bytes(8)
+    write("neg-request-id-zero", "a request with id 0", resign(bytes(z)), error="bad-value")
+
+
+if __name__ == "__main__":
+    main()
