@@ -47,6 +47,36 @@ internal static class AttrCodec
         BinaryPrimitives.WriteUInt32BigEndian(d[2..], (uint)mac);
     }
 
+    /// <summary>Bytes <paramref name="list"/> takes on the wire.</summary>
+    public static int Size(AttrList? list)
+    {
+        int n = 0;
+        if (list is null) return 0;
+        foreach (var a in list) n += Size(a);
+        return n;
+    }
+
+    /// <summary>Bytes one attribute takes on the wire, header included.</summary>
+    public static int Size(Attr a)
+    {
+        var def = a.Def;
+        int value = def?.Kind switch
+        {
+            null => a.Opaque?.Bytes.Length ?? 0,
+            AttrKind.U8 => 1,
+            AttrKind.U16 => 2,
+            AttrKind.U32 => 4,
+            AttrKind.U64 => 8,
+            AttrKind.Mac => 6,
+            AttrKind.Text or AttrKind.Name => Encoding.UTF8.GetByteCount(a.Text ?? ""),
+            AttrKind.Nested => Size(a.Nested),
+            AttrKind.DiskState => 10 + Encoding.UTF8.GetByteCount(a.Disk?.Target ?? ""),
+            AttrKind.NicState => 8 + Encoding.UTF8.GetByteCount(a.Nic?.Source ?? ""),
+            _ => a.Opaque?.Bytes.Length ?? 0,
+        };
+        return 3 + value;
+    }
+
     /// <summary>Writes a list in its stored order (which <see cref="AttrList.Add(Attr)"/> keeps ascending).</summary>
     public static void Write(ref WireWriter w, AttrList? list)
     {

@@ -42,14 +42,24 @@ public sealed record StatePdu : Pdu
         };
     }
 
-    /// <summary>Bytes a STATE PDU with these facts and no VM records takes, tag included.</summary>
-    public int EncodedSizeWithoutVms()
+    /// <summary>Bytes of the whole PDU without its VM records, header and tag included: the room page 0 has
+    /// left for records is <see cref="PduHeader.MaxDatagram"/> minus this.</summary>
+    public int EncodedSizeWithoutVms =>
+        PduHeader.Size + FixedSize + System.Text.Encoding.UTF8.GetByteCount(Host) + 2 + AttrCodec.Size(Facts) + PduHeader.TagSize;
+
+    /// <summary>Bytes of the whole PDU, header and tag included.</summary>
+    public int EncodedSize
     {
-        Span<byte> scratch = stackalloc byte[PduHeader.MaxDatagram];
-        var w = new WireWriter(scratch, scratch.Length);
-        (this with { Vms = [] }).WriteBody(ref w);
-        return PduHeader.Size + w.Position + PduHeader.TagSize;
+        get
+        {
+            int n = EncodedSizeWithoutVms;
+            foreach (var vm in Vms) n += vm.EncodedSize;
+            return n;
+        }
     }
+
+    /// <summary>boot_id, sequence, report, page, pages, status and name_len.</summary>
+    private const int FixedSize = 8 + 8 + 4 + 2 + 2 + 1 + 1;
 
     /// <summary>
     /// <code>

@@ -25,6 +25,9 @@ public sealed record VmState
     /// <summary>Disks, NICs, maxima, snapshot count, last request (spec §6.2).</summary>
     public AttrList Attributes { get; init; } = [];
 
+    /// <summary>Bytes this record takes in a STATE or VM PDU, its length field included: what a sender pages by.</summary>
+    public int EncodedSize => 2 + VmRecordView.FixedSize + System.Text.Encoding.UTF8.GetByteCount(Name) + AttrCodec.Size(Attributes);
+
     /// <summary>A tombstone for <paramref name="uuid"/>.</summary>
     public static VmState TombstoneFor(Guid uuid, string name) => new() { Uuid = uuid, Flags = VmFlags.Tombstone, Name = name };
 

@@ -13,6 +13,7 @@ internal static class PduCommand
     private const string Help = """
         Usage: vmmctl pdu encode [TEXT...] [--key-file FILE] [--hex] [--no-check]
                vmmctl pdu decode [--stream] [--verify --key-file FILE] [--max-length N]
+               vmmctl pdu listen [ADDRESS:]PORT [--verify --key-file FILE] [--count N]
 
         encode  Encodes each TEXT (or, with none, each line of stdin) from the text form
                 of spec/PROTOCOL.md §10 and writes the PDUs back to back on stdout. With
@@ -26,17 +27,21 @@ internal static class PduCommand
                 with --stream it is a TCP stream or a sequence of datagrams (nc -lu), and
                 each PDU is printed when it is complete. --verify checks every tag with
                 --key-file and fails on the first PDU that does not verify.
+        listen  Receives UDP datagrams (heartbeats: point a hostd's controllers list at it)
+                and prints each as a text line, or a one-line error on stderr for a bad
+                one, which is skipped. Stops after --count datagrams, or on Ctrl-C.
+                ADDRESS defaults to 0.0.0.0; use [::] for IPv6.
 
         Examples:
           vmmctl pdu encode 'request id=1 code=ping' --key-file /etc/vmm/cluster.key \
               | nc -q1 hv1 7401 | vmmctl pdu decode --stream --verify --key-file /etc/vmm/cluster.key
-          nc -lu 7400 | vmmctl pdu decode --stream
+          vmmctl pdu listen 7400 --verify --key-file /etc/vmm/cluster.key
           echo 'ack id=42 code=busy' | vmmctl pdu encode --hex
         """;
 
     public static int Run(string[] argv)
     {
-        var args = new Args(argv, "--key-file", "--max-length");
+        var args = new Args(argv, "--key-file", "--max-length", "--count");
         if (args.Has("--help") || args.Positional.Count == 0)
         {
             Console.Out.Write(Help + "\n");
@@ -47,6 +52,7 @@ internal static class PduCommand
         {
             "encode" => Encode(args, key),
             "decode" => Decode(args, key),
+            "listen" => Listen(args, key),
             var other => throw new UsageException($"unknown pdu command '{other}' (encode or decode)"),
         };
     }
@@ -89,6 +95,48 @@ internal static class PduCommand
             stdout.Flush();
         }
         return Exit.Ok;
+    }
+
+    private static int Listen(Args args, ClusterKey? key)
+    {
+        args.Allow("--verify");
+        if (args.Has("--verify") && key is null) throw new UsageException("--verify needs --key-file");
+        if (args.Positional.Count != 2) throw new UsageException("usage: vmmctl pdu listen [ADDRESS:]PORT");
+        var endpoint = ParseEndpoint(args.Positional[1]);
+        long limit = long.MaxValue;
+        if (args.Value("--count") is { } c && (!long.TryParse(c, out limit) || limit < 1))
+            throw new UsageException("--count must be a positive number");
+
+        using var socket = new System.Net.Sockets.Socket(endpoint.AddressFamily, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        try { socket.Bind(endpoint); }
+        catch (System.Net.Sockets.SocketException e) { return Cli.Fail($"cannot listen on udp {endpoint}: {e.Message}"); }
+        Console.Error.WriteLine($"vmmctl: listening on udp {socket.LocalEndPoint}");
+        var buffer = new byte[65536];
+        System.Net.EndPoint from = new System.Net.IPEndPoint(endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? System.Net.IPAddress.IPv6Any : System.Net.IPAddress.Any, 0);
+        for (long n = 0; n < limit; n++)
+        {
+            int size = socket.ReceiveFrom(buffer, ref from);
+            var datagram = buffer.AsSpan(0, size);
+            try
+            {
+                var pdu = args.Has("--verify") ? PduCodec.Decode(datagram, key!, PduHeader.MaxDatagram) : PduCodec.Decode(datagram, PduHeader.MaxDatagram);
+                Console.Out.WriteLine(PduText.Format(pdu));
+                Console.Out.Flush();
+            }
+            catch (ProtocolException e)
+            {
+                Console.Error.WriteLine($"vmmctl: datagram from {from}: {e.Code.Name()}: {e.Message}");
+            }
+        }
+        return Exit.Ok;
+    }
+
+    private static System.Net.IPEndPoint ParseEndpoint(string text)
+    {
+        if (ushort.TryParse(text, out ushort port)) return new System.Net.IPEndPoint(System.Net.IPAddress.Any, port);
+        if (System.Net.IPEndPoint.TryParse(text, out var ep) && ep.Port != 0) return ep;
+        throw new UsageException($"'{text}' is not PORT or ADDRESS:PORT (e.g. 7400, 127.0.0.1:7400, [::1]:7400)");
     }
 
     private static IEnumerable<string> ReadLines(TextReader reader)

@@ -1,0 +1,76 @@
+using Vmm.Protocol;
+using Xunit;
+
+namespace Vmm.Ctl.Tests;
+
+/// <summary>The command line's surface: help, version, usage errors, exit codes, key generation.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("vmmctl-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Version_prints_the_version()
+    {
+        var r = Vmmctl.Run("--version");
+        Assert.Equal(0, r.Exit);
+        Assert.Matches(@"^vmmctl \d+\.\d+\.\d+\n$", r.Text);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("pdu", "--help")]
+    [InlineData("key", "--help")]
+    public void Help_exits_0_and_shows_usage(params string[] args)
+    {
+        var r = Vmmctl.Run(args);
+        Assert.Equal(0, r.Exit);
+        Assert.Contains("Usage: vmmctl", r.Text);
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("pdu", "transmogrify")]
+    [InlineData("pdu", "decode", "--verify")]
+    [InlineData("pdu", "decode", "--bogus")]
+    [InlineData("pdu", "listen", "notaport")]
+    [InlineData("key", "rotate")]
+    public void Usage_errors_exit_2_with_one_line(params string[] args)
+    {
+        var r = Vmmctl.Run(args);
+        Assert.Equal(2, r.Exit);
+        PduCommandTests.AssertOneLine(r.Stderr);
+    }
+
+    [Fact]
+    public void No_arguments_shows_help_and_exits_2() => Assert.Equal(2, Vmmctl.Run().Exit);
+
+    [Fact]
+    public void Key_generate_writes_a_0640_key_and_refuses_to_overwrite_it()
+    {
+        var path = Path.Combine(_dir, "cluster.key");
+        var r = Vmmctl.Run("key", "generate", path);
+        Assert.Equal(0, r.Exit);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(path));
+        var key = ClusterKey.Load(path);
+        Assert.Contains($"0x{key.Id:x2}", r.Stderr);
+
+        var again = Vmmctl.Run("key", "generate", path);
+        Assert.Equal(1, again.Exit);
+        Assert.Contains("--force", again.Stderr);
+        Assert.Equal(key.ToFileText(), ClusterKey.Load(path).ToFileText());
+
+        Assert.Equal(0, Vmmctl.Run("key", "generate", path, "--force").Exit);
+        Assert.NotEqual(key.ToFileText(), ClusterKey.Load(path).ToFileText());
+    }
+
+    [Fact]
+    public void Key_generate_without_a_file_prints_a_key()
+    {
+        var r = Vmmctl.Run("key", "generate");
+        Assert.Equal(0, r.Exit);
+        var key = ClusterKey.Parse(r.Text);
+        Assert.NotEqual(0, key.Id);
+    }
+}
