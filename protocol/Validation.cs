@@ -62,7 +62,24 @@ public static class Validation
         return true;
     }
 
-    internal static string Shorten(string v) => v.Length <= 40 ? v : v[..37] + "...";
+    /// <summary>
+    /// User input quoted in an error message: cut to 40 characters, with control and other invisible
+    /// characters written as \uXXXX, so that every message stays one printable line.
+    /// </summary>
+    public static string Shorten(string v)
+    {
+        var cut = v.Length <= 40 ? v : v[..37] + "...";
+        if (!cut.Any(NeedsEscape)) return cut;
+        var sb = new StringBuilder(cut.Length + 16);
+        foreach (char c in cut)
+            if (NeedsEscape(c)) sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            else sb.Append(c);
+        return sb.ToString();
+    }
+
+    private static bool NeedsEscape(char c) =>
+        char.IsControl(c) || char.IsSurrogate(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format
+            or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator;
 
     internal static string Decode(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
 }

@@ -305,7 +305,7 @@ public static partial class PduText
             int start = _i;
             while (_i < _s.Length && IsBare(_s[_i])) _i++;
             if (_i < _s.Length && _s[_i] != ' ' && _s[_i] != '}')
-                throw new FormatException($"character '{_s[_i]}' at column {_i + 1} needs quotes");
+                throw new FormatException($"character '{Validation.Shorten(_s[_i].ToString())}' at column {_i + 1} needs quotes");
             return _s[start.._i];
         }
 
@@ -330,7 +330,7 @@ public static partial class PduText
                         bytes.Add(b);
                         _i += 2;
                     }
-                    else throw new FormatException($"unknown escape '\\{e}' at column {_i - 1}: use \\\", \\\\ or \\xHH");
+                    else throw new FormatException($"unknown escape '\\{Validation.Shorten(e.ToString())}' at column {_i - 1}: use \\\", \\\\ or \\xHH");
                     continue;
                 }
                 int n = char.IsHighSurrogate(c) && _i < _s.Length

@@ -1,0 +1,83 @@
+# Vmm build, test and CI entry points. `make` alone lists the targets.
+# CI runs `make test` (through .ci/run) as root on a fresh Debian 12 machine that has only the
+# .NET SDK: every target installs the Debian packages and dotnet tools it needs by itself.
+
+# Every Native AOT executable, as NAME:PROJECT; `make build` leaves out/NAME for each.
+# Adding an executable is adding one line here.
+EXECUTABLES := \
+	vmmctl:controller/vmmctl/Vmm.Ctl.csproj
+
+OUT          := out
+TEST_RESULTS := TestResults
+FUZZ_SECONDS ?= 60
+BENCH_FILTER ?= *
+
+# Debian packages, by target. The AOT link needs a C toolchain: the ILCompiler links with clang
+# when `clang` is on PATH, else gcc (a fresh image has gcc, and clang-14 without the `clang`
+# name; afl++ pulls in `clang`). libc6-dev is only a Recommends of gcc. No zlib1g-dev: the
+# AOT runtime pack ships its own libz.a.
+BUILD_PACKAGES := gcc libc6-dev
+TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3
+FUZZ_PACKAGES  := afl++
+
+PUBLISH_FLAGS := -c Release -r linux-x64 -p:PublishAot=true --nologo
+
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+# No MSBuild worker nodes left idling after a build: a CI run should leave no process behind.
+export MSBUILDDISABLENODEREUSE := 1
+
+MAKEFLAGS += --no-print-directory
+ensure-packages = bash tests/tools/ensure-packages.sh $(1)
+
+.DEFAULT_GOAL := help
+.PHONY: help build test bench fuzz clean
+
+# List the targets.
+help:
+	@echo "make build   Native AOT publish of every executable into $(OUT)/ ($(foreach e,$(EXECUTABLES),$(firstword $(subst :, ,$(e)))))"
+	@echo "make test    install prerequisites, build, run every tests/**/*.Tests.csproj; ends with 'N passed, N failed'"
+	@echo "make bench   run the benchmarks (BENCH_FILTER='$(BENCH_FILTER)' narrows them)"
+	@echo "make fuzz    fuzz the codec for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds (fuzz/run.sh)"
+	@echo "make clean   remove bin/ obj/ $(OUT)/ and $(TEST_RESULTS)/"
+
+# Native AOT publish of every executable; a trim or AOT warning fails it (TreatWarningsAsErrors).
+# Each is published into obj/publish/NAME, and only the binary and its symbols (NAME.dbg) are
+# copied to $(OUT)/: the .pdb and .xml files a publish also leaves are of no use beside them.
+build:
+	@$(call ensure-packages,$(BUILD_PACKAGES))
+	@set -e; mkdir -p $(OUT); for e in $(EXECUTABLES); do \
+		name=$${e%%:*}; proj=$${e#*:}; stage=obj/publish/$$name; \
+		echo "=== publish $$name ($$proj) ==="; \
+		rm -rf "$$stage"; \
+		dotnet publish "$$proj" $(PUBLISH_FLAGS) -o "$$stage"; \
+		test -x "$$stage/$$name" || { echo "build: no $$name after publishing $$proj (check its AssemblyName)" >&2; exit 1; }; \
+		cp -p "$$stage/$$name" $(OUT)/; \
+		if [ -f "$$stage/$$name.dbg" ]; then cp -p "$$stage/$$name.dbg" $(OUT)/; fi; \
+	done
+
+# Set-up, AOT build, then every test project. A failing step does not stop the run: it is
+# counted as a failure in the closing "N passed, N failed" line, which is always printed
+# (after it, on failure, make adds only its own "*** [test] Error" line on stderr).
+test:
+	@broken=0; \
+	$(call ensure-packages,$(TEST_PACKAGES)) || broken=$$((broken + 1)); \
+	dotnet tool restore >/dev/null || { echo "test: dotnet tool restore failed" >&2; broken=$$((broken + 1)); }; \
+	$(MAKE) build || broken=$$((broken + 1)); \
+	bash tests/tools/run-tests.sh --broken $$broken $(TEST_RESULTS)
+
+# BenchmarkDotNet, in Release; e.g. make bench BENCH_FILTER='*Decode*'.
+bench:
+	dotnet run -c Release --project tests/Vmm.Benchmarks -- --filter '$(BENCH_FILTER)'
+
+# Coverage-guided fuzzing with afl++ and SharpFuzz for FUZZ_SECONDS seconds.
+fuzz:
+	@$(call ensure-packages,$(FUZZ_PACKAGES))
+	dotnet tool restore
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh $(FUZZ_SECONDS)
+
+# Remove build outputs and test results (fuzz findings are kept).
+clean:
+	find . -path ./.git -prune -o -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
+	rm -rf $(OUT) $(TEST_RESULTS)

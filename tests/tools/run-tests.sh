@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs every test project (tests/**/*.Tests.csproj) with a TRX logger, then prints one closing
+# line, "N passed, N failed[, N skipped]", summed over all projects, and exits non-zero if
+# anything failed. The .NET runners print no such line themselves.
+#
+# A project that fails to build, crashes, or leaves no TRX counts as one failed test, so a
+# broken project can never read as "0 failed". Pass "--broken N" to add N failures found
+# before this script ran (make test passes 1 when the AOT build failed).
+# Usage: tests/tools/run-tests.sh [--broken N] [RESULTS_DIR]
+set -uo pipefail
+
+broken=0
+if [[ ${1:-} == --broken ]]; then broken=$2; shift 2; fi
+results=${1:-TestResults}
+cd "$(dirname "$0")/../.."
+
+rm -rf "$results"
+mkdir -p "$results"
+
+mapfile -t projects < <(find tests -name '*.Tests.csproj' -not -path '*/bin/*' -not -path '*/obj/*' | sort)
+if (( ${#projects[@]} == 0 )); then
+    echo "run-tests: no test project found (tests/**/*.Tests.csproj)" >&2
+    broken=$((broken + 1))
+fi
+
+for proj in "${projects[@]}"; do
+    name=$(basename "$proj" .csproj)
+    echo "=== $name ==="
+    # A test that runs past the hang timeout has the test host killed: that project then
+    # counts as failed instead of holding CI until its own limit.
+    dotnet test "$proj" --nologo --results-directory "$results" --logger "trx;LogFileName=$name.trx" \
+        --blame-hang-timeout "${TEST_HANG_TIMEOUT:-10min}" --blame-hang-dump-type none
+    rc=$?
+    echo "$rc" >"$results/$name.rc"
+done
+
+# Sum the <Counters> of each TRX; a project whose TRX is missing, or whose runner exited
+# non-zero though its TRX shows no failure (a crash, a build error), or in which no test
+# ran at all, adds one failure.
+python3 - "$results" "$broken" "${projects[@]}" <<'PY'
+import os, sys, xml.etree.ElementTree as ET
+
+results, broken, projects = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
+passed = failed = skipped = 0
+if broken:
+    print(f"run-tests: {broken} step(s) before the tests failed (see above): counted as failed", file=sys.stderr)
+failed += broken
+for proj in projects:
+    name = os.path.basename(proj)[: -len(".csproj")]
+    trx = os.path.join(results, name + ".trx")
+    with open(os.path.join(results, name + ".rc")) as f:
+        rc = int(f.read())
+    try:
+        c = ET.parse(trx).getroot().find(f"{ns}ResultSummary/{ns}Counters").attrib
+    except (OSError, ET.ParseError, AttributeError) as e:
+        print(f"run-tests: {name}: no test results ({e.__class__.__name__}), exit code {rc}: counted as 1 failed",
+              file=sys.stderr)
+        failed += 1
+        continue
+    n = lambda k: int(c.get(k, 0))
+    p = n("passed")
+    f = n("failed") + n("error") + n("timeout") + n("aborted")
+    s = n("total") - n("executed")  # xunit's skipped tests are counted in no other field
+    if rc != 0 and f == 0:
+        print(f"run-tests: {name}: runner exited {rc} with no failed test: counted as 1 failed", file=sys.stderr)
+        f = 1
+    elif p + f == 0:
+        # A test project in which nothing ran is broken plumbing (no adapter, no discovery).
+        print(f"run-tests: {name}: no test ran: counted as 1 failed", file=sys.stderr)
+        f = 1
+    passed, failed, skipped = passed + p, failed + f, skipped + s
+
+sys.stderr.flush()
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""), flush=True)
+sys.exit(1 if failed else 0)
+PY
