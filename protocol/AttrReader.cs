@@ -126,6 +126,7 @@ public ref struct AttrReader
                 if (v.Length < 11) Throw.Malformed($"disk value of {v.Length} bytes is shorter than 11");
                 if (v.Length > def.MaxLength || !Validation.IsName(v[10..]))
                     Throw.BadValue("disk target is not a valid name of 1-32 bytes");
+                if ((v[9] & ~0x07) != 0) Throw.Malformed($"disk flags 0x{v[9]:x2} set reserved bits");
                 break;
             case AttrKind.NicState:
                 // NicState { mac (48), model (8), kind (8), source (rest) }

@@ -47,8 +47,11 @@ public sealed class ClusterKey
             hex = line;
         }
         if (hex is null) throw new FormatException("holds no key (expected 64 hex digits)");
-        if (hex.Length != Length * 2 || !hex.All(char.IsAsciiHexDigit))
+        if (hex.Length != Length * 2)
             throw new FormatException($"key line must be exactly {Length * 2} hex digits, found {hex.Length} characters");
+        int bad = hex.AsSpan().IndexOfAnyExcept("0123456789abcdefABCDEF");
+        if (bad >= 0)
+            throw new FormatException($"key line has '{Validation.Shorten(hex[bad].ToString())}' at position {bad + 1}, which is not a hex digit");
         return new ClusterKey(Convert.FromHexString(hex));
     }
 
@@ -86,6 +89,8 @@ public sealed class ClusterKey
     /// </summary>
     public void Authenticate(ReadOnlySpan<byte> pdu)
     {
+        if (pdu.Length < PduHeader.MinPduSize)
+            Throw.Stream(ProtocolErrorCode.BadLength, $"{pdu.Length} bytes are too few for a signed PDU (at least {PduHeader.MinPduSize})");
         byte id = pdu[5];
         if (id == 0)
             Throw.Stream(ProtocolErrorCode.Unsigned, "PDU is unsigned (key id 0) but this transport requires the cluster key");

@@ -69,11 +69,14 @@ public static class Validation
     public static string Shorten(string v)
     {
         var cut = v.Length <= 40 ? v : v[..37] + "...";
-        if (!cut.Any(NeedsEscape)) return cut;
         var sb = new StringBuilder(cut.Length + 16);
-        foreach (char c in cut)
+        for (int i = 0; i < cut.Length; i++)
+        {
+            char c = cut[i];
+            if (char.IsHighSurrogate(c) && i + 1 < cut.Length && char.IsLowSurrogate(cut[i + 1])) { sb.Append(c).Append(cut[++i]); continue; }
             if (NeedsEscape(c)) sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
             else sb.Append(c);
+        }
         return sb.ToString();
     }
 

@@ -84,6 +84,12 @@ internal static class AttrCodec
         foreach (var a in list) Write(ref w, a);
     }
 
+    private static ulong Fit(Attr a, ulong max)
+    {
+        if (a.Number > max) Throw.BadValue($"{a.Def?.Name} value {a.Number} does not fit its {max} maximum");
+        return a.Number;
+    }
+
     public static void Write(ref WireWriter w, Attr a)
     {
         var def = a.Def;
@@ -99,11 +105,11 @@ internal static class AttrCodec
         {
             switch (def.Kind)
             {
-                case AttrKind.U8: w.U8(checked((byte)a.Number)); break;
-                case AttrKind.U16: w.U16(checked((ushort)a.Number)); break;
-                case AttrKind.U32: w.U32(checked((uint)a.Number)); break;
+                case AttrKind.U8: w.U8((byte)Fit(a, byte.MaxValue)); break;
+                case AttrKind.U16: w.U16((ushort)Fit(a, ushort.MaxValue)); break;
+                case AttrKind.U32: w.U32((uint)Fit(a, uint.MaxValue)); break;
                 case AttrKind.U64: w.U64(a.Number); break;
-                case AttrKind.Mac: WriteMac(w.Take(6), a.Number); break;
+                case AttrKind.Mac: WriteMac(w.Take(6), Fit(a, 0xFFFF_FFFF_FFFF)); break;
                 case AttrKind.Text:
                 case AttrKind.Name: w.Utf8(a.Text ?? ""); break;
                 case AttrKind.Nested: Write(ref w, a.Nested); break;
@@ -116,6 +122,7 @@ internal static class AttrCodec
                     break;
                 case AttrKind.NicState:
                     var n = a.Nic ?? throw new ArgumentException("nic attribute without a nic value");
+                    if (n.Mac > 0xFFFF_FFFF_FFFF) Throw.BadValue($"nic mac 0x{n.Mac:x} does not fit 48 bits");
                     WriteMac(w.Take(6), n.Mac);
                     w.U8((byte)n.Model);
                     w.U8((byte)n.Kind);

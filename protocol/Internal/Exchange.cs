@@ -29,11 +29,11 @@ internal readonly ref struct Exchange
         var r = new WireReader(body);
         var x = new Exchange
         {
-            RequestId = r.U64($"{what} request_id"),
-            BootId = r.U64($"{what} boot_id"),
-            Code = r.U8($"{what} code"),
-            Flags = r.U8($"{what} flags"),
-            UuidBytes = r.Bytes(16, $"{what} uuid"),
+            RequestId = r.U64("request_id"),
+            BootId = r.U64("boot_id"),
+            Code = r.U8("code"),
+            Flags = r.U8("flags"),
+            UuidBytes = r.Bytes(16, "uuid"),
             Attributes = r.Rest(),
         };
         if (x.RequestId == 0 && !zeroIdAllowed) Throw.BadValue($"{what} request_id is 0");

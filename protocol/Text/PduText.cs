@@ -20,34 +20,34 @@ public static partial class PduText
             case StatePdu s:
                 f.Raw("host", s.Host).Hex("boot", s.BootId, always: true).Num("seq", s.Sequence, always: true)
                     .Num("report", s.Report).Num("page", s.Page).Num("pages", s.Pages)
-                    .Word("status", Names.Of(s.Status), s.Status != 0).Attrs(s.Facts);
+                    .Word("status", Names.Of(s.Status), s.Status != 0).Attrs(s.Facts, StateFields);
                 foreach (var vm in s.Vms) f.Open("vm").Record(vm).Close();
                 break;
             case RequestPdu r:
                 f.Num("id", r.RequestId, always: true).Hex("boot", r.BootId).Word("code", Names.Of(r.Code), true)
-                    .Word("flags", Names.Of(r.Flags), r.Flags != 0).Uuid("uuid", r.Vm).Attrs(r.Parameters);
+                    .Word("flags", Names.Of(r.Flags), r.Flags != 0).Uuid("uuid", r.Vm).Attrs(r.Parameters, ExchangeFields);
                 break;
             case AckPdu a:
                 f.Num("id", a.RequestId, always: true).Hex("boot", a.BootId).Word("code", Names.Of(a.Code), true)
-                    .Word("flags", Names.Of(a.Flags), a.Flags != 0).Uuid("uuid", a.Vm).Attrs(a.Results);
+                    .Word("flags", Names.Of(a.Flags), a.Flags != 0).Uuid("uuid", a.Vm).Attrs(a.Results, ExchangeFields);
                 break;
             case ErrorPdu e:
-                f.Word("code", e.Code.Name(), true).Attrs(e.Attributes);
+                f.Word("code", e.Code.Name(), true).Attrs(e.Attributes, ErrorFields);
                 break;
             case AdminQueryPdu q:
-                f.Word("what", Names.Of(q.What), true).Attrs(q.Filters);
+                f.Word("what", Names.Of(q.What), true).Attrs(q.Filters, QueryFields);
                 break;
             case AdminSubmitPdu m:
-                f.Word("code", Names.Of(m.Code), true).Word("flags", Names.Of(m.Flags), m.Flags != 0).Attrs(m.Parameters);
+                f.Word("code", Names.Of(m.Code), true).Word("flags", Names.Of(m.Flags), m.Flags != 0).Attrs(m.Parameters, SubmitFields);
                 break;
             case AdminHostPdu h:
-                f.Raw("name", h.Name).Hex("boot", h.BootId).Num("seq", h.Sequence).Word("state", Names.Of(h.State), true).Attrs(h.Attributes);
+                f.Raw("name", h.Name).Hex("boot", h.BootId).Num("seq", h.Sequence).Word("state", Names.Of(h.State), true).Attrs(h.Attributes, HostFields);
                 break;
             case AdminVmPdu v:
-                f.Raw("host", v.Host).Open("vm").Record(v.Vm).Close().Attrs(v.Attributes);
+                f.Raw("host", v.Host).Open("vm").Record(v.Vm).Close().Attrs(v.Attributes, VmFields);
                 break;
             case AdminResultPdu r:
-                f.Word("code", Names.Of(r.Code), true).Num("id", r.RequestId).Uuid("uuid", r.Vm).Attrs(r.Attributes);
+                f.Word("code", Names.Of(r.Code), true).Num("id", r.RequestId).Uuid("uuid", r.Vm).Attrs(r.Attributes, ResultFields);
                 break;
         }
         if (pdu.KeyId != 0 || pdu.Tag != 0)
@@ -116,19 +116,21 @@ public static partial class PduText
             if (vm.Name.Length > 0) Raw("name", vm.Name);
             Word("power", Names.Of(vm.Power), true).Word("reason", Names.Reason(vm.Power, vm.Reason), vm.Reason != 0)
                 .Word("flags", Names.Of(vm.Flags), vm.Flags != 0).Num("vcpus", vm.Vcpus).Num("memory", vm.MemoryKib);
-            return Attrs(vm.Attributes);
+            return Attrs(vm.Attributes, RecordFields);
         }
 
-        public Fields Attrs(AttrList attrs)
+        /// <summary>Writes attributes; one whose name is also a fixed field's here is written as xHH (spec §10).</summary>
+        public Fields Attrs(AttrList attrs, string[] fixedFields)
         {
-            foreach (var a in attrs) Attr(a);
+            foreach (var a in attrs) Attr(a, fixedFields);
             return this;
         }
 
-        private void Attr(Attr a)
+        private void Attr(Attr a, string[] fixedFields)
         {
             var def = a.Def;
-            string name = def?.Name ?? "x" + ((byte)a.Type).ToString("x2", CultureInfo.InvariantCulture);
+            string name = def is not null && !fixedFields.Contains(def.Name) ? def.Name
+                : "x" + ((byte)a.Type).ToString("x2", CultureInfo.InvariantCulture);
             Key(a.Critical ? "!" + name : name);
             if (def is null) { Sb.Append(a.Opaque?.ToString() ?? ""); return; }
             switch (def.Kind)
@@ -137,7 +139,7 @@ public static partial class PduText
                 case AttrKind.Text or AttrKind.Name: AppendText(Sb, a.Text ?? ""); break;
                 case AttrKind.Nested:
                     Sb.Append('{');
-                    Attrs(a.Nested ?? []);
+                    Attrs(a.Nested ?? [], []);
                     Sb.Append('}');
                     break;
                 case AttrKind.DiskState:
@@ -161,6 +163,17 @@ public static partial class PduText
             }
         }
     }
+
+    // The fixed fields of each context, as the text form names them (tag is the top level's own).
+    private static readonly string[] StateFields = ["host", "boot", "seq", "report", "page", "pages", "status", "vm", "tag"];
+    private static readonly string[] ExchangeFields = ["id", "boot", "code", "flags", "uuid", "tag"];
+    private static readonly string[] ErrorFields = ["code", "tag"];
+    private static readonly string[] QueryFields = ["what", "tag"];
+    private static readonly string[] SubmitFields = ["code", "flags", "tag"];
+    private static readonly string[] HostFields = ["name", "boot", "seq", "state", "tag"];
+    private static readonly string[] VmFields = ["host", "vm", "tag"];
+    private static readonly string[] ResultFields = ["code", "id", "uuid", "tag"];
+    private static readonly string[] RecordFields = ["uuid", "name", "power", "reason", "flags", "vcpus", "memory"];
 
     private static void AppendMac(StringBuilder sb, ulong mac)
     {

@@ -190,16 +190,19 @@ public static partial class PduText
         var def = AttrRegistry.Find(n.Name);
         if (def is null)
         {
-            if (n.Name.Length == 3 && n.Name[0] == 'x'
-                && byte.TryParse(n.Name.AsSpan(1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte t) && t < 0x80
-                && AttrRegistry.Find(t) is null)
+            if (n.Name.Length != 3 || n.Name[0] != 'x'
+                || !byte.TryParse(n.Name.AsSpan(1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte t) || t >= 0x80)
+                throw new FormatException($"{context}: unknown field '{n.Name}'");
+            // xHH names any type: an unknown one holds hex bytes; a known one (written so where its name is
+            // also a fixed field's, spec §10) takes its kind's syntax.
+            def = AttrRegistry.Find(t);
+            if (def is null)
             {
                 var hex = n.Scalar(context);
                 if (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
                     throw new FormatException($"{context}: value of {n.Name} must be hex bytes");
                 return new Attr { Type = (AttrType)t, Critical = n.Critical, Opaque = new Blob(Convert.FromHexString(hex)) };
             }
-            throw new FormatException($"{context}: unknown field '{n.Name}'");
         }
         var a = new Attr { Type = def.Type, Critical = n.Critical };
         string where = $"{context} {def.Name}";
@@ -265,6 +268,11 @@ public static partial class PduText
             return _s[start.._i];
         }
 
+        /// <summary>Braces deeper than any PDU needs (state, vm record, disk) are refused before they can exhaust the stack.</summary>
+        private const int MaxDepth = 8;
+
+        private int _depth;
+
         public List<Node> Fields(bool topLevel)
         {
             var list = new List<Node>();
@@ -293,7 +301,9 @@ public static partial class PduText
                 if (_i < _s.Length && _s[_i] == '{')
                 {
                     _i++;
+                    if (++_depth > MaxDepth) throw new FormatException($"braces nested deeper than {MaxDepth} levels at column {_i}");
                     list.Add(new Node(name, critical, null, Fields(topLevel: false)));
+                    _depth--;
                 }
                 else list.Add(new Node(name, critical, Value(), null));
             }
@@ -333,10 +343,12 @@ public static partial class PduText
                     else throw new FormatException($"unknown escape '\\{Validation.Shorten(e.ToString())}' at column {_i - 1}: use \\\", \\\\ or \\xHH");
                     continue;
                 }
-                int n = char.IsHighSurrogate(c) && _i < _s.Length
-                    ? Encoding.UTF8.GetBytes(_s.AsSpan(_i - 1, 2), utf8)
-                    : Encoding.UTF8.GetBytes(_s.AsSpan(_i - 1, 1), utf8);
-                if (n == 4) _i++;
+                if (c < ' ' || c == '\x7f')
+                    throw new FormatException($"control character {Validation.Shorten(c.ToString())} at column {_i} inside quotes: write it as \\xHH");
+                if (System.Text.Rune.DecodeFromUtf16(_s.AsSpan(_i - 1), out var rune, out int used) != System.Buffers.OperationStatus.Done)
+                    throw new FormatException($"quoted text at column {_i} holds a lone surrogate, which is not a character");
+                _i += used - 1;
+                int n = rune.EncodeToUtf8(utf8);
                 foreach (byte b in utf8[..n]) bytes.Add(b);
             }
             var arr = bytes.ToArray();
