@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Vmm.Protocol;
 
@@ -21,19 +23,24 @@ public ref struct AttrReader
 
     private ReadOnlySpan<byte> _rest;
     private readonly int _depth;
+    private readonly bool _checked;
     private int _prevType;
 
-    /// <summary>Reads the attribute list <paramref name="list"/>.</summary>
-    public AttrReader(ReadOnlySpan<byte> list) : this(list, 0) { }
+    /// <summary>Reads the attribute list <paramref name="list"/>, checking it as it goes.</summary>
+    public AttrReader(ReadOnlySpan<byte> list) : this(list, 0, alreadyChecked: false) { }
 
-    private AttrReader(ReadOnlySpan<byte> list, int depth)
+    private AttrReader(ReadOnlySpan<byte> list, int depth, bool alreadyChecked)
     {
         _rest = list;
         _depth = depth;
+        _checked = alreadyChecked;
         _prevType = -1;
         TypeByte = 0;
         Value = default;
     }
+
+    /// <summary>A reader over a list that <see cref="Validate"/> already accepted: it only slices (the views use it).</summary>
+    internal static AttrReader OverChecked(ReadOnlySpan<byte> list) => new(list, 0, alreadyChecked: true);
 
     /// <summary>The current attribute's type byte, critical bit included.</summary>
     public byte TypeByte { get; private set; }
@@ -58,8 +65,8 @@ public ref struct AttrReader
         _ => 0,
     };
 
-    /// <summary>A reader over the current nested list (already checked).</summary>
-    public readonly AttrReader NestedReader => new(Value, _depth + 1);
+    /// <summary>A reader over the current nested list (checked with its container).</summary>
+    public readonly AttrReader NestedReader => new(Value, _depth + 1, _checked);
 
     /// <summary>Checks a whole list, throwing on the first fault.</summary>
     public static void Validate(ReadOnlySpan<byte> list)
@@ -72,26 +79,24 @@ public ref struct AttrReader
     public bool MoveNext()
     {
         if (_rest.IsEmpty) return false;
-        if (_rest.Length < 3) Throw.Malformed($"attribute header needs 3 bytes, {_rest.Length} left");
+        if (_rest.Length < 3) Fail.ShortHeader(_rest.Length);
         byte typeByte = _rest[0];
         int length = BinaryPrimitives.ReadUInt16BigEndian(_rest[1..]);
-        if (length > _rest.Length - 3)
-            Throw.Malformed($"attribute 0x{typeByte:x2} declares {length} value bytes, {_rest.Length - 3} left");
+        if (length > _rest.Length - 3) Fail.Overrun(typeByte, length, _rest.Length - 3);
         TypeByte = typeByte;
         Value = _rest.Slice(3, length);
         _rest = _rest[(3 + length)..];
+        if (_checked) return true;
 
         int type = typeByte & 0x7F;
         var def = AttrRegistry.Find((byte)type);
-        if (type < _prevType)
-            Throw.Malformed($"attribute {Label(type)} follows 0x{_prevType:x2}: attributes must ascend by type");
-        if (type == _prevType && def is not null && !def.Repeatable)
-            Throw.Malformed($"attribute {def.Name} occurs twice");
+        if (type < _prevType) Fail.Order(type, _prevType);
+        if (type == _prevType && def is not null && !def.Repeatable) Fail.Repeated(def);
         _prevType = type;
 
         if (def is null)
         {
-            if (Critical) Throw.Protocol(ProtocolErrorCode.UnknownCritical, $"unknown critical attribute 0x{type:x2}");
+            if (Critical) Fail.UnknownCritical(type);
             return true;
         }
         CheckValue(def, Value, _depth);
@@ -108,39 +113,86 @@ public ref struct AttrReader
             case AttrKind.U64: Size(def, v, 8); break;
             case AttrKind.Mac: Size(def, v, 6); break;
             case AttrKind.Text:
-                if (v.Length > def.MaxLength) Throw.BadValue($"{def.Name} is {v.Length} bytes; the limit is {def.MaxLength}");
-                if (!Validation.IsText(v)) Throw.BadValue($"{def.Name} is not UTF-8 text without control characters");
+                if (v.Length > def.MaxLength) Fail.TooLong(def, v.Length);
+                if (!Validation.IsText(v)) Fail.NotText(def);
                 break;
             case AttrKind.Name:
-                if (v.Length > def.MaxLength || !Validation.IsName(v))
-                    Throw.BadValue($"{def.Name} is not a valid name (1-{def.MaxLength} bytes of letters, digits, '.', '_', '-')");
+                if (v.Length > def.MaxLength || !Validation.IsName(v)) Fail.NotName(def);
                 break;
             case AttrKind.Nested:
-                if (depth >= MaxDepth) Throw.Malformed($"{def.Name} is nested too deeply");
-                if (v.Length > def.MaxLength) Throw.BadValue($"{def.Name} is {v.Length} bytes; the limit is {def.MaxLength}");
-                var inner = new AttrReader(v, depth + 1);
+                if (depth >= MaxDepth) Fail.TooDeep(def);
+                if (v.Length > def.MaxLength) Fail.TooLong(def, v.Length);
+                var inner = new AttrReader(v, depth + 1, alreadyChecked: false);
                 while (inner.MoveNext()) { }
                 break;
             case AttrKind.DiskState:
                 // DiskState { capacity (64), bus (8), flags (8), target (rest) }
-                if (v.Length < 11) Throw.Malformed($"disk value of {v.Length} bytes is shorter than 11");
-                if (v.Length > def.MaxLength || !Validation.IsName(v[10..]))
-                    Throw.BadValue("disk target is not a valid name of 1-32 bytes");
-                if ((v[9] & ~0x07) != 0) Throw.Malformed($"disk flags 0x{v[9]:x2} set reserved bits");
+                if (v.Length < 11) Fail.ShortValue(def, v.Length, 11);
+                if (v.Length > def.MaxLength || !Validation.IsName(v[10..])) Fail.DiskTarget();
+                if ((v[9] & ~0x07) != 0) Fail.DiskFlags(v[9]);
                 break;
             case AttrKind.NicState:
                 // NicState { mac (48), model (8), kind (8), source (rest) }
-                if (v.Length < 8) Throw.Malformed($"nic value of {v.Length} bytes is shorter than 8");
-                if (v.Length > def.MaxLength || !Validation.IsText(v[8..]))
-                    Throw.BadValue("nic source is not UTF-8 text of at most 255 bytes");
+                if (v.Length < 8) Fail.ShortValue(def, v.Length, 8);
+                if (v.Length > def.MaxLength || !Validation.IsText(v[8..])) Fail.NicSource();
                 break;
         }
     }
 
     private static void Size(AttrDef def, ReadOnlySpan<byte> v, int n)
     {
-        if (v.Length != n) Throw.Malformed($"{def.Name} value is {v.Length} bytes; it must be {n}");
+        if (v.Length != n) Fail.WrongSize(def, v.Length, n);
     }
 
-    private static string Label(int type) => AttrRegistry.Find((byte)type)?.Name ?? $"0x{type:x2}";
+    /// <summary>The messages, built out of line so that the checks above stay small (Kestrel's ThrowHelper).</summary>
+    private static class Fail
+    {
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void ShortHeader(int left) => Throw.Malformed($"attribute header needs 3 bytes, {left} left");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Overrun(byte type, int length, int left) =>
+            Throw.Malformed($"attribute 0x{type:x2} declares {length} value bytes, {left} left");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Order(int type, int prev) =>
+            Throw.Malformed($"attribute {Label(type)} follows 0x{prev:x2}: attributes must ascend by type");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Repeated(AttrDef def) => Throw.Malformed($"attribute {def.Name} occurs twice");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void UnknownCritical(int type) =>
+            Throw.Protocol(ProtocolErrorCode.UnknownCritical, $"unknown critical attribute 0x{type:x2}");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void TooLong(AttrDef def, int length) => Throw.BadValue($"{def.Name} is {length} bytes; the limit is {def.MaxLength}");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void NotText(AttrDef def) => Throw.BadValue($"{def.Name} is not UTF-8 text without control characters");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void NotName(AttrDef def) =>
+            Throw.BadValue($"{def.Name} is not a valid name (1-{def.MaxLength} bytes of letters, digits, '.', '_', '-')");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void TooDeep(AttrDef def) => Throw.Malformed($"{def.Name} is nested too deeply");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void ShortValue(AttrDef def, int length, int min) => Throw.Malformed($"{def.Name} value of {length} bytes is shorter than {min}");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void DiskTarget() => Throw.BadValue("disk target is not a valid name of 1-32 bytes");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void DiskFlags(byte flags) => Throw.Malformed($"disk flags 0x{flags:x2} set reserved bits");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void NicSource() => Throw.BadValue("nic source is not UTF-8 text of at most 255 bytes");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void WrongSize(AttrDef def, int length, int n) => Throw.Malformed($"{def.Name} value is {length} bytes; it must be {n}");
+
+        private static string Label(int type) => AttrRegistry.Find((byte)type)?.Name ?? $"0x{type:x2}";
+    }
 }

@@ -15,12 +15,17 @@ public sealed class ClusterKey
 
     private readonly byte[] _key;
 
+    // One keyed HMAC per thread, reset after each tag: about half the cost of keying HMAC-SHA-256 for every PDU,
+    // and no allocation after a thread's first tag.
+    private readonly ThreadLocal<IncrementalHash> _hmac;
+
     /// <summary>Wraps 32 key bytes.</summary>
     public ClusterKey(ReadOnlySpan<byte> key)
     {
         if (key.Length != Length) throw new ArgumentException($"a cluster key is {Length} bytes, not {key.Length}", nameof(key));
         _key = key.ToArray();
         Id = DeriveId(key);
+        _hmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key));
     }
 
     /// <summary>The key id carried in headers: never 0, which means unsigned.</summary>
@@ -103,7 +108,9 @@ public sealed class ClusterKey
     private void ComputeTag(ReadOnlySpan<byte> covered, Span<byte> tag)
     {
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_key, covered, mac);
+        var hmac = _hmac.Value!;
+        hmac.AppendData(covered);
+        hmac.GetHashAndReset(mac);
         mac[..PduHeader.TagSize].CopyTo(tag);
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Vmm.Protocol;
 
@@ -47,6 +48,17 @@ internal static class Throw
     [DoesNotReturn]
     public static void Overrun(string field) =>
         throw new ProtocolException(ProtocolErrorCode.Malformed, $"{field} runs past the end of its container");
+
+    /// <summary>"WHAT flags 0xNN set reserved bits", built out of line.</summary>
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ReservedBits(string what, byte value) => Malformed($"{what} 0x{value:x2} set reserved bits");
+
+    /// <summary>A value above its limit, built out of line.</summary>
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void TooLong(string field, int length, int max) => BadValue($"{field} is {length} bytes; the limit is {max}");
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ShortRecord(int length, int min) => Malformed($"VM record length {length} is below the minimum of {min}");
 
     [DoesNotReturn]
     public static void NoRoom(int needed) =>

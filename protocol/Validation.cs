@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 
@@ -12,14 +13,12 @@ public static class Validation
     /// <summary>Longest name in bytes.</summary>
     public const int MaxNameLength = 64;
 
+    private static readonly SearchValues<byte> NameBytes =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"u8);
+
     /// <summary>True for 1-64 bytes of [A-Za-z0-9._-] beginning with a letter or digit.</summary>
-    public static bool IsName(ReadOnlySpan<byte> v)
-    {
-        if (v.Length is 0 or > MaxNameLength || !char.IsAsciiLetterOrDigit((char)v[0])) return false;
-        foreach (byte b in v)
-            if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'.' or (byte)'_' or (byte)'-')) return false;
-        return true;
-    }
+    public static bool IsName(ReadOnlySpan<byte> v) =>
+        v.Length is > 0 and <= MaxNameLength && char.IsAsciiLetterOrDigit((char)v[0]) && !v.ContainsAnyExcept(NameBytes);
 
     /// <summary>String form of <see cref="IsName(ReadOnlySpan{byte})"/>.</summary>
     public static bool IsName(string v)
@@ -40,12 +39,16 @@ public static class Validation
     /// <summary>True for valid UTF-8 with no C0/C1 control characters or DEL.</summary>
     public static bool IsText(ReadOnlySpan<byte> v)
     {
+        if (v.ContainsAnyInRange((byte)0x00, (byte)0x1F) || v.Contains((byte)0x7F)) return false;
+        if (Ascii.IsValid(v)) return true;
         if (!Utf8.IsValid(v)) return false;
-        foreach (byte b in v)
-            if (b < 0x20 || b == 0x7F) return false;
         // C1 controls are U+0080..U+009F, encoded as C2 80..C2 9F.
-        for (int i = 0; i + 1 < v.Length; i++)
-            if (v[i] == 0xC2 && v[i + 1] is >= 0x80 and <= 0x9F) return false;
+        for (int i = v.IndexOf((byte)0xC2); i >= 0 && i + 1 < v.Length; )
+        {
+            if (v[i + 1] is >= 0x80 and <= 0x9F) return false;
+            int next = v[(i + 1)..].IndexOf((byte)0xC2);
+            i = next < 0 ? -1 : i + 1 + next;
+        }
         return true;
     }
 

@@ -7,10 +7,14 @@ namespace Vmm.Protocol.Internal;
 internal static class AttrCodec
 {
     /// <summary>Reads and checks a whole list.</summary>
-    public static AttrList Read(ReadOnlySpan<byte> list)
+    public static AttrList Read(ReadOnlySpan<byte> list) => Read(new AttrReader(list));
+
+    /// <summary>Reads a list that a view's Parse already checked.</summary>
+    public static AttrList ReadChecked(ReadOnlySpan<byte> list) => Read(AttrReader.OverChecked(list));
+
+    private static AttrList Read(AttrReader r)
     {
         var result = new AttrList();
-        var r = new AttrReader(list);
         while (r.MoveNext()) result.Add(ToAttr(ref r));
         return result;
     }
@@ -19,22 +23,25 @@ internal static class AttrCodec
     {
         var def = AttrRegistry.Find(r.TypeByte);
         var v = r.Value;
-        var a = new Attr { Type = r.Type, Critical = r.Critical };
-        if (def is null) return a with { Opaque = new Blob(v.ToArray()) };
-        return def.Kind switch
+        var type = r.Type;
+        bool critical = r.Critical;
+        return def?.Kind switch
         {
-            AttrKind.U8 or AttrKind.U16 or AttrKind.U32 or AttrKind.U64 or AttrKind.Mac => a with { Number = r.Number },
-            AttrKind.Text or AttrKind.Name => a with { Text = Encoding.UTF8.GetString(v) },
-            AttrKind.Nested => a with { Nested = Read(v) },
-            AttrKind.DiskState => a with
+            AttrKind.U8 or AttrKind.U16 or AttrKind.U32 or AttrKind.U64 or AttrKind.Mac =>
+                new Attr { Type = type, Critical = critical, Number = r.Number },
+            AttrKind.Text or AttrKind.Name => new Attr { Type = type, Critical = critical, Text = Encoding.UTF8.GetString(v) },
+            AttrKind.Nested => new Attr { Type = type, Critical = critical, Nested = Read(r.NestedReader) },
+            AttrKind.DiskState => new Attr
             {
+                Type = type, Critical = critical,
                 Disk = new DiskInfo(Encoding.UTF8.GetString(v[10..]), (DiskBus)v[8], (DiskFlags)v[9], BinaryPrimitives.ReadUInt64BigEndian(v)),
             },
-            AttrKind.NicState => a with
+            AttrKind.NicState => new Attr
             {
+                Type = type, Critical = critical,
                 Nic = new NicInfo(ReadMac(v), (NicModel)v[6], (NicKind)v[7], Encoding.UTF8.GetString(v[8..])),
             },
-            _ => a with { Opaque = new Blob(v.ToArray()) },
+            _ => new Attr { Type = type, Critical = critical, Opaque = new Blob(v.ToArray()) },
         };
     }
 

@@ -37,21 +37,23 @@ internal ref struct WireWriter(Span<byte> buffer, int limit)
         if (!v.TryWriteBytes(Take(16), bigEndian: true, out _)) Throw.NoRoom(16);
     }
 
-    /// <summary>UTF-8 of <paramref name="v"/> with no prefix; returns the byte count.</summary>
+    /// <summary>UTF-8 of <paramref name="v"/> with no prefix; returns the byte count. One pass when it fits.</summary>
     public int Utf8(string v)
     {
-        int n = Encoding.UTF8.GetByteCount(v);
-        Encoding.UTF8.GetBytes(v, Take(n));
+        if (!Encoding.UTF8.TryGetBytes(v, _buf[_pos.._limit], out int n))
+            Throw.NoRoom(Encoding.UTF8.GetByteCount(v) - (_limit - _pos));
+        _pos += n;
         return n;
     }
 
     /// <summary>A u8 length then UTF-8 text of at most <paramref name="max"/> bytes.</summary>
     public void Str8(string v, int max, string field)
     {
-        int n = Encoding.UTF8.GetByteCount(v);
-        if (n > max) Throw.BadValue($"{field} is {n} bytes; the limit is {max}");
-        U8((byte)n);
-        Encoding.UTF8.GetBytes(v, Take(n));
+        int lengthAt = _pos;
+        U8(0);
+        int n = Utf8(v);
+        if (n > max) Throw.TooLong(field, n, max);
+        _buf[lengthAt] = (byte)n;
     }
 
     /// <summary>Patches a big-endian u16 at <paramref name="at"/>.</summary>

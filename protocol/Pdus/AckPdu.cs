@@ -36,7 +36,7 @@ public sealed record AckPdu : Pdu
     public static AckPdu From(in AckView v) => new()
     {
         RequestId = v.RequestId, BootId = v.BootId, Code = v.Code, Flags = v.Flags, Vm = v.Vm,
-        Results = AttrCodec.Read(v.ResultBytes),
+        Results = AttrCodec.ReadChecked(v.ResultBytes),
     };
 
     internal override void WriteBody(ref WireWriter w) =>
@@ -63,7 +63,7 @@ public readonly ref struct AckView
     /// <summary>The result attribute list.</summary>
     public ReadOnlySpan<byte> ResultBytes => _x.Attributes;
     /// <summary>A reader over the results.</summary>
-    public AttrReader Results => new(_x.Attributes);
+    public AttrReader Results => AttrReader.OverChecked(_x.Attributes);
 
     /// <summary>Parses and checks an ACK body.</summary>
     public static AckView Parse(ReadOnlySpan<byte> body) => new(Exchange.Parse(body, "ack", (byte)AckFlags.Replayed, zeroIdAllowed: true));

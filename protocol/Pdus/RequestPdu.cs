@@ -36,7 +36,7 @@ public sealed record RequestPdu : Pdu
     public static RequestPdu From(in RequestView v) => new()
     {
         RequestId = v.RequestId, BootId = v.BootId, Code = v.Code, Flags = v.Flags, Vm = v.Vm,
-        Parameters = AttrCodec.Read(v.ParameterBytes),
+        Parameters = AttrCodec.ReadChecked(v.ParameterBytes),
     };
 
     internal override void WriteBody(ref WireWriter w) =>
@@ -63,7 +63,7 @@ public readonly ref struct RequestView
     /// <summary>The parameter attribute list.</summary>
     public ReadOnlySpan<byte> ParameterBytes => _x.Attributes;
     /// <summary>A reader over the parameters.</summary>
-    public AttrReader Parameters => new(_x.Attributes);
+    public AttrReader Parameters => AttrReader.OverChecked(_x.Attributes);
 
     /// <summary>Parses and checks a REQUEST body.</summary>
     public static RequestView Parse(ReadOnlySpan<byte> body) => new(Exchange.Parse(body, "request", (byte)RequestFlags.Force, zeroIdAllowed: false));

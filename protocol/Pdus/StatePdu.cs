@@ -38,7 +38,7 @@ public sealed record StatePdu : Pdu
         return new StatePdu
         {
             BootId = v.BootId, Sequence = v.Sequence, Report = v.Report, Page = v.Page, Pages = v.Pages, Status = v.Status,
-            Host = Validation.Decode(v.HostUtf8), Facts = AttrCodec.Read(v.FactBytes), Vms = vms,
+            Host = Validation.Decode(v.HostUtf8), Facts = AttrCodec.ReadChecked(v.FactBytes), Vms = vms,
         };
     }
 
@@ -129,7 +129,7 @@ public readonly ref struct StateView
     /// <summary>The VM records.</summary>
     public VmRecordEnumerator Vms => new(_records);
     /// <summary>A reader over the facts.</summary>
-    public AttrReader Facts => new(FactBytes);
+    public AttrReader Facts => AttrReader.OverChecked(FactBytes);
 
     /// <summary>Parses and checks a STATE body (spec §6.1).</summary>
     public static StateView Parse(ReadOnlySpan<byte> body)
@@ -148,9 +148,8 @@ public readonly ref struct StateView
 
         if (boot == 0) Throw.BadValue("state boot_id is 0");
         if (seq == 0) Throw.BadValue("state sequence is 0; sequences start at 1");
-        if ((status & ~0x03) != 0) Throw.Malformed($"state status 0x{status:x2} sets reserved bits");
-        if (pages == 0 ? report != 0 || page != 0 : page >= pages)
-            Throw.BadValue(pages == 0 ? "an event datagram (pages 0) must have report 0 and page 0" : $"page {page} is not below pages {pages}");
+        if ((status & ~0x03) != 0) Throw.ReservedBits("state status", status);
+        if (pages == 0 ? report != 0 || page != 0 : page >= pages) BadPage(page, pages);
         if (!Validation.IsName(host)) Throw.BadValue("state host name is not a valid name");
         AttrReader.Validate(facts);
         int count = 0;
@@ -158,4 +157,8 @@ public readonly ref struct StateView
             rest = rest[VmRecordView.Parse(rest, out _)..];
         return new StateView(boot, seq, report, page, pages, (HostStatus)status, host, facts, records, count);
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn, System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void BadPage(ushort page, ushort pages) =>
+        Throw.BadValue(pages == 0 ? "an event datagram (pages 0) must have report 0 and page 0" : $"page {page} is not below pages {pages}");
 }

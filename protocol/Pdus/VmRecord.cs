@@ -41,7 +41,7 @@ public sealed record VmState
         Vcpus = v.Vcpus,
         MemoryKib = v.MemoryKib,
         Name = Validation.Decode(v.NameUtf8),
-        Attributes = AttrCodec.Read(v.AttributeBytes),
+        Attributes = AttrCodec.ReadChecked(v.AttributeBytes),
     };
 
     /// <summary>
@@ -110,14 +110,14 @@ public readonly ref struct VmRecordView
     /// <summary>The record's attribute list.</summary>
     public ReadOnlySpan<byte> AttributeBytes { get; }
     /// <summary>A reader over the attributes (already checked).</summary>
-    public AttrReader Attributes => new(AttributeBytes);
+    public AttrReader Attributes => AttrReader.OverChecked(AttributeBytes);
 
     /// <summary>Reads and checks one record at the start of <paramref name="input"/>; returns the bytes it used.</summary>
     public static int Parse(ReadOnlySpan<byte> input, out VmRecordView view)
     {
         var r = new WireReader(input);
         int length = r.U16("VM record length");
-        if (length < FixedSize) Throw.Malformed($"VM record length {length} is below the minimum of {FixedSize}");
+        if (length < FixedSize) Throw.ShortRecord(length, FixedSize);
         var record = r.Bytes(length, "VM record");
         var f = new WireReader(record);
         f.Bytes(16, "uuid");
@@ -128,7 +128,7 @@ public readonly ref struct VmRecordView
         ulong memory = f.U64("memory");
         var name = f.Str8("VM name");
         var attrs = f.Rest();
-        if ((flags & ~0x0F) != 0) Throw.Malformed($"VM record flags 0x{flags:x2} set reserved bits");
+        if ((flags & ~0x0F) != 0) Throw.ReservedBits("VM record flags", flags);
         if (!Validation.IsText(name)) Throw.BadValue("VM name is not UTF-8 text without control characters");
         if ((flags & (byte)VmFlags.Tombstone) != 0 && (flags != (byte)VmFlags.Tombstone || power != 0 || reason != 0 || vcpus != 0 || memory != 0 || !attrs.IsEmpty))
             Throw.Malformed("a tombstone carries only uuid and name: every other field must be zero and it has no attributes");
