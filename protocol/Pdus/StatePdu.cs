@@ -61,36 +61,10 @@ public sealed record StatePdu : Pdu
     /// <summary>boot_id, sequence, report, page, pages, status and name_len.</summary>
     private const int FixedSize = 8 + 8 + 4 + 2 + 2 + 1 + 1;
 
-    /// <summary>
-    /// <code>
-    /// State {
-    ///   boot_id   (64)
-    ///   sequence  (64)
-    ///   report    (32)
-    ///   page      (16)
-    ///   pages     (16)   // 0: event datagram
-    ///   status    (8)    // bit 0 hypervisor unreachable, bit 1 stopping; others 0
-    ///   name_len  (8)
-    ///   name      (name_len)
-    ///   facts_len (16)
-    ///   facts     (facts_len)     // attribute list
-    ///   records   (rest of body)  // VmRecord*
-    /// }
-    /// </code>
-    /// </summary>
+    /// <summary>Writes the body: <see cref="StateWriter.WriteFixed"/> holds the layout (spec §6.1).</summary>
     internal override void WriteBody(ref WireWriter w)
     {
-        w.U64(BootId);
-        w.U64(Sequence);
-        w.U32(Report);
-        w.U16(Page);
-        w.U16(Pages);
-        w.U8((byte)Status);
-        w.Str8(Host, Validation.MaxNameLength, "host name");
-        int factsAt = w.Position;
-        w.U16(0);
-        AttrCodec.Write(ref w, Facts);
-        w.PatchU16(factsAt, checked((ushort)(w.Position - factsAt - 2)));
+        StateWriter.WriteFixed(ref w, BootId, Sequence, Report, Page, Pages, Status, Host, Facts);
         foreach (var vm in Vms) vm.Write(ref w);
     }
 }
@@ -131,7 +105,23 @@ public readonly ref struct StateView
     /// <summary>A reader over the facts.</summary>
     public AttrReader Facts => AttrReader.OverChecked(FactBytes);
 
-    /// <summary>Parses and checks a STATE body (spec §6.1).</summary>
+    /// <summary>Parses and checks a STATE body (spec §6.1).
+    /// <code>
+    /// State {
+    ///   boot_id   (64)
+    ///   sequence  (64)
+    ///   report    (32)
+    ///   page      (16)
+    ///   pages     (16)   // 0: event datagram
+    ///   status    (8)    // bit 0 hypervisor unreachable, bit 1 stopping; others 0
+    ///   name_len  (8)
+    ///   name      (name_len)
+    ///   facts_len (16)
+    ///   facts     (facts_len)     // attribute list
+    ///   records   (rest of body)  // VmRecord*
+    /// }
+    /// </code>
+    /// </summary>
     public static StateView Parse(ReadOnlySpan<byte> body)
     {
         var r = new WireReader(body);

@@ -1,0 +1,81 @@
+// Entry point of `make bench`:
+//   dotnet run -c Release --project tests/Vmm.Benchmarks -- --filter '*'
+// `-- --check` only builds and checks the fixtures and prints their sizes (a few seconds, no benchmark).
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using Perfolizer.Horology;
+
+namespace Vmm.Benchmarks;
+
+public static class Program
+{
+    /// <summary>The goal of the issue: every hot Vmm row at least this many times faster than protobuf.</summary>
+    private const double GoalSpeedup = 3.0;
+
+    public static int Main(string[] args)
+    {
+        var fixtures = new Fixtures();
+        fixtures.Check();
+        Console.WriteLine("Encoded sizes (fixtures checked: both formats round-trip and carry the same information):");
+        foreach (var line in fixtures.SizeLines()) Console.WriteLine(line);
+        if (args.Contains("--check")) return 0;
+
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, Config()).ToList();
+        bool failed = false;
+        foreach (var summary in summaries)
+        {
+            if (summary.HasCriticalValidationErrors) failed = true;
+            ReportGoal(summary);
+            Console.WriteLine($"Reports (GitHub markdown, csv, html) in {summary.ResultsDirectoryPath}:");
+            foreach (var md in Directory.EnumerateFiles(summary.ResultsDirectoryPath, "*-report-github.md"))
+                Console.WriteLine($"  {md}");
+        }
+        return failed ? 1 : 0;
+    }
+
+    /// <summary>
+    /// Short enough for a 2-core machine shared with other work: one launch, 3 warmup and 8 measured
+    /// iterations of 250 ms. Ratios are shown as "Nx faster" against the protobuf row of each category.
+    /// </summary>
+    private static IConfig Config()
+    {
+        var job = Job.Default
+            .WithLaunchCount(1)
+            .WithWarmupCount(3)
+            .WithIterationCount(8)
+            .WithIterationTime(TimeInterval.FromMilliseconds(250))
+            .WithId("Short");
+        return ManualConfig.Create(DefaultConfig.Instance)
+            .AddJob(job)
+            .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
+            .WithOptions(ConfigOptions.JoinSummary);
+    }
+
+    /// <summary>Prints, for each goal row, its speed-up over protobuf and its allocation, and whether both meet the goal.</summary>
+    private static void ReportGoal(Summary summary)
+    {
+        var rows = summary.Reports.Where(r => r.ResultStatistics is not null).ToList();
+        var baselines = rows
+            .Where(r => r.BenchmarkCase.Descriptor.Baseline)
+            .ToDictionary(r => string.Join(",", r.BenchmarkCase.Descriptor.Categories), r => r.ResultStatistics!.Mean);
+        var goal = rows.Where(r => CodecBenchmarks.GoalRows.Contains(r.BenchmarkCase.Descriptor.WorkloadMethod.Name)).ToList();
+        if (goal.Count == 0) return;
+
+        Console.WriteLine();
+        Console.WriteLine($"Goal: every Vmm row at least {GoalSpeedup:0}x faster than protobuf, 0 bytes allocated per operation.");
+        foreach (var r in goal)
+        {
+            string category = string.Join(",", r.BenchmarkCase.Descriptor.Categories);
+            double mean = r.ResultStatistics!.Mean;
+            long? bytes = r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase);
+            bool known = baselines.TryGetValue(category, out double b);
+            double speedup = known ? b / mean : 0;
+            string speed = !known ? "   no baseline" : speedup >= 1 ? $"{speedup,6:0.00}x faster" : $"{1 / speedup,6:0.00}x slower";
+            bool ok = known && speedup >= GoalSpeedup && bytes == 0;
+            Console.WriteLine($"  {(ok ? "met    " : "NOT MET")}  {category,-14} {r.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo,-22} {mean,9:0.0} ns  {speed}  {bytes?.ToString() ?? "?",5} B allocated");
+        }
+    }
+}
