@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Vmm.Protocol;
+using Vmm.Protocol.Tests.Vectors;
 using Xunit;
 
 namespace Vmm.Ctl.Tests;
@@ -13,10 +14,10 @@ public sealed class PduCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    public static TheoryData<string> Positive() => new(Vector.All().Where(v => v.Error is null).Select(v => v.Name));
-    public static TheoryData<string> Negative() => new(Vector.All().Where(v => v.Error is not null && v.Error != "need-more").Select(v => v.Name));
+    public static TheoryData<string> Positive() => new(Vectors.All().Where(v => v.Error is null).Select(v => v.Name));
+    public static TheoryData<string> Negative() => new(Vectors.All().Where(v => v.Error is not null && v.Error != Vector.NeedMore).Select(v => v.Name));
 
-    private static Vector Get(string name) => Vector.Load(Path.Combine(Vmmctl.VectorsDir, name + ".vec"));
+    private static Vector Get(string name) => Vectors.Get(name);
 
     [Theory]
     [MemberData(nameof(Positive))]
@@ -49,19 +50,19 @@ public sealed class PduCommandTests : IDisposable
         var v = Get(name);
         var args = new List<string> { "pdu", "decode" };
         if (v.Key is not null) args.AddRange(["--verify", "--key-file", v.KeyFile(_dir)]);
-        if (v.Transport == "datagram") args.AddRange(["--max-length", "1200"]);
+        if (v.Datagram) args.AddRange(["--max-length", "1200"]);
         var r = Vmmctl.Run(v.Bytes, [.. args]);
         Assert.Equal(1, r.Exit);
         AssertOneLine(r.Stderr);
         // Datagram-only faults (truncated, trailing bytes) read as an incomplete stream or extra bytes here.
-        if (v.Error is not ("truncated" or "bad-length") || v.Transport == "stream")
+        if (v.Error is not ("truncated" or "bad-length") || !v.Datagram)
             Assert.Contains(v.Error!, r.Stderr);
     }
 
     [Fact]
     public void Decode_stream_prints_every_PDU_of_a_concatenation_and_accepts_hex()
     {
-        var vectors = Vector.All().Where(v => v.Error is null && v.Transport == "stream" && v.Key is null).ToList();
+        var vectors = Vectors.All().Where(v => v.Error is null && !v.Datagram && v.Key is null).ToList();
         var hex = string.Join("\n", vectors.Select(v => Convert.ToHexStringLower(v.Bytes)));
         var r = Vmmctl.Run(Encoding.ASCII.GetBytes(hex + "\n"), "pdu", "decode", "--stream");
         Assert.True(r.Exit == 0, r.Stderr);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Vmm.Protocol.Tests.Vectors;
 
 namespace Vmm.Ctl.Tests;
 
@@ -50,32 +51,21 @@ internal static class Vmmctl
     public static Result Run(params string[] args) => Run(null, args);
 }
 
-/// <summary>One spec vector file (spec §13).</summary>
-internal sealed record Vector(string Name, string? Text, byte[] Bytes, string? Key, string Transport, string? Error)
+/// <summary>The spec's vectors (spec §13), read with the protocol tests' reader.</summary>
+internal static class Vectors
 {
-    public static Vector Load(string path)
-    {
-        var fields = new Dictionary<string, string>();
-        string? last = null;
-        foreach (var line in File.ReadAllLines(path))
-        {
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            if (char.IsWhiteSpace(line[0]) && last is not null) { fields[last] += line.Trim(); continue; }
-            int colon = line.IndexOf(':');
-            last = line[..colon];
-            fields[last] = line[(colon + 1)..].Trim();
-        }
-        return new Vector(Path.GetFileNameWithoutExtension(path), fields.GetValueOrDefault("text"), Convert.FromHexString(fields["hex"]),
-            fields.GetValueOrDefault("key"), fields.GetValueOrDefault("transport", "stream"), fields.GetValueOrDefault("error"));
-    }
-
     public static IEnumerable<Vector> All() =>
         Directory.GetFiles(Vmmctl.VectorsDir, "*.vec").Order(StringComparer.Ordinal).Select(Load);
 
-    public string KeyFile(string dir)
+    public static Vector Load(string path) => Vector.Parse(Path.GetFileNameWithoutExtension(path), File.ReadAllText(path));
+
+    public static Vector Get(string name) => Load(Path.Combine(Vmmctl.VectorsDir, name + ".vec"));
+
+    /// <summary>Writes the vector's key to a file in <paramref name="dir"/> for --key-file.</summary>
+    public static string KeyFile(this Vector v, string dir)
     {
-        var path = Path.Combine(dir, Name + ".key");
-        File.WriteAllText(path, Key + "\n");
+        var path = Path.Combine(dir, v.Name + ".key");
+        File.WriteAllText(path, v.Key + "\n");
         return path;
     }
 }
