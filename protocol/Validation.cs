@@ -67,7 +67,7 @@ public static class Validation
 
     /// <summary>
     /// User input quoted in an error message: cut to 40 characters, with control and other invisible
-    /// characters written as \uXXXX, so that every message stays one printable line.
+    /// characters written as \u and four hex digits, so that every message stays one printable line.
     /// </summary>
     public static string Shorten(string v)
     {
