@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace Vmm.Protocol;
 
 /// <summary>
@@ -30,14 +33,25 @@ public static class PduFraming
     /// <summary>Checks that a datagram is exactly one PDU of at most <paramref name="maxLength"/> bytes and returns its header.</summary>
     public static PduHeader ReadDatagram(ReadOnlySpan<byte> datagram, int maxLength = PduHeader.MaxDatagram)
     {
-        if (datagram.Length < PduHeader.Size)
-            Throw.Stream(ProtocolErrorCode.Truncated, $"datagram of {datagram.Length} bytes is shorter than a PDU header ({PduHeader.Size})");
+        if (datagram.Length < PduHeader.Size) Fail.ShorterThanHeader(datagram.Length);
         var header = PduHeader.Parse(datagram, Math.Max(maxLength, PduHeader.MinPduSize));
-        if (datagram.Length < header.Length)
-            Throw.Stream(ProtocolErrorCode.Truncated, $"datagram holds {datagram.Length} bytes but its PDU declares {header.Length}");
-        if (datagram.Length > header.Length)
-            Throw.Stream(ProtocolErrorCode.BadLength, $"datagram holds {datagram.Length} bytes but its PDU declares {header.Length}: one datagram carries exactly one PDU");
+        if (datagram.Length != header.Length) Fail.SizeMismatch(datagram.Length, header.Length);
         return header;
+    }
+
+    /// <summary>The messages, built out of line so that <see cref="ReadDatagram"/> stays small.</summary>
+    private static class Fail
+    {
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void ShorterThanHeader(int size) =>
+            Throw.Stream(ProtocolErrorCode.Truncated, $"datagram of {size} bytes is shorter than a PDU header ({PduHeader.Size})");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void SizeMismatch(int size, int declared) => Throw.Stream(
+            size < declared ? ProtocolErrorCode.Truncated : ProtocolErrorCode.BadLength,
+            size < declared
+                ? $"datagram holds {size} bytes but its PDU declares {declared}"
+                : $"datagram holds {size} bytes but its PDU declares {declared}: one datagram carries exactly one PDU");
     }
 
     private static ReadOnlySpan<byte> Pad(ReadOnlySpan<byte> partial)

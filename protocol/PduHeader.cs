@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Vmm.Protocol;
 
@@ -53,20 +55,41 @@ public readonly record struct PduHeader(PduType Type, byte KeyId, int Length)
     public static PduHeader Parse(ReadOnlySpan<byte> header, int maxLength)
     {
         ushort magic = BinaryPrimitives.ReadUInt16BigEndian(header);
-        if (magic != Magic)
-            Throw.Stream(ProtocolErrorCode.BadMagic, $"not a Vmm PDU: magic is 0x{magic:x4}, expected 0x564d");
+        if (magic != Magic) Fail.BadMagic(magic);
         byte version = header[2];
-        if (version != CurrentVersion)
-            Throw.Stream(ProtocolErrorCode.BadVersion, $"PDU version {version} is not supported; this end speaks version {CurrentVersion}");
-        if (header[4] != 0)
-            Throw.Stream(ProtocolErrorCode.Malformed, $"reserved header flags 0x{header[4]:x2} must be zero in version 1");
+        if (version != CurrentVersion) Fail.BadVersion(version);
+        if (header[4] != 0) Fail.Flags(header[4]);
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header[6..]);
-        if (length < MinPduSize)
-            Throw.Stream(ProtocolErrorCode.BadLength, $"declared length {length} is below the minimum of {MinPduSize}");
-        if (length > (uint)maxLength)
-            Throw.Stream(ProtocolErrorCode.TooLarge, $"declared length {length} exceeds this transport's limit of {maxLength}");
-        if (!PduTypes.IsKnown(header[3]))
-            Throw.Stream(ProtocolErrorCode.UnknownType, $"unknown PDU type 0x{header[3]:x2}");
+        if (length < MinPduSize) Fail.Short(length);
+        if (length > (uint)maxLength) Fail.TooLarge(length, maxLength);
+        if (!PduTypes.IsKnown(header[3])) Fail.UnknownType(header[3]);
         return new PduHeader((PduType)header[3], header[5], (int)length);
+    }
+
+    /// <summary>The messages, built out of line so that <see cref="Parse"/> stays small.</summary>
+    private static class Fail
+    {
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void BadMagic(ushort magic) =>
+            Throw.Stream(ProtocolErrorCode.BadMagic, $"not a Vmm PDU: magic is 0x{magic:x4}, expected 0x564d");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void BadVersion(byte version) =>
+            Throw.Stream(ProtocolErrorCode.BadVersion, $"PDU version {version} is not supported; this end speaks version {CurrentVersion}");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Flags(byte flags) =>
+            Throw.Stream(ProtocolErrorCode.Malformed, $"reserved header flags 0x{flags:x2} must be zero in version 1");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Short(uint length) =>
+            Throw.Stream(ProtocolErrorCode.BadLength, $"declared length {length} is below the minimum of {MinPduSize}");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void TooLarge(uint length, int max) =>
+            Throw.Stream(ProtocolErrorCode.TooLarge, $"declared length {length} exceeds this transport's limit of {max}");
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void UnknownType(byte type) => Throw.Stream(ProtocolErrorCode.UnknownType, $"unknown PDU type 0x{type:x2}");
     }
 }
