@@ -21,12 +21,7 @@ public static class PduCodec
         var w = new WireWriter(dest, Math.Min(dest.Length, maxLength) - PduHeader.TagSize);
         PduHeader.Write(w.Take(PduHeader.Size), pdu.Type, pdu.KeyId, 0);
         pdu.WriteBody(ref w);
-        int length = w.Position + PduHeader.TagSize;
-        var whole = dest[..length];
-        PduHeader.PatchLength(whole, length);
-        if (key is not null) key.Sign(whole);
-        else BinaryPrimitives.WriteUInt128BigEndian(whole[^PduHeader.TagSize..], pdu.Tag);
-        return length;
+        return w.Finish(key, pdu.Tag);
     }
 
     /// <summary>Encodes into a buffer writer (one span of up to <paramref name="maxLength"/> bytes is requested).</summary>

@@ -36,8 +36,8 @@ internal readonly ref struct Exchange
             UuidBytes = r.Bytes(16, "uuid"),
             Attributes = r.Rest(),
         };
-        if (x.RequestId == 0 && !zeroIdAllowed) Throw.BadValue(what == "request" ? "request request_id is 0" : "ack request_id is 0");
-        if ((x.Flags & ~allowedFlags) != 0) Throw.ReservedBits(what == "request" ? "request flags" : "ack flags", x.Flags);
+        if (x.RequestId == 0 && !zeroIdAllowed) Throw.BadValue(what + " request_id is 0");
+        if ((x.Flags & ~allowedFlags) != 0) Throw.ReservedBits(what + " flags", x.Flags);
         AttrReader.Validate(x.Attributes);
         return x;
     }

@@ -15,7 +15,6 @@ internal ref struct WireWriter(Span<byte> buffer, int limit)
 
     public readonly int Position => _pos;
     public readonly int Remaining => _limit - _pos;
-    public readonly Span<byte> Written => _buf[.._pos];
     public readonly Span<byte> Buffer => _buf;
 
     public Span<byte> Take(int count)
@@ -54,6 +53,20 @@ internal ref struct WireWriter(Span<byte> buffer, int limit)
         int n = Utf8(v);
         if (n > max) Throw.TooLong(field, n, max);
         _buf[lengthAt] = (byte)n;
+    }
+
+    /// <summary>
+    /// Ends a PDU begun with its header at the buffer's start: sets the length, then signs with
+    /// <paramref name="key"/>, or writes <paramref name="tag"/> as it is. Returns the PDU's length.
+    /// </summary>
+    public readonly int Finish(ClusterKey? key, UInt128 tag)
+    {
+        int length = _pos + PduHeader.TagSize;
+        var whole = _buf[..length];
+        PduHeader.PatchLength(whole, length);
+        if (key is not null) key.Sign(whole);
+        else BinaryPrimitives.WriteUInt128BigEndian(whole[^PduHeader.TagSize..], tag);
+        return length;
     }
 
     /// <summary>Patches a big-endian u16 at <paramref name="at"/>.</summary>

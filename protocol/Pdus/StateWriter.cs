@@ -42,15 +42,7 @@ public ref struct StateWriter
     }
 
     /// <summary>Sets the length, signs with <paramref name="key"/> (or leaves the PDU unsigned) and returns the PDU's length.</summary>
-    public int Finish(ClusterKey? key)
-    {
-        int length = _w.Position + PduHeader.TagSize;
-        var whole = _w.Buffer[..length];
-        PduHeader.PatchLength(whole, length);
-        if (key is not null) key.Sign(whole);
-        else whole[^PduHeader.TagSize..].Clear();
-        return length;
-    }
+    public readonly int Finish(ClusterKey? key) => _w.Finish(key, 0);
 
     /// <summary>
     /// <code>

@@ -1,0 +1,50 @@
+// The ERROR a stream sends before it closes (spec §7.3, §9), made from the exception the codec raised.
+using System.Text;
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Protocol.Tests.Examples;
+
+public sealed class ErrorPduTests
+{
+    [Fact]
+    public void ErrorPdu_For_a_bad_version_carries_the_code_the_message_and_the_version_spoken()
+    {
+        var bad = new byte[PduHeader.MinPduSize];
+        PduHeader.Write(bad, PduType.Ack, 0, bad.Length);
+        bad[2] = 2;
+        var e = Assert.Throws<ProtocolException>(() => PduCodec.Decode(bad));
+        var error = ErrorPdu.For(e);
+        Assert.Equal(ProtocolErrorCode.BadVersion, error.Code);
+        Assert.Equal(e.Message, error.Attributes.Text(AttrType.Message));
+        Assert.Equal(PduHeader.CurrentVersion, error.Attributes.Number(AttrType.Version));
+        Assert.Equal(error, PduCodec.Decode(PduCodec.ToBytes(error)) with { KeyId = 0, Tag = 0 });
+    }
+
+    [Fact]
+    public void ErrorPdu_For_other_errors_has_no_version()
+    {
+        var error = ErrorPdu.For(new ProtocolException(ProtocolErrorCode.BadTag, "tag"));
+        Assert.Null(error.Attributes.Find(AttrType.Version));
+    }
+
+    [Theory]
+    [InlineData("abc", 2, "ab")]
+    [InlineData("aé", 2, "a")]          // é is 2 bytes: never half of it
+    [InlineData("a😀b", 4, "a")]        // the emoji is 4 bytes and a surrogate pair
+    [InlineData("a😀b", 5, "a😀")]
+    [InlineData("short", 1024, "short")]
+    public void Truncate_cuts_at_a_character_boundary(string text, int max, string expected)
+    {
+        string cut = ErrorPdu.Truncate(text, max);
+        Assert.Equal(expected, cut);
+        Assert.True(Encoding.UTF8.GetByteCount(cut) <= max);
+    }
+
+    [Fact]
+    public void A_long_message_still_encodes()
+    {
+        var error = ErrorPdu.For(new ProtocolException(ProtocolErrorCode.Malformed, new string('é', 2000)));
+        Assert.True(Encoding.UTF8.GetByteCount(error.Attributes.Text(AttrType.Message)!) <= 1024);
+        PduCodec.Decode(PduCodec.ToBytes(error));
+    }
+}
