@@ -1,0 +1,72 @@
+// What hostd needs from a hypervisor: the daemon (network, request-id cache, busy, state publishing)
+// is written against this, libvirt (hostd/Libvirt) is the one real implementation, tests may fake it.
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Hostd;
+
+/// <summary>A hypervisor as hostd drives it. Every member but the events may block: callers keep them
+/// off the heartbeat and network paths and put a deadline around them.</summary>
+internal interface IHypervisor : IDisposable
+{
+    /// <summary>Whether the hypervisor answers now; false from losing it until the reconnect succeeds.</summary>
+    bool Reachable { get; }
+
+    /// <summary>Why the hypervisor is unreachable (one line), or null while it is reachable.</summary>
+    string? UnreachableReason { get; }
+
+    /// <summary>A lifecycle event for the VM with this uuid. Raised on the event-loop thread: handlers must not block.</summary>
+    event Action<Guid>? VmChanged;
+
+    /// <summary>Reachable changed (lost, or reconnected: after a reconnect every VM should be re-read).</summary>
+    event Action<bool>? ReachabilityChanged;
+
+    /// <summary>Connects, runs the event loop, and reconnects with capped, jittered backoff whenever the
+    /// connection is lost, until <paramref name="stop"/> is cancelled. Completes after disconnecting.</summary>
+    Task RunAsync(CancellationToken stop);
+
+    /// <summary>Host facts: cpus, memory-total, memory-free, hypervisor, migration-uri (attributes 0x01-0x06).</summary>
+    AttrList ReadFacts();
+
+    /// <summary>Every VM on the host now, as complete records (no last-request: the daemon adds it).</summary>
+    /// <exception cref="HypervisorException">the hypervisor failed or is unreachable.</exception>
+    IReadOnlyList<VmState> ReadAll();
+
+    /// <summary>One VM now, or null when no VM has that uuid.</summary>
+    /// <exception cref="HypervisorException">the hypervisor failed or is unreachable.</exception>
+    VmState? Read(Guid uuid);
+
+    /// <summary>Carries out a request whose code is known, blocking until done. Never throws for a
+    /// hypervisor error or bad parameters: those are outcomes.</summary>
+    Outcome Execute(RequestPdu request);
+}
+
+/// <summary>The content of an ACK: its code, the VM acted on (for add, the new uuid) and its results
+/// (message, error-code, snapshot-name).</summary>
+internal readonly record struct Outcome(AckCode Code, Guid Vm, AttrList Results)
+{
+    public static Outcome Success(Guid vm, AttrList? results = null) => new(AckCode.Success, vm, results ?? []);
+
+    public static Outcome Failure(Guid vm, string message, uint? errorCode = null) =>
+        With(AckCode.Failure, vm, message, errorCode);
+
+    public static Outcome Unsupported(Guid vm, string message, uint? errorCode = null) =>
+        With(AckCode.Unsupported, vm, message, errorCode);
+
+    public static Outcome Busy(Guid vm, string message) => With(AckCode.Busy, vm, message, null);
+
+    public static Outcome With(AckCode code, Guid vm, string message, uint? errorCode)
+    {
+        var results = new AttrList();
+        if (errorCode is uint e) results.Add(AttrType.ErrorCode, e);
+        results.Add(AttrType.Message, ErrorPdu.Truncate(message, 1024));
+        return new(code, vm, results);
+    }
+}
+
+/// <summary>A hypervisor call failed: the ack code it maps to, libvirt's error number and its one-line message.</summary>
+internal sealed class HypervisorException(AckCode code, uint errorCode, string message) : Exception(message)
+{
+    public AckCode Code { get; } = code;
+    public uint ErrorCode { get; } = errorCode;
+}

@@ -1,0 +1,93 @@
+// The read side of every Vmm stream (hostd's request listener, the controller's connections to hosts,
+// the admin socket): PDUs delimited by their header (spec §3.4), the declared length checked before
+// anything is buffered, each whole PDU handed over as one contiguous span.
+using System.Buffers;
+using System.IO.Pipelines;
+using Vmm.Protocol;
+
+namespace Vmm.Hosting;
+
+/// <summary>Receives one whole PDU (header, body and tag). The span is valid only during the call.</summary>
+public delegate void FrameHandler(ReadOnlySpan<byte> frame);
+
+/// <summary>Reads PDUs from a stream until it ends.</summary>
+public static class FrameLoop
+{
+    /// <summary>
+    /// Reads frames from <paramref name="reader"/> and passes each to <paramref name="onFrame"/>, in order,
+    /// until the peer closes (returns normally) or <paramref name="stop"/> is cancelled. A bad header throws
+    /// the <see cref="ProtocolException"/> (a stream error: the caller sends ERROR and closes); so does a
+    /// stream that ends inside a PDU.
+    /// </summary>
+    public static async Task RunAsync(PipeReader reader, FrameHandler onFrame, CancellationToken stop, int maxLength = PduHeader.MaxStreamPdu)
+    {
+        byte[]? scratch = null;
+        try
+        {
+            while (true)
+            {
+                var read = await reader.ReadAsync(stop).ConfigureAwait(false);
+                var buffer = read.Buffer;
+                var consumed = buffer.Start;
+                var examined = buffer.End;
+                try
+                {
+                    while (TryTake(ref buffer, onFrame, maxLength, ref scratch)) consumed = buffer.Start;
+                    if (read.IsCompleted || read.IsCanceled)
+                    {
+                        if (!buffer.IsEmpty)
+                            throw new ProtocolException(ProtocolErrorCode.Truncated,
+                                $"the stream ended inside a PDU ({buffer.Length} bytes of it received)");
+                        return;
+                    }
+                }
+                finally
+                {
+                    reader.AdvanceTo(consumed, examined);
+                }
+            }
+        }
+        finally
+        {
+            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    // One PDU off the front of the buffer, if it is all there. A PDU split over segments is copied into
+    // a pooled scratch buffer once; the usual case (one segment) is handed over in place.
+    private static bool TryTake(ref ReadOnlySequence<byte> buffer, FrameHandler onFrame, int maxLength, ref byte[]? scratch)
+    {
+        if (buffer.IsEmpty) return false;
+        ReadOnlySpan<byte> head = buffer.FirstSpan;
+        if (buffer.Length < PduHeader.Size)
+        {
+            // Not a whole header yet; a bad magic is refused from its first two bytes all the same.
+            PduFraming.TryReadFrame(head, out _, out _, maxLength);
+            return false;
+        }
+        Span<byte> h = stackalloc byte[PduHeader.Size];
+        buffer.Slice(0, PduHeader.Size).CopyTo(h);
+        int length = PduHeader.Parse(h, maxLength).Length;
+        if (buffer.Length < length) return false;
+        if (head.Length >= length)
+        {
+            onFrame(head[..length]);
+            buffer = buffer.Slice(length);
+            return true;
+        }
+        return TakeCopied(ref buffer, length, onFrame, ref scratch);
+    }
+
+    private static bool TakeCopied(ref ReadOnlySequence<byte> buffer, int length, FrameHandler onFrame, ref byte[]? scratch)
+    {
+        if (scratch is null || scratch.Length < length)
+        {
+            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+            scratch = ArrayPool<byte>.Shared.Rent(length);
+        }
+        buffer.Slice(0, length).CopyTo(scratch);
+        onFrame(scratch.AsSpan(0, length));
+        buffer = buffer.Slice(length);
+        return true;
+    }
+}
