@@ -1,0 +1,100 @@
+// Every hypervisor call can block (libvirtd busy, a QEMU monitor stuck), so none runs on the network,
+// heartbeat or thread-pool threads: they run here, on dedicated threads, and the caller waits with a deadline.
+namespace Vmm.Hostd.Internal;
+
+/// <summary>
+/// A small pool of dedicated threads for blocking calls. It grows when every thread is busy (up to
+/// <c>maxThreads</c>; beyond that work queues) and shrinks back to <c>minThreads</c> after idling, so a few
+/// slow calls (a graceful stop waits up to a minute) never hold up quick ones.
+/// </summary>
+internal sealed class BlockingWorkers : IDisposable
+{
+    private readonly Queue<Action> _queue = new();
+    private readonly object _lock = new();   // Monitor.Wait/Pulse: a plain object, not a Lock
+    private readonly int _minThreads, _maxThreads;
+    private readonly TimeSpan _idle;
+    private readonly string _name;
+    private int _threads, _idleThreads;
+    private bool _disposed;
+
+    public BlockingWorkers(string name, int minThreads = 2, int maxThreads = 64, TimeSpan? idle = null)
+    {
+        _name = name;
+        _minThreads = minThreads;
+        _maxThreads = maxThreads;
+        _idle = idle ?? TimeSpan.FromSeconds(30);
+    }
+
+    /// <summary>Threads alive now.</summary>
+    public int Threads { get { lock (_lock) return _threads; } }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> on a worker. The task completes with its result, or faults with
+    /// <see cref="TimeoutException"/> when <paramref name="deadline"/> passes first: the call itself cannot be
+    /// interrupted and finishes in the background (<paramref name="finished"/> still runs when it does).
+    /// </summary>
+    public Task<T> Run<T>(Func<T> call, TimeSpan deadline, Action<T>? finished = null)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            try
+            {
+                var result = call();
+                finished?.Invoke(result);
+                done.TrySetResult(result);
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        });
+        return deadline == Timeout.InfiniteTimeSpan ? done.Task : done.Task.WaitAsync(deadline);
+    }
+
+    /// <summary>Queues work for a worker thread.</summary>
+    public void Post(Action work)
+    {
+        bool spawn;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _queue.Enqueue(work);
+            // Every idle thread takes one queued item; more items than idle threads need a new thread.
+            spawn = _queue.Count > _idleThreads && _threads < _maxThreads;
+            if (spawn) _threads++;
+            else Monitor.Pulse(_lock);
+        }
+        if (spawn) new Thread(Loop) { IsBackground = true, Name = _name }.Start();
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            Action work;
+            lock (_lock)
+            {
+                while (_queue.Count == 0)
+                {
+                    if (_disposed) { _threads--; return; }
+                    _idleThreads++;
+                    bool woke = Monitor.Wait(_lock, _idle);
+                    _idleThreads--;
+                    if (!woke && _queue.Count == 0 && _threads > _minThreads) { _threads--; return; }
+                }
+                work = _queue.Dequeue();
+            }
+            work();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            Monitor.PulseAll(_lock);
+        }
+    }
+}

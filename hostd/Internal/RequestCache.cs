@@ -1,0 +1,107 @@
+// Exactly-once (spec §7.6): the ids of finished requests with a digest of their body and their ACK,
+// the ids being worked on, and per origin the highest counter evicted, so that nothing is acted on twice
+// even after its entry has left the window.
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Hostd.Internal;
+
+/// <summary>What the cache says about an incoming request.</summary>
+internal enum CacheVerdict
+{
+    /// <summary>New: the caller now owns the id and must call <see cref="RequestCache.Complete"/> or <see cref="RequestCache.Abandon"/>.</summary>
+    New,
+    /// <summary>Finished before: answer with the cached ACK, flagged replayed.</summary>
+    Replayed,
+    /// <summary>The same id is being worked on: answer busy.</summary>
+    InFlight,
+    /// <summary>The id was used for a request with a different body: refuse.</summary>
+    Reused,
+    /// <summary>The id is at or below its origin's evicted low-water mark: a replay beyond the window.</summary>
+    Replay,
+}
+
+/// <summary>
+/// The request-id cache of one hostd boot. Holds the newest <see cref="Capacity"/> finished requests;
+/// thread-safe (one short lock: every operation is a dictionary step).
+/// </summary>
+internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, int maxOrigins = RequestCache.DefaultMaxOrigins)
+{
+    /// <summary>The window the spec names for the reference implementation.</summary>
+    public const int DefaultCapacity = 4096;
+
+    /// <summary>Origins remembered for the low-water mark: one per controller run (and per vmmctl user).</summary>
+    public const int DefaultMaxOrigins = 1024;
+
+    private readonly record struct Entry(ulong Digest, AckPdu? Ack);
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ulong, Entry> _entries = [];
+    private readonly Queue<ulong> _finished = new();
+    private readonly Dictionary<uint, uint> _evictedHigh = [];
+    private readonly Queue<uint> _origins = new();
+
+    public int Capacity { get; } = capacity;
+
+    /// <summary>Finished requests held now.</summary>
+    public int Count { get { lock (_lock) return _finished.Count; } }
+
+    /// <summary>Looks the request up and, when it is new, marks it in flight in the same step.</summary>
+    public CacheVerdict Begin(ulong requestId, ulong digest, out AckPdu? cached)
+    {
+        cached = null;
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(requestId, out var e))
+            {
+                if (e.Digest != digest) return CacheVerdict.Reused;
+                if (e.Ack is null) return CacheVerdict.InFlight;
+                cached = e.Ack;
+                return CacheVerdict.Replayed;
+            }
+            if (_evictedHigh.TryGetValue(Origin(requestId), out uint high) && Counter(requestId) <= high)
+                return CacheVerdict.Replay;
+            _entries[requestId] = new Entry(digest, null);
+            return CacheVerdict.New;
+        }
+    }
+
+    /// <summary>Remembers the ACK of a request begun with <see cref="Begin"/>, evicting the oldest beyond the window.</summary>
+    public void Complete(ulong requestId, AckPdu ack)
+    {
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(requestId, out var e)) return;
+            _entries[requestId] = e with { Ack = ack };
+            _finished.Enqueue(requestId);
+            while (_finished.Count > Capacity) Evict(_finished.Dequeue());
+        }
+    }
+
+    /// <summary>Forgets a begun request that was not acted on (refused before reaching the hypervisor), so a retry may act.</summary>
+    public void Abandon(ulong requestId)
+    {
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(requestId, out var e) && e.Ack is null) _entries.Remove(requestId);
+        }
+    }
+
+    private void Evict(ulong requestId)
+    {
+        _entries.Remove(requestId);
+        uint origin = Origin(requestId), counter = Counter(requestId);
+        if (_evictedHigh.TryGetValue(origin, out uint high))
+        {
+            if (counter > high) _evictedHigh[origin] = counter;
+            return;
+        }
+        // A new origin; the oldest is forgotten past the bound (its replays are then caught only by the window).
+        if (_origins.Count >= maxOrigins) _evictedHigh.Remove(_origins.Dequeue());
+        _origins.Enqueue(origin);
+        _evictedHigh[origin] = counter;
+    }
+
+    private static uint Origin(ulong requestId) => (uint)(requestId >> 32);
+
+    private static uint Counter(ulong requestId) => (uint)requestId;
+}

@@ -1,0 +1,164 @@
+// One REQUEST from an authentic frame to its ACK (spec §7.1, §7.2, §7.6): the boot binding, the
+// request-id cache, one operation per VM, and the hypervisor call on a worker thread with a deadline.
+using System.Diagnostics;
+using NLog;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using Vmm.Protocol.Text;
+
+namespace Vmm.Hostd.Internal;
+
+/// <summary>Counters of what hostd refused, for the logs and the tests.</summary>
+internal sealed class HostdCounters
+{
+    public long Requests, Replayed, Busy, Refused, Replays, BadPdus, StreamErrors, ConnectionsRefused;
+}
+
+/// <summary>Turns requests into ACKs. Thread-safe: connections call it concurrently.</summary>
+internal sealed class RequestProcessor(
+    IHypervisor hypervisor,
+    ulong bootId,
+    TimeSpan callTimeout,
+    BlockingWorkers workers,
+    Action<Guid, ulong> vmChanged,
+    Logger log,
+    RequestCache? cache = null)
+{
+    private readonly RequestCache _cache = cache ?? new RequestCache();
+    private readonly VmLocks _locks = new();
+
+    public HostdCounters Counters { get; } = new();
+
+    public ulong BootId => bootId;
+
+    /// <summary>
+    /// Answers one authentic, well-formed request. <paramref name="digest"/> identifies its content (the body
+    /// after the request id) for the request-id cache. Never throws: every outcome is an ACK.
+    /// </summary>
+    public async ValueTask<AckPdu> HandleAsync(RequestPdu request, ulong digest, string peer)
+    {
+        Interlocked.Increment(ref Counters.Requests);
+        long started = Stopwatch.GetTimestamp();
+
+        if (request.Code == RequestCode.Ping && request.BootId == 0) return Answer(request, Outcome.Success(Guid.Empty), started, peer);
+        if (request.BootId != bootId)
+            return Refuse(request, started, peer,
+                $"request for boot {request.BootId:x16}, but this hostd runs boot {bootId:x16}: the host restarted; take the boot id from its newest STATE");
+        if (request.Code == RequestCode.Ping) return Answer(request, Outcome.Success(Guid.Empty), started, peer);
+        if (!Enum.IsDefined(request.Code))
+            return Answer(request, Outcome.With(AckCode.UnknownRequest, request.Vm, $"unknown request code {(byte)request.Code}", null), started, peer);
+        switch (_cache.Begin(request.RequestId, digest, out var cached))
+        {
+            case CacheVerdict.Replayed:
+                Interlocked.Increment(ref Counters.Replayed);
+                log.Info("request {0} {1} {2}: replayed from the cache ({3})", Id(request), request.Vm, Name(request.Code), Names.Of(cached!.Code));
+                return cached with { Flags = AckFlags.Replayed, KeyId = 0, Tag = default };
+            case CacheVerdict.InFlight:
+                Interlocked.Increment(ref Counters.Busy);
+                return Answer(request, Outcome.Busy(request.Vm, $"request {Id(request)} is still being worked on"), started, peer);
+            case CacheVerdict.Reused:
+                return Refuse(request, started, peer, $"request id {Id(request)} reused with different content");
+            case CacheVerdict.Replay:
+                Interlocked.Increment(ref Counters.Replays);
+                log.Warn("request {0} from {1} refused: a replay (its id is older than the request-id window)", Id(request), peer);
+                return Refuse(request, started, peer, $"replay: request id {Id(request)} is older than this host's request-id window");
+        }
+
+        if (!hypervisor.Reachable)
+        {
+            _cache.Abandon(request.RequestId);
+            return Refuse(request, started, peer, $"hypervisor unreachable: {hypervisor.UnreachableReason ?? "not connected yet"}");
+        }
+
+        // add with a zero uuid: the host picks it, and the cached ACK keeps it for a retry.
+        if (request.Code == RequestCode.Add && request.Vm == Guid.Empty) request = request with { Vm = Guid.NewGuid() };
+        if (!_locks.TryTake(request.Vm, request.RequestId, out ulong holder))
+        {
+            _cache.Abandon(request.RequestId);
+            Interlocked.Increment(ref Counters.Busy);
+            return Answer(request, Outcome.Busy(request.Vm, $"VM {request.Vm} is busy with request {Id(holder)}"), started, peer);
+        }
+
+        var deadline = callTimeout + ExtraWait(request);
+        Outcome outcome;
+        try
+        {
+            outcome = await workers.Run(() => Execute(request), deadline, _ => Finished(request)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The call goes on in the background; the VM stays busy until it returns (Finished releases it).
+            outcome = Outcome.Failure(request.Vm,
+                $"the hypervisor did not finish within {deadline.TotalSeconds:0.#} s; the operation may still complete (the next STATE will show it)");
+        }
+        var ack = Answer(request, outcome, started, peer);
+        _cache.Complete(request.RequestId, ack);
+        return ack;
+    }
+
+    private Outcome Execute(RequestPdu request)
+    {
+        try
+        {
+            return hypervisor.Execute(request);
+        }
+        catch (HypervisorException e)
+        {
+            return Outcome.With(e.Code, request.Vm, e.Message, e.ErrorCode == 0 ? null : e.ErrorCode);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.Error(e, "request {0}: unexpected failure", Id(request));
+            return Outcome.Failure(request.Vm, "internal error in hostd: " + e.Message);
+        }
+    }
+
+    // On the worker thread, whether or not the caller is still waiting.
+    private void Finished(RequestPdu request)
+    {
+        _locks.Release(request.Vm, request.RequestId);
+        vmChanged(request.Vm, request.RequestId);
+    }
+
+    // A stop waits for the guest for timeout-ms before the call returns.
+    private static TimeSpan ExtraWait(RequestPdu request)
+    {
+        if (request.Code != RequestCode.Stop) return TimeSpan.Zero;
+        foreach (var a in request.Parameters)
+            if (a.Type == AttrType.TimeoutMs) return TimeSpan.FromMilliseconds(a.Number);
+        return TimeSpan.FromSeconds(60);
+    }
+
+    private AckPdu Refuse(RequestPdu request, long started, string peer, string message)
+    {
+        Interlocked.Increment(ref Counters.Refused);
+        return Answer(request, Outcome.Failure(request.Vm, message), started, peer);
+    }
+
+    private AckPdu Answer(RequestPdu request, Outcome outcome, long started, string peer)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var results = new AttrList();
+        foreach (var a in outcome.Results) results.Add(a);
+        results.Add(AttrType.DurationUs, (ulong)(elapsed.Ticks / 10));
+        var ack = new AckPdu { RequestId = request.RequestId, BootId = bootId, Code = outcome.Code, Vm = outcome.Vm == Guid.Empty ? request.Vm : outcome.Vm, Results = results };
+        if (outcome.Code == AckCode.Success)
+            log.Info("request {0} {1} {2} from {3}: {4} in {5:0.###} ms", Id(request), ack.Vm, Name(request.Code), peer, Names.Of(outcome.Code), elapsed.TotalMilliseconds);
+        else
+            log.Info("request {0} {1} {2} from {3}: {4} in {5:0.###} ms: {6}", Id(request), ack.Vm, Name(request.Code), peer, Names.Of(outcome.Code), elapsed.TotalMilliseconds, Message(outcome.Results));
+        return ack;
+    }
+
+    private static string Message(AttrList results)
+    {
+        foreach (var a in results) if (a.Type == AttrType.Message) return a.Text ?? "";
+        return "";
+    }
+
+    private static string Name(RequestCode code) => Enum.IsDefined(code) ? Names.Of(code) : ((byte)code).ToString();
+
+    private static string Id(RequestPdu r) => Id(r.RequestId);
+
+    /// <summary>A request id as the logs write it: origin:counter in hex and decimal.</summary>
+    public static string Id(ulong id) => $"{(uint)(id >> 32):x8}:{(uint)id}";
+}

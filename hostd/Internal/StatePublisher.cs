@@ -1,0 +1,367 @@
+// hostd's half of STATE (spec §6.5): event datagrams within milliseconds of a libvirt event (bursts
+// coalesced), and a complete report of every VM each heartbeat interval, paged at 1200 bytes.
+// Two threads, two owners: the refresher alone calls the hypervisor and updates the table; the heartbeat
+// only reads the table, so a hypervisor that hangs never delays a heartbeat.
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using NLog;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Hostd.Internal;
+
+/// <summary>Keeps the host's VM table and sends it to every controller.</summary>
+internal sealed class StatePublisher : IDisposable
+{
+    /// <summary>How long a burst of events is gathered before its datagram goes out.</summary>
+    public static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(2);
+
+    private readonly IHypervisor _hypervisor;
+    private readonly string _host;
+    private readonly IReadOnlyList<IPEndPoint> _controllers;
+    private readonly ClusterKey _key;
+    private readonly TimeSpan _interval, _callTimeout;
+    private readonly BlockingWorkers _workers;
+    private readonly Logger _log;
+    private readonly Socket _socket;
+    private readonly bool _ipv6;
+
+    // The table: the refresher writes, the heartbeat and the tests read (under _lock).
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Guid, VmState> _vms = [];
+    private readonly Dictionary<Guid, ulong> _lastRequest = [];
+    private AttrList _facts = [];
+    private bool _loaded;
+
+    // Work for the refresher.
+    private readonly Lock _dirtyLock = new();
+    private readonly HashSet<Guid> _dirty = [];
+    private bool _fullRefresh = true;
+    private readonly SemaphoreSlim _wake = new(0);
+    private Task? _pendingCall;
+    private CancellationToken _stopping;
+
+    // Sequence numbers and report numbers of this boot: one sender at a time.
+    private readonly Lock _sendLock = new();
+    private readonly byte[] _datagram = new byte[PduHeader.MaxDatagram];
+    private ulong _sequence;
+    private uint _report;
+
+    public StatePublisher(IHypervisor hypervisor, ulong bootId, string host, IReadOnlyList<IPEndPoint> controllers,
+        ClusterKey key, TimeSpan interval, TimeSpan callTimeout, BlockingWorkers workers, Logger log)
+    {
+        BootId = bootId;
+        _hypervisor = hypervisor;
+        _host = host;
+        _controllers = controllers;
+        _key = key;
+        _interval = interval;
+        _callTimeout = callTimeout;
+        _workers = workers;
+        _log = log;
+        // One socket for every controller: IPv4 alone unless a controller has an IPv6 address (a host may have IPv6 off).
+        _ipv6 = controllers.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6);
+        _socket = _ipv6
+            ? new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true }
+            : new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        hypervisor.VmChanged += MarkDirty;
+        hypervisor.ReachabilityChanged += OnReachability;
+    }
+
+    public ulong BootId { get; }
+
+    /// <summary>The TCP port this hostd takes requests on, reported in the facts.</summary>
+    public ushort Port { get; set; }
+
+    /// <summary>Datagrams sent so far (each counted once, whatever the number of controllers).</summary>
+    public ulong Sequence { get { lock (_sendLock) return _sequence; } }
+
+    /// <summary>The VMs as the last refresh saw them.</summary>
+    public IReadOnlyList<VmState> Snapshot() { lock (_lock) return [.. _vms.Values]; }
+
+    /// <summary>A request finished for <paramref name="vm"/>: remember its id for last-request and re-read the VM
+    /// (memory, vCPUs, disks, NICs and snapshots change without a libvirt event).</summary>
+    public void RequestDone(Guid vm, ulong requestId)
+    {
+        lock (_lock) _lastRequest[vm] = requestId;
+        MarkDirty(vm);
+    }
+
+    /// <summary>A VM changed (libvirt event): re-read it soon. Called on libvirt's event thread: never blocks.</summary>
+    public void MarkDirty(Guid vm)
+    {
+        lock (_dirtyLock) _dirty.Add(vm);
+        _wake.Release();
+    }
+
+    private void OnReachability(bool reachable)
+    {
+        if (reachable) lock (_lock) _loaded = false;   // report anew as soon as the table is read again
+        RefreshAll();
+    }
+
+    /// <summary>Re-read every VM soon (after a reconnect).</summary>
+    public void RefreshAll()
+    {
+        lock (_dirtyLock) _fullRefresh = true;
+        _wake.Release();
+    }
+
+    /// <summary>Runs the refresher and the heartbeat until <paramref name="stop"/>, then sends the stopping datagram.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var refresherDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refresher = new Thread(() =>
+        {
+            try { RefreshLoop(stop); }
+            catch (OperationCanceledException) { }
+            finally { refresherDone.SetResult(); }
+        }) { IsBackground = true, Name = "vmm-state-refresh" };
+        _wake.Release();   // read everything at once
+        refresher.Start();
+        using var timer = new PeriodicTimer(_interval);
+        try
+        {
+            do SendReport();
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) { }
+        _wake.Release();
+        await refresherDone.Task.ConfigureAwait(false);
+        SendEvent([], HostStatus.Stopping);
+    }
+
+    // ---- the refresher: the only caller of the hypervisor's read methods ----
+
+    private void RefreshLoop(CancellationToken stop)
+    {
+        _stopping = stop;
+        long lastFull = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            bool woken = _wake.Wait(_interval);
+            if (stop.IsCancellationRequested) return;
+            if (woken) Thread.Sleep(Coalesce);   // gather the rest of a burst into one datagram
+            while (_wake.CurrentCount > 0) _wake.Wait(0);
+
+            bool full;
+            Guid[] dirty;
+            lock (_dirtyLock)
+            {
+                full = _fullRefresh || Stopwatch.GetElapsedTime(lastFull) >= _interval;
+                _fullRefresh = false;
+                dirty = [.. _dirty];
+                _dirty.Clear();
+            }
+            if (!_hypervisor.Reachable) continue;
+            try
+            {
+                if (full)
+                {
+                    lastFull = Stopwatch.GetTimestamp();
+                    RefreshEverything();
+                }
+                else if (dirty.Length > 0) RefreshSome(dirty);
+            }
+            catch (Exception e) when (e is HypervisorException or TimeoutException)
+            {
+                _log.Warn("reading the VMs failed: {0}", e.Message);
+                // Try again: the dirty VMs were not read.
+                lock (_dirtyLock) { foreach (var g in dirty) _dirty.Add(g); if (full) _fullRefresh = true; }
+            }
+        }
+    }
+
+    private void RefreshEverything()
+    {
+        var all = Call(_hypervisor.ReadAll);
+        var facts = Call(_hypervisor.ReadFacts);
+        var changed = new List<VmState>();
+        bool first;
+        lock (_lock)
+        {
+            first = !_loaded;
+            _facts = facts;
+            var seen = new HashSet<Guid>();
+            foreach (var vm in all)
+            {
+                seen.Add(vm.Uuid);
+                if (Store(vm) is { } s && _loaded) changed.Add(s);
+            }
+            foreach (var (uuid, vm) in _vms.ToArray())
+            {
+                if (seen.Contains(uuid)) continue;
+                _vms.Remove(uuid);
+                if (_loaded) changed.Add(VmState.TombstoneFor(uuid, vm.Name));
+            }
+            _loaded = true;
+        }
+        if (changed.Count > 0) SendEvent(changed, HostStatus.None);
+        // The first complete picture (at start, after a reconnect) goes out now, not at the next heartbeat.
+        if (first) SendReport();
+    }
+
+    private void RefreshSome(Guid[] uuids)
+    {
+        var changed = new List<VmState>();
+        foreach (var uuid in uuids)
+        {
+            if (uuid == Guid.Empty) continue;
+            var vm = Call(() => _hypervisor.Read(uuid));
+            lock (_lock)
+            {
+                if (vm is not null)
+                {
+                    if (Store(vm) is { } s) changed.Add(s);
+                }
+                else if (_vms.Remove(uuid, out var gone)) changed.Add(VmState.TombstoneFor(uuid, gone.Name));
+            }
+        }
+        if (changed.Count > 0) SendEvent(changed, HostStatus.None);
+    }
+
+    // Stores a VM as read (plus last-request); returns it when it differs from what was held. Under _lock.
+    private VmState? Store(VmState vm)
+    {
+        if (_lastRequest.TryGetValue(vm.Uuid, out ulong id))
+        {
+            var attrs = new AttrList();
+            foreach (var a in vm.Attributes) attrs.Add(a);
+            attrs.Add(AttrType.LastRequest, id);
+            vm = vm with { Attributes = attrs };
+        }
+        if (_vms.TryGetValue(vm.Uuid, out var held) && held == vm) return null;
+        _vms[vm.Uuid] = vm;
+        return vm;
+    }
+
+    // A hypervisor read with the call deadline; never two stuck reads at once.
+    private T Call<T>(Func<T> read) => Call(read, _stopping);
+
+    private T Call<T>(Func<T> read, CancellationToken stop)
+    {
+        if (_pendingCall is { IsCompleted: false })
+            throw new TimeoutException("an earlier hypervisor read has not returned yet");
+        var task = _workers.Run(read, Timeout.InfiniteTimeSpan);
+        _pendingCall = task;
+        if (!task.Wait(_callTimeout, stop)) throw new TimeoutException($"the hypervisor did not answer within {_callTimeout.TotalSeconds:0.#} s");
+        return task.GetAwaiter().GetResult();
+    }
+
+    // ---- sending ----
+
+    /// <summary>Sends one complete report now (the heartbeat; also used by tests).</summary>
+    public void SendReport()
+    {
+        if (!_hypervisor.Reachable)
+        {
+            // No records while the hypervisor is away: the controller shows the VMs unknown and keeps them (§6.1).
+            SendEvent([], HostStatus.Unreachable);
+            return;
+        }
+        List<VmState> vms;
+        AttrList facts;
+        lock (_lock)
+        {
+            if (!_loaded) return;   // nothing read yet: an empty report would remove every VM at the controller
+            vms = [.. _vms.Values];
+            facts = new AttrList();
+            foreach (var a in _facts) facts.Add(a);
+        }
+        facts.Add(AttrType.Port, Port);
+        facts.Add(AttrType.VmCount, (ulong)vms.Count);
+        lock (_sendLock)
+        {
+            uint report = ++_report;
+            var counts = Paginate(vms, report, facts);
+            int next = 0;
+            for (int page = 0; page < counts.Count; page++)
+            {
+                var w = new StateWriter(_datagram, BootId, ++_sequence, report, (ushort)page, (ushort)counts.Count, HostStatus.None, _host, page == 0 ? facts : null);
+                for (int i = 0; i < counts[page]; i++) w.TryAdd(vms[next++]);
+                Send(w.Finish(_key));
+            }
+        }
+    }
+
+    // How many records go in each page; a record too large for an empty page is replaced by its truncated form.
+    private List<int> Paginate(List<VmState> vms, uint report, AttrList facts)
+    {
+        var counts = new List<int>();
+        int i = 0;
+        do
+        {
+            var w = new StateWriter(_datagram, BootId, 1, report, (ushort)counts.Count, 1, HostStatus.None, _host, counts.Count == 0 ? facts : null);
+            int n = 0;
+            while (i < vms.Count && w.TryAdd(vms[i])) { i++; n++; }
+            if (n == 0 && i < vms.Count)
+            {
+                vms[i] = Truncate(vms[i], w.Remaining);
+                continue;
+            }
+            counts.Add(n);
+        }
+        while (i < vms.Count);
+        return counts;
+    }
+
+    /// <summary>Leaves out disk and nic attributes from the end until the record fits (spec §6.2, truncated).</summary>
+    internal static VmState Truncate(VmState vm, int room)
+    {
+        var attrs = new AttrList();
+        foreach (var a in vm.Attributes) attrs.Add(a);
+        vm = vm with { Flags = vm.Flags | VmFlags.Truncated, Attributes = attrs };
+        while (vm.EncodedSize > room)
+        {
+            int last = attrs.FindLastIndex(a => a.Type is AttrType.Disk or AttrType.Nic);
+            if (last < 0) break;
+            attrs.RemoveAt(last);
+        }
+        return vm;
+    }
+
+    private void SendEvent(List<VmState> vms, HostStatus status)
+    {
+        lock (_sendLock)
+        {
+            int i = 0;
+            do
+            {
+                var w = new StateWriter(_datagram, BootId, ++_sequence, 0, 0, 0, status, _host, null);
+                int first = i;
+                while (i < vms.Count && w.TryAdd(vms[i])) i++;
+                if (i == first && i < vms.Count) w.TryAdd(Truncate(vms[i++], w.Remaining));
+                Send(w.Finish(_key));
+            }
+            while (i < vms.Count);
+        }
+    }
+
+    private void Send(int length)
+    {
+        foreach (var controller in _controllers)
+        {
+            try
+            {
+                _socket.SendTo(_datagram.AsSpan(0, length), SocketFlags.None, _ipv6 ? Mapped(controller) : controller);
+            }
+            catch (SocketException e)
+            {
+                // A controller that is down answers with ICMP; the next heartbeat tries again.
+                _log.Debug("state to {0} not sent: {1}", controller, e.Message);
+            }
+        }
+    }
+
+    private static IPEndPoint Mapped(IPEndPoint e) =>
+        e.AddressFamily == AddressFamily.InterNetwork ? new IPEndPoint(e.Address.MapToIPv6(), e.Port) : e;
+
+    public void Dispose()
+    {
+        _hypervisor.VmChanged -= MarkDirty;
+        _hypervisor.ReachabilityChanged -= OnReachability;
+        _socket.Dispose();
+        _wake.Dispose();
+    }
+}
