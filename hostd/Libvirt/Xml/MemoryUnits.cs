@@ -3,8 +3,9 @@ using System.Globalization;
 namespace Vmm.Hostd.Libvirt.Xml;
 
 /// <summary>
-/// libvirt's scaled integers (the unit attribute of memory elements, as virScaleInteger reads it): b or bytes;
-/// a letter k, m, g, t, p or e alone or followed by "iB" for powers of 1024, followed by "B" for powers of 1000.
+/// libvirt's scaled integers (the unit attribute of memory elements, as virScaleInteger reads it, ignoring
+/// case): b, byte or bytes; a letter k, m, g, t, p or e alone or followed by "iB" for powers of 1024, or
+/// followed by "B" for powers of 1000.
 /// libvirt writes KiB itself, but a domain defined by hand may say unit='GiB'.
 /// </summary>
 internal static class MemoryUnits
@@ -24,15 +25,10 @@ internal static class MemoryUnits
 
     private static ulong? Scale(string unit)
     {
-        if (unit is "b" or "B" or "bytes") return 1;
-        if (unit.Length is not (1 or 2 or 3)) return null;
-        ulong @base = unit.Length switch
-        {
-            1 => 1024,
-            2 when unit[1] == 'B' => 1000,
-            3 when unit.AsSpan(1).SequenceEqual("iB") => 1024,
-            _ => 0,
-        };
+        const StringComparison Ci = StringComparison.OrdinalIgnoreCase;
+        if (unit.Equals("b", Ci) || unit.Equals("byte", Ci) || unit.Equals("bytes", Ci)) return 1;
+        var rest = unit.AsSpan(1);
+        ulong @base = rest.Length == 0 || rest.Equals("iB", Ci) ? 1024 : rest.Equals("B", Ci) ? 1000UL : 0;
         if (@base == 0) return null;
         int power = char.ToLowerInvariant(unit[0]) switch { 'k' => 1, 'm' => 2, 'g' => 3, 't' => 4, 'p' => 5, 'e' => 6, _ => 0 };
         if (power == 0) return null;
