@@ -1,0 +1,52 @@
+// add: validate, create the disks' volumes, define the domain; a failed define leaves no volume behind.
+using Vmm.Hostd.Interop;
+using Vmm.Hostd.Libvirt.Xml;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using Native = Vmm.Hostd.Interop.Libvirt;
+
+namespace Vmm.Hostd.Libvirt;
+
+internal sealed partial class LibvirtHypervisor
+{
+    private Outcome Add(LibvirtSession s, RequestPdu r)
+    {
+        var spec = RequestSpecs.ParseAdd(r.Vm, r.Parameters);
+        var uuid = spec.Uuid == Guid.Empty ? Guid.NewGuid() : spec.Uuid;
+
+        // Checked first so that a clash costs no volume: libvirt would refuse the define only after them.
+        using (var same = Native.LookupDomain(s.Connection, uuid))
+            if (same is not null) return Outcome.Failure(uuid, $"a VM with uuid {uuid} already exists on this host ({Native.GetName(same)})");
+        using (var same = Native.LookupDomain(s.Connection, spec.Name))
+            if (same is not null) return Outcome.Failure(uuid, $"a VM named {spec.Name} already exists on this host ({Native.GetUuid(same)})");
+
+        var created = new List<string>();
+        try
+        {
+            var disks = new List<DiskDevice>();
+            if (spec.Disks.Count > 0)
+            {
+                using var pool = Pool(s);
+                var used = new HashSet<string>(spec.Disks.Where(d => d.Target is not null).Select(d => d.Target!), StringComparer.Ordinal);
+                foreach (var d in spec.Disks)
+                {
+                    string target = d.Target ?? DiskTargets.Next(used);
+                    used.Add(target);
+                    string path = CreateVolume(pool, spec.Name, target, d);
+                    created.Add(path);
+                    disks.Add(new DiskDevice(target, d.Bus, path, ReadOnly: false, Cdrom: false));
+                }
+            }
+            var domain = new DomainSpec(uuid, spec.Name, spec.Vcpus, spec.MaxVcpus, spec.MemoryKib, spec.MaxMemoryKib, disks, spec.Nics, created);
+            using var dom = Native.DefineDomain(s.Connection, DomainXml.Build(domain, s.Flavor));
+            _log.Info("added VM {0} ({1}) with {2} disk(s)", spec.Name, uuid, disks.Count);
+            return Outcome.Success(uuid);
+        }
+        catch (Exception e) when (e is HypervisorException or SpecException or FormatException)
+        {
+            DeleteVolumes(s, created);
+            if (e is FormatException) throw new HypervisorException(AckCode.Failure, 0, e.Message);
+            throw;
+        }
+    }
+}

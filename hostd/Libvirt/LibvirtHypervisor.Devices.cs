@@ -1,0 +1,118 @@
+// add-nic, remove-nic and update-disk: devices attached and detached live (when running) and persistently.
+using Vmm.Hostd.Interop;
+using Vmm.Hostd.Libvirt.Xml;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using Native = Vmm.Hostd.Interop.Libvirt;
+
+namespace Vmm.Hostd.Libvirt;
+
+internal sealed partial class LibvirtHypervisor
+{
+    private static Outcome AddNic(LibvirtSession s, RequestPdu r)
+    {
+        var nic = RequestSpecs.ParseNic(Parameters.RequiredNested(r.Parameters, AttrType.NicSpec, "nic-spec", "the NIC to attach"));
+        using var dom = Domain(s, r.Vm);
+        Native.AttachDevice(dom, DeviceXml.Nic(nic), LiveAndConfig(dom));
+        return Outcome.Success(r.Vm);
+    }
+
+    private static Outcome RemoveNic(LibvirtSession s, RequestPdu r)
+    {
+        ulong mac = Parameters.RequiredNumber(r.Parameters, AttrType.Mac, "mac", "the MAC address of the NIC to detach");
+        using var dom = Domain(s, r.Vm);
+        var nic = Describe(dom).Nics.FirstOrDefault(n => n.Mac == mac)
+            ?? throw new SpecException($"mac {MacText.Format(mac)}: the VM has no NIC with this address");
+        Native.DetachDevice(dom, DeviceXml.Nic(new NicDevice(nic.Kind, nic.Source, nic.Model, nic.Mac)), LiveAndConfig(dom));
+        return Outcome.Success(r.Vm);
+    }
+
+    private Outcome UpdateDisk(LibvirtSession s, RequestPdu r)
+    {
+        ulong op = Parameters.RequiredNumber(r.Parameters, AttrType.DiskOp, "disk-op", "attach (0), detach (1) or resize (2)");
+        return op switch
+        {
+            (ulong)DiskOp.Attach => AttachDisk(s, r),
+            (ulong)DiskOp.Detach => DetachDisk(s, r),
+            (ulong)DiskOp.Resize => ResizeDisk(s, r),
+            _ => throw new SpecException($"disk-op {op} is not one of attach (0), detach (1), resize (2)"),
+        };
+    }
+
+    // A new owned volume, attached; the volume goes again if the attach is refused.
+    private Outcome AttachDisk(LibvirtSession s, RequestPdu r)
+    {
+        var request = RequestSpecs.ParseDisk(Parameters.RequiredNested(r.Parameters, AttrType.DiskSpec, "disk-spec", "the disk to attach"));
+        using var dom = Domain(s, r.Vm);
+        var description = Describe(dom);
+        var used = description.Disks.Select(d => d.Target).ToHashSet(StringComparer.Ordinal);
+        string target = request.Target ?? DiskTargets.Next(used);
+        if (used.Contains(target)) throw new SpecException($"disk-spec: target {target} is already a disk of this VM");
+
+        string path;
+        using (var pool = Pool(s))
+            path = CreateVolume(pool, Native.GetName(dom), target, request);
+        try
+        {
+            var affect = LiveAndConfig(dom);
+            Native.AttachDevice(dom, DeviceXml.Disk(new DiskDevice(target, request.Bus, path, ReadOnly: false, Cdrom: false)), affect);
+            SetOwnedVolumes(dom, description.OwnedVolumes.Append(path), affect);
+        }
+        catch (HypervisorException)
+        {
+            DeleteVolumes(s, [path]);
+            throw;
+        }
+        return Outcome.Success(r.Vm);
+    }
+
+    // The device goes, the volume stays (spec §8.1); it is no longer the VM's, so delete will not remove it.
+    private static Outcome DetachDisk(LibvirtSession s, RequestPdu r)
+    {
+        string target = Parameters.RequiredText(r.Parameters, AttrType.Target, "target", "the guest device name of the disk to detach");
+        using var dom = Domain(s, r.Vm);
+        var description = Describe(dom);
+        var disk = FindDisk(description, target);
+        var affect = LiveAndConfig(dom);
+        Native.DetachDevice(dom, DeviceXml.Disk(ToDevice(disk)), affect);
+        if (disk.SourcePath is string path && description.OwnedVolumes.Contains(path))
+            SetOwnedVolumes(dom, description.OwnedVolumes.Where(p => p != path), affect);
+        return Outcome.Success(r.Vm);
+    }
+
+    // Grow only: a disk shrunk under a guest's file system loses data.
+    private Outcome ResizeDisk(LibvirtSession s, RequestPdu r)
+    {
+        string target = Parameters.RequiredText(r.Parameters, AttrType.Target, "target", "the guest device name of the disk to resize");
+        ulong size = Parameters.RequiredNumber(r.Parameters, AttrType.Size, "size", "the new size in bytes");
+        using var dom = Domain(s, r.Vm);
+        var disk = FindDisk(Describe(dom), target);
+        bool active = Native.IsActive(dom);
+        ulong current = VmReader.Capacity(s.Connection, dom, active, disk, _log);
+        if (size <= current)
+            throw new SpecException($"size {size} is not above the current capacity {current} of {target}: disks only grow");
+        if (active)
+        {
+            Native.BlockResize(dom, target, size);
+        }
+        else
+        {
+            if (disk.SourcePath is null) throw new SpecException($"target {target}: the disk has no source file to resize");
+            using var vol = Native.LookupStorageVolume(s.Connection, disk.SourcePath)
+                ?? throw new HypervisorException(AckCode.Failure, ErrorNumber.NoStorageVolume, $"target {target}: {disk.SourcePath} is in no storage pool of this host, so it cannot be resized while the VM is off");
+            Native.ResizeStorageVolume(vol, size);
+        }
+        return Outcome.Success(r.Vm);
+    }
+
+    private static DescribedDisk FindDisk(DomainDescription description, string target) =>
+        description.Disks.FirstOrDefault(d => d.Target == target)
+        ?? throw new SpecException($"target {target}: the VM has no disk with this name");
+
+    private static DiskDevice ToDevice(DescribedDisk d) =>
+        new(d.Target, d.Bus, d.SourcePath ?? "", d.Flags.HasFlag(DiskFlags.ReadOnly), d.Flags.HasFlag(DiskFlags.Cdrom));
+
+    // The list of owned volumes lives in the domain's metadata, which is what delete reads.
+    private static void SetOwnedVolumes(DomainHandle dom, IEnumerable<string> paths, Affect affect) =>
+        Native.SetMetadataElement(dom, Metadata.OwnedVolumes(paths.Distinct(StringComparer.Ordinal)), Metadata.Key, Metadata.Namespace, affect);
+}

@@ -1,0 +1,75 @@
+// Execute: one REQUEST to its handler, and every way it can fail to an ack code.
+using Vmm.Hostd.Interop;
+using Vmm.Hostd.Libvirt.Xml;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using Native = Vmm.Hostd.Interop.Libvirt;
+
+namespace Vmm.Hostd.Libvirt;
+
+internal sealed partial class LibvirtHypervisor
+{
+    public Outcome Execute(RequestPdu request)
+    {
+        try
+        {
+            var s = Session();
+            return request.Code switch
+            {
+                RequestCode.Add => Add(s, request),
+                RequestCode.Remove => Remove(s, request, deleteOwnedVolumes: false),
+                RequestCode.Delete => Remove(s, request, deleteOwnedVolumes: true),
+                RequestCode.Start => OnDomain(s, request, Native.Create),
+                RequestCode.Stop => Stop(s, request),
+                RequestCode.Restart => OnDomain(s, request, Native.Reboot),
+                RequestCode.Pause => OnDomain(s, request, Native.Suspend),
+                RequestCode.Resume => OnDomain(s, request, Native.Resume),
+                RequestCode.Migrate => Migrate(s, request),
+                RequestCode.AddNic => AddNic(s, request),
+                RequestCode.RemoveNic => RemoveNic(s, request),
+                RequestCode.UpdateMemory => UpdateMemory(s, request),
+                RequestCode.AddCpu => ChangeVcpus(s, request, +1),
+                RequestCode.RemoveCpu => ChangeVcpus(s, request, -1),
+                RequestCode.UpdateDisk => UpdateDisk(s, request),
+                RequestCode.Snapshot => Snapshot(s, request),
+                // The daemon answers ping itself; should one come here, doing nothing is what it asks.
+                RequestCode.Ping => Outcome.Success(request.Vm),
+                _ => Outcome.With(AckCode.UnknownRequest, request.Vm, $"request code {(byte)request.Code} is not known to this host", null),
+            };
+        }
+        catch (HypervisorException e)
+        {
+            return Outcome.With(e.Code, request.Vm, e.Message, e.ErrorCode == 0 ? null : e.ErrorCode);
+        }
+        catch (SpecException e)
+        {
+            return Outcome.Failure(request.Vm, e.Message);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection was dropped (libvirtd went away) while this request was using it.
+            return Outcome.Failure(request.Vm, $"hypervisor unreachable: {_unreachableReason}");
+        }
+    }
+
+    private static Outcome OnDomain(LibvirtSession s, RequestPdu r, Action<DomainHandle> act)
+    {
+        using var dom = Domain(s, r.Vm);
+        act(dom);
+        return Outcome.Success(r.Vm);
+    }
+
+    /// <summary>The request's VM; a uuid the host does not have is a failure naming it.</summary>
+    private static DomainHandle Domain(LibvirtSession s, Guid uuid) =>
+        Native.LookupDomain(s.Connection, uuid)
+        ?? throw new HypervisorException(AckCode.Failure, ErrorNumber.NoDomain, $"no VM with uuid {uuid} on this host");
+
+    /// <summary>Live when the domain runs, config when it has a persistent definition: what "live and persistent" means for it.</summary>
+    private static Affect LiveAndConfig(DomainHandle dom)
+    {
+        var affect = Affect.Current;
+        if (Native.IsActive(dom)) affect |= Affect.Live;
+        if (Native.IsPersistent(dom)) affect |= Affect.Config;
+        return affect;
+    }
+}

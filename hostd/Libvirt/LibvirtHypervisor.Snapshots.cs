@@ -1,0 +1,39 @@
+// snapshot: create, revert, delete and list (spec §8.1, §8.7).
+using Vmm.Hostd.Libvirt.Xml;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using Native = Vmm.Hostd.Interop.Libvirt;
+
+namespace Vmm.Hostd.Libvirt;
+
+internal sealed partial class LibvirtHypervisor
+{
+    private static Outcome Snapshot(LibvirtSession s, RequestPdu r)
+    {
+        ulong op = r.Parameters.Number(AttrType.SnapshotOp) ?? (ulong)SnapshotOp.Create;
+        if (op > (ulong)SnapshotOp.List)
+            throw new SpecException($"snapshot-op {op} is not one of create (0), revert (1), delete (2), list (3)");
+        using var dom = Domain(s, r.Vm);
+        if (op == (ulong)SnapshotOp.List)
+        {
+            var results = new AttrList();
+            foreach (var name in Native.ListSnapshotNames(dom)) results.Add(AttrType.SnapshotName, name);
+            return Outcome.Success(r.Vm, results);
+        }
+
+        string snapshot = Parameters.RequiredText(r.Parameters, AttrType.SnapshotName, "snapshot-name", $"the snapshot to {(SnapshotOp)op switch { SnapshotOp.Create => "create", SnapshotOp.Revert => "revert to", _ => "delete" }}");
+        switch ((SnapshotOp)op)
+        {
+            case SnapshotOp.Create:
+                using (Native.CreateSnapshot(dom, SnapshotXml.Create(snapshot))) { }
+                break;
+            case SnapshotOp.Revert:
+                using (var h = Native.LookupSnapshot(dom, snapshot)) Native.RevertToSnapshot(h);
+                break;
+            default:
+                using (var h = Native.LookupSnapshot(dom, snapshot)) Native.DeleteSnapshot(h);
+                break;
+        }
+        return Outcome.Success(r.Vm, new AttrList().Add(AttrType.SnapshotName, snapshot));
+    }
+}

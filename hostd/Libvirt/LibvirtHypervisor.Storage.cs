@@ -1,0 +1,80 @@
+// Vmm's storage pool and the volumes it creates in it.
+using Vmm.Hostd.Interop;
+using Vmm.Hostd.Libvirt.Xml;
+using Native = Vmm.Hostd.Interop.Libvirt;
+
+namespace Vmm.Hostd.Libvirt;
+
+internal sealed partial class LibvirtHypervisor
+{
+    /// <summary>The directory pool options.PoolName at options.PoolPath, defined, built, started and marked
+    /// autostart the first time it is needed (so a fresh host needs no setup), started if it was stopped.</summary>
+    private StoragePoolHandle Pool(LibvirtSession s)
+    {
+        // Two adds on a fresh host must not both define the pool.
+        lock (_poolGate)
+        {
+            var pool = Native.LookupStoragePool(s.Connection, _options.PoolName);
+            if (pool is null)
+            {
+                _log.Info("defining storage pool {0} at {1}", _options.PoolName, _options.PoolPath);
+                pool = Native.DefineStoragePool(s.Connection, PoolXml.Directory(_options.PoolName, _options.PoolPath));
+                Native.BuildStoragePool(pool);
+                Native.StartStoragePool(pool);
+                Native.SetStoragePoolAutostart(pool, true);
+            }
+            else if (!Native.IsStoragePoolActive(pool))
+            {
+                Native.StartStoragePool(pool);
+            }
+            return pool;
+        }
+    }
+
+    /// <summary>Creates the volume for a disk request as <c>{vm}-{target}.qcow2</c>; returns its path.</summary>
+    private static string CreateVolume(StoragePoolHandle pool, string vmName, string target, DiskRequest d)
+    {
+        string name = $"{vmName}-{target}.qcow2";
+        string xml = d.BaseImage is string b
+            ? VolumeXml.Overlay(name, b, BaseFormat(b), d.Size)
+            : VolumeXml.Blank(name, d.Size!.Value);
+        using var vol = Native.CreateStorageVolume(pool, xml);
+        return Native.GetStorageVolumePath(vol);
+    }
+
+    /// <summary>Deletes volumes just created for a request that then failed; the request's own error is what
+    /// the caller reports, so a volume that cannot be removed is only logged.</summary>
+    private void DeleteVolumes(LibvirtSession s, IEnumerable<string> paths)
+    {
+        foreach (var path in paths)
+        {
+            try
+            {
+                using var vol = Native.LookupStorageVolume(s.Connection, path);
+                if (vol is not null) Native.DeleteStorageVolume(vol);
+            }
+            catch (HypervisorException e)
+            {
+                _log.Warn("could not delete volume {0} after a failed request: {1}", path, e.Message);
+            }
+        }
+    }
+
+    private static ReadOnlySpan<byte> Qcow2Magic => "QFI\xfb"u8;
+
+    /// <summary>The format of a base image: qcow2 when its header says so, else raw. An image hostd cannot read
+    /// is named by its extension; libvirt then reports any mismatch when it opens it.</summary>
+    internal static string BaseFormat(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            Span<byte> magic = stackalloc byte[4];
+            return f.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual(Qcow2Magic) ? "qcow2" : "raw";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return path.EndsWith(".qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw";
+        }
+    }
+}

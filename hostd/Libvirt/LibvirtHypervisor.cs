@@ -1,0 +1,225 @@
+// IHypervisor over libvirt: the connection's life (open, events, loss, reconnect) and reading state.
+// The requests are in LibvirtHypervisor.*.cs, one file per group of request codes.
+using NLog;
+using Vmm.Hostd.Interop;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using Native = Vmm.Hostd.Interop.Libvirt;
+
+namespace Vmm.Hostd.Libvirt;
+
+internal sealed partial class LibvirtHypervisor : IHypervisor
+{
+    private readonly LibvirtOptions _options;
+    private readonly Logger _log;
+    private readonly Lock _poolGate = new();
+    // Owned by RunAsync (it alone opens and drops sessions); everything else only reads the reference.
+    private volatile LibvirtSession? _session;
+    private volatile string _unreachableReason;
+    private volatile AttrList _staticFacts = [];
+    private int _disposed;
+
+    public LibvirtHypervisor(LibvirtOptions options, Logger log)
+    {
+        _options = options;
+        _log = log;
+        _unreachableReason = $"not connected to {options.Uri} yet";
+    }
+
+    public bool Reachable => _session is not null;
+
+    public string? UnreachableReason => _session is null ? _unreachableReason : null;
+
+    public event Action<Guid>? VmChanged;
+
+    public event Action<bool>? ReachabilityChanged;
+
+    /// <summary>
+    /// The first connection attempt is made before this returns, so a reachable hypervisor is usable as soon as
+    /// RunAsync is called. Then it waits for the connection to be lost and reconnects with doubling, jittered
+    /// delays (0.5 s up to 30 s); a first open that fails is retried the same way.
+    /// </summary>
+    public Task RunAsync(CancellationToken stop)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        bool connected = TryConnect();
+        return MaintainAsync(connected, stop);
+    }
+
+    private async Task MaintainAsync(bool connected, CancellationToken stop)
+    {
+        var backoff = new Backoff(Backoff.DefaultFirst, Backoff.DefaultCap);
+        try
+        {
+            while (!stop.IsCancellationRequested && _disposed == 0)
+            {
+                if (!connected)
+                {
+                    await Task.Delay(backoff.Next(), stop).ConfigureAwait(false);
+                    connected = TryConnect();
+                    continue;
+                }
+                backoff.Reset();
+                var session = _session!;
+                string why = await session.Lost.WaitAsync(stop).ConfigureAwait(false);
+                if (_disposed != 0) break;
+                Drop(session, $"lost the connection to {_options.Uri}: {why}");
+                connected = false;
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (_session is LibvirtSession s)
+            {
+                _unreachableReason = "hostd is stopping";
+                _session = null;
+                s.Dispose();
+            }
+        }
+    }
+
+    private bool TryConnect()
+    {
+        LibvirtSession session;
+        try
+        {
+            session = LibvirtSession.Open(_options.Uri, OnVmChanged, _log);
+        }
+        catch (HypervisorException e)
+        {
+            string reason = $"cannot connect to {_options.Uri}: {e.Message}";
+            if (reason != _unreachableReason) _log.Warn(reason);
+            _unreachableReason = reason;
+            return false;
+        }
+        try
+        {
+            _staticFacts = ReadStaticFacts(session);
+        }
+        catch (HypervisorException e)
+        {
+            _log.Warn("reading host facts from {0}: {1}", _options.Uri, e.Message);
+        }
+        _session = session;
+        _log.Info("connected to {0} ({1})", _options.Uri, _staticFacts.Text(AttrType.Hypervisor));
+        ReachabilityChanged?.Invoke(true);
+        return true;
+    }
+
+    private void Drop(LibvirtSession session, string reason)
+    {
+        _unreachableReason = reason;
+        _session = null;
+        _log.Warn(reason);
+        session.Dispose();
+        ReachabilityChanged?.Invoke(false);
+    }
+
+    private void OnVmChanged(Guid uuid) => VmChanged?.Invoke(uuid);
+
+    /// <summary>The live session, or the failure every call gets while the hypervisor is unreachable.</summary>
+    private LibvirtSession Session() =>
+        _session ?? throw new HypervisorException(AckCode.Failure, 0, $"hypervisor unreachable: {_unreachableReason}");
+
+    public AttrList ReadFacts()
+    {
+        var facts = new AttrList();
+        foreach (var a in _staticFacts) facts.Add(a);
+        if (_session is LibvirtSession s)
+        {
+            try
+            {
+                facts.Add(AttrType.MemoryFree, Native.GetFreeMemory(s.Connection) / 1024);
+            }
+            catch (Exception e) when (e is HypervisorException or ObjectDisposedException)
+            {
+                // Free memory is the one fact that moves; without it the report still carries the rest.
+            }
+        }
+        return facts;
+    }
+
+    // cpus, memory-total, hypervisor and migration-uri do not change while a connection lives: read once.
+    private AttrList ReadStaticFacts(LibvirtSession s)
+    {
+        var node = Native.GetNodeInfo(s.Connection);
+        var facts = new AttrList()
+            .Add(AttrType.Cpus, node.Cpus)
+            .Add(AttrType.MemoryTotal, (ulong)node.Memory.Value)
+            .Add(AttrType.Hypervisor, $"{s.Type} {VersionText(Native.GetVersion(s.Connection))}");
+        string migration = _options.MigrationUri ?? MigrationUris.Derive(Native.GetUri(s.Connection), Native.GetHostname(s.Connection));
+        facts.Add(AttrType.MigrationUri, ErrorPdu.Truncate(migration, 1024));
+        return facts;
+    }
+
+    /// <summary>libvirt's version number (major * 1,000,000 + minor * 1,000 + micro) as text.</summary>
+    internal static string VersionText(ulong v) => $"{v / 1_000_000}.{v / 1_000 % 1_000}.{v % 1_000}";
+
+    public IReadOnlyList<VmState> ReadAll()
+    {
+        var s = Session();
+        return Guarded(() =>
+        {
+            var domains = Native.ListAllDomains(s.Connection);
+            var states = new List<VmState>(domains.Count);
+            foreach (var dom in domains)
+            {
+                using (dom)
+                {
+                    try
+                    {
+                        states.Add(VmReader.Read(s.Connection, dom, _log));
+                    }
+                    catch (HypervisorException e) when (e.ErrorCode == ErrorNumber.NoDomain)
+                    {
+                        // Undefined between the listing and the read: it is simply not on the host any more.
+                    }
+                }
+            }
+            return states;
+        });
+    }
+
+    public VmState? Read(Guid uuid)
+    {
+        var s = Session();
+        return Guarded(() =>
+        {
+            using var dom = Native.LookupDomain(s.Connection, uuid);
+            if (dom is null) return null;
+            try
+            {
+                return VmReader.Read(s.Connection, dom, _log);
+            }
+            catch (HypervisorException e) when (e.ErrorCode == ErrorNumber.NoDomain)
+            {
+                return null;
+            }
+        });
+    }
+
+    // A call racing a reconnect finds its connection handle closed: that is the hypervisor being unreachable.
+    private T Guarded<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new HypervisorException(AckCode.Failure, 0, $"hypervisor unreachable: {_unreachableReason}");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        var s = _session;
+        _session = null;
+        _unreachableReason = "disposed";
+        s?.Dispose();
+    }
+}

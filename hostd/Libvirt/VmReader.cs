@@ -1,0 +1,109 @@
+// One domain as a complete VM record (spec §6.2). Works for every domain on the host, Vmm's or not.
+using NLog;
+using Vmm.Hostd.Interop;
+using Vmm.Hostd.Libvirt.Xml;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using Native = Vmm.Hostd.Interop.Libvirt;
+
+namespace Vmm.Hostd.Libvirt;
+
+internal static class VmReader
+{
+    /// <summary>VIR_DOMAIN_SHUTOFF_CRASHED: the emulator died.</summary>
+    private const int ShutoffCrashed = 3;
+    /// <summary>VIR_DOMAIN_CRASHED_PANICKED: the guest panicked.</summary>
+    private const int CrashedPanicked = 1;
+
+    public static VmState Read(ConnectionHandle conn, DomainHandle dom, Logger log)
+    {
+        var (state, reason) = Native.GetState(dom);
+        var (power, why) = Power(state, reason);
+        var info = Native.GetInfo(dom);
+        bool active = state is not (DomainState.Shutoff or DomainState.Crashed);
+
+        var flags = VmFlags.None;
+        if (Native.IsPersistent(dom)) flags |= VmFlags.Persistent;
+        if (Native.GetAutostart(dom)) flags |= VmFlags.Autostart;
+
+        var attrs = new AttrList();
+        string name = Native.GetName(dom);
+        ushort vcpus = info.NrVirtCpu;
+        ulong memory = info.Memory.Value;
+        ulong maxMemory = info.MaxMem.Value;
+        ushort maxVcpus = vcpus;
+
+        DomainDescription? description = null;
+        try
+        {
+            description = DomainXmlReader.Parse(Native.GetXmlDesc(dom));
+        }
+        catch (FormatException e)
+        {
+            // A domain this reader cannot follow is still reported, without its devices.
+            log.Warn("VM {0}: {1}", name, e.Message);
+        }
+        if (description is not null)
+        {
+            maxVcpus = Math.Max(description.MaxVcpus, vcpus);
+            foreach (var d in description.Disks)
+                attrs.Add(new DiskInfo(d.Target, d.Bus, d.Flags, Capacity(conn, dom, active, d, log)));
+            foreach (var n in description.Nics)
+                attrs.Add(n);
+        }
+        if (maxVcpus != vcpus) attrs.Add(AttrType.MaxVcpus, maxVcpus);
+        if (maxMemory != memory) attrs.Add(AttrType.MaxMemory, maxMemory);
+        int snapshots = Native.CountSnapshots(dom);
+        if (snapshots > 0) attrs.Add(AttrType.Snapshots, (ulong)Math.Min(snapshots, ushort.MaxValue));
+
+        return new VmState
+        {
+            Uuid = Native.GetUuid(dom),
+            Power = power,
+            Reason = why,
+            Flags = flags,
+            Vcpus = vcpus,
+            MemoryKib = memory,
+            // VM names are libvirt's, which allows longer ones than a record carries.
+            Name = ErrorPdu.Truncate(name, 255),
+            Attributes = attrs,
+        };
+    }
+
+    /// <summary>libvirt's state and reason as the protocol's power and reason (spec §8.3, §8.4): shut off because
+    /// the emulator died is crashed/killed (2); libvirt's own crashed state is crashed/panicked (1) or unknown (0).</summary>
+    public static (PowerState Power, byte Reason) Power(DomainState state, int reason) => state switch
+    {
+        DomainState.Shutoff when reason == ShutoffCrashed => (PowerState.Crashed, 2),
+        DomainState.Crashed => (PowerState.Crashed, reason == CrashedPanicked ? (byte)1 : (byte)0),
+        >= DomainState.NoState and <= DomainState.PmSuspended => ((PowerState)state, ClampReason(reason)),
+        _ => (PowerState.Unknown, 0),
+    };
+
+    private static byte ClampReason(int reason) => reason is >= 0 and <= byte.MaxValue ? (byte)reason : (byte)0;
+
+    // What the guest sees: the block device's capacity while the VM runs, else the volume's. Unknown is 0: a disk
+    // outside any pool (a CD-ROM, a file placed by hand) still shows, only without a size.
+    internal static ulong Capacity(ConnectionHandle conn, DomainHandle dom, bool active, DescribedDisk disk, Logger log)
+    {
+        try
+        {
+            if (active && disk.SourcePath is not null) return Native.GetBlockInfo(dom, disk.Target).Capacity;
+        }
+        catch (HypervisorException e)
+        {
+            log.Debug("block info of {0}: {1}", disk.Target, e.Message);
+        }
+        if (disk.SourcePath is null) return 0;
+        try
+        {
+            using var vol = Native.LookupStorageVolume(conn, disk.SourcePath);
+            return vol is null ? 0 : Native.GetStorageVolumeInfo(vol).Capacity;
+        }
+        catch (HypervisorException e)
+        {
+            log.Debug("volume {0}: {1}", disk.SourcePath, e.Message);
+            return 0;
+        }
+    }
+}
