@@ -28,8 +28,10 @@ internal sealed partial class LibvirtHypervisor
                 if (d.Flags.HasFlag(DiskFlags.Owned) && d.SourcePath is not null) owned.Add(d.SourcePath);
         }
 
+        // Asked before destroying: a transient VM is gone once destroyed, and there is nothing left to undefine.
+        bool persistent = Native.IsPersistent(dom);
         if (Native.IsActive(dom)) Native.Destroy(dom);
-        if (Native.IsPersistent(dom)) Undefine(dom);
+        if (persistent) Undefine(dom);
 
         var left = new List<string>();
         foreach (var path in owned)

@@ -28,6 +28,9 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
 
     public bool Reachable => _session is not null;
 
+    /// <summary>The live connection, for tests that look at libvirt directly (the test driver's state is per connection).</summary>
+    internal ConnectionHandle? Connection => _session?.Connection;
+
     public string? UnreachableReason => _session is null ? _unreachableReason : null;
 
     public event Action<Guid>? VmChanged;

@@ -13,7 +13,8 @@ internal static class DeviceXml
     /// <code>
     /// &lt;disk type='file' device='disk'&gt;
     ///   &lt;driver name='qemu' type='qcow2'/&gt;   (raw for a CD-ROM)
-    ///   &lt;source file='PATH'/&gt;
+    ///   &lt;source file='PATH'/&gt;        (none when the path is empty: an empty CD-ROM drive, or a disk named for detach,
+    ///                                   which libvirt finds by its target alone)
     ///   &lt;target dev='vda' bus='virtio'/&gt;   (no bus for DiskBus.Default)
     ///   &lt;readonly/&gt;
     /// &lt;/disk&gt;
@@ -35,7 +36,6 @@ internal static class DeviceXml
     internal static void WriteDisk(XmlWriter w, DiskDevice d)
     {
         ArgumentException.ThrowIfNullOrEmpty(d.Target);
-        ArgumentException.ThrowIfNullOrEmpty(d.SourcePath);
         w.WriteStartElement("disk");
         w.WriteAttributeString("type", "file");
         w.WriteAttributeString("device", d.Cdrom ? "cdrom" : "disk");
@@ -46,9 +46,12 @@ internal static class DeviceXml
         w.WriteAttributeString("type", d.Cdrom ? "raw" : "qcow2");
         w.WriteEndElement();
 
-        w.WriteStartElement("source");
-        w.WriteAttributeString("file", d.SourcePath);
-        w.WriteEndElement();
+        if (!string.IsNullOrEmpty(d.SourcePath))
+        {
+            w.WriteStartElement("source");
+            w.WriteAttributeString("file", d.SourcePath);
+            w.WriteEndElement();
+        }
 
         w.WriteStartElement("target");
         w.WriteAttributeString("dev", d.Target);

@@ -5,7 +5,7 @@ namespace Vmm.Hostd.Libvirt.Xml;
 /// <summary>A disk as Vmm defines it: a file (normally a qcow2 volume) attached at a guest target.</summary>
 /// <param name="Target">Guest device name, such as vda.</param>
 /// <param name="Bus">Bus; <see cref="DiskBus.Default"/> leaves the choice to libvirt (it infers one from the target).</param>
-/// <param name="SourcePath">Absolute path of the image file.</param>
+/// <param name="SourcePath">Absolute path of the image file; empty for a CD-ROM drive without a disc.</param>
 /// <param name="ReadOnly">Whether the guest may only read it.</param>
 /// <param name="Cdrom">A CD-ROM (a raw image, always read-only) instead of a qcow2 disk.</param>
 internal sealed record DiskDevice(string Target, DiskBus Bus, string SourcePath, bool ReadOnly, bool Cdrom);

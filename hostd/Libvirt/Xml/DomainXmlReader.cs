@@ -43,8 +43,8 @@ internal static class DomainXmlReader
         foreach (var v in vmm.Elements())
         {
             if (v.Name.LocalName != Metadata.Volume || (v.Name.Namespace != Vmm && v.Name.Namespace != XNamespace.None)) continue;
-            var path = v.Value.Trim();
-            if (path.Length > 0) owned.Add(path);
+            // Taken exactly as written: a path may begin or end with a space, and it must match the disk's source.
+            if (!string.IsNullOrWhiteSpace(v.Value)) owned.Add(v.Value);
         }
         return owned;
     }

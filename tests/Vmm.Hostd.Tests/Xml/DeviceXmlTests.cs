@@ -26,6 +26,14 @@ public sealed class DeviceXmlTests
             Compact(DeviceXml.Disk(new DiskDevice("hdc", DiskBus.Default, "/i.iso", ReadOnly: false, Cdrom: true))));
     }
 
+    [Fact]
+    public void Empty_cdrom_drive_has_no_source()
+    {
+        Assert.Equal(
+            "<disk type='file' device='cdrom'><driver name='qemu' type='raw' /><target dev='sdc' bus='sata' /><readonly /></disk>",
+            Compact(DeviceXml.Disk(new DiskDevice("sdc", DiskBus.Sata, "", ReadOnly: true, Cdrom: true))));
+    }
+
     [Theory]
     [InlineData(NicKind.Network, "default", NicModel.Virtio, 0x525400123456UL,
         "<interface type='network'><mac address='52:54:00:12:34:56' /><source network='default' /><model type='virtio' /></interface>")]

@@ -46,6 +46,17 @@ public sealed class TestDriverTests
     }
 
     [Fact]
+    public void Empty_cdrom_drive_is_defined_and_read_back_without_a_path()
+    {
+        var spec = Samples.Spec("vmm-xml-3") with { Disks = [new DiskDevice("hdc", DiskBus.Ide, "", ReadOnly: true, Cdrom: true)] };
+        using var file = Virsh.File(DomainXml.Build(spec, Flavor));
+
+        var d = DomainXmlReader.Parse(Virsh.Run($"define {file.Path}; dumpxml vmm-xml-3"));
+
+        Assert.Equal(new DescribedDisk("hdc", DiskBus.Ide, DiskFlags.ReadOnly | DiskFlags.Cdrom, null), Assert.Single(d.Disks));
+    }
+
+    [Fact]
     public void Hostile_name_is_taken_literally_by_libvirt()
     {
         // libvirt refuses '/' in a name; everything else XML could trip on is in here.

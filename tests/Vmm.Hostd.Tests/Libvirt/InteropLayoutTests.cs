@@ -1,0 +1,89 @@
+// The C structs hostd reads, laid out as libvirt's headers lay them out on LP64 Linux. Offsets are those of the
+// headers (libvirt-host.h, libvirt-domain.h, libvirt-storage.h, virterror.h); the live tests read known values.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Vmm.Hostd.Interop;
+using Vmm.Hostd.Tests.Support;
+using Native = Vmm.Hostd.Interop.Libvirt;
+
+namespace Vmm.Hostd.Tests.Libvirt;
+
+public sealed class InteropLayoutTests
+{
+    [Fact]
+    public void VirNodeInfo_matches_libvirt_host_h()
+    {
+        Assert.Equal(64, Unsafe.SizeOf<VirNodeInfo>());
+        Assert.Equal(32, (int)Marshal.OffsetOf<VirNodeInfo>(nameof(VirNodeInfo.Memory)));
+        Assert.Equal(40, (int)Marshal.OffsetOf<VirNodeInfo>(nameof(VirNodeInfo.Cpus)));
+        Assert.Equal(60, (int)Marshal.OffsetOf<VirNodeInfo>(nameof(VirNodeInfo.Threads)));
+    }
+
+    [Fact]
+    public void VirDomainInfo_matches_libvirt_domain_h()
+    {
+        Assert.Equal(40, Unsafe.SizeOf<VirDomainInfo>());
+        Assert.Equal(8, (int)Marshal.OffsetOf<VirDomainInfo>(nameof(VirDomainInfo.MaxMem)));
+        Assert.Equal(16, (int)Marshal.OffsetOf<VirDomainInfo>(nameof(VirDomainInfo.Memory)));
+        Assert.Equal(24, (int)Marshal.OffsetOf<VirDomainInfo>(nameof(VirDomainInfo.NrVirtCpu)));
+        Assert.Equal(32, (int)Marshal.OffsetOf<VirDomainInfo>(nameof(VirDomainInfo.CpuTime)));
+    }
+
+    [Fact]
+    public void VirError_matches_virterror_h()
+    {
+        Assert.Equal(80, Unsafe.SizeOf<VirError>());
+        Assert.Equal(8, (int)Marshal.OffsetOf<VirError>(nameof(VirError.Message)));
+        Assert.Equal(16, (int)Marshal.OffsetOf<VirError>(nameof(VirError.Level)));
+        Assert.Equal(40, (int)Marshal.OffsetOf<VirError>(nameof(VirError.Str1)));
+        Assert.Equal(64, (int)Marshal.OffsetOf<VirError>(nameof(VirError.Int1)));
+        Assert.Equal(72, (int)Marshal.OffsetOf<VirError>(nameof(VirError.Net)));
+    }
+
+    [Fact]
+    public void Block_and_volume_info_match_their_headers()
+    {
+        Assert.Equal(24, Unsafe.SizeOf<VirDomainBlockInfo>());
+        Assert.Equal(24, Unsafe.SizeOf<VirStorageVolInfo>());
+        Assert.Equal(8, (int)Marshal.OffsetOf<VirStorageVolInfo>(nameof(VirStorageVolInfo.Capacity)));
+    }
+
+    [Fact]
+    public void Node_info_of_the_default_test_node_reads_its_known_values()
+    {
+        using var conn = Native.Open("test:///default");
+        var info = Native.GetNodeInfo(conn);
+        Assert.Equal(16u, info.Cpus);
+        Assert.Equal(3145728ul, (ulong)info.Memory.Value);
+        Assert.Equal(1400u, info.Mhz);
+        Assert.Equal(2u, info.Threads);
+        var bytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateReadOnlySpan(ref info, 1))[..32];
+        Assert.Equal("i686", System.Text.Encoding.UTF8.GetString(bytes[..bytes.IndexOf((byte)0)]));
+    }
+
+    [Fact]
+    public void Domain_info_of_the_default_test_domain_reads_its_known_values()
+    {
+        // test:///default is shared by overlapping connections of the process: nothing here changes it.
+        using var conn = Native.Open("test:///default");
+        using var dom = Native.LookupDomain(conn, TestNode.DefaultDomain)!;
+        var info = Native.GetInfo(dom);
+        Assert.Equal(8388608ul, (ulong)info.MaxMem.Value);
+        Assert.Equal(2097152ul, (ulong)info.Memory.Value);
+        Assert.Equal(2, info.NrVirtCpu);
+        Assert.Equal("test", Native.GetName(dom));
+        Assert.Equal(TestNode.DefaultDomain, Native.GetUuid(dom));
+    }
+
+    [Fact]
+    public void A_child_handle_keeps_its_connection_open_until_released()
+    {
+        var conn = Native.Open("test:///default");
+        var dom = Native.LookupDomain(conn, TestNode.DefaultDomain)!;
+        conn.Dispose();
+        Assert.False(conn.IsClosed);   // the domain still holds it
+        Assert.Equal("test", Native.GetName(dom));
+        dom.Dispose();
+        Assert.True(conn.IsClosed);
+    }
+}
