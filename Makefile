@@ -5,7 +5,9 @@
 # Every Native AOT executable, as NAME:PROJECT; `make build` leaves out/NAME for each.
 # Adding an executable is adding one line here.
 EXECUTABLES := \
-	vmmctl:controller/vmmctl/Vmm.Ctl.csproj
+	vmmctl:controller/vmmctl/Vmm.Ctl.csproj \
+	vmm-hostd:hostd/Vmm.Hostd.csproj \
+	vmm-controller:controller/daemon/Vmm.Controller.csproj
 
 OUT          := out
 TEST_RESULTS := TestResults
@@ -17,7 +19,10 @@ BENCH_FILTER ?= *
 # name; afl++ pulls in `clang`). libc6-dev is only a Recommends of gcc. No zlib1g-dev: the
 # AOT runtime pack ships its own libz.a.
 BUILD_PACKAGES := gcc libc6-dev
-TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3
+# hostd loads libvirt.so.0 at run time (no libvirt-dev: the binding names the soname); its tests use
+# libvirt's built-in test driver and virsh. The benchmark compares against libvirtd itself.
+TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 libvirt0 libvirt-clients
+BENCH_PACKAGES := libvirt0 libvirt-clients libvirt-daemon
 FUZZ_PACKAGES  := afl++
 
 PUBLISH_FLAGS := -c Release -r linux-x64 -p:PublishAot=true --nologo
@@ -69,6 +74,7 @@ test:
 
 # BenchmarkDotNet, in Release; e.g. make bench BENCH_FILTER='*Decode*'.
 bench:
+	@$(call ensure-packages,$(BENCH_PACKAGES))
 	dotnet run -c Release --project tests/Vmm.Benchmarks -- --filter '$(BENCH_FILTER)'
 
 # Coverage-guided fuzzing with afl++ and SharpFuzz for FUZZ_SECONDS seconds.

@@ -164,9 +164,10 @@ internal sealed class StatePublisher : IDisposable
                 }
                 else if (dirty.Length > 0) RefreshSome(dirty);
             }
-            catch (Exception e) when (e is HypervisorException or TimeoutException)
+            catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
             {
-                _log.Warn("reading the VMs failed: {0}", e.Message);
+                if (e is HypervisorException or TimeoutException) _log.Warn("reading the VMs failed: {0}", e.Message);
+                else _log.Error(e, "reading the VMs failed");
                 // Try again: the dirty VMs were not read.
                 lock (_dirtyLock) { foreach (var g in dirty) _dirty.Add(g); if (full) _fullRefresh = true; }
             }
@@ -245,8 +246,15 @@ internal sealed class StatePublisher : IDisposable
             throw new TimeoutException("an earlier hypervisor read has not returned yet");
         var task = _workers.Run(read, Timeout.InfiniteTimeSpan);
         _pendingCall = task;
-        if (!task.Wait(_callTimeout, stop)) throw new TimeoutException($"the hypervisor did not answer within {_callTimeout.TotalSeconds:0.#} s");
-        return task.GetAwaiter().GetResult();
+        try
+        {
+            if (!task.Wait(_callTimeout, stop)) throw new TimeoutException($"the hypervisor did not answer within {_callTimeout.TotalSeconds:0.#} s");
+        }
+        catch (AggregateException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+        }
+        return task.Result;
     }
 
     // ---- sending ----

@@ -51,6 +51,18 @@ internal static unsafe partial class Libvirt
     [LibraryImport(Libraries.Libvirt)]
     private static partial void virResetLastError();
 
+    [LibraryImport(Libraries.Libvirt)]
+    private static partial void virSetErrorFunc(nint userData, delegate* unmanaged<nint, VirError*, void> handler);
+
+    [UnmanagedCallersOnly]
+    private static void IgnoreError(nint userData, VirError* error) { }
+
+    /// <summary>
+    /// Stops libvirt printing every error to stderr (its default): hostd reads each error where it happens
+    /// and logs it once, as one line, through its own logger.
+    /// </summary>
+    public static void SilenceDefaultErrorOutput() => virSetErrorFunc(0, &IgnoreError);
+
     /// <summary>Throws unless <paramref name="rc"/> is 0 or more; returns it.</summary>
     public static int Ensure(int rc, string call)
     {

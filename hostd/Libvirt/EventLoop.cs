@@ -16,6 +16,7 @@ internal static class EventLoop
         lock (Gate)
         {
             if (_thread is not null) return;
+            Interop.Libvirt.SilenceDefaultErrorOutput();
             Interop.Libvirt.RegisterDefaultEventImpl();
             // A background thread for the life of the process: the default implementation cannot be
             // unregistered, so there is nothing to stop, and it must not hold the process open at exit.
