@@ -42,7 +42,7 @@ public sealed record CommandLine(CliAction Action, string? ConfigFile, IReadOnly
         {
             var arg = args[i];
             if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
-                throw new ConfigException(arg.StartsWith('-') && arg.Length > 1
+                throw new ConfigException(arg.StartsWith('-') && arg is not ("-" or "--")
                     ? $"unknown option {Quote(arg)}"
                     : $"unexpected argument {Quote(arg)} (settings are given as --name VALUE)");
 

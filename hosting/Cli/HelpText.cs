@@ -13,8 +13,8 @@ public static class HelpText
         sb.Append($"{daemon.Name} {daemon.Version} - {daemon.Summary}\n\n");
         sb.Append($"Usage: {daemon.Name} [--config FILE] [--check-config] [--SETTING VALUE]...\n\n");
         sb.Append("Options:\n");
-        sb.Append($"  --config FILE    read settings from FILE (default {daemon.DefaultConfigFile}), then FILE.d/*.toml|*.ini\n");
-        sb.Append("                   FILE is TOML (.toml) or INI (.ini); a missing default FILE is fine\n");
+        sb.Append($"  --config FILE    read settings from FILE (default {daemon.DefaultConfigFile}; may be missing)\n");
+        sb.Append("                   and then from FILE.d/*.toml|*.ini; each file is TOML (.toml) or INI (.ini)\n");
         sb.Append("  --check-config   load the configuration, print every setting with its value and source, exit\n");
         sb.Append("  -h, --help       show this help and exit\n");
         sb.Append("  --version        show the version and exit\n\n");

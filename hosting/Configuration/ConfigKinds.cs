@@ -18,7 +18,7 @@ public static class ConfigKinds
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public static ConfigKind<int> Int(int min, int max) => new IntKind(min, max);
 
-    /// <summary>A <see cref="Duration"/> from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    /// <summary>A <see cref="Durations"/> duration from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public static ConfigKind<TimeSpan> Duration(TimeSpan min, TimeSpan max) => new DurationKind(min, max);
 
     /// <summary>A switch.</summary>

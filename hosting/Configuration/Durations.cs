@@ -8,7 +8,7 @@ namespace Vmm.Hosting.Configuration;
 /// the largest unit down (<c>500ms</c>, <c>1s</c>, <c>2m</c>, <c>1h30m</c>). A bare number is refused:
 /// whether "5" means seconds or milliseconds is exactly the guess a configuration must not make.
 /// </summary>
-public static class Duration
+public static class Durations
 {
     private const long MaxMilliseconds = 366L * 24 * 3600 * 1000;
 
