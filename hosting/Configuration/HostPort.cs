@@ -22,9 +22,15 @@ public readonly record struct HostPort(string Host, int Port)
 
     /// <summary>
     /// Parses <c>host</c>, <c>host:port</c>, <c>[v6]</c> or <c>[v6]:port</c>; <paramref name="defaultPort"/>
-    /// stands in when the port is left out. Returns null, or why the text is not an endpoint, in one line.
+    /// stands in when the port is left out. On false, <paramref name="problem"/> says why, in one line.
     /// </summary>
-    public static string? TryParse(string text, int defaultPort, out HostPort value, bool allowPortZero = false)
+    public static bool TryParse(string text, int defaultPort, out HostPort value, out string problem, bool allowPortZero = false)
+    {
+        problem = Problem(text, defaultPort, out value, allowPortZero) ?? "";
+        return problem.Length == 0;
+    }
+
+    private static string? Problem(string text, int defaultPort, out HostPort value, bool allowPortZero)
     {
         value = default;
         string host;

@@ -15,7 +15,7 @@ internal sealed class EndpointKind(int defaultPort, bool listen) : ConfigKind<Ho
 
     public override HostPort Parse(string text)
     {
-        if (HostPort.TryParse(text, defaultPort, out var value, allowPortZero: listen) is { } problem)
+        if (!HostPort.TryParse(text, defaultPort, out var value, out var problem, allowPortZero: listen))
             throw new FormatException(problem);
         if (listen && value.Address is null)
             throw new FormatException($"{RawValue.Quoted(text)}: listen on an IP address (0.0.0.0 or [::] for every address), not a host name");

@@ -63,7 +63,7 @@ public sealed class HostPortTests
     [InlineData("localhost:65535", "localhost", 65535)]
     public void Parses_hosts_addresses_and_ports(string text, string host, int port)
     {
-        Assert.Null(HostPort.TryParse(text, 7400, out var value));
+        Assert.True(HostPort.TryParse(text, 7400, out var value, out var problem), problem);
         Assert.Equal(new HostPort(host, port), value);
     }
 
@@ -84,13 +84,17 @@ public sealed class HostPortTests
     [InlineData("a:b:c", "is not host:port")]
     public void Refuses_bad_endpoints_with_the_reason(string text, string reason)
     {
-        var problem = HostPort.TryParse(text, 7400, out _);
-        Assert.NotNull(problem);
+        Assert.False(HostPort.TryParse(text, 7400, out _, out var problem));
         Assert.Contains(reason, problem);
     }
 
     [Fact]
-    public void Port_zero_only_where_allowed() => Assert.Null(HostPort.TryParse("0.0.0.0:0", 1, out _, allowPortZero: true));
+    public void Port_zero_only_where_allowed()
+    {
+        Assert.True(HostPort.TryParse("0.0.0.0:0", 1, out var any, out _, allowPortZero: true));
+        Assert.Equal(0, any.Port);
+        Assert.False(HostPort.TryParse("0.0.0.0:0", 1, out _, out _));
+    }
 
     [Theory]
     [InlineData("10.0.0.1:7401")]
@@ -98,9 +102,9 @@ public sealed class HostPortTests
     [InlineData("h.example:1")]
     public void ToString_reads_back(string text)
     {
-        HostPort.TryParse(text, 1, out var value);
+        Assert.True(HostPort.TryParse(text, 1, out var value, out _));
         Assert.Equal(text, value.ToString());
-        Assert.Null(HostPort.TryParse(value.ToString(), 1, out var again));
+        Assert.True(HostPort.TryParse(value.ToString(), 1, out var again, out _));
         Assert.Equal(value, again);
     }
 
