@@ -1,0 +1,128 @@
+// vmm-controller's settings: the schema (names, kinds, defaults, help), the typed record the daemon runs with,
+// and the one call Main makes to get from its arguments to either.
+using NLog;
+using Vmm.Hosting.Cli;
+using Vmm.Hosting.Configuration;
+using static Vmm.Hosting.Configuration.ConfigKinds;
+
+namespace Vmm.Controller;
+
+/// <summary>Everything vmm-controller is configured with, checked and typed.</summary>
+internal sealed record ControllerSettings
+{
+    /// <summary>Where state datagrams and heartbeats from hosts arrive (UDP).</summary>
+    public required HostPort Listen { get; init; }
+
+    /// <summary>The Unix socket vmmctl talks to.</summary>
+    public required string AdminSocket { get; init; }
+
+    /// <summary>The group given access to <see cref="AdminSocket"/>; empty: the socket's owner only.</summary>
+    public required string AdminGroup { get; init; }
+
+    /// <summary>The cluster key file.</summary>
+    public required string KeyFile { get; init; }
+
+    /// <summary>The interval hosts send heartbeats at.</summary>
+    public required TimeSpan HeartbeatInterval { get; init; }
+
+    /// <summary>Heartbeats missed in a row before a host's VMs are shown as unknown.</summary>
+    public required int DownAfter { get; init; }
+
+    /// <summary>Static pins, name to request endpoint, for hosts whose heartbeats cannot name a reachable address.</summary>
+    public required IReadOnlyList<NamedEndpoint> Hosts { get; init; }
+
+    /// <summary>How long a host has to acknowledge a short request.</summary>
+    public required TimeSpan RequestTimeout { get; init; }
+
+    /// <summary>How long a host has to acknowledge a long request (migrate, stop, snapshot).</summary>
+    public required TimeSpan LongRequestTimeout { get; init; }
+
+    /// <summary>How many times a request answered busy is retried before busy is reported.</summary>
+    public required int BusyRetries { get; init; }
+
+    /// <summary>Most requests in flight to one host.</summary>
+    public required int MaxInFlightPerHost { get; init; }
+
+    /// <summary>The least severe level logged.</summary>
+    public required LogLevel LogLevel { get; init; }
+
+    /// <summary>The settings, as files, flags and variables name them.</summary>
+    internal static class Keys
+    {
+        public static readonly ConfigKey<HostPort> Listen = new("listen", ListenEndpoint(7400),
+            "0.0.0.0:7400", "address and UDP port to receive host state and heartbeats on");
+        public static readonly ConfigKey<string> AdminSocket = new("admin-socket", Path(),
+            "/run/vmm/controller.sock", "Unix socket for vmmctl");
+        public static readonly ConfigKey<string> AdminGroup = new("admin-group", Name(allowEmpty: true),
+            "", "group allowed to use the admin socket (default: its owner only)");
+        public static readonly ConfigKey<string> KeyFile = new("key-file", Path(),
+            "/etc/vmm/cluster.key", "cluster key that signs and checks every PDU");
+        public static readonly ConfigKey<TimeSpan> HeartbeatInterval = new("heartbeat-interval",
+            Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60)), "1s",
+            "interval hosts send heartbeats at (set it as on the hosts)");
+        public static readonly ConfigKey<int> DownAfter = new("down-after", Int(2, 100),
+            "3", "heartbeats missed in a row before a host's VMs become unknown");
+        public static readonly ConfigKey<IReadOnlyList<NamedEndpoint>> Hosts = new("hosts", NamedEndpointList(7401),
+            "", "static host pins, name=address[:port], separated by commas");
+        public static readonly ConfigKey<TimeSpan> RequestTimeout = new("request-timeout",
+            Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)), "30s", "time a host has to answer a request");
+        public static readonly ConfigKey<TimeSpan> LongRequestTimeout = new("long-request-timeout",
+            Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)), "10m",
+            "time a host has to answer migrate, stop and snapshot");
+        public static readonly ConfigKey<int> BusyRetries = new("busy-retries", Int(0, 100),
+            "5", "retries of a request answered busy before busy is reported");
+        public static readonly ConfigKey<int> MaxInFlightPerHost = new("max-in-flight-per-host", Int(1, 4096),
+            "32", "most requests in flight to one host");
+        public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
+            "info", "least severe level logged");
+    }
+
+    /// <summary>Every setting of vmm-controller, in the order --help lists them.</summary>
+    public static readonly ConfigSchema Schema = new([
+        Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
+        Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
+        Keys.LogLevel,
+    ]);
+
+    /// <summary>vmm-controller's name, summary, default configuration file and version.</summary>
+    public static readonly DaemonInfo Daemon = new("vmm-controller",
+        "the Vmm controller: keeps the fleet's inventory from host heartbeats and dispatches requests to hosts",
+        "/etc/vmm/controller.toml", DaemonInfo.VersionOf(typeof(ControllerSettings).Assembly));
+
+    /// <summary>
+    /// The typed settings of a loaded configuration. A long request may not time out before a short one:
+    /// that would be a typo in one of the two.
+    /// </summary>
+    public static ControllerSettings Bind(Config config)
+    {
+        var settings = new ControllerSettings
+        {
+            Listen = config.Get(Keys.Listen),
+            AdminSocket = config.Get(Keys.AdminSocket),
+            AdminGroup = config.Get(Keys.AdminGroup),
+            KeyFile = config.Get(Keys.KeyFile),
+            HeartbeatInterval = config.Get(Keys.HeartbeatInterval),
+            DownAfter = config.Get(Keys.DownAfter),
+            Hosts = config.Get(Keys.Hosts),
+            RequestTimeout = config.Get(Keys.RequestTimeout),
+            LongRequestTimeout = config.Get(Keys.LongRequestTimeout),
+            BusyRetries = config.Get(Keys.BusyRetries),
+            MaxInFlightPerHost = config.Get(Keys.MaxInFlightPerHost),
+            LogLevel = config.Get(Keys.LogLevel),
+        };
+        if (settings.LongRequestTimeout < settings.RequestTimeout)
+        {
+            var changed = config[Keys.LongRequestTimeout].IsDefault ? Keys.RequestTimeout : Keys.LongRequestTimeout;
+            throw config.Error(changed, $"long-request-timeout ({Durations.Format(settings.LongRequestTimeout)}) "
+                + $"is shorter than request-timeout ({Durations.Format(settings.RequestTimeout)})");
+        }
+        return settings;
+    }
+
+    /// <summary>
+    /// From Main's arguments and the environment to settings to run with, or help, version or
+    /// --check-config text (or one error line) to print and an exit code.
+    /// </summary>
+    public static Startup<ControllerSettings> Load(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment) =>
+        Startup.Load(Daemon, Schema, args, environment, Bind);
+}

@@ -1,0 +1,119 @@
+// vmm-hostd's settings: the schema (names, kinds, defaults, help), the typed record the daemon runs with,
+// and the one call Main makes to get from its arguments to either.
+using NLog;
+using Vmm.Hosting.Cli;
+using Vmm.Hosting.Configuration;
+using static Vmm.Hosting.Configuration.ConfigKinds;
+
+namespace Vmm.Hostd;
+
+/// <summary>Everything vmm-hostd is configured with, checked and typed.</summary>
+internal sealed record HostdSettings
+{
+    /// <summary>The libvirt connection to manage.</summary>
+    public required string LibvirtUri { get; init; }
+
+    /// <summary>This host's name in the protocol (a valid protocol name, spec §3.3).</summary>
+    public required string HostName { get; init; }
+
+    /// <summary>Where requests from controllers are accepted (TCP).</summary>
+    public required HostPort Listen { get; init; }
+
+    /// <summary>Controllers that receive state datagrams and heartbeats (UDP); empty: none yet.</summary>
+    public required IReadOnlyList<HostPort> Controllers { get; init; }
+
+    /// <summary>The cluster key file.</summary>
+    public required string KeyFile { get; init; }
+
+    /// <summary>How often a heartbeat is sent when nothing changes.</summary>
+    public required TimeSpan HeartbeatInterval { get; init; }
+
+    /// <summary>The libvirt storage pool VM disks are created in.</summary>
+    public required string StoragePool { get; init; }
+
+    /// <summary>The directory behind <see cref="StoragePool"/> (created as a dir pool when missing).</summary>
+    public required string StoragePath { get; init; }
+
+    /// <summary>The URI other hosts migrate to this one through; empty: derived from the host name.</summary>
+    public required string MigrationUri { get; init; }
+
+    /// <summary>Most concurrent request connections.</summary>
+    public required int MaxConnections { get; init; }
+
+    /// <summary>Most requests in flight on one connection; more are answered busy.</summary>
+    public required int MaxRequestsPerConnection { get; init; }
+
+    /// <summary>The deadline of one hypervisor call.</summary>
+    public required TimeSpan CallTimeout { get; init; }
+
+    /// <summary>The least severe level logged.</summary>
+    public required LogLevel LogLevel { get; init; }
+
+    /// <summary>The settings, as files, flags and variables name them.</summary>
+    internal static class Keys
+    {
+        public static readonly ConfigKey<string> LibvirtUri = new("libvirt-uri", Uri(),
+            "qemu:///system", "libvirt connection to manage (test:///default needs no daemon)");
+        public static readonly ConfigKey<string> HostName = new("host-name", Name(),
+            Environment.MachineName, "this host's name in the protocol", "this machine's host name");
+        public static readonly ConfigKey<HostPort> Listen = new("listen", ListenEndpoint(7401),
+            "0.0.0.0:7401", "address and TCP port to accept requests from controllers on");
+        public static readonly ConfigKey<IReadOnlyList<HostPort>> Controllers = new("controllers", EndpointList(7400),
+            "", "controllers to send state and heartbeats to (UDP), separated by commas");
+        public static readonly ConfigKey<string> KeyFile = new("key-file", Path(),
+            "/etc/vmm/cluster.key", "cluster key that signs and checks every PDU");
+        public static readonly ConfigKey<TimeSpan> HeartbeatInterval = new("heartbeat-interval",
+            Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60)), "1s", "time between heartbeats");
+        public static readonly ConfigKey<string> StoragePool = new("storage-pool", Name(),
+            "vmm", "libvirt storage pool for VM disks");
+        public static readonly ConfigKey<string> StoragePath = new("storage-path", Path(),
+            "/var/lib/vmm/images", "directory of the storage pool");
+        public static readonly ConfigKey<string> MigrationUri = new("migration-uri", Uri(allowEmpty: true),
+            "", "URI other hosts migrate VMs to this one through (default: derived from host-name)");
+        public static readonly ConfigKey<int> MaxConnections = new("max-connections", Int(1, 65536),
+            "256", "most request connections at once");
+        public static readonly ConfigKey<int> MaxRequestsPerConnection = new("max-requests-per-connection", Int(1, 4096),
+            "64", "most requests in flight on one connection (more are answered busy)");
+        public static readonly ConfigKey<TimeSpan> CallTimeout = new("call-timeout",
+            Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)), "2m", "deadline of one hypervisor call");
+        public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
+            "info", "least severe level logged");
+    }
+
+    /// <summary>Every setting of vmm-hostd, in the order --help lists them.</summary>
+    public static readonly ConfigSchema Schema = new([
+        Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.HeartbeatInterval,
+        Keys.StoragePool, Keys.StoragePath, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxRequestsPerConnection,
+        Keys.CallTimeout, Keys.LogLevel,
+    ]);
+
+    /// <summary>vmm-hostd's name, summary, default configuration file and version.</summary>
+    public static readonly DaemonInfo Daemon = new("vmm-hostd",
+        "the Vmm host agent: runs VMs through libvirt and reports their state",
+        "/etc/vmm/hostd.toml", DaemonInfo.VersionOf(typeof(HostdSettings).Assembly));
+
+    /// <summary>The typed settings of a loaded configuration.</summary>
+    public static HostdSettings Bind(Config config) => new()
+    {
+        LibvirtUri = config.Get(Keys.LibvirtUri),
+        HostName = config.Get(Keys.HostName),
+        Listen = config.Get(Keys.Listen),
+        Controllers = config.Get(Keys.Controllers),
+        KeyFile = config.Get(Keys.KeyFile),
+        HeartbeatInterval = config.Get(Keys.HeartbeatInterval),
+        StoragePool = config.Get(Keys.StoragePool),
+        StoragePath = config.Get(Keys.StoragePath),
+        MigrationUri = config.Get(Keys.MigrationUri),
+        MaxConnections = config.Get(Keys.MaxConnections),
+        MaxRequestsPerConnection = config.Get(Keys.MaxRequestsPerConnection),
+        CallTimeout = config.Get(Keys.CallTimeout),
+        LogLevel = config.Get(Keys.LogLevel),
+    };
+
+    /// <summary>
+    /// From Main's arguments and the environment to settings to run with, or help, version or
+    /// --check-config text (or one error line) to print and an exit code.
+    /// </summary>
+    public static Startup<HostdSettings> Load(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment) =>
+        Startup.Load(Daemon, Schema, args, environment, Bind);
+}
