@@ -49,11 +49,18 @@ internal sealed class TestNode : IDisposable
 
     private static TestNode Load(string fixture, string? migrationUri)
     {
+        var options = PrivateOptions(fixture, migrationUri);
+        return new TestNode(options, Path.GetDirectoryName(options.PoolPath));
+    }
+
+    /// <summary>Options for a private copy of a fixture node in a new temporary folder (left for the OS to clean).</summary>
+    public static LibvirtOptions PrivateOptions(string fixture = "single.xml", string? migrationUri = null)
+    {
         string dir = Directory.CreateTempSubdirectory("vmm-libvirt-").FullName;
         string pool = Path.Combine(dir, "pool");
         string node = Path.Combine(dir, fixture);
         File.WriteAllText(node, File.ReadAllText(Fixture(fixture)).Replace("@POOL@", pool));
-        return new TestNode(new LibvirtOptions($"test://{node}", "vmm", pool, migrationUri), dir);
+        return new LibvirtOptions($"test://{node}", "vmm", pool, migrationUri);
     }
 
     /// <summary>A node whose URI cannot be opened.</summary>
