@@ -57,10 +57,10 @@ internal sealed class AdminClient(string socketPath)
     }
 
     /// <summary>
-    /// QUERY watch: hands every HOST and VM PDU to <paramref name="change"/> as it arrives. Returns null when
-    /// the controller closes the connection, or the RESULT with which it ended the watch.
+    /// QUERY watch: hands every HOST and VM PDU on as it arrives. Returns null when the controller closes the
+    /// connection, or the RESULT with which it ended the watch.
     /// </summary>
-    public AdminResultPdu? Watch(AttrList filters, Action<Pdu> change)
+    public AdminResultPdu? Watch(AttrList filters, Action<AdminHostPdu> host, Action<AdminVmPdu> vm)
     {
         using var c = AdminConnection.Open(socketPath);
         c.Send(new AdminQueryPdu { What = QueryKind.Watch, Filters = filters });
@@ -72,8 +72,11 @@ internal sealed class AdminClient(string socketPath)
                     return null;
                 case AdminResultPdu result:
                     return result;
-                case var pdu:
-                    change(pdu);
+                case AdminHostPdu h:
+                    host(h);
+                    break;
+                case AdminVmPdu v:
+                    vm(v);
                     break;
             }
         }

@@ -1,7 +1,7 @@
+using System.Text.Json;
 using Vmm.Ctl.Input;
 using Vmm.Ctl.Output;
 using Vmm.Protocol;
-using Vmm.Protocol.Pdus;
 
 namespace Vmm.Ctl.Commands;
 
@@ -13,7 +13,7 @@ internal static class WatchCommand
         new("", "vmmctl watch [--host H]",
             """
             Prints one line for every change the controller applies to a host or a VM, as it happens, until
-            the controller closes the connection (exit 0) or Ctrl-C. A line starts with the local time; a VM
+            the controller closes the connection (exit 0) or Ctrl-C. A line starts with the time (UTC); a VM
             that is gone is shown as removed. With --json, one JSON object a line: {"time": ..., "host": {...}}
             or {"time": ..., "vm": {...}}, with the objects of vmmctl host list and vm list.
               --host H    only the changes of host H and its VMs
@@ -27,42 +27,29 @@ internal static class WatchCommand
         call.Operands(0, 0);
         var filters = new AttrList();
         if (call.Args.Value("--host") is { } host) filters.Add(AttrType.Host, Checks.Name(host, "host"));
-        var result = call.Controller.Watch(filters, change => Print(change, call.Json));
+        var result = call.Json
+            ? call.Controller.Watch(filters, h => JsonLine("host", w => HostOutput.Object(w, h)), v => JsonLine("vm", w => VmOutput.Object(w, v)))
+            : call.Controller.Watch(filters, h => Line(HostOutput.Line(h)), v => Line(VmOutput.Line(v)));
         // The controller closed the watch: it is stopping, or dropped this client. Nothing went wrong here.
         if (result is null) return Exit.Ok;
         return call.Report(result, "watch", _ => null);
     }
 
-    private static void Print(Pdu change, bool json)
+    // UTC, formatted by hand: lines from several machines compare as they are, and local time would link the
+    // time zone and date format code into the binary (about a fifth of what the controller commands add).
+    private static void Line(string change)
     {
-        var now = DateTimeOffset.Now;
-        if (json)
-        {
-            Json.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("time", now.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture));
-                switch (change)
-                {
-                    case AdminHostPdu host:
-                        w.WritePropertyName("host");
-                        HostOutput.Object(w, host);
-                        break;
-                    case AdminVmPdu vm:
-                        w.WritePropertyName("vm");
-                        VmOutput.Object(w, vm);
-                        break;
-                }
-                w.WriteEndObject();
-            }, oneLine: true);
-            return;
-        }
-        string line = change switch
-        {
-            AdminHostPdu host => HostOutput.Line(host),
-            AdminVmPdu vm => VmOutput.Line(vm),
-            _ => throw new InvalidOperationException($"a watch hands on HOST and VM PDUs only, not {change.Type}"),
-        };
-        Console.Out.Write($"{now:HH:mm:ss} {line}\n");
+        var t = DateTime.UtcNow;
+        Console.Out.Write($"{t.Hour:d2}:{t.Minute:d2}:{t.Second:d2}Z {change}\n");
     }
+
+    private static void JsonLine(string kind, Action<Utf8JsonWriter> change) => Json.Write(w =>
+    {
+        var t = DateTime.UtcNow;
+        w.WriteStartObject();
+        w.WriteString("time", $"{t.Year:d4}-{t.Month:d2}-{t.Day:d2}T{t.Hour:d2}:{t.Minute:d2}:{t.Second:d2}.{t.Millisecond:d3}Z");
+        w.WritePropertyName(kind);
+        change(w);
+        w.WriteEndObject();
+    }, oneLine: true);
 }

@@ -61,7 +61,8 @@ internal static class VmOutput
         }));
         lines.Add(("age", Human.Age(a.Number(AttrType.AgeMs))));
 
-        int width = lines.Max(l => l.Key.Length) + 2;
+        // Two blanks after the longest key's colon.
+        int width = lines.Max(l => l.Key.Length) + 3;
         foreach (var (key, value) in lines)
             output.Write((key.Length == 0 ? new string(' ', width) : (key + ":").PadRight(width)) + value + "\n");
     }
