@@ -65,7 +65,7 @@ internal static class PduCommand
 
     private static int Encode(Args args, ClusterKey? key)
     {
-        args.Allow("--hex", "--no-check");
+        args.Allow("--hex", "--no-check", "--key-file");
         bool hex = args.Has("--hex") || !Console.IsOutputRedirected;
         IEnumerable<string> lines = args.Positional.Count > 1 ? args.Positional.Skip(1) : ReadLines(Console.In);
         using var stdout = Console.OpenStandardOutput();
@@ -99,7 +99,7 @@ internal static class PduCommand
 
     private static int Listen(Args args, ClusterKey? key)
     {
-        args.Allow("--verify");
+        args.Allow("--verify", "--key-file", "--count");
         if (args.Has("--verify") && key is null) throw new UsageException("--verify needs --key-file");
         if (args.Positional.Count != 2) throw new UsageException("usage: vmmctl pdu listen [ADDRESS:]PORT");
         var endpoint = ParseEndpoint(args.Positional[1]);
@@ -146,7 +146,7 @@ internal static class PduCommand
 
     private static int Decode(Args args, ClusterKey? key)
     {
-        args.Allow("--stream", "--verify");
+        args.Allow("--stream", "--verify", "--key-file", "--max-length");
         bool stream = args.Has("--stream");
         bool verify = args.Has("--verify");
         if (verify && key is null) throw new UsageException("--verify needs --key-file");

@@ -1,0 +1,130 @@
+using Vmm.Ctl.Admin;
+using Vmm.Ctl.Input;
+using Vmm.Ctl.Output;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Ctl.Commands;
+
+/// <summary>
+/// vmmctl vm: VMs in the controller's inventory, and every request on them. This file holds listing and the
+/// power operations; creation, devices and snapshots have their own files.
+/// </summary>
+internal static class VmCommand
+{
+    private const string Help = """
+        VM is a VM's name or its uuid; the controller finds its host. SIZE has a unit: K, M, G, T (powers
+        of 1024) or B, such as 512M or 20G. A request that does not succeed exits with the code of its
+        result (see vmmctl --help) and one line on stderr; with --json its result is printed as well.
+        """;
+
+    private static readonly Verb[] Basics =
+    [
+        new("list", "vmmctl vm list [--host H]",
+            """
+            Lists every VM the controller knows, or the VMs of host H. POWER is unknown while the VM's host
+            is silent, with what it last reported in brackets; VCPUS and MEMORY show current/maximum when
+            they differ; DISKS and NICS end in + when the host could not fit every device in its report.
+            """, ["--host H"], List),
+        new("show", "vmmctl vm show VM",
+            "Shows one VM in detail: power and reason, vCPUs, memory, disks, NICs, snapshots, and the last\nrequest the host applied and the last answer the controller had.",
+            [], Show),
+        Power("start", RequestCode.Start, "started", "Starts a defined VM."),
+        new("stop", "vmmctl vm stop VM [--force] [--timeout DURATION]",
+            """
+            Shuts the VM down gracefully (ACPI) and waits up to --timeout (default 60s on the host) for it
+            to be off. With --force a VM still running then is destroyed; --force --timeout 0 destroys it
+            at once. DURATION: 500ms, 30s, 2m; a bare number is seconds.
+            """, ["--force", "--timeout DURATION"], Stop),
+        Power("restart", RequestCode.Restart, "restarted", "Reboots the guest."),
+        Power("pause", RequestCode.Pause, "paused", "Suspends the VM's vCPUs; it stays in memory."),
+        Power("resume", RequestCode.Resume, "resumed", "Resumes a paused VM."),
+        Power("remove", RequestCode.Remove, "removed",
+            "Forgets the VM on its host: destroys it if running and undefines it with its snapshots.\nIts disks stay."),
+        Power("delete", RequestCode.Delete, "deleted",
+            "Like remove, and also deletes the disks Vmm created for the VM. Disks Vmm did not create\nare never deleted."),
+        new("migrate", "vmmctl vm migrate VM --to HOST",
+            "Live-migrates the VM to HOST (peer to peer); its disks are copied when storage is not shared.",
+            ["--to HOST"], Migrate),
+    ];
+
+    private static readonly Verb[] All = [.. Basics, .. VmCreateCommand.Verbs, .. VmDeviceCommands.Verbs, .. VmSnapshotCommands.Verbs];
+
+    public static int Run(string[] argv) => Verbs.Run("vm", Help, All, argv);
+
+    /// <summary>The ref attribute that names the VM a SUBMIT or QUERY is about (spec §5.3: name or uuid, as text).</summary>
+    public static AttrList Ref(string vm) => new AttrList().Add(AttrType.Vm, Checks.Ref(vm));
+
+    /// <summary>The VM named <paramref name="vm"/>, which must be exactly one.</summary>
+    public static AdminVmPdu Find(Call call, string vm, string action)
+    {
+        var reply = call.Query(QueryKind.Vms, Ref(vm), action);
+        return reply.Vms.Count switch
+        {
+            1 => reply.Vms[0],
+            0 => throw new AdminException(Exit.NotFound, $"{action}: not-found: the controller knows no VM '{Validation.Shorten(vm)}'"),
+            var n => throw new AdminException(Exit.Failure,
+                $"{action}: '{Validation.Shorten(vm)}' names {n} VMs ({string.Join(", ", reply.Vms.Select(v => $"{v.Vm.Uuid} on {v.Host}"))}); name one by its uuid"),
+        };
+    }
+
+    private static Verb Power(string word, RequestCode code, string done, string help) =>
+        new(word, $"vmmctl vm {word} VM", help, [], call =>
+        {
+            string vm = call.Operands(1, 1)[0];
+            return call.Submit(code, $"{word} {vm}", Ref(vm), r => $"{done} {vm}{On(r)}");
+        });
+
+    /// <summary>" on HOST" when the RESULT says where it happened.</summary>
+    public static string On(AdminResultPdu r) => r.Attributes.Text(AttrType.Host) is { } host ? $" on {host}" : "";
+
+    private static int List(Call call)
+    {
+        call.Operands(0, 0);
+        var filters = new AttrList();
+        if (call.Args.Value("--host") is { } host) filters.Add(AttrType.Host, Checks.Name(host, "host"));
+        var reply = call.Query(QueryKind.Vms, filters, "vm list");
+        if (call.Json) Json.Write(w => VmOutput.Document(w, reply.Vms));
+        else VmOutput.Table(reply.Vms, Console.Out);
+        return Exit.Ok;
+    }
+
+    private static int Show(Call call)
+    {
+        string vm = call.Operands(1, 1)[0];
+        var reply = call.Query(QueryKind.Vms, Ref(vm), $"vm show {vm}");
+        if (reply.Vms.Count == 0)
+            throw new AdminException(Exit.NotFound, $"vm show {vm}: not-found: the controller knows no VM '{Validation.Shorten(vm)}'");
+        if (call.Json)
+        {
+            Json.Write(w => VmOutput.Document(w, reply.Vms));
+            return Exit.Ok;
+        }
+        // One name may be used on two hosts (VMs defined outside Vmm); show every one.
+        bool first = true;
+        foreach (var v in VmOutput.Sorted(reply.Vms))
+        {
+            if (!first) Console.Out.Write("\n");
+            VmOutput.Show(v, Console.Out);
+            first = false;
+        }
+        return Exit.Ok;
+    }
+
+    private static int Stop(Call call)
+    {
+        string vm = call.Operands(1, 1)[0];
+        var parameters = Ref(vm);
+        if (call.Args.Value("--timeout") is { } timeout) parameters.Add(AttrType.TimeoutMs, Sizes.ParseDurationMs(timeout, "--timeout"));
+        var flags = call.Args.Has("--force") ? RequestFlags.Force : RequestFlags.None;
+        return call.Submit(RequestCode.Stop, $"stop {vm}", parameters, r => $"stopped {vm}{On(r)}", flags);
+    }
+
+    private static int Migrate(Call call)
+    {
+        string vm = call.Operands(1, 1)[0];
+        string to = Checks.Name(call.Required("--to"), "--to host");
+        var parameters = Ref(vm).Add(AttrType.DestHost, to);
+        return call.Submit(RequestCode.Migrate, $"migrate {vm}", parameters, _ => $"migrated {vm} to {to}");
+    }
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using Vmm.Protocol;
+
+namespace Vmm.Ctl.Input;
+
+/// <summary>
+/// Operands checked against the protocol's value rules (spec §5.2) before anything is sent, so a bad one is a
+/// usage error naming the operand rather than a refusal from the controller.
+/// </summary>
+internal static class Checks
+{
+    /// <summary>A name (host, VM, network, snapshot...) of at most <paramref name="max"/> bytes.</summary>
+    public static string Name(string value, string what, int max = Validation.MaxNameLength)
+    {
+        if (Validation.NameProblem(value, what) is { } problem) throw new UsageException(problem);
+        if (value.Length > max) throw new UsageException($"{what} '{value}' is longer than {max} characters");
+        return value;
+    }
+
+    /// <summary>A VM reference: its name or its uuid, as text of at most 255 bytes (the ref attribute).</summary>
+    public static string Ref(string value)
+    {
+        if (value.Length == 0) throw new UsageException("VM is empty: give its name or its uuid");
+        if (!Validation.IsText(value) || System.Text.Encoding.UTF8.GetByteCount(value) > 255)
+            throw new UsageException($"VM '{Validation.Shorten(value)}' is not a VM name or uuid (text of at most 255 bytes)");
+        return value;
+    }
+
+    /// <summary>A MAC address as six ':'- or '-'-separated hex pairs, in the low 48 bits.</summary>
+    public static ulong Mac(string value)
+    {
+        var parts = value.Split(':', '-');
+        ulong mac = 0;
+        if (parts.Length != 6) throw BadMac(value);
+        foreach (var p in parts)
+        {
+            if (p.Length != 2 || !byte.TryParse(p, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte b)) throw BadMac(value);
+            mac = (mac << 8) | b;
+        }
+        return mac;
+    }
+
+    private static UsageException BadMac(string value) =>
+        new($"MAC '{Validation.Shorten(value)}' is not six hex pairs such as 52:54:00:12:34:56");
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using Vmm.Protocol.Text;
+
+namespace Vmm.Ctl.Output;
+
+/// <summary>HOST PDUs (spec §7.5) as a table row, a JSON object and a watch line.</summary>
+internal static class HostOutput
+{
+    public static IEnumerable<AdminHostPdu> Sorted(IEnumerable<AdminHostPdu> hosts) => hosts.OrderBy(h => h.Name, StringComparer.Ordinal);
+
+    public static void Table(IEnumerable<AdminHostPdu> hosts, TextWriter output)
+    {
+        var table = new Table("NAME", "STATE", "ADDRESS", "VMS", "CPUS", "MEM-FREE/TOTAL", "AGE", "BOOT");
+        foreach (var h in Sorted(hosts))
+        {
+            var a = h.Attributes;
+            table.Add(h.Name, Names.Of(h.State), a.Text(AttrType.Address) ?? "-", Human.Number(a.Number(AttrType.VmCount)),
+                Human.Number(a.Number(AttrType.Cpus)), Memory(a), Human.Age(a.Number(AttrType.AgeMs)), Human.Boot(h.BootId));
+        }
+        table.Write(output);
+    }
+
+    public static void Document(Utf8JsonWriter w, IEnumerable<AdminHostPdu> hosts)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("hosts");
+        foreach (var h in Sorted(hosts)) Object(w, h);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    public static void Object(Utf8JsonWriter w, AdminHostPdu h)
+    {
+        var a = h.Attributes;
+        w.WriteStartObject();
+        w.WriteString("name", h.Name);
+        w.WriteString("state", Names.Of(h.State));
+        w.StringOrNull("boot", h.BootId == 0 ? null : Human.Boot(h.BootId));
+        w.WriteNumber("sequence", h.Sequence);
+        w.StringOrNull("address", a.Text(AttrType.Address));
+        w.NumberOrNull("age-ms", a.Number(AttrType.AgeMs));
+        w.NumberOrNull("cpus", a.Number(AttrType.Cpus));
+        w.NumberOrNull("memory-total", a.Number(AttrType.MemoryTotal));
+        w.NumberOrNull("memory-free", a.Number(AttrType.MemoryFree));
+        w.NumberOrNull("vm-count", a.Number(AttrType.VmCount));
+        w.NumberOrNull("port", a.Number(AttrType.Port));
+        w.StringOrNull("hypervisor", a.Text(AttrType.Hypervisor));
+        w.StringOrNull("migration-uri", a.Text(AttrType.MigrationUri));
+        w.NumberOrNull("accepted", a.Number(AttrType.Accepted));
+        w.NumberOrNull("dropped", a.Number(AttrType.Dropped));
+        w.WriteEndObject();
+    }
+
+    /// <summary>One line of vmmctl watch: the host's state and what changes with it.</summary>
+    public static string Line(AdminHostPdu h)
+    {
+        var a = h.Attributes;
+        return $"host {h.Name}: {Names.Of(h.State)} address={a.Text(AttrType.Address) ?? "-"} vms={Human.Number(a.Number(AttrType.VmCount))} " +
+               $"cpus={Human.Number(a.Number(AttrType.Cpus))} mem={Memory(a)} boot={Human.Boot(h.BootId)}";
+    }
+
+    private static string Memory(AttrList a) => (a.Number(AttrType.MemoryFree), a.Number(AttrType.MemoryTotal)) switch
+    {
+        (null, null) => "-",
+        var (free, total) => $"{(free is { } f ? Human.Kib(f) : "-")}/{(total is { } t ? Human.Kib(t) : "-")}",
+    };
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+
+namespace Vmm.Ctl.Output;
+
+/// <summary>Numbers as people read them: binary sizes, short ages, MAC addresses.</summary>
+internal static class Human
+{
+    private static readonly string[] Units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+
+    /// <summary>A memory size in KiB (the protocol's unit for memory): 512MiB, 1.5GiB.</summary>
+    public static string Kib(ulong kib) => kib > ulong.MaxValue / 1024 ? Bytes(kib, 1) : Bytes(kib * 1024);
+
+    /// <summary>A size in bytes: 10GiB, 1.5GiB, 512B.</summary>
+    public static string Bytes(ulong bytes) => Bytes(bytes, 0);
+
+    private static string Bytes(ulong value, int unit)
+    {
+        double v = value;
+        while (v >= 1024 && unit < Units.Length - 1)
+        {
+            v /= 1024;
+            unit++;
+        }
+        // One decimal below 100 (1.5GiB), none above (512MiB); never a trailing .0.
+        string number = v >= 100 || unit == 0 ? Math.Round(v).ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.#", CultureInfo.InvariantCulture);
+        return number + Units[unit];
+    }
+
+    /// <summary>Time since the controller last heard the host: 0.4s, 12s, 5m, 3h, 2d; - when unknown.</summary>
+    public static string Age(ulong? ms) => ms switch
+    {
+        null => "-",
+        < 10_000 => (ms.Value / 1000.0).ToString("0.0", CultureInfo.InvariantCulture) + "s",
+        < 60_000 => (ms.Value / 1000).ToString(CultureInfo.InvariantCulture) + "s",
+        < 3_600_000 => (ms.Value / 60_000).ToString(CultureInfo.InvariantCulture) + "m",
+        < 86_400_000 => (ms.Value / 3_600_000).ToString(CultureInfo.InvariantCulture) + "h",
+        _ => (ms.Value / 86_400_000).ToString(CultureInfo.InvariantCulture) + "d",
+    };
+
+    /// <summary>A MAC address held in the low 48 bits: 52:54:00:12:34:56.</summary>
+    public static string Mac(ulong mac)
+    {
+        Span<char> s = stackalloc char[17];
+        for (int i = 0; i < 6; i++)
+        {
+            byte b = (byte)(mac >> (40 - 8 * i));
+            s[i * 3] = "0123456789abcdef"[b >> 4];
+            s[i * 3 + 1] = "0123456789abcdef"[b & 15];
+            if (i < 5) s[i * 3 + 2] = ':';
+        }
+        return new string(s);
+    }
+
+    /// <summary>A boot id as 16 hex digits, or - for none.</summary>
+    public static string Boot(ulong boot) => boot == 0 ? "-" : boot.ToString("x16", CultureInfo.InvariantCulture);
+
+    /// <summary>An integer, or - when absent.</summary>
+    public static string Number(ulong? n) => n?.ToString(CultureInfo.InvariantCulture) ?? "-";
+}

@@ -1,0 +1,216 @@
+using System.Text.Json;
+
+namespace Vmm.Ctl.Tests;
+
+/// <summary>Every request command against a fake controller: the SUBMIT it sends, what it prints, how it exits.</summary>
+public sealed class AdminSubmitTests : IDisposable
+{
+    private const string Success = $"result code=success id=6491869447593132033 uuid={AdminQueryTests.Web01Uuid} host=hv-01";
+
+    private readonly FakeController _controller = new();
+
+    public AdminSubmitTests() => _controller.Answer = _ => [Success];
+
+    public void Dispose() => _controller.Dispose();
+
+    private Vmmctl.Result Run(params string[] args) => Vmmctl.Run([.. args, "--socket", _controller.SocketPath]);
+
+    public static TheoryData<string, string> Requests() => new()
+    {
+        { "vm start web-01", "submit code=start ref=web-01" },
+        { $"vm start {AdminQueryTests.Web01Uuid}", $"submit code=start ref={AdminQueryTests.Web01Uuid}" },
+        { "vm restart web-01", "submit code=restart ref=web-01" },
+        { "vm pause web-01", "submit code=pause ref=web-01" },
+        { "vm resume web-01", "submit code=resume ref=web-01" },
+        { "vm remove web-01", "submit code=remove ref=web-01" },
+        { "vm delete web-01", "submit code=delete ref=web-01" },
+        { "vm stop web-01", "submit code=stop ref=web-01" },
+        { "vm stop web-01 --force --timeout 30s", "submit code=stop flags=force timeout-ms=30000 ref=web-01" },
+        { "vm stop web-01 --timeout=2m", "submit code=stop timeout-ms=120000 ref=web-01" },
+        { "vm stop web-01 --timeout 45", "submit code=stop timeout-ms=45000 ref=web-01" },
+        { "vm stop web-01 --force --timeout 0", "submit code=stop flags=force timeout-ms=0 ref=web-01" },
+        { "vm migrate web-01 --to hv-02", "submit code=migrate ref=web-01 dest-host=hv-02" },
+        { "vm create --name web-02 --vcpus 2 --memory 2G --disk 20G --nic network=default",
+            "submit code=add name=web-02 vcpus=2 memory=2097152 disk-spec={size=21474836480} nic-spec={network=default}" },
+        { "vm create --name web-03 --vcpus 2 --max-vcpus 8 --memory 512M --max-memory 4G " +
+            "--disk base=/var/lib/vmm/images/debian-12.qcow2,size=10G,bus=virtio,target=vda --disk 1.5G,bus=sata " +
+            "--nic bridge=br0,model=e1000,mac=52:54:00:AB:cd:01 --nic default --host hv-02",
+            "submit code=add max-vcpus=8 max-memory=4194304 name=web-03 vcpus=2 memory=524288 " +
+            "disk-spec={target=vda size=10737418240 base-image=/var/lib/vmm/images/debian-12.qcow2 bus=virtio} " +
+            "disk-spec={size=1610612736 bus=sata} nic-spec={mac=52:54:00:ab:cd:01 bridge=br0 model=e1000} nic-spec={network=default} host=hv-02" },
+        { "vm create --name tiny", "submit code=add name=tiny" },
+        { "vm nic add web-01 --network default", "submit code=add-nic nic-spec={network=default} ref=web-01" },
+        { "vm nic add web-01 --bridge br0 --model virtio --mac 52:54:00:00:00:09",
+            "submit code=add-nic nic-spec={mac=52:54:00:00:00:09 bridge=br0 model=virtio} ref=web-01" },
+        { "vm nic remove web-01 --mac 52-54-00-12-34-56", "submit code=remove-nic mac=52:54:00:12:34:56 ref=web-01" },
+        { "vm memory set web-01 4G", "submit code=update-memory memory=4194304 ref=web-01" },
+        { "vm memory set web-01 1.5GiB", "submit code=update-memory memory=1572864 ref=web-01" },
+        { "vm cpu add web-01", "submit code=add-cpu ref=web-01" },
+        { "vm cpu add web-01 2", "submit code=add-cpu count=2 ref=web-01" },
+        { "vm cpu remove web-01 3", "submit code=remove-cpu count=3 ref=web-01" },
+        { "vm disk add web-01 10G", "submit code=update-disk disk-spec={size=10737418240} disk-op=attach ref=web-01" },
+        { "vm disk add web-01 base=/img/base.qcow2 --bus scsi --target sdb",
+            "submit code=update-disk disk-spec={target=sdb base-image=/img/base.qcow2 bus=scsi} disk-op=attach ref=web-01" },
+        { "vm disk resize web-01 vda 40G", "submit code=update-disk disk-op=resize target=vda size=42949672960 ref=web-01" },
+        { "vm disk remove web-01 vdb", "submit code=update-disk disk-op=detach target=vdb ref=web-01" },
+        { "vm snapshot create web-01 before-upgrade", "submit code=snapshot snapshot-name=before-upgrade snapshot-op=create ref=web-01" },
+        { "vm snapshot list web-01", "submit code=snapshot snapshot-op=list ref=web-01" },
+        { "vm snapshot revert web-01 before-upgrade", "submit code=snapshot snapshot-name=before-upgrade snapshot-op=revert ref=web-01" },
+        { "vm snapshot delete web-01 before-upgrade", "submit code=snapshot snapshot-name=before-upgrade snapshot-op=delete ref=web-01" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Requests))]
+    public void Each_command_sends_its_submit(string command, string submit)
+    {
+        var r = Run(command.Split(' '));
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal([submit], _controller.ReceivedText);
+        Assert.Equal("", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("vm start web-01", "started web-01 on hv-01")]
+    [InlineData("vm stop web-01", "stopped web-01 on hv-01")]
+    [InlineData("vm delete web-01", "deleted web-01 on hv-01")]
+    [InlineData("vm migrate web-01 --to hv-02", "migrated web-01 to hv-02")]
+    [InlineData("vm create --name web-01", $"created web-01 ({AdminQueryTests.Web01Uuid}) on hv-01")]
+    [InlineData("vm memory set web-01 3G", "set the memory of web-01 to 3GiB on hv-01")]
+    [InlineData("vm disk resize web-01 vda 40G", "resized vda of web-01 to 40GiB on hv-01")]
+    public void Success_is_one_line_saying_what_was_done(string command, string line)
+    {
+        var r = Run(command.Split(' '));
+        Assert.Equal(0, r.Exit);
+        Assert.Equal(line + "\n", r.Text);
+    }
+
+    [Theory]
+    [InlineData("failure", 1)]
+    [InlineData("unsupported", 3)]
+    [InlineData("unknown-request", 4)]
+    [InlineData("busy", 5)]
+    [InlineData("timeout", 6)]
+    [InlineData("not-found", 7)]
+    [InlineData("unavailable", 8)]
+    [InlineData("200", 1)]
+    public void Each_result_code_has_its_exit_code_and_one_line(string code, int exit)
+    {
+        _controller.Answer = _ => [$"result code={code} message=\"it did not work out\" error-code=55 host=hv-01"];
+        var r = Run("vm", "start", "web-01");
+        Assert.Equal(exit, r.Exit);
+        Assert.Equal("", r.Text);
+        PduCommandTests.AssertOneLine(r.Stderr);
+        Assert.Equal($"vmmctl: start web-01: {code}: it did not work out (hypervisor error 55) [host hv-01]\n", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("busy", 5, "another operation on this VM is in flight")]
+    [InlineData("timeout", 6, "may still take effect")]
+    [InlineData("unavailable", 8, "host is down")]
+    public void A_result_without_a_message_says_what_its_code_means(string code, int exit, string meaning)
+    {
+        _controller.Answer = _ => [$"result code={code}"];
+        var r = Run("vm", "pause", "web-01");
+        Assert.Equal(exit, r.Exit);
+        PduCommandTests.AssertOneLine(r.Stderr);
+        Assert.Contains(meaning, r.Stderr);
+    }
+
+    [Fact]
+    public void Json_prints_the_result_document_whatever_the_outcome()
+    {
+        var ok = Run("vm", "create", "--name", "web-01", "--json");
+        Assert.Equal(0, ok.Exit);
+        using (var doc = JsonDocument.Parse(ok.Text))
+        {
+            var root = doc.RootElement;
+            Assert.Equal("success", root.GetProperty("code").GetString());
+            Assert.Equal(0, root.GetProperty("exit").GetInt32());
+            Assert.Equal("6491869447593132033", root.GetProperty("request-id").GetString());
+            Assert.Equal(AdminQueryTests.Web01Uuid, root.GetProperty("uuid").GetString());
+            Assert.Equal("hv-01", root.GetProperty("host").GetString());
+            Assert.Equal(JsonValueKind.Null, root.GetProperty("message").ValueKind);
+            Assert.Equal(0, root.GetProperty("snapshots").GetArrayLength());
+        }
+
+        _controller.Answer = _ => ["result code=busy message=\"stop in flight\""];
+        var busy = Run("vm", "start", "web-01", "--json");
+        Assert.Equal(5, busy.Exit);
+        PduCommandTests.AssertOneLine(busy.Stderr);
+        using (var doc = JsonDocument.Parse(busy.Text))
+        {
+            Assert.Equal("busy", doc.RootElement.GetProperty("code").GetString());
+            Assert.Equal(5, doc.RootElement.GetProperty("exit").GetInt32());
+            Assert.Equal("stop in flight", doc.RootElement.GetProperty("message").GetString());
+            Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("request-id").ValueKind);
+            Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("uuid").ValueKind);
+        }
+    }
+
+    [Fact]
+    public void Snapshot_list_prints_one_name_a_line_and_json_lists_them()
+    {
+        _controller.Answer = _ => ["result code=success id=9 snapshot-name=base snapshot-name=before-upgrade snapshot-name=nightly.3"];
+        var r = Run("vm", "snapshot", "list", "web-01");
+        Assert.Equal(0, r.Exit);
+        Assert.Equal("base\nbefore-upgrade\nnightly.3\n", r.Text);
+
+        var json = Run("vm", "snapshot", "list", "web-01", "--json");
+        using var doc = JsonDocument.Parse(json.Text);
+        Assert.Equal(["base", "before-upgrade", "nightly.3"], doc.RootElement.GetProperty("snapshots").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public void Snapshot_list_of_none_prints_nothing()
+    {
+        _controller.Answer = _ => ["result code=success"];
+        var r = Run("vm", "snapshot", "list", "web-01");
+        Assert.Equal(0, r.Exit);
+        Assert.Equal("", r.Text);
+    }
+
+    [Theory]
+    [InlineData("6", "add-cpu count=4")]
+    [InlineData("1", "remove-cpu count=1")]
+    public void Cpu_set_adds_or_removes_the_difference_from_the_reported_vcpus(string target, string request)
+    {
+        _controller.Answer = pdu => pdu is Vmm.Protocol.Pdus.AdminQueryPdu ? [AdminQueryTests.Web01, "result code=success"] : [Success];
+        var r = Run("vm", "cpu", "set", "web-01", target);
+        Assert.True(r.Exit == 0, r.Stderr);
+        // The request names the VM by the uuid that was counted, not by a name that may move.
+        Assert.Equal(["query what=vms ref=web-01", $"submit code={request} ref={AdminQueryTests.Web01Uuid}"], _controller.ReceivedText);
+        Assert.Equal($"web-01 has {target} vCPUs (was 2) on hv-01\n", r.Text);
+    }
+
+    [Fact]
+    public void Cpu_set_to_the_current_count_sends_no_request()
+    {
+        _controller.Answer = _ => [AdminQueryTests.Web01, "result code=success"];
+        var r = Run("vm", "cpu", "set", "web-01", "2");
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal(["query what=vms ref=web-01"], _controller.ReceivedText);
+        Assert.Equal("web-01 has 2 vCPUs already\n", r.Text);
+    }
+
+    [Fact]
+    public void Cpu_set_of_an_unknown_vm_exits_7()
+    {
+        _controller.Answer = _ => ["result code=not-found message=\"no VM named web-99\""];
+        var r = Run("vm", "cpu", "set", "web-99", "2");
+        Assert.Equal(7, r.Exit);
+        PduCommandTests.AssertOneLine(r.Stderr);
+        Assert.Single(_controller.ReceivedText);
+    }
+
+    [Fact]
+    public void Cpu_set_of_a_name_on_two_hosts_asks_for_the_uuid()
+    {
+        var twin = AdminQueryTests.Web01.Replace("host=hv-01", "host=hv-02").Replace(AdminQueryTests.Web01Uuid, "11111111-2222-4333-8444-555555555555");
+        _controller.Answer = _ => [AdminQueryTests.Web01, twin, "result code=success"];
+        var r = Run("vm", "cpu", "set", "web-01", "3");
+        Assert.Equal(1, r.Exit);
+        PduCommandTests.AssertOneLine(r.Stderr);
+        Assert.Contains("uuid", r.Stderr);
+        Assert.Single(_controller.ReceivedText);
+    }
+}
