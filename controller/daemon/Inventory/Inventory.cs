@@ -71,9 +71,13 @@ internal sealed partial class Inventory
     /// Called by one thread at a time (the ingest thread); allocates nothing when no record changed
     /// and nobody watches.
     /// </summary>
-    public DropReason Apply(in StateView state, PeerAddress from)
+    public DropReason Apply(in StateView state, PeerAddress from) => Apply(state, from, out _);
+
+    /// <summary>Applies a datagram as <see cref="Apply(in StateView, PeerAddress)"/> does, and gives the
+    /// host it named (null only when the bound on hosts refused a new one).</summary>
+    public DropReason Apply(in StateView state, PeerAddress from, out HostEntry? named)
     {
-        var host = FindOrAdd(state.HostUtf8);
+        var host = named = FindOrAdd(state.HostUtf8);
         if (host is null)
         {
             Counters.CountDropped(DropReason.HostLimit);
