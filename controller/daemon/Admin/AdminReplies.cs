@@ -1,0 +1,44 @@
+// The controller's admin answers (spec §7.5) built from inventory views.
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Controller;
+
+internal static class AdminReplies
+{
+    /// <summary>HOST: boot, sequence, state, name; facts, address, age-ms, accepted, dropped.</summary>
+    public static AdminHostPdu Host(HostView h)
+    {
+        var attrs = new AttrList();
+        h.Facts.AddTo(attrs);
+        if (h.Address is { } address) attrs.Add(AttrType.Address, address.ToString());
+        if (h.AgeMs is { } age) attrs.Add(AttrType.AgeMs, Ms(age));
+        attrs.Add(AttrType.Accepted, h.Accepted);
+        attrs.Add(AttrType.Dropped, h.Dropped);
+        return new AdminHostPdu { BootId = h.BootId, Sequence = h.Sequence, State = h.State, Name = h.Name, Attributes = attrs };
+    }
+
+    /// <summary>VM: host and record (power unknown while the host is not up); age-ms, last-power, last-code, last-ack.</summary>
+    public static AdminVmPdu Vm(VmView v)
+    {
+        var attrs = new AttrList().Add(AttrType.AgeMs, Ms(v.AgeMs));
+        if (v.Last is { } last)
+        {
+            attrs.Add(AttrType.LastAck, (byte)last.Ack);
+            attrs.Add(AttrType.LastCode, (byte)last.Code);
+        }
+        if (v.Unknown && !v.Removed) attrs.Add(AttrType.LastPower, (byte)v.ReportedPower);
+        return new AdminVmPdu { Host = v.Host, Vm = v.ToState(), Attributes = attrs };
+    }
+
+    /// <summary>RESULT with a code and, when given, a one-line message.</summary>
+    public static AdminResultPdu Result(AckCode code, string? message = null, ulong requestId = 0, Guid vm = default, string? host = null)
+    {
+        var attrs = new AttrList();
+        if (message is { Length: > 0 }) attrs.Add(AttrType.Message, ErrorPdu.Truncate(message, 1024));
+        if (host is not null) attrs.Add(AttrType.Host, host);
+        return new AdminResultPdu { Code = code, RequestId = requestId, Vm = vm, Attributes = attrs };
+    }
+
+    private static ulong Ms(long ms) => (ulong)Math.Clamp(ms, 0, uint.MaxValue);
+}

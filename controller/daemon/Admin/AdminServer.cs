@@ -1,0 +1,143 @@
+// The admin socket (spec §2): a Unix stream socket for vmmctl, mode 0660, many clients at once. Each
+// connection is an AdminSession; the caller's uid (SO_PEERCRED) is logged with every request.
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using NLog;
+
+namespace Vmm.Controller;
+
+internal sealed class AdminServer : IAsyncDisposable
+{
+    private readonly Logger _log;
+    private readonly ConcurrentDictionary<long, Task> _sessions = new();
+    private Socket? _listener;
+    private long _accepted;
+
+    /// <param name="options">Socket path, mode, group and bounds.</param>
+    /// <param name="inventory">What queries and watches read, and SUBMIT resolves against.</param>
+    /// <param name="dispatcher">Sends SUBMITs' requests to hosts.</param>
+    /// <param name="placer">Places an add that names no host.</param>
+    /// <param name="log">Where requests and their outcomes are logged; "vmm.admin" by default.</param>
+    public AdminServer(AdminOptions options, Inventory inventory, IDispatcher dispatcher, Placer placer, Logger? log = null)
+    {
+        Options = options;
+        Inventory = inventory;
+        _log = log ?? LogManager.GetLogger("vmm.admin");
+        Submits = new SubmitHandler(inventory, dispatcher, placer, _log);
+    }
+
+    public AdminOptions Options { get; }
+
+    public Inventory Inventory { get; }
+
+    internal SubmitHandler Submits { get; }
+
+    /// <summary>
+    /// Creates the socket: a stale socket file is removed, a live one (another controller) refuses the
+    /// start; then the file gets its mode and group. Throws <see cref="AdminSocketException"/> with one line.
+    /// </summary>
+    public void Start()
+    {
+        if (_listener is not null) return;
+        string path = Options.Path;
+        SocketFile.Claim(path);
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            SocketFile.Secure(path, Options.Mode, Options.Group);
+            listener.Listen(128);
+        }
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        {
+            listener.Dispose();
+            throw new AdminSocketException($"cannot listen on admin socket {path}: {e.Message}");
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+        _listener = listener;
+        _log.Info("admin socket listening on {0}", path);
+    }
+
+    /// <summary>Accepts clients until <paramref name="stop"/> is cancelled, then ends every session and
+    /// removes the socket file.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        Start();
+        var listener = _listener!;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Socket client;
+                try
+                {
+                    client = await listener.AcceptAsync(stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.Interrupted or SocketError.TooManyOpenSockets)
+                {
+                    _log.Warn("admin socket: accept failed: {0}", e.Message);
+                    if (e.SocketErrorCode == SocketError.TooManyOpenSockets) await Task.Delay(100, stop).ConfigureAwait(false);
+                    continue;
+                }
+                Serve(client, stop);
+            }
+        }
+        finally
+        {
+            listener.Dispose();
+            await Task.WhenAll(_sessions.Values).ConfigureAwait(false);
+            TryDelete(Options.Path);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener?.Dispose();
+        await Task.WhenAll(_sessions.Values).ConfigureAwait(false);
+    }
+
+    private void Serve(Socket client, CancellationToken stop)
+    {
+        long number = Interlocked.Increment(ref _accepted);
+        var peer = PeerCredentials.Of(client);
+        if (_sessions.Count >= Options.MaxClients)
+        {
+            _log.Warn("admin #{0} {1}: refused: {2} clients already connected", number, peer?.ToString() ?? "uid=?", Options.MaxClients);
+            client.Dispose();
+            return;
+        }
+        var session = new AdminSession(client, this, peer, number, _log);
+        _sessions[number] = Run(number, session, stop);
+    }
+
+    private async Task Run(long number, AdminSession session, CancellationToken stop)
+    {
+        await Task.Yield();
+        try
+        {
+            await session.RunAsync(stop).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "admin #{0}: session failed", number);
+        }
+        finally
+        {
+            _sessions.TryRemove(number, out _);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,250 @@
+// One admin connection (spec §7.4, §9): PDUs are read and decoded as they arrive, and answered in order
+// by one worker, so a reply is never interleaved with another. A stream error (bad header, a broken
+// body, a PDU that does not belong here) is answered with ERROR, and the connection closed after the
+// answers already due; an unknown critical attribute gets RESULT unsupported and the stream goes on.
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using NLog;
+using Vmm.Hosting;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using Vmm.Protocol.Text;
+
+namespace Vmm.Controller;
+
+internal sealed class AdminSession
+{
+    // Flush a long reply every so many PDUs, so that a large fleet is streamed, not buffered whole.
+    private const int FlushEvery = 256;
+
+    private readonly Socket _socket;
+    private readonly AdminServer _server;
+    private readonly Logger _log;
+    private readonly string _who;
+    private readonly Channel<Incoming> _inbox = Channel.CreateUnbounded<Incoming>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private int _queued;
+
+    public AdminSession(Socket socket, AdminServer server, PeerCredentials? peer, long number, Logger log)
+    {
+        _socket = socket;
+        _server = server;
+        _log = log;
+        _who = $"admin #{number} {peer?.ToString() ?? "uid=?"}";
+    }
+
+    /// <summary>Serves the connection until the client leaves, a stream error, or <paramref name="stop"/>.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        await using var stream = new NetworkStream(_socket, ownsSocket: true);
+        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        var reading = ReadAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), stop);
+        try
+        {
+            await ServeAsync(output, stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client went away, or the controller is stopping: nothing more to answer.
+        }
+        finally
+        {
+            _socket.Close();
+            await reading.ConfigureAwait(false);
+            await output.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadAsync(PipeReader input, CancellationToken stop)
+    {
+        try
+        {
+            await FrameLoop.RunAsync(input, OnFrame, stop).ConfigureAwait(false);
+        }
+        catch (ProtocolException e)
+        {
+            Enqueue(new Incoming(null, e, null));
+        }
+        catch (OverloadedException e)
+        {
+            Enqueue(new Incoming(null, null, e.Message, Fatal: true));
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _inbox.Writer.TryComplete();
+            await input.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void OnFrame(ReadOnlySpan<byte> frame)
+    {
+        var header = PduHeader.Parse(frame, PduHeader.MaxStreamPdu);
+        if (header.Type is not (PduType.AdminQuery or PduType.AdminSubmit))
+        {
+            if (header.Type == PduType.Error)
+            {
+                _log.Info("{0}: the client sent ERROR and is closed: {1}", _who, Describe(frame));
+                throw new OperationCanceledException();
+            }
+            throw new ProtocolException(ProtocolErrorCode.UnexpectedType,
+                $"a {header.Type.Name()} PDU is not sent to a controller's admin socket; only QUERY and SUBMIT are");
+        }
+        if (Interlocked.Increment(ref _queued) > _server.Options.MaxPipelined)
+            throw new OverloadedException(_server.Options.MaxPipelined);
+        try
+        {
+            // Admin PDUs travel unsigned: key id and tag are ignored (spec §3.3).
+            Enqueue(new Incoming(PduCodec.Decode(frame), null, null));
+        }
+        catch (ProtocolException e) when (e.Code == ProtocolErrorCode.UnknownCritical)
+        {
+            Enqueue(new Incoming(null, null, e.Message));
+        }
+    }
+
+    private void Enqueue(Incoming item) => _inbox.Writer.TryWrite(item);
+
+    private async Task ServeAsync(PipeWriter output, CancellationToken stop)
+    {
+        await foreach (var item in _inbox.Reader.ReadAllAsync(stop).ConfigureAwait(false))
+        {
+            Interlocked.Decrement(ref _queued);
+            if (item.Error is { } error)
+            {
+                _log.Warn("{0}: {1}: {2}; answered with ERROR and closed", _who, error.Code.Name(), error.Message);
+                await WriteAsync(output, ErrorPdu.For(error), stop).ConfigureAwait(false);
+                return;
+            }
+            if (item.Fatal)
+            {
+                _log.Warn("{0}: {1}; closed", _who, item.Unsupported);
+                await WriteAsync(output, AdminReplies.Result(AckCode.Unavailable, item.Unsupported), stop).ConfigureAwait(false);
+                return;
+            }
+            if (item.Unsupported is { } why)
+            {
+                _log.Info("{0}: refused: {1}", _who, why);
+                await WriteAsync(output, AdminReplies.Result(AckCode.Unsupported, why), stop).ConfigureAwait(false);
+                continue;
+            }
+            bool more = item.Pdu switch
+            {
+                AdminQueryPdu q => await QueryAsync(q, output, stop).ConfigureAwait(false),
+                AdminSubmitPdu s => await SubmitAsync(s, output, stop).ConfigureAwait(false),
+                _ => false,
+            };
+            if (!more) return;
+        }
+    }
+
+    private async Task<bool> SubmitAsync(AdminSubmitPdu submit, PipeWriter output, CancellationToken stop)
+    {
+        var result = await _server.Submits.HandleAsync(submit, stop).ConfigureAwait(false);
+        _log.Info("{0}: {1} -> {2}", _who, PduText.Format(submit), PduText.Format(result));
+        await WriteAsync(output, result, stop).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<bool> QueryAsync(AdminQueryPdu query, PipeWriter output, CancellationToken stop)
+    {
+        string request = PduText.Format(query);
+        foreach (var a in query.Filters)
+        {
+            if (a.Critical && a.Type is not (AttrType.Host or AttrType.Vm))
+                return await Answer(AckCode.Unsupported, $"critical attribute {a.Def?.Name ?? $"0x{(byte)a.Type:x2}"} has no meaning in a query").ConfigureAwait(false);
+        }
+        string? host = query.Filters.Text(AttrType.Host);
+        string? reference = query.Filters.Text(AttrType.Vm);
+        var inventory = _server.Inventory;
+        if (host is not null && inventory.Host(host) is null)
+            return await Answer(AckCode.NotFound, $"no host named {host}").ConfigureAwait(false);
+
+        switch (query.What)
+        {
+            case QueryKind.Hosts:
+            {
+                var hosts = inventory.Hosts(host);
+                foreach (var h in hosts) PduCodec.Encode(AdminReplies.Host(h), output);
+                return await Answer(AckCode.Success, null, $"{hosts.Count} hosts").ConfigureAwait(false);
+            }
+            case QueryKind.Vms:
+            {
+                int n = 0;
+                foreach (var vm in inventory.Vms(host, reference))
+                {
+                    PduCodec.Encode(AdminReplies.Vm(vm), output);
+                    if (++n % FlushEvery == 0) await output.FlushAsync(stop).ConfigureAwait(false);
+                }
+                if (n == 0 && reference is not null)
+                    return await Answer(AckCode.NotFound, inventory.Resolve(reference, host).Message).ConfigureAwait(false);
+                return await Answer(AckCode.Success, null, $"{n} VMs").ConfigureAwait(false);
+            }
+            case QueryKind.Watch:
+                _log.Info("{0}: {1} -> watching", _who, request);
+                await WatchAsync(output, host, reference, stop).ConfigureAwait(false);
+                return false;
+            default:
+                return await Answer(AckCode.Unsupported, $"query kind {(byte)query.What} is not known to this controller").ConfigureAwait(false);
+        }
+
+        async Task<bool> Answer(AckCode code, string? message, string? summary = null)
+        {
+            var result = AdminReplies.Result(code, message);
+            _log.Info("{0}: {1} -> {2}", _who, request, summary is null ? PduText.Format(result) : $"{Names.Of(code)} ({summary})");
+            await WriteAsync(output, result, stop).ConfigureAwait(false);
+            return true;
+        }
+    }
+
+    /// <summary>Streams every change until the client leaves, the controller stops, or the watch falls a
+    /// whole queue behind: then it ends with RESULT unavailable, so the client knows it missed changes.</summary>
+    private async Task WatchAsync(PipeWriter output, string? host, string? reference, CancellationToken stop)
+    {
+        using var watcher = _server.Inventory.Watchers.Subscribe(_server.Inventory.Options.WatchQueueCapacity, host, reference);
+        var changes = watcher.Changes;
+        try
+        {
+            while (await changes.WaitToReadAsync(stop).ConfigureAwait(false))
+            {
+                while (changes.TryRead(out var change))
+                {
+                    Pdu pdu = change switch
+                    {
+                        HostChange h => AdminReplies.Host(h.View),
+                        VmChange v => AdminReplies.Vm(v.View),
+                        _ => throw new InvalidOperationException("unknown inventory change"),
+                    };
+                    PduCodec.Encode(pdu, output);
+                }
+                await output.FlushAsync(stop).ConfigureAwait(false);
+            }
+        }
+        catch (WatcherOverflowException e)
+        {
+            _log.Warn("{0}: watch dropped: {1}", _who, e.Message);
+            await WriteAsync(output, AdminReplies.Result(AckCode.Unavailable, e.Message), stop).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteAsync(PipeWriter output, Pdu pdu, CancellationToken stop)
+    {
+        PduCodec.Encode(pdu, output);
+        await output.FlushAsync(stop).ConfigureAwait(false);
+    }
+
+    private static string Describe(ReadOnlySpan<byte> frame)
+    {
+        try { return PduText.Format(PduCodec.Decode(frame)); }
+        catch (ProtocolException e) { return e.Message; }
+    }
+
+    /// <summary>A decoded PDU, a stream error to answer with ERROR, an unknown-critical refusal, or (fatal)
+    /// the reason the connection is refused after the answers already due.</summary>
+    private readonly record struct Incoming(Pdu? Pdu, ProtocolException? Error, string? Unsupported, bool Fatal = false);
+
+    private sealed class OverloadedException(int max)
+        : Exception($"more than {max} admin PDUs were sent ahead of their answers; send the next after each RESULT");
+}

@@ -1,0 +1,95 @@
+// The checks a STATE datagram passes before it reaches the inventory, in the spec's order (§3.5, §3.2,
+// §3.3, then the body §6): framing, type, key id, tag, body. A well-framed datagram takes the fast path,
+// which throws nothing, so a flood of forged datagrams (bad tag, wrong key, unsigned) costs one HMAC each
+// and no exception; only garbage headers and broken authentic bodies go through the codec's exceptions,
+// whose messages are kept for the log.
+using System.Buffers.Binary;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Controller;
+
+internal static class DatagramGate
+{
+    /// <summary>Checks framing, type and authentication. <paramref name="detail"/> is the codec's message
+    /// when it found the fault; null when the reason says it all.</summary>
+    public static DropReason Authenticate(ReadOnlySpan<byte> datagram, ClusterKey key, out string? detail)
+    {
+        detail = null;
+        if (IsWellFramedState(datagram))
+        {
+            byte id = datagram[5];
+            if (id == 0) return DropReason.Unsigned;
+            if (id != key.Id) return DropReason.WrongKey;
+            return key.Verify(datagram) ? DropReason.None : DropReason.BadTag;
+        }
+        try
+        {
+            // Not a well-framed STATE: let the codec name the fault.
+            var header = PduFraming.ReadDatagram(datagram, PduHeader.MaxDatagram);
+            detail = $"a {header.Type.Name()} PDU does not travel on UDP; only STATE does";
+            return DropReason.UnexpectedType;
+        }
+        catch (ProtocolException e)
+        {
+            detail = e.Message;
+            return DropReasons.From(e.Code);
+        }
+    }
+
+    /// <summary>Parses and checks the body of an authenticated STATE (spec §6), including the rule of §5.4
+    /// for a critical attribute that is known but has no meaning where it stands.</summary>
+    public static DropReason Parse(ReadOnlySpan<byte> datagram, out StateView state, out string? detail)
+    {
+        detail = null;
+        try
+        {
+            state = StateView.Parse(PduCodec.Body(datagram));
+        }
+        catch (ProtocolException e)
+        {
+            state = default;
+            detail = e.Message;
+            return DropReasons.From(e.Code);
+        }
+        return CheckCritical(state, out detail);
+    }
+
+    /// <summary>The message for a drop the fast path found (no codec message).</summary>
+    public static string Describe(DropReason reason, ReadOnlySpan<byte> datagram, ClusterKey key) => reason switch
+    {
+        DropReason.Unsigned => "unsigned (key id 0); STATE must be signed with the cluster key",
+        DropReason.WrongKey => $"signed with another cluster key (key id 0x{datagram[5]:x2}; this controller holds 0x{key.Id:x2}): check the key files",
+        DropReason.BadTag => "authentication tag does not verify: the datagram was altered or forged",
+        _ => reason.Name(),
+    };
+
+    // magic "VM", version 1, type STATE, flags 0, and a length equal to the datagram's size, within 26..1200.
+    private static bool IsWellFramedState(ReadOnlySpan<byte> d) =>
+        d.Length is >= PduHeader.MinPduSize and <= PduHeader.MaxDatagram
+        && d[0] == 0x56 && d[1] == 0x4D && d[2] == PduHeader.CurrentVersion && d[3] == (byte)PduType.State && d[4] == 0
+        && BinaryPrimitives.ReadUInt32BigEndian(d[6..]) == (uint)d.Length;
+
+    private static DropReason CheckCritical(in StateView state, out string? detail)
+    {
+        detail = null;
+        var facts = state.Facts;
+        while (facts.MoveNext())
+            if (facts.Critical && facts.Type is < AttrType.Cpus or > AttrType.VmCount)
+                return Misplaced(facts.Type, "host facts", out detail);
+        foreach (var record in state.Vms)
+        {
+            var attrs = record.Attributes;
+            while (attrs.MoveNext())
+                if (attrs.Critical && attrs.Type is < AttrType.Disk or > AttrType.LastRequest)
+                    return Misplaced(attrs.Type, "a VM record", out detail);
+        }
+        return DropReason.None;
+    }
+
+    private static DropReason Misplaced(AttrType type, string where, out string detail)
+    {
+        detail = $"critical attribute {AttrRegistry.Find((byte)type)?.Name ?? $"0x{(byte)type:x2}"} has no meaning in {where}";
+        return DropReason.UnknownCritical;
+    }
+}

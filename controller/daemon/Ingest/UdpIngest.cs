@@ -1,0 +1,80 @@
+// The controller's UDP socket for STATE (spec §2, §3.5): one receive loop, one buffer and one
+// SocketAddress reused for every datagram, each handed to StateIngest. It never answers on UDP.
+using System.Net;
+using System.Net.Sockets;
+using NLog;
+using Vmm.Protocol;
+
+namespace Vmm.Controller;
+
+internal sealed class UdpIngest : IDisposable
+{
+    /// <summary>The controller's default STATE port (spec §2).</summary>
+    public const int DefaultPort = 7400;
+
+    private readonly Socket _socket;
+    private readonly Logger _log;
+
+    /// <summary>
+    /// Binds <paramref name="bind"/> at once (IPv4 or IPv6; the IPv6 any address takes IPv4 too), so that
+    /// a port in use is reported at start. Throws <see cref="SocketException"/> when the bind fails.
+    /// </summary>
+    /// <param name="bind">Address and port to receive on, e.g. [::]:7400.</param>
+    /// <param name="key">The cluster key every datagram must be signed with.</param>
+    /// <param name="inventory">Where good datagrams are applied.</param>
+    /// <param name="log">Where drops and socket errors are logged; "vmm.ingest" by default.</param>
+    /// <param name="receiveBufferBytes">SO_RCVBUF asked for (the kernel caps it at net.core.rmem_max).</param>
+    public UdpIngest(IPEndPoint bind, ClusterKey key, Inventory inventory, Logger? log = null, int receiveBufferBytes = 8 << 20)
+    {
+        _log = log ?? LogManager.GetLogger("vmm.ingest");
+        Processor = new StateIngest(inventory, key, _log);
+        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (bind.AddressFamily == AddressFamily.InterNetworkV6 && bind.Address.Equals(IPAddress.IPv6Any)) _socket.DualMode = true;
+            _socket.ReceiveBufferSize = receiveBufferBytes;
+            _socket.Bind(bind);
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public StateIngest Processor { get; }
+
+    /// <summary>Receives and applies datagrams until <paramref name="stop"/> is cancelled.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        // Room for any UDP payload, so that an oversized datagram is seen whole and counted as too-large.
+        var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
+        var from = new SocketAddress(_socket.AddressFamily);
+        _log.Info("receiving STATE datagrams on {0}", LocalEndPoint);
+        while (!stop.IsCancellationRequested)
+        {
+            int n;
+            try
+            {
+                n = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (SocketException e) when (IsTransient(e.SocketErrorCode))
+            {
+                continue; // an ICMP error for an earlier send on this socket, or an interrupted call
+            }
+            Processor.Process(buffer.AsSpan(0, n), PeerAddress.From(from));
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+
+    private static bool IsTransient(SocketError error) =>
+        error is SocketError.ConnectionReset or SocketError.MessageSize or SocketError.Interrupted or SocketError.NoBufferSpaceAvailable;
+}

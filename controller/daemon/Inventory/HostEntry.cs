@@ -1,0 +1,139 @@
+// One host as the inventory holds it: the ordering state of spec §6.6 (current boot, newest sequence,
+// retired boots, when it was last heard), its facts, its VMs and its counters. Every member is guarded
+// by Gate, except the ingest-only fields at the end.
+using System.Net;
+using System.Text;
+using Vmm.Protocol;
+
+namespace Vmm.Controller;
+
+internal sealed class HostEntry
+{
+    private readonly ulong[] _retired = new ulong[InventoryOptions.RetiredBoots];
+    private int _retiredNext;
+
+    public HostEntry(byte[] nameUtf8, HostPin? pin)
+    {
+        NameUtf8 = nameUtf8;
+        Name = Encoding.UTF8.GetString(nameUtf8);
+        Pin = pin;
+    }
+
+    public Lock Gate { get; } = new();
+
+    public byte[] NameUtf8 { get; }
+
+    public string Name { get; }
+
+    public HostPin? Pin { get; }
+
+    /// <summary>The current boot; 0 when none (never heard, or its last boot said stopping).</summary>
+    public ulong BootId { get; private set; }
+
+    /// <summary>Newest accepted sequence.</summary>
+    public ulong Sequence { get; set; }
+
+    public bool Heard { get; set; }
+
+    /// <summary>Monotonic ms of the newest accepted datagram.</summary>
+    public long LastHeardMs { get; set; }
+
+    public bool Unreachable { get; set; }
+
+    /// <summary>The last boot ended with a stopping datagram and no new boot has been heard since.</summary>
+    public bool Stopped { get; private set; }
+
+    /// <summary>The source address of the newest accepted datagram.</summary>
+    public PeerAddress Address { get; set; }
+
+    public ulong Accepted { get; set; }
+
+    public ulong Dropped { get; set; }
+
+    /// <summary>The state last announced to watchers and the log.</summary>
+    public HostState Announced { get; set; }
+
+    public HostFactSet Facts { get; } = new();
+
+    public ReportProgress Report { get; } = new();
+
+    public Dictionary<Guid, VmEntry> Vms { get; } = [];
+
+    // Ingest thread only: when each drop reason was last logged for this host, and how many since.
+    public long[]? WarnedAt;
+    public long[]? Suppressed;
+    public long VmLimitWarnedAt;
+
+    public HostState StateAt(long now, long downAfterMs)
+    {
+        if (BootId == 0) return Stopped ? HostState.Stopped : HostState.Unknown;
+        if (now - LastHeardMs >= downAfterMs) return HostState.Down;
+        return Unreachable ? HostState.Unreachable : HostState.Up;
+    }
+
+    /// <summary>
+    /// The ordering rules of spec §6.6 for a datagram of <paramref name="boot"/>/<paramref name="sequence"/>:
+    /// <see cref="DropReason.None"/> when it is to be applied. A new boot that is accepted replaces the current
+    /// one (which is retired), forgets the report being collected, and makes every record held older than any
+    /// datagram of the new boot; the records themselves stay until the new boot's first complete report.
+    /// </summary>
+    public DropReason Admit(ulong boot, ulong sequence, long now, long downAfterMs, out ulong replaced)
+    {
+        replaced = 0;
+        if (boot == BootId)
+            return sequence > Sequence ? DropReason.None : sequence == Sequence ? DropReason.Duplicate : DropReason.Stale;
+        if (IsRetired(boot)) return DropReason.RetiredBoot;
+        if (BootId != 0 && now - LastHeardMs < downAfterMs) return DropReason.CompetingBoot;
+
+        if (BootId != 0) Retire(BootId);
+        replaced = BootId;
+        BootId = boot;
+        Stopped = false;
+        Unreachable = false;
+        Report.Reset();
+        foreach (var vm in Vms.Values)
+        {
+            vm.Sequence = 0;
+            vm.SeenInReport = 0;
+        }
+        return DropReason.None;
+    }
+
+    /// <summary>The boot said stopping: it is retired at once (spec §6.1) and the host shows as stopped.</summary>
+    public void Stop()
+    {
+        Retire(BootId);
+        BootId = 0;
+        Stopped = true;
+        Report.Reset();
+    }
+
+    /// <summary>Where requests for this host go: the pinned endpoint, else the address of its datagrams
+    /// and its port fact (hostd's default port when it sent none).</summary>
+    public IPEndPoint? RequestEndpoint()
+    {
+        if (Pin?.Endpoint is { } pinned) return pinned;
+        var ip = Address.ToIPAddress();
+        return ip is null ? null : new IPEndPoint(ip, Facts.Port ?? DefaultHostdPort);
+    }
+
+    /// <summary>hostd's default request port (spec §2).</summary>
+    public const int DefaultHostdPort = 7401;
+
+    /// <summary>vCPUs of the VMs that hold CPUs now.</summary>
+    public uint UsedVcpus()
+    {
+        uint n = 0;
+        foreach (var vm in Vms.Values)
+            if (vm.UsesCpus) n += vm.Vcpus;
+        return n;
+    }
+
+    private bool IsRetired(ulong boot) => Array.IndexOf(_retired, boot) >= 0;
+
+    private void Retire(ulong boot)
+    {
+        _retired[_retiredNext] = boot;
+        _retiredNext = (_retiredNext + 1) % _retired.Length;
+    }
+}

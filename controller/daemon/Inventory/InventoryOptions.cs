@@ -1,0 +1,35 @@
+using System.Net;
+
+namespace Vmm.Controller;
+
+/// <summary>A host named in the configuration: it is listed (state unknown) before it is first heard, and
+/// requests for it go to <see cref="Endpoint"/> when one is given instead of the address of its datagrams
+/// (for a host that sends from another interface than the one hostd listens on).</summary>
+internal sealed record HostPin(string Name, IPEndPoint? Endpoint = null);
+
+/// <summary>How the inventory judges hosts (spec §6.6) and what it bounds (spec §12).</summary>
+internal sealed record InventoryOptions
+{
+    /// <summary>The hosts' heartbeat interval (hostd's complete-report period).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Missed heartbeat intervals after which a host is down and a new boot may replace its current one.</summary>
+    public int DownAfter { get; init; } = 3;
+
+    /// <summary>Hosts the inventory holds at most; datagrams naming more are dropped (host-limit).</summary>
+    public int MaxHosts { get; init; } = 65536;
+
+    /// <summary>VMs held per host at most; records of further VMs are skipped and logged.</summary>
+    public int MaxVmsPerHost { get; init; } = 8192;
+
+    /// <summary>Changes a watcher may fall behind before it is dropped, so that a slow client never stalls ingest.</summary>
+    public int WatchQueueCapacity { get; init; } = 65536;
+
+    /// <summary>Hosts pinned by configuration.</summary>
+    public IReadOnlyList<HostPin> Pins { get; init; } = [];
+
+    /// <summary>Retired boot ids kept per host (spec §6.6: the reference implementation keeps 16).</summary>
+    public const int RetiredBoots = 16;
+
+    internal long DownAfterMs => Math.Max(1, (long)(HeartbeatInterval.TotalMilliseconds * DownAfter));
+}

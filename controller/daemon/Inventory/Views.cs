@@ -1,0 +1,53 @@
+// Immutable copies of inventory state, taken under a host's lock: what queries, watchers, placement and
+// the admin socket work from, so that none of them holds a lock while it formats or writes.
+using System.Buffers.Binary;
+using System.Net;
+using System.Text;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Controller;
+
+/// <summary>One host at one moment.</summary>
+internal sealed record HostView(
+    string Name, ulong BootId, ulong Sequence, HostState State, HostFacts Facts, IPAddress? Address,
+    long? AgeMs, ulong Accepted, ulong Dropped, int VmCount, uint UsedVcpus, IPEndPoint? Endpoint);
+
+/// <summary>The request the controller last sent for a VM, and its outcome.</summary>
+internal readonly record struct LastRequest(RequestCode Code, AckCode Ack);
+
+/// <summary>
+/// One VM at one moment: the record's bytes as its host sent them (after the length field), whether its
+/// power is unknown now (its host is not up), or that it was removed (for watchers).
+/// </summary>
+internal sealed record VmView(string Host, byte[] Record, bool Unknown, bool Removed, long AgeMs, LastRequest? Last)
+{
+    public Guid Uuid => new(Record.AsSpan(0, 16), bigEndian: true);
+
+    public string Name => Encoding.UTF8.GetString(Record.AsSpan(VmRecordView.FixedSize, Record[VmRecordView.FixedSize - 1]));
+
+    /// <summary>The power state the host last reported (also while <see cref="Unknown"/>).</summary>
+    public PowerState ReportedPower => (PowerState)Record[16];
+
+    /// <summary>The record as a VM PDU shows it (spec §7.5): power unknown while the host is not up, a
+    /// tombstone once removed.</summary>
+    public VmState ToState()
+    {
+        var bytes = new byte[2 + Record.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(bytes, (ushort)Record.Length);
+        Record.CopyTo(bytes, 2);
+        VmRecordView.Parse(bytes, out var view);
+        var state = VmState.From(view);
+        if (Removed) return VmState.TombstoneFor(state.Uuid, state.Name);
+        return Unknown ? state with { Power = PowerState.Unknown, Reason = 0 } : state;
+    }
+}
+
+/// <summary>Something the inventory changed, as watchers see it.</summary>
+internal abstract record InventoryChange(string Host);
+
+/// <summary>A host's state changed (its VMs follow as <see cref="VmChange"/>s).</summary>
+internal sealed record HostChange(HostView View) : InventoryChange(View.Name);
+
+/// <summary>A VM was added, changed, removed, or turned unknown or known again.</summary>
+internal sealed record VmChange(VmView View) : InventoryChange(View.Host);

@@ -1,0 +1,264 @@
+using System.Net;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Controller.Tests;
+
+/// <summary>The admin socket end to end over a real Unix socket (spec §7.4, §7.5, §9).</summary>
+public sealed class AdminSocketTests
+{
+    // hv-a: 16 CPUs, 32 GiB free; hv-b: 4 CPUs, 512 MiB free, port 7402, its own migration URI.
+    private static Task<AdminHarness> WithFleet()
+    {
+        var h = new AdminHarness();
+        var a = h.Fleet.Host("hv-a");
+        a.Address = IPAddress.Parse("192.0.2.1");
+        var b = h.Fleet.Host("hv-b");
+        b.Address = IPAddress.Parse("192.0.2.2");
+        b.Facts = new AttrList().Add(AttrType.Cpus, 4).Add(AttrType.MemoryFree, 512 * 1024).Add(AttrType.Port, 7402)
+            .Add(AttrType.MigrationUri, "qemu+tls://hv-b.example/system");
+        h.Fleet.Send(a, a.CompleteReport([Vms.Vm(1, name: "web-1"), Vms.Vm(2, name: "db-1")]));
+        h.Fleet.Send(b, b.CompleteReport([Vms.Vm(3, name: "web-2")]));
+        return Task.FromResult(h);
+    }
+
+    [Fact]
+    public async Task Hosts_query_lists_every_host_then_RESULT()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        c.Send(new AdminQueryPdu { What = QueryKind.Hosts });
+        var (items, result) = await c.ReplyAsync();
+        Assert.Equal(AckCode.Success, result.Code);
+        var hosts = items.Cast<AdminHostPdu>().ToList();
+        Assert.Equal(["hv-a", "hv-b"], hosts.Select(x => x.Name));
+        Assert.All(hosts, x => Assert.Equal(HostState.Up, x.State));
+        Assert.Equal("192.0.2.2", hosts[1].Attributes.Text(AttrType.Address));
+        Assert.Equal("qemu+tls://hv-b.example/system", hosts[1].Attributes.Text(AttrType.MigrationUri));
+        Assert.Equal(1UL, hosts[1].Attributes.Number(AttrType.Accepted));
+    }
+
+    [Fact]
+    public async Task Vms_query_filters_by_host_and_by_ref()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        c.Send(new AdminQueryPdu { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Host, "hv-a") });
+        var (onA, r1) = await c.ReplyAsync();
+        Assert.Equal(AckCode.Success, r1.Code);
+        Assert.Equal(["db-1", "web-1"], onA.Cast<AdminVmPdu>().Select(v => v.Vm.Name));
+
+        c.Send(new AdminQueryPdu { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Vm, Vms.Uuid(3).ToString()) });
+        var (one, r2) = await c.ReplyAsync();
+        var vm = Assert.IsType<AdminVmPdu>(Assert.Single(one));
+        Assert.Equal(("hv-b", "web-2", PowerState.Running), (vm.Host, vm.Vm.Name, vm.Vm.Power));
+        Assert.Equal(AckCode.Success, r2.Code);
+
+        c.Send(new AdminQueryPdu { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Vm, "nope") });
+        var (none, r3) = await c.ReplyAsync();
+        Assert.Empty(none);
+        Assert.Equal(AckCode.NotFound, r3.Code);
+
+        c.Send(new AdminQueryPdu { What = QueryKind.Hosts, Filters = new AttrList().Add(AttrType.Host, "hv-zz") });
+        Assert.Equal(AckCode.NotFound, (await c.ReplyAsync()).Result.Code);
+    }
+
+    [Fact]
+    public async Task Watch_streams_changes_as_they_are_applied()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        c.Send(new AdminQueryPdu { What = QueryKind.Watch, Filters = new AttrList().Add(AttrType.Host, "hv-a") });
+        await Eventually.True(() => h.Fleet.Inventory.Watchers.HasWatchers, "the watch to start");
+
+        // The live boot of hv-a sends its next datagram.
+        var hosts = h.Fleet.Inventory.Hosts("hv-a");
+        var live = new HostSim("hv-a", Fleet.Key, hosts[0].BootId) { Sequence = hosts[0].Sequence, Address = IPAddress.Parse("192.0.2.1") };
+        h.Fleet.Send(live, live.Event(Vms.Vm(1, PowerState.Paused, name: "web-1")));
+
+        var pdu = await c.ReadAsync();
+        var vm = Assert.IsType<AdminVmPdu>(pdu);
+        Assert.Equal(("web-1", PowerState.Paused), (vm.Vm.Name, vm.Vm.Power));
+
+        h.Fleet.Silence(3);
+        h.Fleet.Inventory.Sweep();
+        var down = Assert.IsType<AdminHostPdu>(await c.ReadAsync());
+        Assert.Equal(HostState.Down, down.State);
+        var unknown = Assert.IsType<AdminVmPdu>(await c.ReadAsync());
+        Assert.Equal(PowerState.Unknown, unknown.Vm.Power);
+        Assert.NotNull(unknown.Attributes.Number(AttrType.LastPower));
+    }
+
+    [Fact]
+    public async Task Submit_resolves_the_VM_strips_admin_attributes_and_answers_with_the_ack()
+    {
+        await using var h = await WithFleet();
+        h.Dispatcher.Answer = call => new DispatchResult(AckCode.Failure, 77, call.Vm,
+            new AttrList().Add(AttrType.ErrorCode, 55).Add(AttrType.Message, "domain is not running").Add(AttrType.DurationUs, 12));
+        using var c = h.Connect();
+        var result = await c.SubmitAsync(RequestCode.Stop, new AttrList().Add(AttrType.Vm, "web-2").Add(AttrType.TimeoutMs, 5000), RequestFlags.Force);
+
+        var call = Assert.Single(h.Dispatcher.Calls);
+        Assert.Equal(("hv-b", new IPEndPoint(IPAddress.Parse("192.0.2.2"), 7402)), (call.Host.Name, call.Host.Endpoint));
+        Assert.Equal(h.Fleet.HostView("hv-b").BootId, call.Host.BootId);
+        Assert.Equal((RequestCode.Stop, RequestFlags.Force, Vms.Uuid(3)), (call.Code, call.Flags, call.Vm));
+        Assert.Equal([AttrType.TimeoutMs], call.Parameters.Select(a => a.Type));
+
+        Assert.Equal(AckCode.Failure, result.Code);
+        Assert.Equal(77UL, result.RequestId);
+        Assert.Equal(Vms.Uuid(3), result.Vm);
+        Assert.Equal("domain is not running", result.Attributes.Text(AttrType.Message));
+        Assert.Equal(55UL, result.Attributes.Number(AttrType.ErrorCode));
+        Assert.Equal("hv-b", result.Attributes.Text(AttrType.Host));
+        Assert.Null(result.Attributes.Find(AttrType.DurationUs));
+
+        // The inventory shows it as the VM's last request.
+        var shown = AdminReplies.Vm(h.Fleet.Vm(3)!);
+        Assert.Equal((ulong)RequestCode.Stop, shown.Attributes.Number(AttrType.LastCode));
+        Assert.Equal((ulong)AckCode.Failure, shown.Attributes.Number(AttrType.LastAck));
+    }
+
+    [Fact]
+    public async Task Submit_for_an_unknown_VM_is_not_found_and_reaches_no_host()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        var result = await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Vm, "ghost"));
+        Assert.Equal(AckCode.NotFound, result.Code);
+        Assert.Contains("ghost", result.Attributes.Text(AttrType.Message));
+        Assert.Empty(h.Dispatcher.Calls);
+    }
+
+    [Fact]
+    public async Task Submit_for_a_VM_on_a_down_host_is_unavailable()
+    {
+        await using var h = await WithFleet();
+        h.Fleet.Silence(3);
+        using var c = h.Connect();
+        var result = await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Vm, "web-1"));
+        Assert.Equal(AckCode.Unavailable, result.Code);
+        Assert.Contains("down", result.Attributes.Text(AttrType.Message));
+        Assert.Empty(h.Dispatcher.Calls);
+    }
+
+    [Fact]
+    public async Task Add_without_host_is_placed_and_says_clearly_when_nothing_fits()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        var placed = await c.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "new-1").Add(AttrType.Vcpus, 2).Add(AttrType.Memory, 4UL << 20));
+        Assert.Equal(AckCode.Success, placed.Code);
+        Assert.Equal("hv-a", Assert.Single(h.Dispatcher.Calls).Host.Name); // hv-b has 512 MiB free
+        Assert.Equal("hv-a", placed.Attributes.Text(AttrType.Host));
+
+        var refused = await c.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "huge").Add(AttrType.Vcpus, 64).Add(AttrType.Memory, 1UL << 30));
+        Assert.Equal(AckCode.Unavailable, refused.Code);
+        Assert.StartsWith("no host has room for 64 vCPUs and 1048576 MiB: largest free is 32768 MiB", refused.Attributes.Text(AttrType.Message));
+        Assert.Single(h.Dispatcher.Calls);
+
+        var pinned = await c.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "there").Add(AttrType.Host, "hv-b"));
+        Assert.Equal("hv-b", h.Dispatcher.Calls[1].Host.Name);
+        Assert.DoesNotContain(h.Dispatcher.Calls[1].Parameters, a => a.Type == AttrType.Host);
+        Assert.Equal(AckCode.Success, pinned.Code);
+    }
+
+    [Fact]
+    public async Task Migrate_resolves_the_destination_host_to_its_migration_uri()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        var result = await c.SubmitAsync(RequestCode.Migrate, new AttrList().Add(AttrType.Vm, "web-1").Add(AttrType.DestHost, "hv-b"));
+        Assert.Equal(AckCode.Success, result.Code);
+        var call = Assert.Single(h.Dispatcher.Calls);
+        Assert.Equal("hv-a", call.Host.Name);
+        Assert.Equal("qemu+tls://hv-b.example/system", call.Parameters.Text(AttrType.DestUri));
+        Assert.DoesNotContain(call.Parameters, a => a.Type is AttrType.DestHost or AttrType.Vm);
+
+        var nowhere = await c.SubmitAsync(RequestCode.Migrate, new AttrList().Add(AttrType.Vm, "web-1").Add(AttrType.DestHost, "hv-zz"));
+        Assert.Equal(AckCode.NotFound, nowhere.Code);
+    }
+
+    [Fact]
+    public async Task Unknown_request_code_is_answered_unknown_request()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        var result = await c.SubmitAsync((RequestCode)99, new AttrList().Add(AttrType.Vm, "web-1"));
+        Assert.Equal(AckCode.UnknownRequest, result.Code);
+        Assert.Empty(h.Dispatcher.Calls);
+    }
+
+    [Fact]
+    public async Task Unknown_critical_attribute_gets_unsupported_and_the_stream_goes_on()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        c.Send(new AdminQueryPdu { What = QueryKind.Hosts, Filters = new AttrList().Add(new Attr { Type = (AttrType)0x7E, Critical = true, Opaque = new Blob([1]) }) });
+        Assert.Equal(AckCode.Unsupported, (await c.ReplyAsync()).Result.Code);
+        c.Send(new AdminQueryPdu { What = QueryKind.Hosts });
+        Assert.Equal(AckCode.Success, (await c.ReplyAsync()).Result.Code);
+    }
+
+    [Fact]
+    public async Task Garbage_gets_ERROR_and_the_connection_closes()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        c.SendRaw("hello controller\n"u8.ToArray());
+        var error = Assert.IsType<ErrorPdu>(await c.ReadAsync());
+        Assert.Equal(ProtocolErrorCode.BadMagic, error.Code);
+        Assert.Null(await c.ReadAsync());
+    }
+
+    [Fact]
+    public async Task A_PDU_that_does_not_belong_on_the_admin_socket_gets_ERROR_unexpected_type()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        c.Send(new AdminQueryPdu { What = QueryKind.Hosts });
+        c.Send(new AckPdu { RequestId = 1, Code = AckCode.Success });
+        Assert.Equal(AckCode.Success, (await c.ReplyAsync()).Result.Code); // answers already due come first
+        var error = Assert.IsType<ErrorPdu>(await c.ReadAsync());
+        Assert.Equal(ProtocolErrorCode.UnexpectedType, error.Code);
+        Assert.Null(await c.ReadAsync());
+    }
+
+    [Fact]
+    public async Task Every_request_is_logged_with_the_callers_uid()
+    {
+        await using var h = await WithFleet();
+        using (var c = h.Connect())
+        {
+            await c.SubmitAsync(RequestCode.Pause, new AttrList().Add(AttrType.Vm, "db-1"));
+        }
+        string uid = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:")).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+        var line = Assert.Single(h.Log, l => l.Contains("submit code=pause"));
+        Assert.Contains($"uid={uid} ", line);
+        Assert.Contains("-> result code=success", line);
+    }
+
+    [Fact]
+    public async Task Socket_file_has_mode_0660_a_stale_one_is_replaced_and_a_live_one_refuses_the_start()
+    {
+        string path = AdminHarness.NewSocketPath();
+        // A stale socket file: bound, then its listener gone (moved first, as .NET unlinks the path it bound).
+        using (var stale = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, 0))
+        {
+            stale.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path + ".old"));
+            File.Move(path + ".old", path);
+        }
+        Assert.True(File.Exists(path));
+
+        await using (var h = new AdminHarness(path: path))
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite, File.GetUnixFileMode(path));
+            var second = new AdminServer(new AdminOptions { Path = path }, h.Fleet.Inventory, h.Dispatcher, new Placer(), NLog.LogManager.CreateNullLogger());
+            var e = Assert.Throws<AdminSocketException>(second.Start);
+            Assert.Contains("another controller is listening", e.Message);
+            using var c = h.Connect(); // the first one still serves
+            c.Send(new AdminQueryPdu { What = QueryKind.Hosts });
+            Assert.Equal(AckCode.Success, (await c.ReplyAsync()).Result.Code);
+        }
+        Assert.False(File.Exists(path)); // removed at stop
+    }
+}

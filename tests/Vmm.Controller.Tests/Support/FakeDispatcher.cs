@@ -1,0 +1,20 @@
+using Vmm.Protocol;
+
+namespace Vmm.Controller.Tests;
+
+/// <summary>An IDispatcher that records what it was asked and answers as told.</summary>
+internal sealed class FakeDispatcher : IDispatcher
+{
+    public sealed record Call(HostTarget Host, RequestCode Code, RequestFlags Flags, Guid Vm, AttrList Parameters);
+
+    public List<Call> Calls { get; } = [];
+
+    public Func<Call, DispatchResult> Answer { get; set; } = c => new DispatchResult(AckCode.Success, 0x1_0000_0001, c.Vm, []);
+
+    public Task<DispatchResult> SendAsync(HostTarget host, RequestCode code, RequestFlags flags, Guid vm, AttrList parameters, CancellationToken cancel)
+    {
+        var call = new Call(host, code, flags, vm, parameters);
+        lock (Calls) Calls.Add(call);
+        return Task.FromResult(Answer(call));
+    }
+}
