@@ -25,10 +25,15 @@ internal static class Program
         {
             return Run(settings, log);
         }
-        catch (StartupException e)
+        catch (ConfigException e)
         {
             Console.Error.WriteLine($"vmm-hostd: {e.Message}");
-            return e.ExitCode;
+            return ExitCodes.Usage;
+        }
+        catch (SocketException e)
+        {
+            Console.Error.WriteLine($"vmm-hostd: cannot listen on {settings.Listen}: {e.Message}");
+            return ExitCodes.Failure;
         }
         finally
         {
@@ -38,24 +43,15 @@ internal static class Program
 
     private static int Run(HostdSettings settings, NLog.Logger log)
     {
-        var key = LoadKey(settings.KeyFile);
-        var controllers = settings.Controllers.Select(Resolve).ToList();
+        var key = KeyFile.Load(settings.KeyFile);
+        var controllers = settings.Controllers.Select(c => c.Resolve()).ToList();
         if (controllers.Count == 0) log.Warn("no controllers configured (controllers = [...]): state is reported to nobody");
         var options = new HostdOptions(settings.HostName, (IPEndPoint)settings.Listen.ToEndPoint(), controllers,
             settings.HeartbeatInterval, settings.CallTimeout, settings.MaxConnections, settings.MaxRequestsPerConnection);
         var libvirt = new LibvirtOptions(settings.LibvirtUri, settings.StoragePool, settings.StoragePath,
             settings.MigrationUri.Length == 0 ? null : settings.MigrationUri);
 
-        HostdDaemon daemon;
-        try
-        {
-            daemon = new HostdDaemon(new LibvirtHypervisor(libvirt, Log.For("libvirt")), key, options, log);
-        }
-        catch (SocketException e)
-        {
-            throw new StartupException($"cannot listen on {settings.Listen}: {e.Message}", ExitCodes.Failure);
-        }
-        using (daemon)
+        using (var daemon = new HostdDaemon(new LibvirtHypervisor(libvirt, Log.For("libvirt")), key, options, log))
         {
             using var stop = new CancellationTokenSource();
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
@@ -67,37 +63,4 @@ internal static class Program
         }
         return ExitCodes.Ok;
     }
-
-    private static ClusterKey LoadKey(string path)
-    {
-        try
-        {
-            return ClusterKey.Load(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ProtocolException or ArgumentException)
-        {
-            throw new StartupException($"{e.Message} (key-file; make one with `vmmctl key generate {path}`)");
-        }
-    }
-
-    private static IPEndPoint Resolve(HostPort controller)
-    {
-        if (controller.Address is { } address) return new IPEndPoint(address, controller.Port);
-        try
-        {
-            var found = Dns.GetHostAddresses(controller.Host);
-            var pick = found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault();
-            return pick is null ? throw new StartupException($"controller {controller}: the name has no address") : new IPEndPoint(pick, controller.Port);
-        }
-        catch (SocketException e)
-        {
-            throw new StartupException($"controller {controller}: {e.Message}");
-        }
-    }
-}
-
-/// <summary>A start-up problem the operator must fix: one line, exit 2 (configuration) or 1 (a resource).</summary>
-internal sealed class StartupException(string message, int exitCode = ExitCodes.Usage) : Exception(message)
-{
-    public int ExitCode { get; } = exitCode;
 }

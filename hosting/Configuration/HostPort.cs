@@ -16,6 +16,20 @@ public readonly record struct HostPort(string Host, int Port)
     /// <summary>An <see cref="IPEndPoint"/> for an address, a <see cref="DnsEndPoint"/> for a name.</summary>
     public EndPoint ToEndPoint() => Address is { } a ? new IPEndPoint(a, Port) : new DnsEndPoint(Host, Port);
 
+    /// <summary>
+    /// The address to send to: the literal, or the name's first IPv4 address (else its first address),
+    /// looked up now. Throws <see cref="ConfigException"/> with one line when the name does not resolve.
+    /// </summary>
+    public IPEndPoint Resolve()
+    {
+        if (Address is { } literal) return new IPEndPoint(literal, Port);
+        IPAddress[] found;
+        try { found = Dns.GetHostAddresses(Host); }
+        catch (SocketException e) { throw new ConfigException($"{this}: cannot resolve {Host}: {e.Message}"); }
+        var pick = found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault();
+        return pick is null ? throw new ConfigException($"{this}: {Host} has no address") : new IPEndPoint(pick, Port);
+    }
+
     /// <summary><c>host:port</c>, or <c>[v6]:port</c>.</summary>
     public override string ToString() =>
         (Host.Contains(':') ? "[" + Host + "]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
