@@ -1,0 +1,191 @@
+// The controller's way to its hosts (spec §7.1, §7.6): each request gets a fresh id, waits for one of its
+// host's slots, and goes out on that host's pooled connection; Flight carries it from there to its outcome.
+// Links to hosts are made on first use and dropped once idle.
+using System.Net;
+using NLog;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using Vmm.Protocol.Text;
+
+namespace Vmm.Controller.Dispatch;
+
+/// <summary>Sends requests to hosts over pooled, pipelined TCP connections and waits for their ACKs.</summary>
+internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
+{
+    private readonly DispatchContext _context;
+    private readonly ClusterKey _key;
+    private readonly DispatchOptions _options;
+    private readonly Logger _log;
+    private readonly TimeProvider _time;
+    private readonly RequestIds _ids = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _sweeping;
+
+    // One link per hostd endpoint; guarded by itself, as are each link's Users and _stopped.
+    private readonly Dictionary<IPEndPoint, HostLink> _links = [];
+    private bool _stopped;
+
+    /// <summary>
+    /// A dispatcher that signs every REQUEST and checks every ACK with <paramref name="key"/>; every deadline,
+    /// backoff and idle check runs on <paramref name="time"/> (default: the system clock). Throws
+    /// <see cref="ArgumentOutOfRangeException"/> for options out of range.
+    /// </summary>
+    public Dispatcher(ClusterKey key, DispatchOptions options, Logger log, TimeProvider? time = null)
+    {
+        options.Validate();
+        _key = key;
+        _options = options;
+        _log = log;
+        _time = time ?? TimeProvider.System;
+        _context = new DispatchContext(key, options, log, _time);
+        _sweeping = SweepAsync();
+    }
+
+    /// <summary>The high 32 bits of every request id this dispatcher sends (spec §7.1).</summary>
+    public uint Origin => _ids.Origin;
+
+    /// <inheritdoc/>
+    public async Task<DispatchResult> SendAsync(HostTarget host, RequestCode code, RequestFlags flags, Guid vm, AttrList parameters, CancellationToken cancel)
+    {
+        long started = _time.GetTimestamp();
+        var timeout = _options.TimeoutFor(code, parameters);
+        var link = Rent(host);
+        if (link is null) return Result(AckCode.Unavailable, 0, vm, $"not sent to {host.Name}: the controller is stopping");
+        try
+        {
+            // One token for the request's whole life: its deadline, the caller's cancel and the dispatcher's stop.
+            using var expiry = new CancellationTokenSource(timeout, _time);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stopping.Token, expiry.Token);
+            try
+            {
+                await link.Slots.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            {
+                // Never sent, so no id spent: the host cannot have acted on it.
+                return Logged(host, code, vm, 0, started, _stopping.IsCancellationRequested
+                    ? Result(AckCode.Unavailable, 0, vm, $"not sent to {host.Name}: the controller is stopping")
+                    : Result(AckCode.Timeout, 0, vm,
+                        $"not sent to {host.Name}: its {_options.MaxInFlightPerHost} request slots stayed taken for {HostLink.Seconds(timeout)} s"));
+            }
+            try
+            {
+                return await FlyAsync(link, host, code, flags, vm, parameters, timeout, started, deadline.Token, cancel).ConfigureAwait(false);
+            }
+            finally
+            {
+                link.Slots.Release();
+            }
+        }
+        finally
+        {
+            Return(link);
+        }
+    }
+
+    /// <summary>Stops every connection; requests still waiting complete with timeout or unavailable.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        HostLink[] links;
+        lock (_links)
+        {
+            if (_stopped) return;
+            _stopped = true;
+            links = [.. _links.Values];
+            _links.Clear();
+        }
+        _stopping.Cancel();
+        await _sweeping.ConfigureAwait(false);
+        foreach (var link in links) await link.StopAsync("the dispatcher is stopping").ConfigureAwait(false);
+    }
+
+    /// <summary>A result the controller makes itself (timeout, unavailable, ...), its reason in <c>message</c>.</summary>
+    internal static DispatchResult Result(AckCode code, ulong requestId, Guid vm, string message) =>
+        new(code, requestId, vm, new AttrList().Add(AttrType.Message, ErrorPdu.Truncate(message, 1024)));
+
+    // The id is drawn only now, with a slot held: ids then reach a host roughly in counter order, which keeps
+    // them inside hostd's replay window (§7.6) however long a request waited for its slot.
+    private async Task<DispatchResult> FlyAsync(HostLink link, HostTarget host, RequestCode code, RequestFlags flags, Guid vm,
+        AttrList parameters, TimeSpan timeout, long started, CancellationToken deadline, CancellationToken cancel)
+    {
+        if (!_ids.TryNext(out ulong id))
+            return Logged(host, code, vm, 0, started, Result(AckCode.Failure, 0, vm,
+                "this controller has used up its 4294967295 request ids; restart it to draw a new origin"));
+        byte[] frame;
+        try
+        {
+            frame = PduCodec.ToBytes(new RequestPdu { RequestId = id, BootId = host.BootId, Code = code, Flags = flags, Vm = vm, Parameters = parameters }, _key);
+        }
+        catch (ProtocolException e)
+        {
+            return Logged(host, code, vm, 0, started, Result(AckCode.Failure, id, vm, $"cannot encode the {Names.Of(code)} request: {e.Message}"));
+        }
+        var flight = new Flight(host, link, id, vm, frame, timeout, _context);
+        DispatchResult result;
+        try
+        {
+            result = await flight.RunAsync(deadline).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            result = flight.Unanswered(_stopping.IsCancellationRequested);
+        }
+        return Logged(host, code, vm, flight.Sends, started, result);
+    }
+
+    private DispatchResult Logged(HostTarget host, RequestCode code, Guid vm, int sends, long started, DispatchResult result)
+    {
+        if (_log.IsDebugEnabled)
+        {
+            string? message = result.Results.Text(AttrType.Message);
+            _log.Debug("request {Id:x16} {Code} {Vm} to {Host}: {Outcome}{Message} after {Sends} sends in {Ms} ms",
+                result.RequestId, Names.Of(code), vm, host.Name, Names.Of(result.Code), message is null ? "" : $" ({message})",
+                sends, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        return result;
+    }
+
+    private HostLink? Rent(HostTarget host)
+    {
+        lock (_links)
+        {
+            if (_stopped) return null;
+            if (!_links.TryGetValue(host.Endpoint, out var link))
+                _links.Add(host.Endpoint, link = new HostLink(host.Name, host.Endpoint, _context));
+            link.Users++;
+            return link;
+        }
+    }
+
+    private void Return(HostLink link)
+    {
+        lock (_links) link.Users--;
+    }
+
+    // Closes connections that carried nothing for IdleTimeout (and forgets links no request uses), so a
+    // controller that once talked to a thousand hosts does not keep a thousand sockets open.
+    private async Task SweepAsync()
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Max(10, _options.IdleTimeout.TotalMilliseconds / 2));
+        using var timer = new PeriodicTimer(period, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                List<HostLink> idle = [];
+                lock (_links)
+                {
+                    foreach (var link in _links.Values)
+                        if (link.Users == 0 && link.IsIdle(_options.IdleTimeout)) idle.Add(link);
+                    foreach (var link in idle) _links.Remove(link.Endpoint);
+                }
+                foreach (var link in idle)
+                    await link.StopAsync($"idle for {HostLink.Seconds(_options.IdleTimeout)} s").ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+}

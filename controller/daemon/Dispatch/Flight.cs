@@ -1,0 +1,83 @@
+// One request on its way to a host and back (spec §7.6). It is encoded and signed once, so every send carries
+// the same id and the same bytes (hostd's request-id cache compares a digest of the body): after a lost
+// connection it goes out again on the next one, after busy again after a backoff, until an ACK settles it or
+// its deadline, which covers the whole attempt, ends it.
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Controller.Dispatch;
+
+/// <summary>The attempts of one request, and what to report when they end without an answer.</summary>
+internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, ReadOnlyMemory<byte> frame, TimeSpan timeout, DispatchContext context)
+{
+    private readonly DispatchOptions _options = context.Options;
+    private int _sends;
+    private int _lost;
+    private AckPdu? _busy;
+
+    /// <summary>The request id.</summary>
+    public ulong Id => id;
+
+    /// <summary>How many times the request was written to a connection.</summary>
+    public int Sends => _sends;
+
+    /// <summary>
+    /// Sends until the host gives an answer other than busy, or busy past the retry limit. Throws
+    /// <see cref="OperationCanceledException"/> when <paramref name="deadline"/> ends it first; then
+    /// <see cref="Unanswered"/> says what to report.
+    /// </summary>
+    public async Task<DispatchResult> RunAsync(CancellationToken deadline)
+    {
+        int busyAnswers = 0;
+        while (true)
+        {
+            var connection = await link.ConnectAsync(deadline).ConfigureAwait(false);
+            _busy = null;
+            _sends++;
+            var ack = await connection.ExchangeAsync(id, frame, deadline).ConfigureAwait(false);
+            if (ack is null)
+            {
+                // It may have reached the host, which acts on it at most once: the same id on the next connection
+                // gets the first ACK back. The pause keeps a host that drops every connection from being hammered.
+                _lost++;
+                context.Log.Debug("request {Id:x16} to {Host}: connection lost, sending it again", id, host.Name);
+                await Task.Delay(Backoff.Delay(_lost - 1, _options.ReconnectBackoffInitial, _options.ReconnectBackoffMax), context.Time, deadline).ConfigureAwait(false);
+                continue;
+            }
+            if (ack.Code != AckCode.Busy) return Answered(ack);
+            // Once a connection carrying the request was lost, busy may be this very request still being worked
+            // on (§7.6): reporting "busy, try later" would be wrong, so it is asked again until the deadline.
+            if (_lost == 0 && busyAnswers >= _options.BusyRetries) return Answered(ack);
+            _busy = ack;
+            await Task.Delay(Backoff.Delay(busyAnswers++, _options.BusyBackoffInitial, _options.BusyBackoffMax), context.Time, deadline).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The outcome of a request its deadline (or the dispatcher's stop) ended: unavailable when it never left,
+    /// the host's own busy when that was its last word, otherwise timeout, as its outcome is unknown (§8.2).
+    /// </summary>
+    public DispatchResult Unanswered(bool stopping)
+    {
+        string seconds = HostLink.Seconds(timeout);
+        string peer = $"{host.Name} ({host.Endpoint})";
+        const string mayTakeEffect = "; the request may still take effect";
+        if (stopping)
+            return _sends == 0
+                ? Make(AckCode.Unavailable, $"not sent to {peer}: the controller is stopping")
+                : Make(AckCode.Timeout, $"the controller stopped before {host.Name} answered" + mayTakeEffect);
+        if (_sends == 0)
+            return Make(AckCode.Unavailable, $"{peer} is unreachable: {link.LastError ?? $"no connection within {seconds} s"}");
+        if (_busy is not null)
+            return _lost == 0
+                ? Answered(_busy)
+                : Make(AckCode.Timeout, $"{host.Name} still answered busy after {seconds} s, which may be this request in progress after a lost connection" + mayTakeEffect);
+        if (_lost > 0 && link.LastError is { } error)
+            return Make(AckCode.Timeout, $"no answer from {host.Name} within {seconds} s: the connection was lost and reconnecting failed ({error})" + mayTakeEffect);
+        return Make(AckCode.Timeout, $"no answer from {host.Name} within {seconds} s" + mayTakeEffect);
+    }
+
+    private static DispatchResult Answered(AckPdu ack) => new(ack.Code, ack.RequestId, ack.Vm, ack.Results);
+
+    private DispatchResult Make(AckCode code, string message) => Dispatcher.Result(code, id, vm, message);
+}

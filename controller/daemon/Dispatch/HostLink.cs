@@ -1,0 +1,177 @@
+// Everything the dispatcher keeps for one hostd endpoint: the request slots that bound what is in flight to it,
+// and its one connection, opened on demand and again after it is lost. Connect attempts are shared: when a host
+// is down, the requests to it wait for one attempt at a time, with capped backoff between attempts, instead of
+// each hammering the host on its own.
+using System.Net;
+using System.Net.Sockets;
+using NLog;
+using Vmm.Protocol;
+
+namespace Vmm.Controller.Dispatch;
+
+/// <summary>The dispatcher's state for one host endpoint.</summary>
+internal sealed class HostLink
+{
+    private readonly DispatchContext _context;
+    private readonly DispatchOptions _options;
+    private readonly Logger _log;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stop = new();
+
+    // Guards the fields below. A connection's close callback takes it, so no connection is closed while holding it.
+    private readonly Lock _gate = new();
+    private HostConnection? _connection;
+    private Task<HostConnection?>? _connecting;
+    private int _failures;
+    private long _retryAt;
+    private string? _lastError;
+    private bool _stopped;
+
+    public HostLink(string name, IPEndPoint endpoint, DispatchContext context)
+    {
+        Name = name;
+        Endpoint = endpoint;
+        _context = context;
+        _options = context.Options;
+        _log = context.Log;
+        _time = context.Time;
+        Slots = new SemaphoreSlim(_options.MaxInFlightPerHost, _options.MaxInFlightPerHost);
+    }
+
+    /// <summary>The host's name when the link was made, for logs.</summary>
+    public string Name { get; }
+
+    /// <summary>Where its hostd listens.</summary>
+    public IPEndPoint Endpoint { get; }
+
+    /// <summary>One slot per request in flight to this host (spec §3.4: hostd bounds them too).</summary>
+    public SemaphoreSlim Slots { get; }
+
+    /// <summary>Requests holding this link; kept by the dispatcher under its own lock, so an idle link is dropped only when unused.</summary>
+    public int Users { get; set; }
+
+    /// <summary>Why the last connect attempt failed; null after a success.</summary>
+    public string? LastError
+    {
+        get { lock (_gate) return _lastError; }
+    }
+
+    /// <summary>
+    /// An open connection: the current one, or a new one once a (shared) connect attempt succeeds. Failed attempts
+    /// are repeated with backoff until <paramref name="cancel"/>, which carries the request's deadline.
+    /// </summary>
+    public async Task<HostConnection> ConnectAsync(CancellationToken cancel)
+    {
+        while (true)
+        {
+            Task<HostConnection?>? attempt;
+            TimeSpan wait = Timeout.InfiniteTimeSpan;
+            lock (_gate)
+            {
+                if (_connection is { IsOpen: true } open) return open;
+                if (_connecting is null && !_stopped)
+                {
+                    long now = _time.GetTimestamp();
+                    // On the pool, not inline: the attempt takes _gate when it ends, and may end at once.
+                    if (now >= _retryAt) _connecting = Task.Run(OpenAsync);
+                    // Rounded up: timers count whole milliseconds, and a wait rounded down to 0 would spin.
+                    else wait = TimeSpan.FromMilliseconds(Math.Ceiling(_time.GetElapsedTime(now, _retryAt).TotalMilliseconds));
+                }
+                attempt = _connecting;
+            }
+            if (attempt is null)
+            {
+                // Backing off; or stopped for good, and then only the caller's token (which the dispatcher's stop
+                // cancels too) ends the wait.
+                await Task.Delay(wait, _time, cancel).ConfigureAwait(false);
+                continue;
+            }
+            var connection = await attempt.WaitAsync(cancel).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (_connecting == attempt) _connecting = null;
+            }
+            if (connection is not null) return connection;
+        }
+    }
+
+    /// <summary>True when the link has no connection, or one that has carried nothing for <paramref name="idle"/>.</summary>
+    public bool IsIdle(TimeSpan idle)
+    {
+        HostConnection? connection;
+        lock (_gate) connection = _connection;
+        if (connection?.IdleSince is not { } since) return connection is null;
+        return _time.GetElapsedTime(since) >= idle;
+    }
+
+    /// <summary>Closes the connection and stops connecting; waits for the read loop to end.</summary>
+    public async Task StopAsync(string reason)
+    {
+        HostConnection? connection;
+        lock (_gate)
+        {
+            _stopped = true;
+            connection = _connection;
+            _connection = null;
+        }
+        _stop.Cancel();
+        if (connection is null) return;
+        connection.Close(reason, expected: true);
+        await connection.Reading.ConfigureAwait(false);
+    }
+
+    private async Task<HostConnection?> OpenAsync()
+    {
+        string peer = $"{Name} ({Endpoint})";
+        try
+        {
+            var connection = await HostConnection.OpenAsync(Endpoint, peer, _context, OnClosed, _stop.Token).ConfigureAwait(false);
+            bool stopped;
+            lock (_gate)
+            {
+                stopped = _stopped;
+                if (!stopped)
+                {
+                    _connection = connection;
+                    _failures = 0;
+                    _lastError = null;
+                }
+            }
+            if (stopped)
+            {
+                connection.Close("the dispatcher is stopping", expected: true);
+                return null;
+            }
+            _log.Info("connected to {Peer}", peer);
+            return connection;
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            string why = e is OperationCanceledException
+                ? _stop.IsCancellationRequested ? "the dispatcher is stopping" : $"no answer to connect within {Seconds(_options.ConnectTimeout)} s"
+                : e.Message;
+            int failures;
+            lock (_gate)
+            {
+                failures = ++_failures;
+                var backoff = Backoff.Delay(failures - 1, _options.ReconnectBackoffInitial, _options.ReconnectBackoffMax);
+                _retryAt = _time.GetTimestamp() + (long)(backoff.TotalSeconds * _time.TimestampFrequency);
+                _lastError = why;
+            }
+            // One warning when a host becomes unreachable; the retries that follow are routine.
+            if (failures == 1) _log.Warn("cannot connect to {Peer}: {Why}; retrying with backoff while requests wait", peer, why);
+            else _log.Debug("cannot connect to {Peer}: {Why} ({Failures} attempts)", peer, why, failures);
+            return null;
+        }
+    }
+
+    private void OnClosed(HostConnection connection)
+    {
+        lock (_gate)
+        {
+            if (_connection == connection) _connection = null;
+        }
+    }
+
+    internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+}

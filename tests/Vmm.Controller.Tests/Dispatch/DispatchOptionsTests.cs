@@ -1,0 +1,65 @@
+// The pure parts of dispatch: deadlines per request kind, backoff, request ids.
+using Vmm.Controller.Dispatch;
+using Vmm.Protocol;
+
+namespace Vmm.Controller.Tests.Dispatch;
+
+public sealed class DispatchOptionsTests
+{
+    private static readonly DispatchOptions Defaults = new();
+
+    [Theory]
+    [InlineData(RequestCode.Start, 30)]
+    [InlineData(RequestCode.Pause, 30)]
+    [InlineData(RequestCode.Ping, 30)]
+    [InlineData(RequestCode.UpdateMemory, 30)]
+    [InlineData(RequestCode.Add, 600)]
+    [InlineData(RequestCode.Stop, 600)]
+    [InlineData(RequestCode.Migrate, 600)]
+    [InlineData(RequestCode.Delete, 600)]
+    [InlineData(RequestCode.Snapshot, 600)]
+    public void Each_request_kind_has_its_deadline(RequestCode code, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Defaults.TimeoutFor(code, []));
+
+    [Fact]
+    public void Stop_with_timeout_ms_waits_for_the_guest_and_then_the_host() =>
+        Assert.Equal(TimeSpan.FromSeconds(90), Defaults.TimeoutFor(RequestCode.Stop, new AttrList().Add(AttrType.TimeoutMs, 60_000)));
+
+    [Fact]
+    public void Timeout_ms_on_any_other_request_is_its_deadline() =>
+        Assert.Equal(TimeSpan.FromSeconds(5), Defaults.TimeoutFor(RequestCode.Migrate, new AttrList().Add(AttrType.TimeoutMs, 5_000)));
+
+    [Fact]
+    public void Options_out_of_range_are_refused_by_name()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => (Defaults with { MaxInFlightPerHost = 0 }).Validate());
+        Assert.Equal("MaxInFlightPerHost", e.ParamName);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => (Defaults with { RequestTimeout = TimeSpan.Zero }).Validate());
+        Assert.Equal("RequestTimeout", e.ParamName);
+    }
+
+    [Fact]
+    public void Backoff_doubles_from_the_initial_wait_up_to_the_cap_within_its_upper_half()
+    {
+        var initial = TimeSpan.FromMilliseconds(100);
+        var max = TimeSpan.FromSeconds(2);
+        for (int attempt = 0; attempt < 40; attempt++)
+        {
+            double ceiling = Math.Min(100 * Math.Pow(2, attempt), 2000);
+            for (int i = 0; i < 50; i++)
+                Assert.InRange(Backoff.Delay(attempt, initial, max).TotalMilliseconds, ceiling / 2, ceiling);
+        }
+    }
+
+    [Fact]
+    public void Request_ids_are_origin_then_a_counter_from_one()
+    {
+        var ids = new RequestIds(0xA1B2C3D4);
+        Assert.True(ids.TryNext(out ulong first));
+        Assert.True(ids.TryNext(out ulong second));
+        Assert.Equal(0xA1B2C3D4_00000001UL, first);
+        Assert.Equal(0xA1B2C3D4_00000002UL, second);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RequestIds(0));
+        Assert.NotEqual(0u, new RequestIds().Origin);
+    }
+}
