@@ -183,7 +183,7 @@ internal sealed class StatePublisher : IDisposable
         lock (_lock)
         {
             first = !_loaded;
-            _facts = facts;
+            _facts = WithMemoryFree(facts, all);
             var seen = new HashSet<Guid>();
             foreach (var vm in all)
             {
@@ -201,6 +201,24 @@ internal sealed class StatePublisher : IDisposable
         if (changed.Count > 0) SendEvent(changed, HostStatus.None);
         // The first complete picture (at start, after a reconnect) goes out now, not at the next heartbeat.
         if (first) SendReport();
+    }
+
+    /// <summary>
+    /// When the hypervisor cannot say how much memory is free (libvirt's test driver, some nodes), the
+    /// controller still needs a figure to place VMs: the host's memory less what its running VMs hold.
+    /// </summary>
+    internal static AttrList WithMemoryFree(AttrList facts, IReadOnlyList<VmState> vms)
+    {
+        if (facts.Any(a => a.Type == AttrType.MemoryFree)) return facts;
+        var total = facts.FirstOrDefault(a => a.Type == AttrType.MemoryTotal)?.Number;
+        if (total is not ulong t) return facts;
+        ulong held = 0;
+        foreach (var vm in vms)
+            if (vm.Power is PowerState.Running or PowerState.Paused or PowerState.Blocked or PowerState.ShuttingDown) held += vm.MemoryKib;
+        var copy = new AttrList();
+        foreach (var a in facts) copy.Add(a);
+        copy.Add(AttrType.MemoryFree, t > held ? t - held : 0);
+        return copy;
     }
 
     private void RefreshSome(Guid[] uuids)
