@@ -38,15 +38,16 @@ internal sealed record DispatchOptions
 
     /// <summary>
     /// How long the controller waits for the ACK of a request: a <c>timeout-ms</c> the caller passed is the
-    /// deadline itself (spec §5.3), except for stop, where it is the guest's shutdown time and the host needs
-    /// <see cref="RequestTimeout"/> on top to answer; otherwise the deadline of the request's kind.
+    /// deadline itself (spec §5.3), except for stop, where it is the guest's shutdown time (0: destroy at once)
+    /// and the host needs <see cref="RequestTimeout"/> on top to answer; otherwise the deadline of the request's kind.
     /// </summary>
     public TimeSpan TimeoutFor(RequestCode code, AttrList parameters)
     {
         if (parameters.Number(AttrType.TimeoutMs) is { } ms)
         {
             var stated = TimeSpan.FromMilliseconds(ms);
-            return code == RequestCode.Stop ? stated + RequestTimeout : stated;
+            if (code == RequestCode.Stop) return stated + RequestTimeout;
+            if (ms > 0) return stated;
         }
         return code is RequestCode.Add or RequestCode.Stop or RequestCode.Migrate or RequestCode.Delete or RequestCode.Snapshot
             ? LongRequestTimeout

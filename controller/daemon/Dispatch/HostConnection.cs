@@ -10,6 +10,7 @@ using NLog;
 using Vmm.Hosting;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
+using Vmm.Protocol.Text;
 
 namespace Vmm.Controller.Dispatch;
 
@@ -152,6 +153,9 @@ internal sealed class HostConnection
         try
         {
             // Only closing the connection interrupts a write: a PDU cut in half would leave the stream undelimited.
+            // So a write the host does not take (it stopped reading) closes the connection when the request's
+            // deadline comes, rather than hold the request past it.
+            using var stalled = cancel.Register(static c => ((HostConnection)c!).Close("a write stalled: the host is not reading", expected: false), this);
             await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
             lock (_waiting) _lastUsed = _time.GetTimestamp();
         }
@@ -186,6 +190,11 @@ internal sealed class HostConnection
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             reason = Reason(e);
+        }
+        catch (Exception e)
+        {
+            // Whatever ends the loop must end in Close, or the requests on this connection wait for nothing.
+            reason = $"reading failed: {e.Message}";
         }
         await _reader.CompleteAsync().ConfigureAwait(false);
         Close(reason, expected: false);
@@ -222,10 +231,12 @@ internal sealed class HostConnection
             _waiting.Remove(ack.RequestId, out waiter);
             _lastUsed = _time.GetTimestamp();
         }
-        if (waiter is null)
-            _log.Debug("{Peer} answered request {Id:x16}, which no one waits for any more (its deadline passed)", _peer, ack.RequestId);
-        else
+        if (waiter is not null)
             waiter.TrySetResult(ack);
+        else if (ack.RequestId == 0)
+            _log.Warn("{Peer} could not read a request: {Message}", _peer, ack.Results.Text(AttrType.Message) ?? Names.Of(ack.Code));
+        else
+            _log.Debug("{Peer} answered request {Id:x16}, which no one waits for any more (its deadline passed)", _peer, ack.RequestId);
     }
 
     // The host's last word before it closes (§7.3). One it cannot sign with our key (another key, usually) is

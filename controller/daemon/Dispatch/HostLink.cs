@@ -145,8 +145,10 @@ internal sealed class HostLink
             _log.Info("connected to {Peer}", peer);
             return connection;
         }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        catch (Exception e)
         {
+            // Whatever a connect throws, the host cannot be reached from here: the requests waiting for it are owed
+            // an answer (unavailable), never an exception.
             string why = e is OperationCanceledException
                 ? _stop.IsCancellationRequested ? "the dispatcher is stopping" : $"no answer to connect within {Seconds(_options.ConnectTimeout)} s"
                 : e.Message;
