@@ -46,13 +46,18 @@ internal sealed record DispatchOptions
         if (parameters.Number(AttrType.TimeoutMs) is { } ms)
         {
             var stated = TimeSpan.FromMilliseconds(ms);
-            if (code == RequestCode.Stop) return stated + RequestTimeout;
-            if (ms > 0) return stated;
+            if (code == RequestCode.Stop) return Min(stated + RequestTimeout, LongestDeadline);
+            if (ms > 0) return Min(stated, LongestDeadline);
         }
         return code is RequestCode.Add or RequestCode.Stop or RequestCode.Migrate or RequestCode.Delete or RequestCode.Snapshot
             ? LongRequestTimeout
             : RequestTimeout;
     }
+
+    // The longest a timer can wait (about 49 days); a u32 timeout-ms plus RequestTimeout can exceed it.
+    private static readonly TimeSpan LongestDeadline = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
@@ -68,6 +73,9 @@ internal sealed record DispatchOptions
         ArgumentOutOfRangeException.ThrowIfNegative(BusyRetries, nameof(BusyRetries));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlightPerHost, 1, nameof(MaxInFlightPerHost));
     }
+
+    /// <summary>A duration as messages and logs give it: seconds, up to three decimals.</summary>
+    internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void Positive(TimeSpan value, string name)
     {

@@ -15,9 +15,6 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
     private int _lost;
     private AckPdu? _busy;
 
-    /// <summary>The request id.</summary>
-    public ulong Id => id;
-
     /// <summary>How many times the request was written to a connection.</summary>
     public int Sends => _sends;
 
@@ -62,7 +59,7 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
     /// </summary>
     public DispatchResult Unanswered(bool stopping)
     {
-        string seconds = HostLink.Seconds(timeout);
+        string seconds = DispatchOptions.Seconds(timeout);
         string peer = $"{host.Name} ({host.Endpoint})";
         const string mayTakeEffect = "; the request may still take effect";
         if (stopping)

@@ -30,6 +30,15 @@ public sealed class DispatchOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), Defaults.TimeoutFor(RequestCode.Stop, new AttrList().Add(AttrType.TimeoutMs, 0)));
 
     [Fact]
+    public void The_largest_timeout_ms_is_cut_to_what_a_timer_can_wait()
+    {
+        var longest = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+        Assert.Equal(longest, Defaults.TimeoutFor(RequestCode.Stop, new AttrList().Add(AttrType.TimeoutMs, uint.MaxValue)));
+        Assert.Equal(longest, Defaults.TimeoutFor(RequestCode.Start, new AttrList().Add(AttrType.TimeoutMs, uint.MaxValue)));
+        using var timer = new CancellationTokenSource(longest);
+    }
+
+    [Fact]
     public void Timeout_ms_on_any_other_request_is_its_deadline() =>
         Assert.Equal(TimeSpan.FromSeconds(5), Defaults.TimeoutFor(RequestCode.Migrate, new AttrList().Add(AttrType.TimeoutMs, 5_000)));
 
