@@ -125,7 +125,8 @@ internal sealed class HostConnection
 
     /// <summary>
     /// Closes the connection once: stops the read loop, drops the socket and tells every waiting request that it
-    /// was lost. <paramref name="expected"/> (idle, stopping) logs at info, anything else at warn.
+    /// was lost. Logged at info when <paramref name="expected"/> (idle, stopping) or when no request was lost
+    /// (a host may close an idle connection too), else at warn.
     /// </summary>
     public void Close(string reason, bool expected)
     {
@@ -140,7 +141,7 @@ internal sealed class HostConnection
         _closing.Cancel();
         _stream.Dispose();
         foreach (var waiter in lost) waiter.TrySetResult(null);
-        if (expected)
+        if (expected || lost.Length == 0)
             _log.Info("closed the connection to {Peer}: {Reason} ({Count} requests were in flight)", _peer, reason, lost.Length);
         else
             _log.Warn("lost the connection to {Peer}: {Reason}; {Count} requests in flight will be sent again", _peer, reason, lost.Length);
@@ -185,6 +186,7 @@ internal sealed class HostConnection
         {
             // A stream error (§9): say why on the way out, signed, as hostd would.
             reason = $"{e.Code.Name()}: {e.Message}";
+            _log.Warn("{Peer} sent what cannot be trusted ({Reason}); answering with ERROR and closing", _peer, reason);
             await SendErrorAsync(e).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
