@@ -38,20 +38,26 @@ internal sealed record DispatchOptions
 
     /// <summary>
     /// How long the controller waits for the ACK of a request: a <c>timeout-ms</c> the caller passed is the
-    /// deadline itself (spec §5.3), except for stop, where it is the guest's shutdown time and the host needs
-    /// <see cref="RequestTimeout"/> on top to answer; otherwise the deadline of the request's kind.
+    /// deadline itself (spec §5.3), except for stop, where it is the guest's shutdown time (0: destroy at once)
+    /// and the host needs <see cref="RequestTimeout"/> on top to answer; otherwise the deadline of the request's kind.
     /// </summary>
     public TimeSpan TimeoutFor(RequestCode code, AttrList parameters)
     {
         if (parameters.Number(AttrType.TimeoutMs) is { } ms)
         {
             var stated = TimeSpan.FromMilliseconds(ms);
-            return code == RequestCode.Stop ? stated + RequestTimeout : stated;
+            if (code == RequestCode.Stop) return Min(stated + RequestTimeout, LongestDeadline);
+            if (ms > 0) return Min(stated, LongestDeadline);
         }
         return code is RequestCode.Add or RequestCode.Stop or RequestCode.Migrate or RequestCode.Delete or RequestCode.Snapshot
             ? LongRequestTimeout
             : RequestTimeout;
     }
+
+    // The longest a timer can wait (about 49 days); a u32 timeout-ms plus RequestTimeout can exceed it.
+    private static readonly TimeSpan LongestDeadline = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
@@ -67,6 +73,9 @@ internal sealed record DispatchOptions
         ArgumentOutOfRangeException.ThrowIfNegative(BusyRetries, nameof(BusyRetries));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlightPerHost, 1, nameof(MaxInFlightPerHost));
     }
+
+    /// <summary>A duration as messages and logs give it: seconds, up to three decimals.</summary>
+    internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void Positive(TimeSpan value, string name)
     {

@@ -66,7 +66,7 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
                 return Logged(host, code, vm, 0, started, _stopping.IsCancellationRequested
                     ? Result(AckCode.Unavailable, 0, vm, $"not sent to {host.Name}: the controller is stopping")
                     : Result(AckCode.Timeout, 0, vm,
-                        $"not sent to {host.Name}: its {_options.MaxInFlightPerHost} request slots stayed taken for {HostLink.Seconds(timeout)} s"));
+                        $"not sent to {host.Name}: its {_options.MaxInFlightPerHost} request slots stayed taken for {DispatchOptions.Seconds(timeout)} s"));
             }
             try
             {
@@ -180,7 +180,7 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
                     foreach (var link in idle) _links.Remove(link.Endpoint);
                 }
                 foreach (var link in idle)
-                    await link.StopAsync($"idle for {HostLink.Seconds(_options.IdleTimeout)} s").ConfigureAwait(false);
+                    await link.StopAsync($"idle for {DispatchOptions.Seconds(_options.IdleTimeout)} s").ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

@@ -15,9 +15,6 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
     private int _lost;
     private AckPdu? _busy;
 
-    /// <summary>The request id.</summary>
-    public ulong Id => id;
-
     /// <summary>How many times the request was written to a connection.</summary>
     public int Sends => _sends;
 
@@ -49,7 +46,10 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
             // on (§7.6): reporting "busy, try later" would be wrong, so it is asked again until the deadline.
             if (_lost == 0 && busyAnswers >= _options.BusyRetries) return Answered(ack);
             _busy = ack;
-            await Task.Delay(Backoff.Delay(busyAnswers++, _options.BusyBackoffInitial, _options.BusyBackoffMax), context.Time, deadline).ConfigureAwait(false);
+            var pause = Backoff.Delay(busyAnswers++, _options.BusyBackoffInitial, _options.BusyBackoffMax);
+            context.Log.Debug("request {Id:x16} to {Host}: busy ({Message}), asking again in {Ms} ms",
+                id, host.Name, ack.Results.Text(AttrType.Message) ?? "no message", (long)pause.TotalMilliseconds);
+            await Task.Delay(pause, context.Time, deadline).ConfigureAwait(false);
         }
     }
 
@@ -59,7 +59,7 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
     /// </summary>
     public DispatchResult Unanswered(bool stopping)
     {
-        string seconds = HostLink.Seconds(timeout);
+        string seconds = DispatchOptions.Seconds(timeout);
         string peer = $"{host.Name} ({host.Endpoint})";
         const string mayTakeEffect = "; the request may still take effect";
         if (stopping)

@@ -10,6 +10,7 @@ using NLog;
 using Vmm.Hosting;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
+using Vmm.Protocol.Text;
 
 namespace Vmm.Controller.Dispatch;
 
@@ -124,7 +125,8 @@ internal sealed class HostConnection
 
     /// <summary>
     /// Closes the connection once: stops the read loop, drops the socket and tells every waiting request that it
-    /// was lost. <paramref name="expected"/> (idle, stopping) logs at info, anything else at warn.
+    /// was lost. Logged at info when <paramref name="expected"/> (idle, stopping) or when no request was lost
+    /// (a host may close an idle connection too), else at warn.
     /// </summary>
     public void Close(string reason, bool expected)
     {
@@ -139,7 +141,7 @@ internal sealed class HostConnection
         _closing.Cancel();
         _stream.Dispose();
         foreach (var waiter in lost) waiter.TrySetResult(null);
-        if (expected)
+        if (expected || lost.Length == 0)
             _log.Info("closed the connection to {Peer}: {Reason} ({Count} requests were in flight)", _peer, reason, lost.Length);
         else
             _log.Warn("lost the connection to {Peer}: {Reason}; {Count} requests in flight will be sent again", _peer, reason, lost.Length);
@@ -152,6 +154,9 @@ internal sealed class HostConnection
         try
         {
             // Only closing the connection interrupts a write: a PDU cut in half would leave the stream undelimited.
+            // So a write the host does not take (it stopped reading) closes the connection when the request's
+            // deadline comes, rather than hold the request past it.
+            using var stalled = cancel.Register(static c => ((HostConnection)c!).Close("a write stalled: the host is not reading", expected: false), this);
             await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
             lock (_waiting) _lastUsed = _time.GetTimestamp();
         }
@@ -181,11 +186,17 @@ internal sealed class HostConnection
         {
             // A stream error (§9): say why on the way out, signed, as hostd would.
             reason = $"{e.Code.Name()}: {e.Message}";
+            _log.Warn("{Peer} sent what cannot be trusted ({Reason}); answering with ERROR and closing", _peer, reason);
             await SendErrorAsync(e).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             reason = Reason(e);
+        }
+        catch (Exception e)
+        {
+            // Whatever ends the loop must end in Close, or the requests on this connection wait for nothing.
+            reason = $"reading failed: {e.Message}";
         }
         await _reader.CompleteAsync().ConfigureAwait(false);
         Close(reason, expected: false);
@@ -222,10 +233,12 @@ internal sealed class HostConnection
             _waiting.Remove(ack.RequestId, out waiter);
             _lastUsed = _time.GetTimestamp();
         }
-        if (waiter is null)
-            _log.Debug("{Peer} answered request {Id:x16}, which no one waits for any more (its deadline passed)", _peer, ack.RequestId);
-        else
+        if (waiter is not null)
             waiter.TrySetResult(ack);
+        else if (ack.RequestId == 0)
+            _log.Warn("{Peer} could not read a request: {Message}", _peer, ack.Results.Text(AttrType.Message) ?? Names.Of(ack.Code));
+        else
+            _log.Debug("{Peer} answered request {Id:x16}, which no one waits for any more (its deadline passed)", _peer, ack.RequestId);
     }
 
     // The host's last word before it closes (§7.3). One it cannot sign with our key (another key, usually) is

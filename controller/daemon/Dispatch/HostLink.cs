@@ -3,9 +3,7 @@
 // is down, the requests to it wait for one attempt at a time, with capped backoff between attempts, instead of
 // each hammering the host on its own.
 using System.Net;
-using System.Net.Sockets;
 using NLog;
-using Vmm.Protocol;
 
 namespace Vmm.Controller.Dispatch;
 
@@ -145,10 +143,12 @@ internal sealed class HostLink
             _log.Info("connected to {Peer}", peer);
             return connection;
         }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        catch (Exception e)
         {
+            // Whatever a connect throws, the host cannot be reached from here: the requests waiting for it are owed
+            // an answer (unavailable), never an exception.
             string why = e is OperationCanceledException
-                ? _stop.IsCancellationRequested ? "the dispatcher is stopping" : $"no answer to connect within {Seconds(_options.ConnectTimeout)} s"
+                ? _stop.IsCancellationRequested ? "the dispatcher is stopping" : $"no answer to connect within {DispatchOptions.Seconds(_options.ConnectTimeout)} s"
                 : e.Message;
             int failures;
             lock (_gate)
@@ -172,6 +172,4 @@ internal sealed class HostLink
             if (_connection == connection) _connection = null;
         }
     }
-
-    internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 }

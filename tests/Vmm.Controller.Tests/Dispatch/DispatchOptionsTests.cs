@@ -26,8 +26,25 @@ public sealed class DispatchOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(90), Defaults.TimeoutFor(RequestCode.Stop, new AttrList().Add(AttrType.TimeoutMs, 60_000)));
 
     [Fact]
+    public void Stop_with_timeout_ms_0_destroys_at_once_and_waits_only_for_the_host() =>
+        Assert.Equal(TimeSpan.FromSeconds(30), Defaults.TimeoutFor(RequestCode.Stop, new AttrList().Add(AttrType.TimeoutMs, 0)));
+
+    [Fact]
+    public void The_largest_timeout_ms_is_cut_to_what_a_timer_can_wait()
+    {
+        var longest = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+        Assert.Equal(longest, Defaults.TimeoutFor(RequestCode.Stop, new AttrList().Add(AttrType.TimeoutMs, uint.MaxValue)));
+        Assert.Equal(longest, Defaults.TimeoutFor(RequestCode.Start, new AttrList().Add(AttrType.TimeoutMs, uint.MaxValue)));
+        using var timer = new CancellationTokenSource(longest);
+    }
+
+    [Fact]
     public void Timeout_ms_on_any_other_request_is_its_deadline() =>
         Assert.Equal(TimeSpan.FromSeconds(5), Defaults.TimeoutFor(RequestCode.Migrate, new AttrList().Add(AttrType.TimeoutMs, 5_000)));
+
+    [Fact]
+    public void Timeout_ms_0_on_another_request_leaves_the_deadline_of_its_kind() =>
+        Assert.Equal(TimeSpan.FromMinutes(10), Defaults.TimeoutFor(RequestCode.Migrate, new AttrList().Add(AttrType.TimeoutMs, 0)));
 
     [Fact]
     public void Options_out_of_range_are_refused_by_name()

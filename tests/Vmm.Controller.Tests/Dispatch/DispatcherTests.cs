@@ -82,6 +82,26 @@ public sealed class DispatcherTests
     }
 
     [Fact]
+    public async Task Acks_that_no_request_waits_for_are_passed_over_and_the_connection_lives_on()
+    {
+        await using var host = new FakeHost(Key, (h, r) =>
+        {
+            // A late ACK of some earlier request, and one for a request the host could not read (id 0).
+            r.Answer(h.AckFor(r.Pdu, AckCode.Success) with { RequestId = r.Pdu.RequestId + 1000 });
+            r.Answer(h.AckFor(r.Pdu, AckCode.Failure, new AttrList().Add(AttrType.Message, "request body is malformed")) with { RequestId = 0 });
+            r.Answer(AckCode.Success, new AttrList().Add(AttrType.Message, "mine"));
+        });
+        var log = new TestLog();
+        await using var dispatcher = new Dispatcher(Key, Options, log.Logger);
+
+        var result = await dispatcher.SendAsync(host.Target(), RequestCode.Start, RequestFlags.None, Vm, [], CancellationToken.None);
+
+        Assert.Equal((AckCode.Success, "mine"), (result.Code, result.Message()));
+        Assert.Equal(1, host.Connections);
+        Assert.Contains(log.Lines, l => l == "Warn hv1 (" + host.Endpoint + ") could not read a request: request body is malformed");
+    }
+
+    [Fact]
     public async Task Request_ids_are_unique_across_many_concurrent_requests()
     {
         await using var host = new FakeHost(Key, (h, r) => r.Answer(AckCode.Success));
