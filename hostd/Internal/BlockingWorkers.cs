@@ -35,7 +35,9 @@ internal sealed class BlockingWorkers : IDisposable
     /// </summary>
     public Task<T> Run<T>(Func<T> call, TimeSpan deadline, Action<T>? finished = null)
     {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The caller's continuation (build the ACK, queue it for writing) runs on the worker as soon as the
+        // call returns: no second hop through the thread pool on the request path.
+        var done = new TaskCompletionSource<T>();
         Post(() =>
         {
             try

@@ -34,6 +34,7 @@ internal sealed class FakeHypervisor : IHypervisor
     {
         var vm = new VmState { Uuid = Guid.NewGuid(), Name = name, Power = power, Vcpus = 1, MemoryKib = 65536, Flags = VmFlags.Persistent, Attributes = attrs ?? [] };
         _vms[vm.Uuid] = vm;
+        VmChanged?.Invoke(vm.Uuid);   // libvirt's DEFINED event
         return vm.Uuid;
     }
 

@@ -38,7 +38,7 @@ public sealed class StatePublisherTests
     {
         await using var f = new DaemonFixture(heartbeat: TimeSpan.FromSeconds(30));
         var a = f.Hypervisor.Define("a");
-        f.ReceiveStateUntil(s => s.Pages > 0);
+        f.ReceiveStateUntil(s => s.Vms.Any(v => v.Uuid == a));
         f.Hypervisor.Set(f.Hypervisor.Get(a)! with { Power = PowerState.Paused });
         var ev = f.ReceiveStateUntil(s => s.Pages == 0 && s.Vms.Count > 0);
         Assert.Equal((a, PowerState.Paused), (ev.Vms[0].Uuid, ev.Vms[0].Power));
@@ -49,7 +49,7 @@ public sealed class StatePublisherTests
     {
         await using var f = new DaemonFixture(heartbeat: TimeSpan.FromSeconds(30));
         var a = f.Hypervisor.Define("a");
-        f.ReceiveStateUntil(s => s.Pages > 0);
+        f.ReceiveStateUntil(s => s.Vms.Any(v => v.Uuid == a));
         using var c = f.Connect();
         var req = new RequestPdu { RequestId = 0x500000001, BootId = f.Boot, Code = RequestCode.UpdateMemory, Vm = a, Parameters = new AttrList().Add(AttrType.Memory, 131072) };
         Assert.Equal(AckCode.Success, c.Call(req).Code);
@@ -64,7 +64,7 @@ public sealed class StatePublisherTests
     {
         await using var f = new DaemonFixture(heartbeat: TimeSpan.FromSeconds(30));
         var a = f.Hypervisor.Define("gone");
-        f.ReceiveStateUntil(s => s.Pages > 0);
+        f.ReceiveStateUntil(s => s.Vms.Any(v => v.Uuid == a));
         f.Hypervisor.Undefine(a);
         var ev = f.ReceiveStateUntil(s => s.Pages == 0 && s.Vms.Count > 0);
         Assert.Equal((a, VmFlags.Tombstone, "gone"), (ev.Vms[0].Uuid, ev.Vms[0].Flags, ev.Vms[0].Name));
@@ -93,7 +93,7 @@ public sealed class StatePublisherTests
         var disks = new AttrList();
         for (int i = 0; i < 4; i++) disks.Add(new DiskInfo("vd" + (char)('a' + i), DiskBus.Virtio, DiskFlags.Owned, 10UL << 30));
         var uuids = Enumerable.Range(0, 120).Select(i => f.Hypervisor.Define($"vm-{i:000}", PowerState.Running, disks)).ToHashSet();
-        var first = f.ReceiveStateUntil(s => s.Pages > 1 && s.Page == 0);
+        var first = f.ReceiveStateUntil(s => s.Pages > 1 && s.Page == 0 && s.Facts.Any(x => x.Type == AttrType.VmCount && x.Number == 120));
         var seen = new HashSet<Guid>(first.Vms.Select(v => v.Uuid));
         for (int p = 1; p < first.Pages; p++)
         {
