@@ -13,6 +13,9 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
     /// <summary>vCPUs placement assumes for an add without vcpus.</summary>
     public const uint DefaultVcpus = 1;
 
+    /// <summary>Memory placement assumes for an add without memory: hostd's default (spec §8.1), 512 MiB.</summary>
+    public const ulong DefaultMemoryKib = 524288;
+
     /// <summary>Handles one SUBMIT; never throws for anything but cancellation of <paramref name="stop"/>.</summary>
     public async Task<AdminResultPdu> HandleAsync(AdminSubmitPdu submit, CancellationToken stop)
     {
@@ -65,7 +68,7 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
     {
         if (p.Text(AttrType.Host) is { } host) return ToHost(host, Guid.Empty);
         uint vcpus = (uint)(p.Number(AttrType.Vcpus) ?? DefaultVcpus);
-        ulong memory = p.Number(AttrType.Memory) ?? 0;
+        ulong memory = p.Number(AttrType.Memory) ?? DefaultMemoryKib;
         var decision = placer.Choose(inventory.Hosts(), vcpus, memory);
         if (!decision.Placed) return Refuse(AckCode.Unavailable, decision.Message);
         log.Info("placement: {0}", decision.Message);
