@@ -25,7 +25,7 @@ internal interface IHypervisor : IDisposable
     /// connection is lost, until <paramref name="stop"/> is cancelled. Completes after disconnecting.</summary>
     Task RunAsync(CancellationToken stop);
 
-    /// <summary>Host facts: cpus, memory-total, memory-free, hypervisor, migration-uri (attributes 0x01-0x06).</summary>
+    /// <summary>Host facts: cpus, memory-total, hypervisor, migration-uri (memory-free is counted from the VMs by the daemon).</summary>
     AttrList ReadFacts();
 
     /// <summary>Every VM on the host now, as complete records (no last-request: the daemon adds it).</summary>

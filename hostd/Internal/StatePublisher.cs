@@ -204,19 +204,19 @@ internal sealed class StatePublisher : IDisposable
     }
 
     /// <summary>
-    /// When the hypervisor cannot say how much memory is free (libvirt's test driver, some nodes), the
-    /// controller still needs a figure to place VMs: the host's memory less what its running VMs hold.
+    /// memory-free as placement needs it (spec §5.3): the host's memory less what its running and paused VMs
+    /// hold, as Nova and OpenNebula count it. libvirt's own free figure is the kernel's MemFree, which page
+    /// cache keeps low on a busy host (and which the test driver reports in the wrong unit).
     /// </summary>
     internal static AttrList WithMemoryFree(AttrList facts, IReadOnlyList<VmState> vms)
     {
-        if (facts.Any(a => a.Type == AttrType.MemoryFree)) return facts;
         var total = facts.FirstOrDefault(a => a.Type == AttrType.MemoryTotal)?.Number;
         if (total is not ulong t) return facts;
         ulong held = 0;
         foreach (var vm in vms)
             if (vm.Power is PowerState.Running or PowerState.Paused or PowerState.Blocked or PowerState.ShuttingDown) held += vm.MemoryKib;
         var copy = new AttrList();
-        foreach (var a in facts) copy.Add(a);
+        foreach (var a in facts) if (a.Type != AttrType.MemoryFree) copy.Add(a);
         copy.Add(AttrType.MemoryFree, t > held ? t - held : 0);
         return copy;
     }

@@ -56,9 +56,6 @@ internal static unsafe partial class Libvirt
     private static partial int virNodeGetInfo(ConnectionHandle conn, VirNodeInfo* info);
 
     [LibraryImport(Libraries.Libvirt)]
-    private static partial ulong virNodeGetFreeMemory(ConnectionHandle conn);
-
-    [LibraryImport(Libraries.Libvirt)]
     private static partial int virConnectSetKeepAlive(ConnectionHandle conn, int interval, uint count);
 
     [LibraryImport(Libraries.Libvirt)]
@@ -104,14 +101,6 @@ internal static unsafe partial class Libvirt
         VirNodeInfo info;
         Ensure(virNodeGetInfo(conn, &info), "virNodeGetInfo");
         return info;
-    }
-
-    /// <summary>Free memory of the node in bytes (0 is also libvirt's error value).</summary>
-    public static ulong GetFreeMemory(ConnectionHandle conn)
-    {
-        ulong free = virNodeGetFreeMemory(conn);
-        if (free == 0) ThrowLast("virNodeGetFreeMemory");
-        return free;
     }
 
     /// <summary>Starts keepalive pings: after <paramref name="count"/> unanswered ones, <paramref name="interval"/>

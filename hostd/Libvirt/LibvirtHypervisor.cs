@@ -127,21 +127,11 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
     private LibvirtSession Session() =>
         _session ?? throw new HypervisorException(AckCode.Failure, 0, $"hypervisor unreachable: {_unreachableReason}");
 
+    // memory-free is not libvirt's (the kernel's MemFree): the publisher counts it from the VMs (spec §5.3).
     public AttrList ReadFacts()
     {
         var facts = new AttrList();
         foreach (var a in _staticFacts) facts.Add(a);
-        if (_session is LibvirtSession s)
-        {
-            try
-            {
-                facts.Add(AttrType.MemoryFree, Native.GetFreeMemory(s.Connection) / 1024);
-            }
-            catch (Exception e) when (e is HypervisorException or ObjectDisposedException)
-            {
-                // Free memory is the one fact that moves; without it the report still carries the rest.
-            }
-        }
         return facts;
     }
 

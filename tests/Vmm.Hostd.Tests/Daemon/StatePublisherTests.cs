@@ -105,6 +105,17 @@ public sealed class StatePublisherTests
     }
 
     [Fact]
+    public void Memory_free_is_the_hosts_memory_less_what_its_running_and_paused_vms_hold()
+    {
+        var facts = new AttrList().Add(AttrType.MemoryTotal, 1000).Add(AttrType.MemoryFree, 3);
+        VmState Vm(PowerState p, ulong kib) => new() { Uuid = Guid.NewGuid(), Power = p, MemoryKib = kib };
+        var free = StatePublisher.WithMemoryFree(facts, [Vm(PowerState.Running, 300), Vm(PowerState.Paused, 200), Vm(PowerState.Off, 400)]);
+        Assert.Equal(500UL, free.Single(a => a.Type == AttrType.MemoryFree).Number);
+        var over = StatePublisher.WithMemoryFree(facts, [Vm(PowerState.Running, 1500)]);
+        Assert.Equal(0UL, over.Single(a => a.Type == AttrType.MemoryFree).Number);
+    }
+
+    [Fact]
     public void A_record_too_large_for_a_datagram_is_truncated_from_its_last_devices()
     {
         var attrs = new AttrList();

@@ -81,7 +81,7 @@ public sealed class StateTests
         var facts = node.Hypervisor.ReadFacts();
         Assert.Equal(16ul, facts.Number(AttrType.Cpus));
         Assert.Equal(3145728ul, facts.Number(AttrType.MemoryTotal));
-        Assert.True(facts.Number(AttrType.MemoryFree) is > 0);
+        Assert.Null(facts.Number(AttrType.MemoryFree));   // counted from the VMs by the publisher
         Assert.Matches(@"^TEST \d+\.\d+\.\d+$", facts.Text(AttrType.Hypervisor));
         Assert.Equal($"test+tcp://{System.Net.Dns.GetHostName()}/default", facts.Text(AttrType.MigrationUri));
     }
