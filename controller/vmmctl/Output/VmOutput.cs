@@ -53,7 +53,7 @@ internal static class VmOutput
         AddBlock(lines, "nics", nics.Count, nicRows);
         if (r.Flags.HasFlag(VmFlags.Truncated)) lines.Add(("", "(the host left out devices that did not fit its datagram)"));
         lines.Add(("snapshots", Human.Number(r.Attributes.Number(AttrType.Snapshots) ?? 0)));
-        lines.Add(("last request", Human.Number(r.Attributes.Number(AttrType.LastRequest))));
+        lines.Add(("last request", Human.RequestId(r.Attributes.Number(AttrType.LastRequest))));
         lines.Add(("last ack", (a.Number(AttrType.LastAck), a.Number(AttrType.LastCode)) switch
         {
             (null, null) => "-",
