@@ -21,7 +21,7 @@ public enum AttrType : byte
     ErrorCode = 0x40, Message = 0x41, DurationUs = 0x42, Version = 0x43,
 
     // Admin.
-    Host = 0x50, Vm = 0x51, DestHost = 0x52, AgeMs = 0x53, Address = 0x54, LastAck = 0x55, LastCode = 0x56,
+    Host = 0x50, Ref = 0x51, DestHost = 0x52, AgeMs = 0x53, Address = 0x54, LastAck = 0x55, LastCode = 0x56,
     LastPower = 0x57, Accepted = 0x58, Dropped = 0x59,
 }
 
@@ -117,7 +117,7 @@ public static class AttrRegistry
             new(AttrType.DurationUs, "duration-us", AttrKind.U64),
             new(AttrType.Version, "version", AttrKind.U8),
             new(AttrType.Host, "host", AttrKind.Name, MaxLength: 64),
-            new(AttrType.Vm, "ref", AttrKind.Text, MaxLength: 255),
+            new(AttrType.Ref, "ref", AttrKind.Text, MaxLength: 255),
             new(AttrType.DestHost, "dest-host", AttrKind.Name, MaxLength: 64),
             new(AttrType.AgeMs, "age-ms", AttrKind.U32),
             new(AttrType.Address, "address", AttrKind.Text, MaxLength: 64),

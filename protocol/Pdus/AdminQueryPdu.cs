@@ -8,7 +8,7 @@ namespace Vmm.Protocol.Pdus;
 /// <code>
 /// Query {
 ///   what       (8)     // 1 hosts, 2 vms, 3 watch
-///   filters    (rest of body)   // host, vm
+///   filters    (rest of body)   // host, ref
 /// }
 /// </code>
 /// </summary>
@@ -18,7 +18,7 @@ public sealed record AdminQueryPdu : Pdu
     public override PduType Type => PduType.AdminQuery;
     /// <summary>What is asked for.</summary>
     public QueryKind What { get; init; }
-    /// <summary>Filters: host (only this host), vm (only this VM, by name or uuid).</summary>
+    /// <summary>Filters: host (only this host), ref (only this VM, by name or uuid).</summary>
     public AttrList Filters { get; init; } = [];
 
     internal static AdminQueryPdu Read(ReadOnlySpan<byte> body)

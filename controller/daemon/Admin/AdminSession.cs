@@ -153,11 +153,11 @@ internal sealed class AdminSession
         string request = PduText.Format(query);
         foreach (var a in query.Filters)
         {
-            if (a.Critical && a.Type is not (AttrType.Host or AttrType.Vm))
+            if (a.Critical && a.Type is not (AttrType.Host or AttrType.Ref))
                 return await Answer(AckCode.Unsupported, $"critical attribute {a.Def?.Name ?? $"0x{(byte)a.Type:x2}"} has no meaning in a query").ConfigureAwait(false);
         }
         string? host = query.Filters.Text(AttrType.Host);
-        string? reference = query.Filters.Text(AttrType.Vm);
+        string? reference = query.Filters.Text(AttrType.Ref);
         var inventory = _server.Inventory;
         if (host is not null && inventory.Host(host) is null)
             return await Answer(AckCode.NotFound, $"no host named {host}").ConfigureAwait(false);

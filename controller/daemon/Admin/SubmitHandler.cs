@@ -34,7 +34,7 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
 
         var parameters = new AttrList();
         foreach (var a in p)
-            if (a.Type is not (AttrType.Vm or AttrType.Host or AttrType.DestHost) && !(route.DestUri is not null && a.Type == AttrType.DestUri))
+            if (a.Type is not (AttrType.Ref or AttrType.Host or AttrType.DestHost) && !(route.DestUri is not null && a.Type == AttrType.DestUri))
                 parameters.Add(a);
         if (route.DestUri is not null) parameters.Add(AttrType.DestUri, route.DestUri);
 
@@ -82,7 +82,7 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
     /// <summary>Every other request: the VM named by ref (on host, when given); migrate also resolves dest-host.</summary>
     private Route RouteVm(RequestCode code, AttrList p)
     {
-        if (p.Text(AttrType.Vm) is not { } reference)
+        if (p.Text(AttrType.Ref) is not { } reference)
             return Refuse(AckCode.Failure, $"{Names.Of(code)} needs ref: the VM's name or uuid");
         var found = inventory.Resolve(reference, p.Text(AttrType.Host));
         switch (found.Outcome)

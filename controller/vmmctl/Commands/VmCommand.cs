@@ -53,7 +53,7 @@ internal static class VmCommand
     public static int Run(string[] argv) => Verbs.Run("vm", Help, All, argv);
 
     /// <summary>The ref attribute that names the VM a SUBMIT or QUERY is about (spec §5.3: name or uuid, as text).</summary>
-    public static AttrList Ref(string vm) => new AttrList().Add(AttrType.Vm, Checks.Ref(vm));
+    public static AttrList Ref(string vm) => new AttrList().Add(AttrType.Ref, Checks.Ref(vm));
 
     /// <summary>The VM named <paramref name="vm"/>, which must be exactly one.</summary>
     public static AdminVmPdu Find(Call call, string vm, string action)

@@ -48,13 +48,13 @@ public sealed class AdminSocketTests
         Assert.Equal(AckCode.Success, r1.Code);
         Assert.Equal(["db-1", "web-1"], onA.Cast<AdminVmPdu>().Select(v => v.Vm.Name));
 
-        c.Send(new AdminQueryPdu { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Vm, Vms.Uuid(3).ToString()) });
+        c.Send(new AdminQueryPdu { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Ref, Vms.Uuid(3).ToString()) });
         var (one, r2) = await c.ReplyAsync();
         var vm = Assert.IsType<AdminVmPdu>(Assert.Single(one));
         Assert.Equal(("hv-b", "web-2", PowerState.Running), (vm.Host, vm.Vm.Name, vm.Vm.Power));
         Assert.Equal(AckCode.Success, r2.Code);
 
-        c.Send(new AdminQueryPdu { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Vm, "nope") });
+        c.Send(new AdminQueryPdu { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Ref, "nope") });
         var (none, r3) = await c.ReplyAsync();
         Assert.Empty(none);
         Assert.Equal(AckCode.NotFound, r3.Code);
@@ -96,7 +96,7 @@ public sealed class AdminSocketTests
         h.Dispatcher.Answer = call => new DispatchResult(AckCode.Failure, 77, call.Vm,
             new AttrList().Add(AttrType.ErrorCode, 55).Add(AttrType.Message, "domain is not running").Add(AttrType.DurationUs, 12));
         using var c = h.Connect();
-        var result = await c.SubmitAsync(RequestCode.Stop, new AttrList().Add(AttrType.Vm, "web-2").Add(AttrType.TimeoutMs, 5000), RequestFlags.Force);
+        var result = await c.SubmitAsync(RequestCode.Stop, new AttrList().Add(AttrType.Ref, "web-2").Add(AttrType.TimeoutMs, 5000), RequestFlags.Force);
 
         var call = Assert.Single(h.Dispatcher.Calls);
         Assert.Equal(("hv-b", new IPEndPoint(IPAddress.Parse("192.0.2.2"), 7402)), (call.Host.Name, call.Host.Endpoint));
@@ -123,7 +123,7 @@ public sealed class AdminSocketTests
     {
         await using var h = await WithFleet();
         using var c = h.Connect();
-        var result = await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Vm, "ghost"));
+        var result = await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "ghost"));
         Assert.Equal(AckCode.NotFound, result.Code);
         Assert.Contains("ghost", result.Attributes.Text(AttrType.Message));
         Assert.Empty(h.Dispatcher.Calls);
@@ -135,7 +135,7 @@ public sealed class AdminSocketTests
         await using var h = await WithFleet();
         h.Fleet.Silence(3);
         using var c = h.Connect();
-        var result = await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Vm, "web-1"));
+        var result = await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "web-1"));
         Assert.Equal(AckCode.Unavailable, result.Code);
         Assert.Contains("down", result.Attributes.Text(AttrType.Message));
         Assert.Empty(h.Dispatcher.Calls);
@@ -167,14 +167,14 @@ public sealed class AdminSocketTests
     {
         await using var h = await WithFleet();
         using var c = h.Connect();
-        var result = await c.SubmitAsync(RequestCode.Migrate, new AttrList().Add(AttrType.Vm, "web-1").Add(AttrType.DestHost, "hv-b"));
+        var result = await c.SubmitAsync(RequestCode.Migrate, new AttrList().Add(AttrType.Ref, "web-1").Add(AttrType.DestHost, "hv-b"));
         Assert.Equal(AckCode.Success, result.Code);
         var call = Assert.Single(h.Dispatcher.Calls);
         Assert.Equal("hv-a", call.Host.Name);
         Assert.Equal("qemu+tls://hv-b.example/system", call.Parameters.Text(AttrType.DestUri));
-        Assert.DoesNotContain(call.Parameters, a => a.Type is AttrType.DestHost or AttrType.Vm);
+        Assert.DoesNotContain(call.Parameters, a => a.Type is AttrType.DestHost or AttrType.Ref);
 
-        var nowhere = await c.SubmitAsync(RequestCode.Migrate, new AttrList().Add(AttrType.Vm, "web-1").Add(AttrType.DestHost, "hv-zz"));
+        var nowhere = await c.SubmitAsync(RequestCode.Migrate, new AttrList().Add(AttrType.Ref, "web-1").Add(AttrType.DestHost, "hv-zz"));
         Assert.Equal(AckCode.NotFound, nowhere.Code);
     }
 
@@ -183,7 +183,7 @@ public sealed class AdminSocketTests
     {
         await using var h = await WithFleet();
         using var c = h.Connect();
-        var result = await c.SubmitAsync((RequestCode)99, new AttrList().Add(AttrType.Vm, "web-1"));
+        var result = await c.SubmitAsync((RequestCode)99, new AttrList().Add(AttrType.Ref, "web-1"));
         Assert.Equal(AckCode.UnknownRequest, result.Code);
         Assert.Empty(h.Dispatcher.Calls);
     }
@@ -229,7 +229,7 @@ public sealed class AdminSocketTests
         await using var h = await WithFleet();
         using (var c = h.Connect())
         {
-            await c.SubmitAsync(RequestCode.Pause, new AttrList().Add(AttrType.Vm, "db-1"));
+            await c.SubmitAsync(RequestCode.Pause, new AttrList().Add(AttrType.Ref, "db-1"));
         }
         string uid = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:")).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
         var line = Assert.Single(h.Log, l => l.Contains("submit code=pause"));

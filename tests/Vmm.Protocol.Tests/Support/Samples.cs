@@ -53,7 +53,7 @@ public static class Samples
     public static AdminSubmitPdu Submit => new()
     {
         Code = RequestCode.Stop, Flags = RequestFlags.Force,
-        Parameters = new AttrList().Add(AttrType.TimeoutMs, 60000).Add(AttrType.Vm, "web-1"),
+        Parameters = new AttrList().Add(AttrType.TimeoutMs, 60000).Add(AttrType.Ref, "web-1"),
     };
 
     public static AdminHostPdu Host => new()
