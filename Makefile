@@ -20,9 +20,11 @@ BENCH_FILTER ?= *
 # AOT runtime pack ships its own libz.a.
 BUILD_PACKAGES := gcc libc6-dev
 # hostd loads libvirt.so.0 at run time (no libvirt-dev: the binding names the soname); its tests use
-# libvirt's built-in test driver and virsh. The benchmark compares against libvirtd itself.
-TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 libvirt0 libvirt-clients
-BENCH_PACKAGES := libvirt0 libvirt-clients libvirt-daemon
+# libvirt's built-in test driver and virsh, and a private libvirtd (for losing and regaining the
+# hypervisor); the benchmark compares hostd with libvirtd itself.
+LIBVIRT_PACKAGES := libvirt0 libvirt-clients libvirt-daemon
+TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 $(LIBVIRT_PACKAGES)
+BENCH_PACKAGES := $(LIBVIRT_PACKAGES)
 FUZZ_PACKAGES  := afl++
 
 PUBLISH_FLAGS := -c Release -r linux-x64 -p:PublishAot=true --nologo
