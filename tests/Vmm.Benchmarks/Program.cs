@@ -1,8 +1,9 @@
 // Entry point of `make bench`:
 //   dotnet run -c Release --project tests/Vmm.Benchmarks -- --filter '*'
 // With the filter '*' (everything), the request round trip of hostd against libvirtd (RoundTrip/, about a
-// minute, needs root and libvirt-daemon) runs first, then the codec benchmarks.
-// `-- --roundtrip` runs only the round trip.
+// minute, needs root and libvirt-daemon) runs first, then the controller's UDP ingest (Ingest/, about a
+// minute, needs `make build`'s out/vmm-controller and out/vmmctl), then the codec benchmarks.
+// `-- --roundtrip` runs only the round trip; `-- --ingest` only the UDP ingest.
 // `-- --check` only builds and checks the fixtures and prints their sizes (a few seconds, no benchmark).
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -10,6 +11,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Perfolizer.Horology;
+using Vmm.Benchmarks.Ingest;
 using Vmm.Benchmarks.RoundTrip;
 
 namespace Vmm.Benchmarks;
@@ -23,7 +25,9 @@ public static class Program
     {
         // The round trip first, on the main thread (the private libvirtd it starts is tied to that thread).
         if (args.Contains("--roundtrip")) return RoundTripBenchmark.Run();
+        if (args.Contains("--ingest")) return IngestBenchmark.Run();
         int roundTrip = FilterIsEverything(args) ? RoundTripBenchmark.Run() : 0;
+        int ingest = FilterIsEverything(args) ? IngestBenchmark.Run() : 0;
 
         var fixtures = new Fixtures();
         fixtures.Check();
@@ -41,7 +45,7 @@ public static class Program
             foreach (var md in Directory.EnumerateFiles(summary.ResultsDirectoryPath, "*-report-github.md"))
                 Console.WriteLine($"  {md}");
         }
-        return failed || roundTrip != 0 ? 1 : 0;
+        return failed || roundTrip != 0 || ingest != 0 ? 1 : 0;
     }
 
     private static bool FilterIsEverything(string[] args)
