@@ -74,8 +74,9 @@ test:
 	$(MAKE) build || broken=$$((broken + 1)); \
 	bash tests/tools/run-tests.sh --broken $$broken $(TEST_RESULTS)
 
-# BenchmarkDotNet, in Release; e.g. make bench BENCH_FILTER='*Decode*'.
-bench:
+# hostd's round trip against libvirtd, the controller's UDP ingest (the AOT binaries of `make build`), then
+# BenchmarkDotNet, in Release; e.g. make bench BENCH_FILTER='*Decode*' runs only the matching codec rows.
+bench: build
 	@$(call ensure-packages,$(BENCH_PACKAGES))
 	dotnet run -c Release --project tests/Vmm.Benchmarks -- --filter '$(BENCH_FILTER)'
 

@@ -60,8 +60,8 @@ internal static class RoundTripBenchmark
     private static void Compare(string folder)
     {
         var node = TestNode.Write(folder, InFlight);
-        LibvirtErrorOutput.Silence();
-        // libvirt's event loop before the first connection, as hostd has it: the remote connections get it too.
+        // libvirt's event loop before the first connection, as hostd has it (which also stops libvirt printing
+        // its errors): the remote connections get it too.
         EventLoop.EnsureRunning(LogManager.GetLogger("vmm-bench"));
         using var libvirtd = PrivateLibvirtd.Start(folder);
         using var hostd = new HostdUnderTest(node, folder);
