@@ -1,5 +1,7 @@
 // Every hypervisor call can block (libvirtd busy, a QEMU monitor stuck), so none runs on the network,
 // heartbeat or thread-pool threads: they run here, on dedicated threads, and the caller waits with a deadline.
+using System.Diagnostics;
+
 namespace Vmm.Hostd.Internal;
 
 /// <summary>
@@ -14,6 +16,7 @@ internal sealed class BlockingWorkers : IDisposable
     private readonly int _minThreads, _maxThreads;
     private readonly TimeSpan _idle;
     private readonly string _name;
+    private static readonly long SpinTicks = Stopwatch.Frequency / 10_000;   // 100 µs
     private int _threads, _idleThreads;
     private bool _disposed;
 
@@ -35,9 +38,11 @@ internal sealed class BlockingWorkers : IDisposable
     /// </summary>
     public Task<T> Run<T>(Func<T> call, TimeSpan deadline, Action<T>? finished = null)
     {
-        // The caller's continuation (build the ACK, queue it for writing) runs on the worker as soon as the
-        // call returns: no second hop through the thread pool on the request path.
+        // The caller's continuation (build the ACK, queue it for writing) runs on whichever thread completes
+        // the task first, the worker or the deadline's timer: no extra hop through the thread pool.
         var done = new TaskCompletionSource<T>();
+        var timer = deadline == Timeout.InfiniteTimeSpan ? null : new Timer(
+            static state => ((TaskCompletionSource<T>)state!).TrySetException(new TimeoutException()), done, deadline, Timeout.InfiniteTimeSpan);
         Post(() =>
         {
             try
@@ -50,8 +55,12 @@ internal sealed class BlockingWorkers : IDisposable
             {
                 done.TrySetException(e);
             }
+            finally
+            {
+                timer?.Dispose();
+            }
         });
-        return deadline == Timeout.InfiniteTimeSpan ? done.Task : done.Task.WaitAsync(deadline);
+        return done.Task;
     }
 
     /// <summary>Queues work for a worker thread.</summary>
@@ -77,11 +86,21 @@ internal sealed class BlockingWorkers : IDisposable
             Action work;
             lock (_lock)
             {
+                // Just finished a call: the next request of a busy controller usually arrives within a network
+                // round trip, and waking a sleeping thread costs more than that on a loaded host. So look for
+                // it for a moment before sleeping (the thread counts as idle meanwhile: no extra thread spawns).
+                long spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
                 while (_queue.Count == 0)
                 {
                     if (_disposed) { _threads--; return; }
                     _idleThreads++;
-                    bool woke = Monitor.Wait(_lock, _idle);
+                    while (_queue.Count == 0 && !_disposed && Stopwatch.GetTimestamp() < spinUntil)
+                    {
+                        Monitor.Exit(_lock);
+                        Thread.SpinWait(50);
+                        Monitor.Enter(_lock);
+                    }
+                    bool woke = _queue.Count > 0 || Monitor.Wait(_lock, _idle);
                     _idleThreads--;
                     if (!woke && _queue.Count == 0 && _threads > _minThreads) { _threads--; return; }
                 }

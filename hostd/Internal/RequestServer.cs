@@ -101,7 +101,8 @@ internal sealed class RequestServer : IDisposable
     private sealed class Connection(RequestServer server, Socket socket, string peer)
     {
         private readonly Channel<Pdu> _out = Channel.CreateUnbounded<Pdu>(new UnboundedChannelOptions { SingleReader = true });
-        private int _inFlight;
+        private int _inFlight;      // requests counted against max-requests-per-connection
+        private int _unanswered;    // requests whose ACK is not queued yet (the end of the stream waits for them)
 
         public async Task RunAsync(CancellationToken stop)
         {
@@ -111,7 +112,7 @@ internal sealed class RequestServer : IDisposable
             {
                 await FrameLoop.RunAsync(PipeReader.Create(stream), OnFrame, stop).ConfigureAwait(false);
                 // The peer closed its side (`nc -N` does, after sending): answer what it sent before closing ours.
-                while (Volatile.Read(ref _inFlight) > 0 && !stop.IsCancellationRequested)
+                while (Volatile.Read(ref _unanswered) > 0 && !stop.IsCancellationRequested)
                     await Task.Delay(10, stop).ConfigureAwait(false);
             }
             catch (ProtocolException e)
@@ -178,14 +179,20 @@ internal sealed class RequestServer : IDisposable
 
         private async Task ProcessAsync(RequestPdu request, ulong digest)
         {
+            Interlocked.Increment(ref _unanswered);
+            AckPdu ack;
             try
             {
-                Send(await server._processor.HandleAsync(request, digest, peer).ConfigureAwait(false));
+                ack = await server._processor.HandleAsync(request, digest, peer).ConfigureAwait(false);
             }
             finally
             {
+                // Before the ACK is queued: a controller that sends its next request the moment it reads this
+                // ACK must find the slot free.
                 Interlocked.Decrement(ref _inFlight);
             }
+            Send(ack);
+            Interlocked.Decrement(ref _unanswered);
         }
 
         private void Send(Pdu pdu) => _out.Writer.TryWrite(pdu);

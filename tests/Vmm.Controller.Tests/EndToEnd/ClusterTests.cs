@@ -92,6 +92,21 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task A_host_stopped_cleanly_is_shown_stopped_at_once_with_its_vms_unknown()
+    {
+        await using var c = new Cluster();
+        c.StartController();
+        c.StartHost("hv1");
+        c.Eventually(() => c.Host("hv1")?.GetProperty("state").GetString() == "up", "hv1 is up");
+        Assert.Equal(0, c.Ctl("vm", "create", "--name", "app1", "--memory", "128M").Code);
+        c.Eventually(() => c.Vm("app1") is not null, "app1 is listed");
+
+        c.StopHost("hv1");   // SIGTERM: hostd's last datagram says stopping
+        c.Eventually(() => c.Host("hv1")?.GetProperty("state").GetString() == "stopped", "hv1 is stopped (not down)");
+        c.Eventually(() => c.Vm("app1") is { } v && Power(v) == "unknown", "app1 is unknown");
+    }
+
+    [Fact]
     public async Task A_restarted_controller_rebuilds_its_inventory_from_heartbeats()
     {
         await using var c = new Cluster();
