@@ -147,20 +147,7 @@ internal sealed class ControllerProcess : IDisposable
     /// <summary>SIGTERM, then SIGKILL if it has not stopped within 10 s; removes the private folder.</summary>
     public void Dispose()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) kill.WaitForExit();
-                if (!_process.WaitForExit(StopTimeout)) _process.Kill();
-                _process.WaitForExit();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // It had already exited and been reaped.
-        }
-        _process.Dispose();
+        ChildProcess.Stop(_process, StopTimeout);
         try { Directory.Delete(_folder, recursive: true); }
         catch (IOException) { }
     }

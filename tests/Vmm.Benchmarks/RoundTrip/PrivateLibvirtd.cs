@@ -91,20 +91,7 @@ internal sealed class PrivateLibvirtd : IDisposable
     /// <summary>Stops libvirtd by its pid: SIGTERM, then SIGKILL if it has not exited within 10 s.</summary>
     public void Dispose()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) kill.WaitForExit();
-                if (!_process.WaitForExit(StopTimeout)) _process.Kill();
-                _process.WaitForExit();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // It had already exited and been reaped.
-        }
-        _process.Dispose();
+        ChildProcess.Stop(_process, StopTimeout);
     }
 
     private static string? Which(string tool) =>

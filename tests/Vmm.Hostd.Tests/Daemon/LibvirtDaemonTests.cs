@@ -7,15 +7,26 @@ using Vmm.Protocol.Pdus;
 
 namespace Vmm.Hostd.Tests.Daemon;
 
-public sealed class LibvirtDaemonTests
+public sealed class LibvirtDaemonTests : IDisposable
 {
+    private readonly List<string> _folders = [];
     private static ulong _id = 0x7700000000;
 
     private static RequestPdu Req(DaemonFixture f, RequestCode code, Guid vm, AttrList? p = null) =>
         new() { RequestId = Interlocked.Increment(ref _id), BootId = f.Boot, Code = code, Vm = vm, Parameters = p ?? [] };
 
-    // A private copy of Support/single.xml, run by the daemon itself.
-    private static LibvirtHypervisor PrivateNode() => new(TestNode.PrivateOptions(), NLog.LogManager.GetLogger("test"));
+    // A private copy of Support/single.xml, run by the daemon itself; its folder goes when the test ends.
+    private LibvirtHypervisor PrivateNode()
+    {
+        var options = TestNode.PrivateOptions();
+        _folders.Add(Path.GetDirectoryName(options.PoolPath)!);
+        return new(options, NLog.LogManager.GetLogger("test"));
+    }
+
+    public void Dispose()
+    {
+        foreach (var folder in _folders) Directory.Delete(folder, recursive: true);
+    }
 
     [Fact]
     public async Task Add_start_pause_and_delete_over_tcp_show_in_state_datagrams()

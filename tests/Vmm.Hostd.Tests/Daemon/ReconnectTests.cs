@@ -48,6 +48,7 @@ public sealed class ReconnectTests
         {
             libvirtd.Dispose();
             Directory.Delete(dir, recursive: true);
+            Directory.Delete(Path.GetDirectoryName(node.PoolPath)!, recursive: true);
         }
     }
 }

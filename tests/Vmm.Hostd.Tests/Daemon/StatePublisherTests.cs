@@ -45,6 +45,25 @@ public sealed class StatePublisherTests
     }
 
     [Fact]
+    public async Task A_burst_of_events_is_coalesced_into_few_datagrams()
+    {
+        await using var f = new DaemonFixture(heartbeat: TimeSpan.FromSeconds(30));
+        var uuids = Enumerable.Range(0, 20).Select(i => f.Hypervisor.Define("b" + i)).ToArray();
+        var known = new HashSet<Guid>();   // every VM published once (by the first report or its define event)
+        f.ReceiveStateUntil(s => { known.UnionWith(s.Vms.Select(v => v.Uuid)); return uuids.All(known.Contains); });
+        foreach (var u in uuids) f.Hypervisor.Set(f.Hypervisor.Get(u)! with { Power = PowerState.Running });
+        var seen = new HashSet<Guid>();
+        int datagrams = 0;
+        while (seen.Count < uuids.Length)
+        {
+            var ev = f.ReceiveStateUntil(s => s.Pages == 0 && s.Vms.Any(v => v.Power == PowerState.Running));
+            datagrams++;
+            foreach (var v in ev.Vms.Where(v => v.Power == PowerState.Running)) seen.Add(v.Uuid);
+        }
+        Assert.True(datagrams < uuids.Length, $"20 changes in one burst went out in {datagrams} datagrams");
+    }
+
+    [Fact]
     public async Task A_request_that_libvirt_sends_no_event_for_is_published_with_its_last_request()
     {
         await using var f = new DaemonFixture(heartbeat: TimeSpan.FromSeconds(30));

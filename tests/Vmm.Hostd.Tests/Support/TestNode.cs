@@ -53,7 +53,8 @@ internal sealed class TestNode : IDisposable
         return new TestNode(options, Path.GetDirectoryName(options.PoolPath));
     }
 
-    /// <summary>Options for a private copy of a fixture node in a new temporary folder (left for the OS to clean).</summary>
+    /// <summary>Options for a private copy of a fixture node in a new temporary folder: the folder of
+    /// <see cref="LibvirtOptions.PoolPath"/>, which the caller deletes.</summary>
     public static LibvirtOptions PrivateOptions(string fixture = "single.xml", string? migrationUri = null)
     {
         string dir = Directory.CreateTempSubdirectory("vmm-libvirt-").FullName;
