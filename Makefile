@@ -45,6 +45,8 @@ ensure-packages = bash tests/tools/ensure-packages.sh $(1)
 help:
 	@echo "make build   Native AOT publish of every executable into $(OUT)/ ($(foreach e,$(EXECUTABLES),$(firstword $(subst :, ,$(e)))))"
 	@echo "make test    install prerequisites, build, run every tests/**/*.Tests.csproj; ends with 'N passed, N failed'"
+	@echo "make run     a local cluster in the foreground (controller, 2 hostd on libvirt's test driver); Ctrl-C stops it"
+	@echo "make demo    the same cluster through a scripted tour of every vmmctl operation; exits 0 if every step passed"
 	@echo "make bench   run the benchmarks (BENCH_FILTER='$(BENCH_FILTER)' narrows them)"
 	@echo "make fuzz    fuzz the codec for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds (fuzz/run.sh)"
 	@echo "make clean   remove bin/ obj/ $(OUT)/ and $(TEST_RESULTS)/"
@@ -73,6 +75,18 @@ test:
 	dotnet tool restore >/dev/null || { echo "test: dotnet tool restore failed" >&2; broken=$$((broken + 1)); }; \
 	$(MAKE) build || broken=$$((broken + 1)); \
 	bash tests/tools/run-tests.sh --broken $$broken $(TEST_RESULTS)
+
+# A local cluster on loopback (tools/cluster/): libvirt0 for the test driver hostd loads, jq for the
+# demo's checks of vmmctl --json. Ctrl-C stops run; demo stops by itself.
+CLUSTER_PACKAGES := libvirt0 jq
+.PHONY: run demo
+run: build
+	@$(call ensure-packages,$(CLUSTER_PACKAGES))
+	@bash tools/cluster/run.sh
+
+demo: build
+	@$(call ensure-packages,$(CLUSTER_PACKAGES))
+	@bash tools/cluster/demo.sh
 
 # hostd's round trip against libvirtd, the controller's UDP ingest (the AOT binaries of `make build`), then
 # BenchmarkDotNet, in Release; e.g. make bench BENCH_FILTER='*Decode*' runs only the matching codec rows.
