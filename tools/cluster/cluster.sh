@@ -156,7 +156,9 @@ cluster_report_dead() {
         rc=$?
     fi
     unset "CLUSTER_PIDS[$name]"
-    cluster_say "$name (pid $pid) exited on its own, exit code $rc; the end of its log:"
+    local how="exit code $rc"
+    (( rc > 128 )) && how="killed by SIG$(kill -l $((rc - 128)) 2>/dev/null)"
+    cluster_say "$name (pid $pid) ended on its own, $how; the end of its log:"
     tail -n 8 "$(cluster_log "$name")" | sed 's/^/    /' >&2
 }
 

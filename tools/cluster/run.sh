@@ -26,6 +26,9 @@ CLUSTER_SHOW_LOGS=1
 cluster_say "starting vmm-controller, and vmm-hostd for ${CLUSTER_HOSTS[*]} on libvirt's test driver, in $CLUSTER_DIR"
 cluster_start || exit 1
 
+# The followers print the daemons' start-up lines a moment after they are written: let them, so that
+# the commands below are the last thing on the screen.
+sleep 0.5
 ctl=$(cluster_vmmctl_path)
 pids=""
 for name in controller "${CLUSTER_HOSTS[@]}"; do pids+=" $name=${CLUSTER_PIDS[$name]}"; done
