@@ -7,9 +7,12 @@
 # seconds. The daemons run in their own session (setsid), so that a Ctrl-C on the terminal reaches
 # only the script, which then stops them in order and removes the folder.
 #
+# The controller's UDP port is the first free one from 7400 (vmm-controller's default) up: a fixed port
+# would collide with a second cluster on the same machine. hostd listens on port 0 (any free one): the
+# controller learns each host's address from its heartbeats.
+#
 # Settings (environment): VMM_BIN (the folder of the binaries, default out/ of this repository),
-# CLUSTER_FIRST_PORT (the controller's first UDP port to try, default 7400: the default of vmm-controller), CLUSTER_GRACE (default 10),
-# CLUSTER_KEEP=1 keeps the temporary folder.
+# CLUSTER_FIRST_PORT (default 7400), CLUSTER_GRACE (default 10), CLUSTER_KEEP=1 keeps the folder.
 
 CLUSTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CLUSTER_BIN=${VMM_BIN:-$CLUSTER_ROOT/out}
@@ -57,7 +60,7 @@ cluster_require() {
 # the controller binds it: cluster_start then tries the next one.
 cluster_free_udp_port() {
     local port=$1 used
-    used=$(awk 'NR > 1 { split($2, a, ":"); print a[2] }' /proc/net/udp /proc/net/udp6 2>/dev/null | sort -u)
+    used=$(awk 'FNR > 1 { split($2, a, ":"); print a[2] }' /proc/net/udp /proc/net/udp6 2>/dev/null | sort -u)
     while grep -qx "$(printf '%04X' "$port")" <<<"$used"; do
         port=$((port + 1))
     done
@@ -72,7 +75,7 @@ cluster_prepare() {
     "$VMMCTL" key generate "$CLUSTER_DIR/cluster.key" 2>/dev/null || { cluster_say "vmmctl key generate failed"; return 1; }
     local host
     for host in "${CLUSTER_HOSTS[@]}"; do
-        # A private copy per hostd: the test driver loads it into that process's memory.
+        # A copy, so that the folder holds all the daemons read; each hostd loads its node into its own memory.
         cp "$CLUSTER_ROOT/tools/cluster/node-${host#hv-}.xml" "$CLUSTER_DIR/node-${host#hv-}.xml"
     done
     cluster_write_config "$(cluster_free_udp_port "${CLUSTER_FIRST_PORT:-7400}")"
@@ -83,26 +86,32 @@ cluster_prepare() {
 cluster_write_config() {
     CLUSTER_PORT=$1
     cat >"$CLUSTER_DIR/controller.toml" <<EOF
-# vmm-controller (/etc/vmm/controller.toml on a real controller). vmm-controller --help lists every setting.
-listen             = "127.0.0.1:$CLUSTER_PORT"        # UDP: where hosts send their state
-admin-socket       = "$CLUSTER_SOCKET"   # vmmctl's way in (--socket or VMM_SOCKET)
-key-file           = "$CLUSTER_DIR/cluster.key"
-heartbeat-interval = "1s"                     # as on the hosts
-down-after         = 3                        # heartbeats missed before a host is down
-log-level          = "info"
+# vmm-controller: /etc/vmm/controller.toml on a real controller; vmm-controller --help lists every setting.
+# UDP: where the hosts send their state.
+listen = "127.0.0.1:$CLUSTER_PORT"
+# vmmctl's way in: vmmctl --socket PATH, or VMM_SOCKET.
+admin-socket = "$CLUSTER_SOCKET"
+key-file = "$CLUSTER_DIR/cluster.key"
+# As on the hosts; a host that misses down-after heartbeats in a row is down.
+heartbeat-interval = "1s"
+down-after = 3
+log-level = "info"
 EOF
     local host
     for host in "${CLUSTER_HOSTS[@]}"; do
         cat >"$CLUSTER_DIR/hostd-${host#hv-}.toml" <<EOF
-# vmm-hostd $host (/etc/vmm/hostd.toml on a real host). vmm-hostd --help lists every setting.
-host-name          = "$host"
-libvirt-uri        = "test://$CLUSTER_DIR/node-${host#hv-}.xml"   # qemu:///system on a real host
-listen             = "127.0.0.1:0"            # TCP for requests; port 0: any free one, the controller learns it
-controllers        = ["127.0.0.1:$CLUSTER_PORT"]
-key-file           = "$CLUSTER_DIR/cluster.key"
-storage-path       = "$CLUSTER_DIR/pool-${host#hv-}"   # the disks Vmm creates (in memory on the test driver)
+# vmm-hostd: /etc/vmm/hostd.toml on a real host; vmm-hostd --help lists every setting.
+host-name = "$host"
+# libvirt's test driver on a node description; leave it out on a real host (qemu:///system).
+libvirt-uri = "test://$CLUSTER_DIR/node-${host#hv-}.xml"
+# TCP for the controller's requests; port 0 is any free one, which the controller learns from heartbeats.
+listen = "127.0.0.1:0"
+controllers = ["127.0.0.1:$CLUSTER_PORT"]
+key-file = "$CLUSTER_DIR/cluster.key"
+# The directory pool of the disks Vmm creates (held in memory by the test driver).
+storage-path = "$CLUSTER_DIR/pool-${host#hv-}"
 heartbeat-interval = "1s"
-log-level          = "info"
+log-level = "info"
 EOF
     done
 }
@@ -286,6 +295,8 @@ cluster_stop_daemon() {
 cluster_stop() {
     (( CLUSTER_STOPPED )) && return 0
     CLUSTER_STOPPED=1
+    # A second Ctrl-C does not cut the stop short: it ends within CLUSTER_GRACE seconds anyway.
+    trap '' INT TERM
     local rc=0 pids=("${CLUSTER_EXTRA_PIDS[@]}")
     # The hosts first, then the controller: the controller sees each host stop, as in a real shutdown.
     local name
