@@ -23,7 +23,7 @@ BUILD_PACKAGES := gcc libc6-dev
 # libvirt's built-in test driver and virsh, and a private libvirtd (for losing and regaining the
 # hypervisor); the benchmark compares hostd with libvirtd itself.
 LIBVIRT_PACKAGES := libvirt0 libvirt-clients libvirt-daemon
-TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 $(LIBVIRT_PACKAGES)
+TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 jq $(LIBVIRT_PACKAGES)
 BENCH_PACKAGES := $(LIBVIRT_PACKAGES)
 FUZZ_PACKAGES  := afl++
 
