@@ -170,7 +170,7 @@ public sealed class AdminSubmitTests : IDisposable
     }
 
     [Theory]
-    [InlineData("6", "add-cpu count=4")]
+    [InlineData("4", "add-cpu count=2")]
     [InlineData("1", "remove-cpu count=1")]
     public void Cpu_set_adds_or_removes_the_difference_from_the_reported_vcpus(string target, string request)
     {
@@ -180,6 +180,18 @@ public sealed class AdminSubmitTests : IDisposable
         // The request names the VM by the uuid that was counted, not by a name that may move.
         Assert.Equal(["query what=vms ref=web-01", $"submit code={request} ref={AdminQueryTests.Web01Uuid}"], _controller.ReceivedText);
         Assert.Equal($"web-01 has {target} vCPUs (was 2) on hv-01\n", r.Text);
+    }
+
+    [Theory]
+    [InlineData("9", "9 vCPUs asked, but web-01 allows at most 4 (max-vcpus")]
+    public void Cpu_set_beyond_the_vms_limits_names_the_total_asked_and_sends_no_request(string target, string message)
+    {
+        _controller.Answer = _ => [AdminQueryTests.Web01, "result code=success"];
+        var r = Run("vm", "cpu", "set", "web-01", target);
+        Assert.True(r.Exit == 1, r.Stderr);
+        PduCommandTests.AssertOneLine(r.Stderr);
+        Assert.True(r.Stderr.Contains(message), r.Stderr);
+        Assert.Equal(["query what=vms ref=web-01"], _controller.ReceivedText);
     }
 
     [Fact]

@@ -215,6 +215,11 @@ step "vm cpu set app-01 4: to a count, up to its max-vcpus"
 ctl 0 vm cpu set app-01 4
 expect "app-01 has 4 vCPUs" is 4 app-01 .vcpus
 
+step "vm cpu set app-01 9: more than its max-vcpus is refused"
+ctl 1 vm cpu set app-01 9
+says "at most 4"
+expect "app-01 still has 4 vCPUs" is 4 app-01 .vcpus
+
 step "vm disk add: unsupported by the test driver"
 say "The test driver cannot attach disks: vmmctl exits 3, unsupported (the volume hostd created for it is"
 say "deleted again). On QEMU hosts this creates a volume in the pool and plugs it in as the next virtio disk."
