@@ -81,7 +81,6 @@ internal static class VmDeviceCommands
         int difference = target - current.Vm.Vcpus;
         // The host would refuse these too, but in terms of the difference it was asked for ("count 5");
         // the operator typed a total, so the refusal names the total.
-        if (target == 0) return Cli.Fail($"{action}: a VM keeps at least 1 vCPU online");
         if (current.Vm.Attributes.Number(AttrType.MaxVcpus) is { } max && target > max)
             return Cli.Fail($"{action}: {target} vCPUs asked, but {vm} allows at most {max} (max-vcpus, fixed when it was created)");
         if (difference == 0)
