@@ -21,8 +21,10 @@ BENCH_FILTER ?= *
 BUILD_PACKAGES := gcc libc6-dev
 # hostd loads libvirt.so.0 at run time (no libvirt-dev: the binding names the soname); its tests use
 # libvirt's built-in test driver and virsh, and a private libvirtd (for losing and regaining the
-# hypervisor); the benchmark compares hostd with libvirtd itself.
-LIBVIRT_PACKAGES := libvirt0 libvirt-clients libvirt-daemon
+# hypervisor); the benchmark compares hostd with libvirtd itself. The end-to-end tests (tests/Vmm.E2E.Tests)
+# run real QEMU (TCG) under private libvirtds in namespaces of their own (tests/tools/e2e-*.sh): the QEMU
+# driver, the emulator, qemu-img for qcow2 volumes, ip for their network namespace, mount and util-linux.
+LIBVIRT_PACKAGES := libvirt0 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils iproute2 mount util-linux
 TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 $(LIBVIRT_PACKAGES)
 BENCH_PACKAGES := $(LIBVIRT_PACKAGES)
 FUZZ_PACKAGES  := afl++
