@@ -62,8 +62,8 @@ internal sealed class QemuCluster : IDisposable
         var cluster = new QemuCluster();
         try
         {
-            int port = 16509;
-            foreach (var name in hostNames) cluster._hosts.Add(new QemuHost(cluster, name, port++));
+            // Ports in the cluster's own network namespace, where nothing else listens.
+            for (int i = 0; i < hostNames.Length; i++) cluster._hosts.Add(new QemuHost(cluster, hostNames[i], 16509 + i, 7401 + i));
             foreach (var host in cluster._hosts) host.StartLibvirtd();
             cluster.StartController();
             foreach (var host in cluster._hosts) host.StartHostd();
@@ -141,6 +141,8 @@ internal sealed class QemuCluster : IDisposable
         foreach (var host in _hosts) host.Dispose();
         _netns.Stop(TimeSpan.FromSeconds(5));
         Spawner.Dispose();
+        // VMM_E2E_KEEP=1 keeps the cluster's folder (every daemon's log, libvirt's and QEMU's) for a post-mortem.
+        if (Environment.GetEnvironmentVariable("VMM_E2E_KEEP") == "1") return;
         try { Directory.Delete(Dir, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }

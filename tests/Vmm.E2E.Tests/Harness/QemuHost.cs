@@ -15,11 +15,12 @@ internal sealed class QemuHost : IDisposable
     private Daemon? _libvirtd;
     private Daemon? _hostd;
 
-    public QemuHost(QemuCluster cluster, string name, int tcpPort)
+    public QemuHost(QemuCluster cluster, string name, int tcpPort, int hostdPort)
     {
         _cluster = cluster;
         Name = name;
         TcpPort = tcpPort;
+        HostdPort = hostdPort;
         Dir = Path.Combine(cluster.Dir, name);
         Directory.CreateDirectory(Dir);
         _holder = Daemon.Start(cluster.Spawner, Path.Combine(Dir, "namespace.log"), "sh",
@@ -35,6 +36,9 @@ internal sealed class QemuHost : IDisposable
     public string Dir { get; }
 
     public int TcpPort { get; }
+
+    /// <summary>hostd's request port: fixed, as on a real host, so a restarted hostd is found where the last one was.</summary>
+    public int HostdPort { get; }
 
     /// <summary>libvirtd's read-write socket, from outside the namespaces.</summary>
     public string LibvirtUri => $"qemu+unix:///system?socket={Path.Combine(Dir, "sock", "libvirt-sock")}";
@@ -78,7 +82,7 @@ internal sealed class QemuHost : IDisposable
         if (_hostd is { HasExited: false }) throw new InvalidOperationException($"hostd of {Name} is running");
         _hostd = _cluster.StartInNetns(Path.Combine(Dir, "hostd.log"), Repo.Bin("vmm-hostd"),
             "--config", _cluster.EmptyConfig, "--libvirt-uri", LibvirtUri, "--host-name", Name,
-            "--listen", "127.0.0.1:0", "--controllers", $"127.0.0.1:{QemuCluster.ControllerPort}", "--key-file", _cluster.KeyPath,
+            "--listen", $"127.0.0.1:{HostdPort}", "--controllers", $"127.0.0.1:{QemuCluster.ControllerPort}", "--key-file", _cluster.KeyPath,
             "--heartbeat-interval", QemuCluster.HeartbeatText, "--storage-path", _cluster.PoolPath, "--storage-pool", "vmm",
             "--migration-uri", MigrationUri, "--log-level", "debug");
     }
