@@ -26,6 +26,7 @@ public static class Program
         // The round trip first, on the main thread (the private libvirtd it starts is tied to that thread).
         if (args.Contains("--roundtrip")) return RoundTripBenchmark.Run();
         if (args.Contains("--ingest")) return IngestBenchmark.Run();
+        if (args.Contains("--e2e")) return Vmm.Benchmarks.E2E.E2EBenchmark.Run();
         int roundTrip = FilterIsEverything(args) ? RoundTripBenchmark.Run() : 0;
         int ingest = FilterIsEverything(args) ? IngestBenchmark.Run() : 0;
 
