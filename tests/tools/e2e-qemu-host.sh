@@ -18,7 +18,10 @@
 #     127.0.0.1:TCP_PORT (auth none) in the cluster's network namespace, for peer-to-peer migration.
 #
 # No virtlogd: QEMU's output goes to a file (stdio_handler = "file"). QEMU runs as root with no security
-# driver (user, group and security_driver in qemu.conf), so no libvirt-qemu user is needed.
+# driver (user, group and security_driver in qemu.conf), so no libvirt-qemu user is needed, and without a
+# mount namespace per VM (namespaces = []). Migration streams go to 192.0.2.1, the address e2e-netns.sh gives
+# the cluster's namespace (migration_host; libvirt refuses 127.0.0.1 there, and would otherwise use the
+# machine's host name, which may resolve to an address outside the namespace).
 # Needs root, libvirtd, qemu-system-x86_64, python3, and unshare, nsenter, setpriv (util-linux).
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
