@@ -4,8 +4,8 @@
 #
 #   e2e-qemu-host.sh namespace DIR NETNS_PID TCP_PORT HOST_UUID POOL_PATH
 #     Writes the host's configuration under DIR and holds its namespaces: the network namespace of
-#     NETNS_PID (e2e-netns.sh), a private mount namespace (a tmpfs on /run; DIR/etc, DIR/lib, DIR/log and
-#     DIR/cache bound on /etc/libvirt, /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt; DIR/pool on
+#     NETNS_PID (e2e-netns.sh), a private mount namespace (a tmpfs on /run, /var/lib, /var/log and /var/cache;
+#     DIR/etc, DIR/lib, DIR/log and DIR/cache bound on /etc/libvirt and /var/{lib,log,cache}/libvirt; DIR/pool on
 #     POOL_PATH, so that every host has its storage pool at the same path, as migration of non-shared disks
 #     needs) and a private pid namespace. Its pid 1 (python3) reaps the QEMU processes libvirtd daemonizes:
 #     a zombie QEMU would look alive to libvirt, which then cannot destroy it. Prints "ready", then runs
@@ -19,7 +19,8 @@
 #
 # No virtlogd: QEMU's output goes to a file (stdio_handler = "file"). QEMU runs as root with no security
 # driver (user, group and security_driver in qemu.conf), so no libvirt-qemu user is needed, and without a
-# mount namespace per VM (namespaces = []). Migration streams go to 192.0.2.1, the address e2e-netns.sh gives
+# mount namespace per VM (namespaces = []) nor cgroups (cgroup_controllers = []: libvirt would make them in the
+# machine's cgroup tree, which no namespace here hides). Migration streams go to 192.0.2.1, the address e2e-netns.sh gives
 # the cluster's namespace (migration_host; libvirt refuses 127.0.0.1 there, and would otherwise use the
 # machine's host name, which may resolve to an address outside the namespace).
 # Needs root, libvirtd, qemu-system-x86_64, python3, and unshare, nsenter, setpriv (util-linux).
@@ -29,7 +30,7 @@ PATH=$PATH:/usr/sbin:/sbin
 case ${1:-} in
 namespace)
     dir=$2 netns=$3 port=$4 uuid=$5 pool=$6
-    for d in /etc/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt "$pool"; do
+    for d in /etc/libvirt "$pool"; do
         [ -d "$d" ] || { echo "e2e-qemu-host: $d does not exist (is libvirt-daemon installed?)" >&2; exit 1; }
     done
     mkdir -p "$dir/etc/qemu" "$dir/etc/storage" "$dir/lib" "$dir/log" "$dir/cache" "$dir/pool" "$dir/sock" "$dir/drivers"
@@ -58,6 +59,7 @@ group = "root"
 security_driver = "none"
 stdio_handler = "file"
 namespaces = []
+cgroup_controllers = []
 migration_address = "192.0.2.1"
 migration_host = "192.0.2.1"
 CONF
@@ -69,9 +71,13 @@ CONF
             mount -t tmpfs -o mode=0755 vmm-e2e-run /run
             mount -t proc proc /proc
             mount --bind "$dir/etc" /etc/libvirt
-            mount --bind "$dir/lib" /var/lib/libvirt
-            mount --bind "$dir/log" /var/log/libvirt
-            mount --bind "$dir/cache" /var/cache/libvirt
+            # /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt exist only once some libvirtd has run (no
+            # package ships them): a tmpfs over their parents gives mount points without writing to the machine.
+            for d in lib log cache; do
+                mount -t tmpfs -o mode=0755 vmm-e2e-var "/var/$d"
+                mkdir "/var/$d/libvirt"
+                mount --bind "$dir/$d" "/var/$d/libvirt"
+            done
             mount --bind "$dir/pool" "$pool"
             echo ready
             exec python3 -c "
