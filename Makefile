@@ -23,8 +23,12 @@ BUILD_PACKAGES := gcc libc6-dev
 # libvirt's built-in test driver and virsh, and a private libvirtd (for losing and regaining the
 # hypervisor); the benchmark compares hostd with libvirtd itself.
 LIBVIRT_PACKAGES := libvirt0 libvirt-clients libvirt-daemon
-TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 jq $(LIBVIRT_PACKAGES)
-BENCH_PACKAGES := $(LIBVIRT_PACKAGES)
+# The end-to-end tests (tests/Vmm.E2E.Tests) and `make bench`'s --e2e run real QEMU (TCG) under private
+# libvirtds in namespaces of their own (tests/tools/e2e-*.sh): the QEMU driver, the emulator, qemu-img for
+# qcow2 volumes, ip for their network namespace, mount and util-linux.
+QEMU_PACKAGES := libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils iproute2 mount util-linux
+TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 jq $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES)
+BENCH_PACKAGES := python3 $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES)
 FUZZ_PACKAGES  := afl++
 
 PUBLISH_FLAGS := -c Release -r linux-x64 -p:PublishAot=true --nologo
@@ -88,7 +92,8 @@ demo: build
 	@$(call ensure-packages,$(CLUSTER_PACKAGES))
 	@bash tools/cluster/demo.sh
 
-# hostd's round trip against libvirtd, the controller's UDP ingest (the AOT binaries of `make build`), then
+# hostd's round trip against libvirtd, the controller's UDP ingest (the AOT binaries of `make build`), the
+# end-to-end figures on real QEMU (--e2e), then
 # BenchmarkDotNet, in Release; e.g. make bench BENCH_FILTER='*Decode*' runs only the matching codec rows.
 bench: build
 	@$(call ensure-packages,$(BENCH_PACKAGES))

@@ -23,8 +23,11 @@ internal sealed partial class LibvirtHypervisor
         using var dom = Domain(s, r.Vm);
         var nic = Describe(dom).Nics.FirstOrDefault(n => n.Mac == mac)
             ?? throw new SpecException($"mac {MacText.Format(mac)}: the VM has no NIC with this address");
-        Native.DetachDevice(dom, DeviceXml.Nic(new NicDevice(nic.Kind, nic.Source, nic.Model, nic.Mac)), LiveAndConfig(dom));
-        return Outcome.Success(r.Vm);
+        var affect = LiveAndConfig(dom);
+        Native.DetachDevice(dom, DeviceXml.Nic(new NicDevice(nic.Kind, nic.Source, nic.Model, nic.Mac)), affect);
+        return affect.HasFlag(Affect.Live) && Describe(dom).Nics.Any(n => n.Mac == mac)
+            ? NotReleased(r.Vm, $"NIC {MacText.Format(mac)}")
+            : Outcome.Success(r.Vm);
     }
 
     private Outcome UpdateDisk(LibvirtSession s, RequestPdu r)
@@ -77,8 +80,19 @@ internal sealed partial class LibvirtHypervisor
         Native.DetachDevice(dom, DeviceXml.Disk(ToDevice(disk)), affect);
         if (disk.SourcePath is string path && description.OwnedVolumes.Contains(path))
             SetOwnedVolumes(dom, description.OwnedVolumes.Where(p => p != path), affect);
-        return Outcome.Success(r.Vm);
+        return affect.HasFlag(Affect.Live) && Describe(dom).Disks.Any(d => d.Target == target)
+            ? NotReleased(r.Vm, $"disk {target}")
+            : Outcome.Success(r.Vm);
     }
+
+    /// <summary>
+    /// libvirt takes a device out of a running guest only once the guest acknowledges the unplug (ACPI); it waits a
+    /// few seconds for that, then returns with the device still there, and removes it whenever the guest does. The
+    /// definition no longer has it, so the request has done what it can: a success that says the rest is the guest's.
+    /// </summary>
+    private static Outcome NotReleased(Guid vm, string device) =>
+        Outcome.Success(vm, new AttrList().Add(AttrType.Message,
+            $"{device} is detached from the VM's definition, but the running guest has not released it yet: it goes when the guest acknowledges the unplug (a guest without an OS never does), or at the VM's next stop"));
 
     // Grow only: a disk shrunk under a guest's file system loses data.
     private Outcome ResizeDisk(LibvirtSession s, RequestPdu r)

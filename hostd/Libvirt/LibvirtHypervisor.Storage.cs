@@ -31,6 +31,24 @@ internal sealed partial class LibvirtHypervisor
         }
     }
 
+    /// <summary>
+    /// The pool, made ready as soon as hostd connects rather than at the first add: a migration that copies disks
+    /// here needs a pool at the same path before this host ever created a volume (libvirt creates the copies in the
+    /// pool whose directory holds the source's path, and fails without one). A failure here only loses that; add
+    /// tries again and reports it.
+    /// </summary>
+    private void EnsurePool(LibvirtSession s)
+    {
+        try
+        {
+            using var pool = Pool(s);
+        }
+        catch (HypervisorException e)
+        {
+            _log.Warn("storage pool {0} at {1} is not ready: {2}", _options.PoolName, _options.PoolPath, e.Message);
+        }
+    }
+
     /// <summary>Creates the volume for a disk request as <c>{vm}-{target}.qcow2</c>; returns its path.</summary>
     private static string CreateVolume(StoragePoolHandle pool, string vmName, string target, DiskRequest d)
     {

@@ -106,6 +106,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
         {
             _log.Warn("reading host facts from {0}: {1}", _options.Uri, e.Message);
         }
+        EnsurePool(session);
         _session = session;
         _log.Info("connected to {0} ({1})", _options.Uri, _staticFacts.Text(AttrType.Hypervisor));
         ReachabilityChanged?.Invoke(true);

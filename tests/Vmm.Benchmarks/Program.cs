@@ -26,8 +26,10 @@ public static class Program
         // The round trip first, on the main thread (the private libvirtd it starts is tied to that thread).
         if (args.Contains("--roundtrip")) return RoundTripBenchmark.Run();
         if (args.Contains("--ingest")) return IngestBenchmark.Run();
+        if (args.Contains("--e2e")) return Vmm.Benchmarks.E2E.E2EBenchmark.Run();
         int roundTrip = FilterIsEverything(args) ? RoundTripBenchmark.Run() : 0;
         int ingest = FilterIsEverything(args) ? IngestBenchmark.Run() : 0;
+        int endToEnd = FilterIsEverything(args) ? Vmm.Benchmarks.E2E.E2EBenchmark.Run() : 0;
 
         var fixtures = new Fixtures();
         fixtures.Check();
@@ -45,7 +47,7 @@ public static class Program
             foreach (var md in Directory.EnumerateFiles(summary.ResultsDirectoryPath, "*-report-github.md"))
                 Console.WriteLine($"  {md}");
         }
-        return failed || roundTrip != 0 || ingest != 0 ? 1 : 0;
+        return failed || roundTrip != 0 || ingest != 0 || endToEnd != 0 ? 1 : 0;
     }
 
     private static bool FilterIsEverything(string[] args)

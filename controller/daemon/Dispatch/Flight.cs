@@ -41,6 +41,7 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
                 await Task.Delay(Backoff.Delay(_lost - 1, _options.ReconnectBackoffInitial, _options.ReconnectBackoffMax), context.Time, deadline).ConfigureAwait(false);
                 continue;
             }
+            if (_lost > 0 && ack.BootId != host.BootId) return Restarted(ack);
             if (ack.Code != AckCode.Busy) return Answered(ack);
             // Once a connection carrying the request was lost, busy may be this very request still being worked
             // on (§7.6): reporting "busy, try later" would be wrong, so it is asked again until the deadline.
@@ -76,6 +77,18 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
             return Make(AckCode.Timeout, $"no answer from {host.Name} within {seconds} s: the connection was lost and reconnecting failed ({error})" + mayTakeEffect);
         return Make(AckCode.Timeout, $"no answer from {host.Name} within {seconds} s" + mayTakeEffect);
     }
+
+    /// <summary>
+    /// The answer to a request sent again after a lost connection came from another boot of hostd: the one the
+    /// request was for died with it in hand (kill -9, a crash, a reboot), and the new one refuses requests made for
+    /// its predecessor (the boot binding, §7.1). Whether the old one acted, in full or in part, no one can say, so
+    /// this is a timeout (the outcome is unknown, §8.2) that says what happened, not the new hostd's failure,
+    /// which would read as "not done".
+    /// </summary>
+    private DispatchResult Restarted(AckPdu ack) =>
+        Make(AckCode.Timeout, $"{host.Name} restarted while the request was in flight (hostd boot {host.BootId:x16}, now {ack.BootId:x16}); " +
+            "the old hostd may have acted on it, in full or in part, and the new one does not act on requests made for the old: " +
+            "the request may have taken effect; the VM is as the host now reports it (vmmctl vm show)");
 
     private static DispatchResult Answered(AckPdu ack) => new(ack.Code, ack.RequestId, ack.Vm, ack.Results);
 

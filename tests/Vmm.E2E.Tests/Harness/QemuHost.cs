@@ -1,0 +1,146 @@
+// One QEMU host of the cluster (tests/tools/e2e-qemu-host.sh says how it is kept apart from the machine): the
+// namespace holder, its libvirtd, and the vmm-hostd that manages it. Each can be stopped, killed and started
+// again on its own, for the fault tests; everything is stopped by pid.
+using System.Diagnostics;
+
+namespace Vmm.E2E.Harness;
+
+internal sealed class QemuHost : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly QemuCluster _cluster;
+    private readonly Daemon _holder;
+    private readonly int _holderPid;
+    private Daemon? _libvirtd;
+    private Daemon? _hostd;
+
+    public QemuHost(QemuCluster cluster, string name, int tcpPort, int hostdPort)
+    {
+        _cluster = cluster;
+        Name = name;
+        TcpPort = tcpPort;
+        HostdPort = hostdPort;
+        Dir = Path.Combine(cluster.Dir, name);
+        Directory.CreateDirectory(Dir);
+        _holder = Daemon.Start(cluster.Spawner, Path.Combine(Dir, "namespace.log"), "sh",
+            [Repo.Tool("e2e-qemu-host.sh"), "namespace", Dir, cluster.NetnsPid.ToString(), tcpPort.ToString(), Guid.NewGuid().ToString(), cluster.PoolPath]);
+        _holder.WaitForLine("ready", StartTimeout);
+        // unshare --fork: the namespace's pid 1 (seen from here) is the holder's only child.
+        _holderPid = Eventually.Value(() => _holder.Children().FirstOrDefault(), TimeSpan.FromSeconds(10), $"host {name}'s pid 1");
+    }
+
+    public string Name { get; }
+
+    /// <summary>The host's folder: its libvirt configuration, state, logs, sockets and pool.</summary>
+    public string Dir { get; }
+
+    public int TcpPort { get; }
+
+    /// <summary>hostd's request port: fixed, as on a real host, so a restarted hostd is found where the last one was.</summary>
+    public int HostdPort { get; }
+
+    /// <summary>libvirtd's read-write socket, from outside the namespaces.</summary>
+    public string LibvirtUri => $"qemu+unix:///system?socket={Path.Combine(Dir, "sock", "libvirt-sock")}";
+
+    /// <summary>The URI this host's hostd reports for migration: libvirtd's TCP listener in the cluster's network namespace.</summary>
+    public string MigrationUri => $"qemu+tcp://127.0.0.1:{TcpPort}/system";
+
+    public int? LibvirtdPid => _libvirtd?.Children().FirstOrDefault() is int pid and > 0 ? pid : null;
+
+    public int? HostdPid => _hostd is { HasExited: false } h ? h.Pid : null;
+
+    /// <summary>Starts libvirtd in the host's namespaces and waits until virsh gets an answer from it.</summary>
+    public void StartLibvirtd()
+    {
+        if (_libvirtd is { HasExited: false }) throw new InvalidOperationException($"libvirtd of {Name} is running");
+        _libvirtd = Daemon.Start(_cluster.Spawner, Path.Combine(Dir, "libvirtd.log"), "sh",
+            [Repo.Tool("e2e-qemu-host.sh"), "libvirtd", Dir, _holderPid.ToString()]);
+        var waited = Stopwatch.StartNew();
+        while (Virsh("version").Code != 0)
+        {
+            if (_libvirtd.HasExited || waited.Elapsed > StartTimeout)
+                throw new E2EException($"libvirtd of {Name} did not answer within {StartTimeout.TotalSeconds:0} s: {Daemon.Tail(_libvirtd.LogPath, 5)}");
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>Stops libvirtd (SIGTERM to libvirtd itself, not to nsenter, so it shuts down cleanly); its VMs keep running.</summary>
+    public void StopLibvirtd()
+    {
+        if (_libvirtd is null) return;
+        if (LibvirtdPid is int pid) Command.Run("kill", ["-TERM", pid.ToString()]);
+        // nsenter exits once libvirtd has; Stop escalates if it has not within the grace.
+        _libvirtd.WaitForExit(TimeSpan.FromSeconds(20));
+        _libvirtd.Stop(TimeSpan.FromSeconds(5));
+        _libvirtd = null;
+    }
+
+    /// <summary>Starts vmm-hostd for this host in the cluster's network namespace.</summary>
+    public void StartHostd()
+    {
+        if (_hostd is { HasExited: false }) throw new InvalidOperationException($"hostd of {Name} is running");
+        _hostd = _cluster.StartInNetns(Path.Combine(Dir, "hostd.log"), Repo.Bin("vmm-hostd"),
+            "--config", _cluster.EmptyConfig, "--libvirt-uri", LibvirtUri, "--host-name", Name,
+            "--listen", $"127.0.0.1:{HostdPort}", "--controllers", $"127.0.0.1:{QemuCluster.ControllerPort}", "--key-file", _cluster.KeyPath,
+            "--heartbeat-interval", QemuCluster.HeartbeatText, "--storage-path", _cluster.PoolPath, "--storage-pool", "vmm",
+            "--migration-uri", MigrationUri, "--log-level", "debug");
+    }
+
+    /// <summary>kill -9 of hostd, as a crash.</summary>
+    public void KillHostd()
+    {
+        _hostd?.Kill();
+        _hostd?.Stop(TimeSpan.Zero);
+        _hostd = null;
+    }
+
+    public void StopHostd()
+    {
+        _hostd?.Stop(TimeSpan.FromSeconds(10));
+        _hostd = null;
+    }
+
+    /// <summary>virsh against this host's libvirtd.</summary>
+    public CommandResult Virsh(params string[] args) => Command.Run("virsh", ["-q", "-c", LibvirtUri, .. args], TimeSpan.FromMinutes(2));
+
+    /// <summary>virsh that must succeed; its stdout, trimmed.</summary>
+    public string VirshOk(params string[] args)
+    {
+        var r = Virsh(args);
+        if (r.Code != 0) throw new E2EException($"virsh {string.Join(' ', args)} on {Name}: {r}");
+        return r.Out.Trim();
+    }
+
+    /// <summary>The pid of the QEMU process running <paramref name="vm"/> on this host: in this host's pid namespace,
+    /// with -name guest=VM on its command line.</summary>
+    public int? QemuPid(string vm)
+    {
+        string ns = NamespaceOf(_holderPid);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || NamespaceOf(pid) != ns) continue;
+            string[] args;
+            try { args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0'); }
+            catch (IOException) { continue; }
+            if (args[0].Contains("qemu-system", StringComparison.Ordinal) && args.Any(a => a.StartsWith($"guest={vm},", StringComparison.Ordinal)))
+                return pid;
+        }
+        return null;
+    }
+
+    private static string NamespaceOf(int pid)
+    {
+        try { return new FileInfo($"/proc/{pid}/ns/pid").LinkTarget ?? ""; }
+        catch (IOException) { return ""; }
+        catch (UnauthorizedAccessException) { return ""; }
+    }
+
+    /// <summary>Stops hostd, libvirtd, then the namespace holder, whose end takes every QEMU of the host with it.</summary>
+    public void Dispose()
+    {
+        StopHostd();
+        StopLibvirtd();
+        _holder.Stop(TimeSpan.FromSeconds(5));
+    }
+}
