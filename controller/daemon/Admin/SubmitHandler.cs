@@ -1,6 +1,7 @@
 // SUBMIT (spec §7.4): the controller resolves what the operator named (the VM by name or uuid, the host
 // for an add or placement, the destination of a migration), then hands the host request to the
-// dispatcher and turns its outcome into one RESULT.
+// dispatcher and turns its outcome into one RESULT, sent once the inventory shows what a success did
+// (Settlement: read-your-writes for the next vmmctl command).
 using NLog;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
@@ -39,6 +40,7 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
         if (route.DestUri is not null) parameters.Add(AttrType.DestUri, route.DestUri);
 
         DispatchResult outcome;
+        using var settlement = Settlement.Begin(inventory, submit.Code, target.Name, route.Vm);
         try
         {
             outcome = await dispatcher.SendAsync(target, submit.Code, submit.Flags, route.Vm, parameters, stop).ConfigureAwait(false);
@@ -56,6 +58,9 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
 
         var vm = outcome.Vm != Guid.Empty ? outcome.Vm : route.Vm;
         inventory.RecordRequest(vm, submit.Code, outcome.Code);
+        if (outcome.Code == AckCode.Success && settlement is not null &&
+            !await settlement.WaitAsync(vm, outcome.RequestId, 2 * inventory.Options.HeartbeatInterval, stop).ConfigureAwait(false))
+            log.Debug("{0} {1} on {2}: the inventory did not show it within two heartbeats", Names.Of(submit.Code), vm, target.Name);
         var attrs = new AttrList();
         foreach (var a in outcome.Results)
             if (a.Type is AttrType.Message or AttrType.ErrorCode or AttrType.SnapshotName) attrs.Add(a);

@@ -29,6 +29,19 @@ internal sealed record VmView(string Host, byte[] Record, bool Unknown, bool Rem
     /// <summary>The power state the host last reported (also while <see cref="Unknown"/>).</summary>
     public PowerState ReportedPower => (PowerState)Record[16];
 
+    /// <summary>The id of the last request hostd finished for this VM (<c>last-request</c>, spec §6.2), or 0.</summary>
+    public ulong LastRequestId
+    {
+        get
+        {
+            int attrs = VmRecordView.FixedSize + Record[VmRecordView.FixedSize - 1];
+            var reader = new AttrReader(Record.AsSpan(attrs));
+            while (reader.MoveNext())
+                if (reader.Type == AttrType.LastRequest) return reader.Number;
+            return 0;
+        }
+    }
+
     /// <summary>The record as a VM PDU shows it (spec §7.5): power unknown while the host is not up, a
     /// tombstone once removed.</summary>
     public VmState ToState()
