@@ -44,9 +44,11 @@ internal sealed class RequestServer : IDisposable
         _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Bind(listen);
         _listener.Listen(128);
+        LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
     }
 
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+    /// <summary>The address bound (still known after a stop has closed the listener).</summary>
+    public IPEndPoint LocalEndPoint { get; }
 
     /// <summary>Connections open now.</summary>
     public int Connections => Volatile.Read(ref _connections);

@@ -19,7 +19,7 @@ public static class Log
     /// for none. Put it in the daemon's schema and pass its value to <see cref="Configure"/>.
     /// </summary>
     public static readonly ConfigKey<string> FileKey = new("log-file", new LogFileKind(), "",
-        "file to append log lines to, as well as stderr (empty: none); reopened on SIGHUP");
+        "file to append log lines to, as well as stderr (empty: none; SIGHUP applies a new one, reopens it)");
 
     private static readonly Lock Gate = new();
     private static FileLineTarget? _file;

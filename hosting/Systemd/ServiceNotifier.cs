@@ -74,7 +74,7 @@ public sealed class ServiceNotifier
     /// <summary>A new status line, for <c>systemctl status</c>; nothing is sent when it is the line sent last.</summary>
     public void SetStatus(string status)
     {
-        lock (_lock) if (status == _status) return;
+        lock (_lock) if (status.ReplaceLineEndings(" ") == _status) return;
         Send(null, status);
     }
 
@@ -98,6 +98,8 @@ public sealed class ServiceNotifier
 
     private void Send(string? assignments, string? status)
     {
+        // A status is one line: a newline would start another assignment.
+        status = status?.ReplaceLineEndings(" ");
         if (_endPoint is null)
         {
             if (status is not null) lock (_lock) _status = status;
@@ -105,8 +107,7 @@ public sealed class ServiceNotifier
         }
         var text = new StringBuilder();
         if (assignments is not null) text.Append(assignments).Append('\n');
-        // A status is one line: a newline would start another assignment.
-        if (status is not null) text.Append("STATUS=").Append(status.ReplaceLineEndings(" ")).Append('\n');
+        if (status is not null) text.Append("STATUS=").Append(status).Append('\n');
         byte[] datagram = Encoding.UTF8.GetBytes(text.ToString());
         lock (_lock)
         {
