@@ -4,8 +4,8 @@
 // A stop is graceful: the listener closes (new connections are refused), requests already begun get up to
 // the stop timeout to finish, requests that arrive meanwhile are answered "stopping", and whatever is still
 // running after the timeout is answered too, so that no request a controller sent goes unanswered.
-using System.Collections.Concurrent;
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.IO.Pipelines;
 using System.Net;
@@ -122,7 +122,8 @@ internal sealed class RequestServer : IDisposable
         var until = System.Diagnostics.Stopwatch.StartNew();
         while (RequestsInFlight > 0 && until.Elapsed < grace)
             await Task.Delay(10).ConfigureAwait(false);
-        if (RequestsInFlight is > 0 and int left)
+        int left = RequestsInFlight;
+        if (left > 0)
             _log.Warn("stopping: {0} request(s) still running after stop-timeout ({1:0.#} s); answering them \"stopped\"", left, grace.TotalSeconds);
     }
 
@@ -154,7 +155,7 @@ internal sealed class RequestServer : IDisposable
     private sealed class Connection(RequestServer server, Socket socket, string peer)
     {
         private readonly Channel<Pdu> _out = Channel.CreateUnbounded<Pdu>(new UnboundedChannelOptions { SingleReader = true });
-        private readonly ConcurrentDictionary<Pending, byte> _pending = new();   // requests whose ACK is not queued yet
+        private readonly HashSet<Pending> _pending = [];   // requests whose ACK is not queued yet (under its own lock)
         private int _inFlight;      // requests counted against max-requests-per-connection
 
         /// <summary>Serves until the peer leaves or <paramref name="closing"/> (after a stop's drain).</summary>
@@ -166,7 +167,7 @@ internal sealed class RequestServer : IDisposable
             {
                 await FrameLoop.RunAsync(PipeReader.Create(stream), OnFrame, closing).ConfigureAwait(false);
                 // The peer closed its side (`nc -N` does, after sending): answer what it sent before closing ours.
-                while (!_pending.IsEmpty && !closing.IsCancellationRequested)
+                while (PendingCount > 0 && !closing.IsCancellationRequested)
                     await Task.Delay(10, closing).ConfigureAwait(false);
             }
             catch (ProtocolException e)
@@ -183,7 +184,9 @@ internal sealed class RequestServer : IDisposable
             finally
             {
                 // Closing with requests still running (a stop past its timeout): each gets its ACK now.
-                foreach (var pending in _pending.Keys)
+                Pending[] left;
+                lock (_pending) left = [.. _pending];
+                foreach (var pending in left)
                     if (pending.TryClaim())
                     {
                         Send(Abandoned(pending.Request));
@@ -266,7 +269,7 @@ internal sealed class RequestServer : IDisposable
         private async Task ProcessAsync(RequestPdu request, ulong digest)
         {
             var pending = new Pending(request);
-            _pending[pending] = 0;
+            lock (_pending) _pending.Add(pending);
             Interlocked.Increment(ref server._requestsInFlight);
             AckPdu ack;
             try
@@ -285,8 +288,10 @@ internal sealed class RequestServer : IDisposable
                 Send(ack);
                 Interlocked.Decrement(ref server._requestsInFlight);
             }
-            _pending.TryRemove(pending, out _);
+            lock (_pending) _pending.Remove(pending);
         }
+
+        private int PendingCount { get { lock (_pending) return _pending.Count; } }
 
         /// <summary>A request being worked on; exactly one ACK is sent for it, whoever claims it first.</summary>
         private sealed class Pending(RequestPdu request)

@@ -27,6 +27,7 @@ internal sealed class StatePublisher : IDisposable
     private readonly Logger _log;
     private Route _route;   // replaced whole under _sendLock (a reload's new controllers list)
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string? _reasonBeforeTrying;
 
     // The table: the refresher writes, the heartbeat and the tests read (under _lock).
     private readonly Lock _lock = new();
@@ -61,6 +62,7 @@ internal sealed class StatePublisher : IDisposable
         _workers = workers;
         _log = log;
         _route = new Route(controllers);
+        _reasonBeforeTrying = hypervisor.UnreachableReason;
         // The heartbeat loop ticks once an interval; twice that and a little, and it is stuck.
         Heartbeat = new Liveness("heartbeat loop", interval * 2 + TimeSpan.FromSeconds(5));
         hypervisor.VmChanged += MarkDirty;
@@ -177,6 +179,9 @@ internal sealed class StatePublisher : IDisposable
         var changed = new List<VmState>();
         try
         {
+            // A read the stop interrupted may still be running; it is given the same time to return.
+            try { _pendingCall?.Wait(deadline); }
+            catch (AggregateException) { }
             foreach (var uuid in dirty)
             {
                 if (uuid == Guid.Empty) continue;
@@ -229,6 +234,12 @@ internal sealed class StatePublisher : IDisposable
                     RefreshEverything();
                 }
                 else if (dirty.Length > 0) RefreshSome(dirty);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Stopping in the middle of a read: the last read before the stopping datagram does these VMs.
+                lock (_dirtyLock) foreach (var g in dirty) _dirty.Add(g);
+                return;
             }
             catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
             {
@@ -350,8 +361,9 @@ internal sealed class StatePublisher : IDisposable
         {
             // No records while the hypervisor is away: the controller shows the VMs unknown and keeps them (§6.1).
             SendEvent([], HostStatus.Unreachable);
-            // Not before libvirt was tried: at the very start "unreachable" only means "not connected yet".
-            if (_hypervisor.UnreachableReason is not null) _started.TrySetResult();
+            // Not before libvirt was tried: until the reason changes from the one it had before the first
+            // connect ("not connected yet"), "unreachable" says nothing about libvirt.
+            if (_hypervisor.UnreachableReason is { } reason && reason != _reasonBeforeTrying) _started.TrySetResult();
             return;
         }
         List<VmState> vms;

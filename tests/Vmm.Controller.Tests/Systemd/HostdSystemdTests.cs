@@ -90,5 +90,24 @@ public sealed class HostdSystemdTests : IDisposable
         Assert.Equal(HostStatus.Stopping, last.Status & HostStatus.Stopping);
     }
 
+    [Fact]
+    public void Ready_with_the_reason_when_libvirt_cannot_be_reached()
+    {
+        using (var keygen = Process.Start(Cluster.Bin("vmmctl"), ["key", "generate", this["k.key"]])!) keygen.WaitForExit();
+        using var controller = Controller();
+        // No node file: the test driver refuses to open it, as an absent libvirtd would.
+        File.WriteAllText(this["h.toml"], Config(controller));
+        using var systemd = new NotifySocket(this["notify"]);
+        using var hostd = new DaemonProcess(Cluster.Bin("vmm-hostd"),
+            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Path }, "--config", this["h.toml"]);
+
+        var ready = systemd.WaitFor(m => m.StartsWith("READY=1\n", StringComparison.Ordinal), "READY", () => hostd.Log);
+        Assert.StartsWith($"READY=1\nSTATUS=hypervisor unreachable: cannot connect to test://{this["node.xml"]}: ", ready);
+        Assert.True(controller.Available > 0, "the controller was told before READY");
+
+        hostd.Signal("TERM");
+        Assert.Equal(0, hostd.WaitForExit());
+    }
+
     private static string Fixture(string name, [CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, name);
 }
