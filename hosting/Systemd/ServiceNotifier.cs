@@ -17,6 +17,7 @@ namespace Vmm.Hosting.Systemd;
 public sealed class ServiceNotifier
 {
     private readonly UnixDomainSocketEndPoint? _endPoint;
+    private readonly string? _address;
     private readonly Logger? _log;
     private readonly Lock _lock = new();
     private string? _status;
@@ -37,6 +38,7 @@ public sealed class ServiceNotifier
             log?.Warn("NOTIFY_SOCKET={0} is not a Unix socket address; systemd is not told about this daemon", notifySocket);
             return;
         }
+        _address = notifySocket;
         _endPoint = new UnixDomainSocketEndPoint(notifySocket[0] == '@' ? "\0" + notifySocket[1..] : notifySocket);
     }
 
@@ -123,7 +125,9 @@ public sealed class ServiceNotifier
             {
                 if (_failedOnce) return;
                 _failedOnce = true;
-                _log?.Warn("cannot notify systemd through {0}: {1}", _endPoint, e.Message);
+                // .NET reports a path nobody is bound to (ENOENT, ECONNREFUSED) as an address not available.
+                _log?.Warn("cannot notify systemd through {0}: {1}", _address,
+                    e is SocketException { SocketErrorCode: SocketError.AddressNotAvailable or SocketError.ConnectionRefused } ? "nothing listens there" : e.Message);
             }
         }
     }
