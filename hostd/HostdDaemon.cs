@@ -16,7 +16,8 @@ internal sealed record HostdOptions(
     TimeSpan HeartbeatInterval,
     TimeSpan CallTimeout,
     int MaxConnections = 256,
-    int MaxRequestsPerConnection = 64);
+    int MaxRequestsPerConnection = 64,
+    TimeSpan StopTimeout = default);
 
 /// <summary>A running hostd. Owns the hypervisor it is given.</summary>
 internal sealed class HostdDaemon : IDisposable
@@ -24,12 +25,14 @@ internal sealed class HostdDaemon : IDisposable
     private readonly IHypervisor _hypervisor;
     private readonly BlockingWorkers _workers = new("vmm-hypervisor");
     private readonly Logger _log;
+    private readonly TimeSpan _stopTimeout;
 
     /// <summary>Binds the listener at once (so <see cref="RequestEndPoint"/> is known before <see cref="RunAsync"/>).</summary>
     public HostdDaemon(IHypervisor hypervisor, ClusterKey key, HostdOptions options, Logger log)
     {
         _hypervisor = hypervisor;
         _log = log;
+        _stopTimeout = options.StopTimeout;
         BootId = NewBootId();
         Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, key,
             options.HeartbeatInterval, options.CallTimeout, _workers, log);
@@ -49,17 +52,36 @@ internal sealed class HostdDaemon : IDisposable
 
     public IPEndPoint RequestEndPoint => Server.LocalEndPoint;
 
-    /// <summary>Runs until <paramref name="stop"/>; then says stopping to the controllers and closes.</summary>
+    /// <summary>
+    /// Runs until <paramref name="stop"/>; then stops in order: requests in flight finish or are answered
+    /// (<see cref="HostdOptions.StopTimeout"/>), the VMs they changed are reported, the last datagram says
+    /// stopping, and the hypervisor is let go.
+    /// </summary>
     public async Task RunAsync(CancellationToken stop)
     {
         _log.Info("boot {0:x16}: taking requests on {1}", BootId, Server.LocalEndPoint);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var hypervisor = _hypervisor.RunAsync(linked.Token);
-        var publisher = Publisher.RunAsync(stop);
-        var server = Server.RunAsync(stop);
-        await Task.WhenAll(publisher, server).ConfigureAwait(false);
-        await linked.CancelAsync().ConfigureAwait(false);
+        using var hypervisorStop = new CancellationTokenSource();
+        using var publisherStop = new CancellationTokenSource();
+        var hypervisor = _hypervisor.RunAsync(hypervisorStop.Token);
+        var publisher = Publisher.RunAsync(publisherStop.Token);
+        // Heartbeats go on while requests drain: the controllers see their effects, and that the host is up.
+        await Server.RunAsync(stop, _stopTimeout).ConfigureAwait(false);
+        await publisherStop.CancelAsync().ConfigureAwait(false);
+        await publisher.ConfigureAwait(false);
+        await hypervisorStop.CancelAsync().ConfigureAwait(false);
         await hypervisor.ConfigureAwait(false);
+    }
+
+    /// <summary>One line for systemd's status: libvirt, the VMs, where state goes; or what stopping waits for.</summary>
+    public string Status()
+    {
+        int controllers = Publisher.Controllers.Count;
+        string to = controllers switch { 0 => "to no controller", 1 => "to 1 controller", _ => $"to {controllers} controllers" };
+        if (Server.Stopping) return $"stopping: {Server.RequestsInFlight} request(s) in flight";
+        if (!_hypervisor.Reachable)
+            return _hypervisor.UnreachableReason is { } why ? $"hypervisor unreachable: {why}; state {to}" : $"connecting to the hypervisor; state {to}";
+        int vms = Publisher.Snapshot().Count;
+        return $"libvirt connected, {vms} VM{(vms == 1 ? "" : "s")}, state {to}, {Server.Connections} controller connection(s)";
     }
 
     private static ulong NewBootId()

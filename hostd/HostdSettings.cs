@@ -3,6 +3,7 @@
 using NLog;
 using Vmm.Hosting.Cli;
 using Vmm.Hosting.Configuration;
+using Vmm.Hosting.Logging;
 using static Vmm.Hosting.Configuration.ConfigKinds;
 
 namespace Vmm.Hostd;
@@ -46,8 +47,14 @@ internal sealed record HostdSettings
     /// <summary>The deadline of one hypervisor call.</summary>
     public required TimeSpan CallTimeout { get; init; }
 
+    /// <summary>How long requests in flight at SIGTERM may take to finish before they are answered "stopping".</summary>
+    public required TimeSpan StopTimeout { get; init; }
+
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
+
+    /// <summary>A file log lines are appended to as well as stderr; empty: none.</summary>
+    public required string LogFile { get; init; }
 
     /// <summary>The settings, as files, flags and variables name them.</summary>
     internal static class Keys
@@ -59,7 +66,7 @@ internal sealed record HostdSettings
         public static readonly ConfigKey<HostPort> Listen = new("listen", ListenEndpoint(7401),
             "0.0.0.0:7401", "address and TCP port to accept requests from controllers on");
         public static readonly ConfigKey<IReadOnlyList<HostPort>> Controllers = new("controllers", EndpointList(7400),
-            "", "controllers to send state and heartbeats to (UDP), separated by commas");
+            "", "controllers to send state and heartbeats to (UDP), separated by commas (SIGHUP applies a new list)");
         public static readonly ConfigKey<string> KeyFile = new("key-file", Path(),
             "/etc/vmm/cluster.key", "cluster key that signs and checks every PDU");
         public static readonly ConfigKey<TimeSpan> HeartbeatInterval = new("heartbeat-interval",
@@ -76,15 +83,22 @@ internal sealed record HostdSettings
             "64", "most requests in flight on one connection (more are answered busy)");
         public static readonly ConfigKey<TimeSpan> CallTimeout = new("call-timeout",
             Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)), "2m", "deadline of one hypervisor call");
+        public static readonly ConfigKey<TimeSpan> StopTimeout = new("stop-timeout",
+            Duration(TimeSpan.Zero, TimeSpan.FromHours(1)), "30s",
+            "on SIGTERM, time requests in flight get to finish before they are answered \"stopping\"");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
-            "info", "least severe level logged");
+            "info", "least severe level logged (SIGHUP applies a new one)");
+        public static readonly ConfigKey<string> LogFile = Log.FileKey;
     }
+
+    /// <summary>What a reload (SIGHUP) applies to the running daemon; any other change needs a restart.</summary>
+    public static readonly IReadOnlyCollection<ConfigKey> Reloadable = [Keys.LogLevel, Keys.LogFile, Keys.Controllers];
 
     /// <summary>Every setting of vmm-hostd, in the order --help lists them.</summary>
     public static readonly ConfigSchema Schema = new([
         Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.HeartbeatInterval,
         Keys.StoragePool, Keys.StoragePath, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxRequestsPerConnection,
-        Keys.CallTimeout, Keys.LogLevel,
+        Keys.CallTimeout, Keys.StopTimeout, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-hostd's name, summary, default configuration file and version.</summary>
@@ -107,7 +121,9 @@ internal sealed record HostdSettings
         MaxConnections = config.Get(Keys.MaxConnections),
         MaxRequestsPerConnection = config.Get(Keys.MaxRequestsPerConnection),
         CallTimeout = config.Get(Keys.CallTimeout),
+        StopTimeout = config.Get(Keys.StopTimeout),
         LogLevel = config.Get(Keys.LogLevel),
+        LogFile = config.Get(Keys.LogFile),
     };
 
     /// <summary>

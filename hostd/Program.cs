@@ -1,11 +1,14 @@
 // vmm-hostd: settings (file, drop-ins, VMM_* environment, flags), the cluster key, libvirt, then run until
-// SIGTERM or SIGINT, after which the controllers are told this boot is stopping.
+// SIGTERM or SIGINT, after which requests in flight are finished or answered and the controllers are told
+// this boot is stopping. SIGHUP reads the settings again. Under systemd (Type=notify) it says when it is
+// ready, what it is doing, and pings the watchdog while its heartbeat loop goes round.
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Vmm.Hosting.Cli;
 using Vmm.Hosting.Configuration;
 using Vmm.Hosting.Logging;
+using Vmm.Hosting.Systemd;
 using Vmm.Hostd.Libvirt;
 using Vmm.Protocol;
 
@@ -13,17 +16,30 @@ namespace Vmm.Hostd;
 
 internal static class Program
 {
+    /// <summary>The longest READY waits for the first state to go out (libvirt may be slow to answer).</summary>
+    private static readonly TimeSpan ReadyWait = TimeSpan.FromSeconds(10);
+
     private static int Main(string[] args)
     {
-        var start = HostdSettings.Load(args, Startup.ProcessEnvironment());
+        var environment = Startup.ProcessEnvironment();
+        var start = HostdSettings.Load(args, environment);
         if (!start.ShouldRun) return start.Exit(Console.Out, Console.Error);
         var settings = start.Settings!;
-        Log.Configure(settings.LogLevel);
+        try
+        {
+            Log.Configure(settings.LogLevel, file: settings.LogFile);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"vmm-hostd: {e.Message}");
+            return ExitCodes.Failure;
+        }
         var log = Log.For("hostd");
         foreach (var warning in start.Config!.Warnings) log.Warn(warning);
         try
         {
-            return Run(settings, log);
+            var systemd = ServiceNotifier.FromEnvironment(environment, log);
+            return RunAsync(settings, start.Config, systemd, log).GetAwaiter().GetResult();
         }
         catch (ConfigException e)
         {
@@ -41,26 +57,100 @@ internal static class Program
         }
     }
 
-    private static int Run(HostdSettings settings, NLog.Logger log)
+    private static async Task<int> RunAsync(HostdSettings settings, Config config, ServiceNotifier systemd, NLog.Logger log)
     {
         var key = KeyFile.Load(settings.KeyFile);
-        var controllers = settings.Controllers.Select(c => c.Resolve()).ToList();
-        if (controllers.Count == 0) log.Warn("no controllers configured (controllers = [...]): state is reported to nobody");
+        var controllers = Resolve(settings.Controllers, log);
         var options = new HostdOptions(settings.HostName, (IPEndPoint)settings.Listen.ToEndPoint(), controllers,
-            settings.HeartbeatInterval, settings.CallTimeout, settings.MaxConnections, settings.MaxRequestsPerConnection);
+            settings.HeartbeatInterval, settings.CallTimeout, settings.MaxConnections, settings.MaxRequestsPerConnection,
+            settings.StopTimeout);
         var libvirt = new LibvirtOptions(settings.LibvirtUri, settings.StoragePool, settings.StoragePath,
             settings.MigrationUri.Length == 0 ? null : settings.MigrationUri);
 
         using (var daemon = new HostdDaemon(new LibvirtHypervisor(libvirt, Log.For("libvirt")), key, options, log))
         {
             using var stop = new CancellationTokenSource();
-            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            using var monitorStop = new CancellationTokenSource();
+            void Stop(PosixSignalContext c)
+            {
+                c.Cancel = true;
+                if (stop.IsCancellationRequested) return;
+                systemd.Stopping($"stopping: {daemon.Server.RequestsInFlight} request(s) in flight");
+                stop.Cancel();
+            }
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var hup = new SignalLoop(PosixSignal.SIGHUP);
             log.Info("vmm-hostd {0} host {1}, libvirt {2}, state to {3}", HostdSettings.Daemon.Version, settings.HostName,
-                settings.LibvirtUri, controllers.Count == 0 ? "nobody" : string.Join(", ", controllers));
-            daemon.RunAsync(stop.Token).GetAwaiter().GetResult();
+                settings.LibvirtUri, Describe(controllers));
+
+            var running = daemon.RunAsync(stop.Token);
+            // Ready once the listener is bound (it is, since the daemon was made) and the controllers have heard
+            // this boot's first state, or that libvirt could not be reached; not later than ReadyWait.
+            await Task.WhenAny(daemon.Publisher.Started, running, Task.Delay(ReadyWait, stop.Token)).ConfigureAwait(false);
+            if (!stop.IsCancellationRequested) systemd.Ready(daemon.Status());
+
+            var current = config;
+            var reloads = hup.RunAsync(() =>
+            {
+                systemd.Reloading("reloading the configuration");
+                current = Reload(current, daemon, log);
+                systemd.Ready(daemon.Status());
+            }, stop.Token);
+            var monitor = ServiceMonitor.RunAsync(systemd, [daemon.Publisher.Heartbeat], daemon.Status, log, monitorStop.Token);
+
+            await running.ConfigureAwait(false);
+            await monitorStop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(reloads, monitor).ConfigureAwait(false);
             log.Info("stopped");
         }
         return ExitCodes.Ok;
     }
+
+    /// <summary>SIGHUP: the log level and file (reopened either way), and the controllers list; the rest waits for a restart.</summary>
+    private static Config Reload(Config current, HostdDaemon daemon, NLog.Logger log)
+    {
+        log.Info("SIGHUP: reading the configuration again");
+        var reload = SettingsReload.TryLoad(current, HostdSettings.Bind, HostdSettings.Reloadable, log);
+        if (reload is null) return current;
+        var settings = reload.Settings;
+        List<IPEndPoint>? controllers = null;
+        if (reload.HasChanged(HostdSettings.Keys.Controllers))
+        {
+            try
+            {
+                controllers = Resolve(settings.Controllers, log);
+            }
+            catch (ConfigException e)
+            {
+                log.Error("reload failed, still running with the settings loaded before: controllers: {0}", e.Message);
+                return current;
+            }
+        }
+        try
+        {
+            Log.Configure(settings.LogLevel, file: settings.LogFile);
+        }
+        catch (IOException e)
+        {
+            log.Error("reload: {0}; logging goes on as before", e.Message);
+        }
+        if (controllers is not null)
+        {
+            daemon.Publisher.SetControllers(controllers);
+            log.Info("state now goes to {0}", Describe(controllers));
+        }
+        if (reload.HasChanged(HostdSettings.Keys.LogLevel)) log.Info("log level now {0}", settings.LogLevel);
+        return reload.Config;
+    }
+
+    private static List<IPEndPoint> Resolve(IReadOnlyList<HostPort> controllers, NLog.Logger log)
+    {
+        var resolved = controllers.Select(c => c.Resolve()).ToList();
+        if (resolved.Count == 0) log.Warn("no controllers configured (controllers = [...]): state is reported to nobody");
+        return resolved;
+    }
+
+    private static string Describe(IReadOnlyList<IPEndPoint> controllers) =>
+        controllers.Count == 0 ? "nobody" : string.Join(", ", controllers);
 }

@@ -3,6 +3,7 @@
 using NLog;
 using Vmm.Hosting.Cli;
 using Vmm.Hosting.Configuration;
+using Vmm.Hosting.Logging;
 using static Vmm.Hosting.Configuration.ConfigKinds;
 
 namespace Vmm.Controller;
@@ -46,6 +47,9 @@ internal sealed record ControllerSettings
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
+    /// <summary>A file log lines are appended to as well as stderr; empty: none.</summary>
+    public required string LogFile { get; init; }
+
     /// <summary>The settings, as files, flags and variables name them.</summary>
     internal static class Keys
     {
@@ -74,14 +78,18 @@ internal sealed record ControllerSettings
         public static readonly ConfigKey<int> MaxInFlightPerHost = new("max-in-flight-per-host", Int(1, 4096),
             "32", "most requests in flight to one host");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
-            "info", "least severe level logged");
+            "info", "least severe level logged (SIGHUP applies a new one)");
+        public static readonly ConfigKey<string> LogFile = Log.FileKey;
     }
+
+    /// <summary>What a reload (SIGHUP) applies to the running daemon; any other change needs a restart.</summary>
+    public static readonly IReadOnlyCollection<ConfigKey> Reloadable = [Keys.LogLevel, Keys.LogFile];
 
     /// <summary>Every setting of vmm-controller, in the order --help lists them.</summary>
     public static readonly ConfigSchema Schema = new([
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
-        Keys.LogLevel,
+        Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-controller's name, summary, default configuration file and version.</summary>
@@ -109,6 +117,7 @@ internal sealed record ControllerSettings
             BusyRetries = config.Get(Keys.BusyRetries),
             MaxInFlightPerHost = config.Get(Keys.MaxInFlightPerHost),
             LogLevel = config.Get(Keys.LogLevel),
+            LogFile = config.Get(Keys.LogFile),
         };
         if (settings.LongRequestTimeout < settings.RequestTimeout)
         {

@@ -1,6 +1,8 @@
 // vmm-controller: settings, the cluster key, then the inventory (fed by UDP heartbeats), the dispatcher
 // (TCP to hosts) and the admin socket (vmmctl), until SIGTERM or SIGINT. Nothing is stored on disk: a
-// restarted controller is whole again once every host's next report is complete.
+// restarted controller is whole again once every host's next report is complete. SIGHUP reads the settings
+// again. Under systemd (Type=notify) it says when it is ready, what it sees, and pings the watchdog while
+// its ingest loop goes round.
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -8,6 +10,7 @@ using Vmm.Controller.Dispatch;
 using Vmm.Hosting.Cli;
 using Vmm.Hosting.Configuration;
 using Vmm.Hosting.Logging;
+using Vmm.Hosting.Systemd;
 using Vmm.Protocol;
 
 namespace Vmm.Controller;
@@ -16,15 +19,25 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        var start = ControllerSettings.Load(args, Startup.ProcessEnvironment());
+        var environment = Startup.ProcessEnvironment();
+        var start = ControllerSettings.Load(args, environment);
         if (!start.ShouldRun) return start.Exit(Console.Out, Console.Error);
         var settings = start.Settings!;
-        Log.Configure(settings.LogLevel);
+        try
+        {
+            Log.Configure(settings.LogLevel, file: settings.LogFile);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"vmm-controller: {e.Message}");
+            return ExitCodes.Failure;
+        }
         var log = Log.For("controller");
         foreach (var warning in start.Config!.Warnings) log.Warn(warning);
         try
         {
-            return RunAsync(settings, log).GetAwaiter().GetResult();
+            var systemd = ServiceNotifier.FromEnvironment(environment, log);
+            return RunAsync(settings, start.Config, systemd, log).GetAwaiter().GetResult();
         }
         catch (ConfigException e)
         {
@@ -42,7 +55,7 @@ internal static class Program
         }
     }
 
-    private static async Task<int> RunAsync(ControllerSettings settings, NLog.Logger log)
+    private static async Task<int> RunAsync(ControllerSettings settings, Config config, ServiceNotifier systemd, NLog.Logger log)
     {
         var key = KeyFile.Load(settings.KeyFile);
         var pins = settings.Hosts.Select(h => new HostPin(h.Name, h.Endpoint.Resolve())).ToList();
@@ -78,13 +91,69 @@ internal static class Program
         {
             admin.Start();
             using var stop = new CancellationTokenSource();
-            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            using var monitorStop = new CancellationTokenSource();
+            void Stop(PosixSignalContext c)
+            {
+                c.Cancel = true;
+                if (stop.IsCancellationRequested) return;
+                systemd.Stopping("stopping");
+                stop.Cancel();
+            }
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var hup = new SignalLoop(PosixSignal.SIGHUP);
             log.Info("vmm-controller {0}: state on udp {1}, admin socket {2}, {3} pinned host(s)",
                 ControllerSettings.Daemon.Version, settings.Listen, settings.AdminSocket, pins.Count);
-            await Task.WhenAll(ingest.RunAsync(stop.Token), inventory.RunAsync(stop.Token), admin.RunAsync(stop.Token)).ConfigureAwait(false);
+            var running = Task.WhenAll(ingest.RunAsync(stop.Token), inventory.RunAsync(stop.Token), admin.RunAsync(stop.Token));
+            // Both sockets are bound (the constructor and Start did it): ready.
+            string Status() => Describe(inventory);
+            systemd.Ready(Status());
+
+            var current = config;
+            var reloads = hup.RunAsync(() =>
+            {
+                systemd.Reloading("reloading the configuration");
+                current = Reload(current, log);
+                systemd.Ready(Status());
+            }, stop.Token);
+            var monitor = ServiceMonitor.RunAsync(systemd, [ingest.Loop], Status, log, monitorStop.Token);
+
+            await running.ConfigureAwait(false);
+            await monitorStop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(reloads, monitor).ConfigureAwait(false);
             log.Info("stopped");
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>SIGHUP: the log level and file (reopened either way); the rest waits for a restart.</summary>
+    private static Config Reload(Config current, NLog.Logger log)
+    {
+        log.Info("SIGHUP: reading the configuration again");
+        var reload = SettingsReload.TryLoad(current, ControllerSettings.Bind, ControllerSettings.Reloadable, log);
+        if (reload is null) return current;
+        try
+        {
+            Log.Configure(reload.Settings.LogLevel, file: reload.Settings.LogFile);
+        }
+        catch (IOException e)
+        {
+            log.Error("reload: {0}; logging goes on as before", e.Message);
+        }
+        if (reload.HasChanged(ControllerSettings.Keys.LogLevel)) log.Info("log level now {0}", reload.Settings.LogLevel);
+        return reload.Config;
+    }
+
+    /// <summary>systemd's status line: "3 hosts up, 1 down, 42 VMs".</summary>
+    private static string Describe(Inventory inventory)
+    {
+        int up = 0, down = 0, vms = 0;
+        foreach (var host in inventory.Hosts())
+        {
+            if (host.State == HostState.Up) up++;
+            else down++;
+            vms += host.VmCount;
+        }
+        return $"{up} host{(up == 1 ? "" : "s")} up, {down} down, {vms} VM{(vms == 1 ? "" : "s")}";
     }
 }

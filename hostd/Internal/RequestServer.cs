@@ -1,7 +1,11 @@
 // hostd's TCP listener (spec §2, §3.4, §9): many connections, pipelined requests, each ACK on the
 // connection its request came from. A stream error (bad framing, failed authentication, a PDU that is
 // not a REQUEST) ends only its own connection, with an ERROR; a PDU error is answered by an ACK.
+// A stop is graceful: the listener closes (new connections are refused), requests already begun get up to
+// the stop timeout to finish, requests that arrive meanwhile are answered "stopping", and whatever is still
+// running after the timeout is answered too, so that no request a controller sent goes unanswered.
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.IO.Pipelines;
 using System.Net;
@@ -22,7 +26,10 @@ internal sealed class RequestServer : IDisposable
     private readonly RequestProcessor _processor;
     private readonly int _maxConnections, _maxInFlight;
     private readonly Logger _log;
+    private readonly ConcurrentDictionary<Connection, byte> _open = new();
     private int _connections;
+    private int _requestsInFlight;
+    private volatile bool _stopping;
 
     /// <summary>Binds <paramref name="listen"/> at once (port 0 picks a free port: see <see cref="LocalEndPoint"/>).</summary>
     public RequestServer(IPEndPoint listen, ClusterKey key, RequestProcessor processor, int maxConnections, int maxInFlight, Logger log)
@@ -37,17 +44,36 @@ internal sealed class RequestServer : IDisposable
         _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Bind(listen);
         _listener.Listen(128);
+        LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
     }
 
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+    /// <summary>The address bound (still known after a stop has closed the listener).</summary>
+    public IPEndPoint LocalEndPoint { get; }
 
     /// <summary>Connections open now.</summary>
     public int Connections => Volatile.Read(ref _connections);
 
-    /// <summary>Accepts connections until <paramref name="stop"/>; open connections are closed then.</summary>
-    public async Task RunAsync(CancellationToken stop)
+    /// <summary>Requests taken and not answered yet, over every connection.</summary>
+    public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
+
+    /// <summary>True from the stop on: new requests are answered "stopping".</summary>
+    public bool Stopping => _stopping;
+
+    /// <summary>The ACK message of a request that arrives while hostd stops.</summary>
+    public const string StoppingMessage = "hostd is stopping: request not carried out; send it again when the host is back (a new boot)";
+
+    /// <summary>The ACK message of a request still running when the stop timeout ran out.</summary>
+    public const string AbandonedMessage = "hostd stopped before the hypervisor finished; the operation may still complete (the host's next STATE will show it)";
+
+    /// <summary>
+    /// Accepts connections until <paramref name="stop"/>. Then stops: no new connections, up to
+    /// <paramref name="grace"/> for requests in flight to finish (new ones are answered "stopping"), an ACK
+    /// for each request still running after that, and every connection closed once its ACKs are written.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stop, TimeSpan grace = default)
     {
         var open = new List<Task>();
+        using var closing = new CancellationTokenSource();
         try
         {
             while (!stop.IsCancellationRequested)
@@ -65,24 +91,51 @@ internal sealed class RequestServer : IDisposable
                     continue;
                 }
                 open.RemoveAll(t => t.IsCompleted);
-                open.Add(ServeAsync(socket, stop));
+                open.Add(ServeAsync(socket, closing.Token));
             }
         }
         finally
         {
+            // Closed first: a controller connecting from now on is refused at once, not left waiting.
             _listener.Dispose();
-            await Task.WhenAll(open).ConfigureAwait(false);
+            _stopping = true;
+            await DrainAsync(grace).ConfigureAwait(false);
+            await closing.CancelAsync().ConfigureAwait(false);
+            var closed = Task.WhenAll(open);
+            // A peer that reads nothing cannot hold the stop up: its socket is closed under its ACKs.
+            if (await Task.WhenAny(closed, Task.Delay(CloseTimeout)).ConfigureAwait(false) != closed)
+                foreach (var connection in _open.Keys) connection.Abort();
+            await closed.ConfigureAwait(false);
         }
     }
 
-    private async Task ServeAsync(Socket socket, CancellationToken stop)
+    /// <summary>How long connections have to write their last ACKs once a stop closes them.</summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    // Waits for requests in flight, up to grace; the connections keep reading, so that each new request is
+    // answered "stopping" rather than lost.
+    private async Task DrainAsync(TimeSpan grace)
+    {
+        int waiting = RequestsInFlight;
+        if (waiting == 0) return;
+        _log.Info("stopping: waiting up to {0:0.#} s for {1} request(s) in flight", grace.TotalSeconds, waiting);
+        var until = System.Diagnostics.Stopwatch.StartNew();
+        while (RequestsInFlight > 0 && until.Elapsed < grace)
+            await Task.Delay(10).ConfigureAwait(false);
+        int left = RequestsInFlight;
+        if (left > 0)
+            _log.Warn("stopping: {0} request(s) still running after stop-timeout ({1:0.#} s); answering them \"stopped\"", left, grace.TotalSeconds);
+    }
+
+    private async Task ServeAsync(Socket socket, CancellationToken closing)
     {
         socket.NoDelay = true;
         string peer = socket.RemoteEndPoint?.ToString() ?? "?";
         var connection = new Connection(this, socket, peer);
+        _open[connection] = 0;
         try
         {
-            await connection.RunAsync(stop).ConfigureAwait(false);
+            await connection.RunAsync(closing).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -90,6 +143,7 @@ internal sealed class RequestServer : IDisposable
         }
         finally
         {
+            _open.TryRemove(connection, out _);
             Interlocked.Decrement(ref _connections);
             socket.Dispose();
         }
@@ -101,19 +155,20 @@ internal sealed class RequestServer : IDisposable
     private sealed class Connection(RequestServer server, Socket socket, string peer)
     {
         private readonly Channel<Pdu> _out = Channel.CreateUnbounded<Pdu>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly HashSet<Pending> _pending = [];   // requests whose ACK is not queued yet (under its own lock)
         private int _inFlight;      // requests counted against max-requests-per-connection
-        private int _unanswered;    // requests whose ACK is not queued yet (the end of the stream waits for them)
 
-        public async Task RunAsync(CancellationToken stop)
+        /// <summary>Serves until the peer leaves or <paramref name="closing"/> (after a stop's drain).</summary>
+        public async Task RunAsync(CancellationToken closing)
         {
             using var stream = new NetworkStream(socket, ownsSocket: false);
             var writing = WriteLoopAsync(stream);
             try
             {
-                await FrameLoop.RunAsync(PipeReader.Create(stream), OnFrame, stop).ConfigureAwait(false);
+                await FrameLoop.RunAsync(PipeReader.Create(stream), OnFrame, closing).ConfigureAwait(false);
                 // The peer closed its side (`nc -N` does, after sending): answer what it sent before closing ours.
-                while (Volatile.Read(ref _unanswered) > 0 && !stop.IsCancellationRequested)
-                    await Task.Delay(10, stop).ConfigureAwait(false);
+                while (PendingCount > 0 && !closing.IsCancellationRequested)
+                    await Task.Delay(10, closing).ConfigureAwait(false);
             }
             catch (ProtocolException e)
             {
@@ -128,10 +183,30 @@ internal sealed class RequestServer : IDisposable
             }
             finally
             {
+                // Closing with requests still running (a stop past its timeout): each gets its ACK now.
+                Pending[] left;
+                lock (_pending) left = [.. _pending];
+                foreach (var pending in left)
+                    if (pending.TryClaim())
+                    {
+                        Send(Abandoned(pending.Request));
+                        Interlocked.Decrement(ref server._requestsInFlight);
+                    }
                 _out.Writer.TryComplete();
             }
             await writing.ConfigureAwait(false);
         }
+
+        public void Abort() => socket.Dispose();
+
+        private AckPdu Abandoned(RequestPdu request) => new()
+        {
+            RequestId = request.RequestId,
+            BootId = server._processor.BootId,
+            Code = AckCode.Failure,
+            Vm = request.Vm,
+            Results = new AttrList().Add(AttrType.Message, AbandonedMessage),
+        };
 
         private void OnFrame(ReadOnlySpan<byte> frame)
         {
@@ -159,6 +234,20 @@ internal sealed class RequestServer : IDisposable
                 });
                 return;
             }
+            if (server._stopping)
+            {
+                Interlocked.Increment(ref server._processor.Counters.Refused);
+                server._log.Info("request {0} from {1} refused: hostd is stopping", RequestProcessor.Id(request.RequestId), peer);
+                Send(new AckPdu
+                {
+                    RequestId = request.RequestId,
+                    BootId = server._processor.BootId,
+                    Code = AckCode.Failure,
+                    Vm = request.Vm,
+                    Results = new AttrList().Add(AttrType.Message, StoppingMessage),
+                });
+                return;
+            }
             if (Interlocked.Increment(ref _inFlight) > server._maxInFlight)
             {
                 Interlocked.Decrement(ref _inFlight);
@@ -179,7 +268,9 @@ internal sealed class RequestServer : IDisposable
 
         private async Task ProcessAsync(RequestPdu request, ulong digest)
         {
-            Interlocked.Increment(ref _unanswered);
+            var pending = new Pending(request);
+            lock (_pending) _pending.Add(pending);
+            Interlocked.Increment(ref server._requestsInFlight);
             AckPdu ack;
             try
             {
@@ -191,8 +282,25 @@ internal sealed class RequestServer : IDisposable
                 // ACK must find the slot free.
                 Interlocked.Decrement(ref _inFlight);
             }
-            Send(ack);
-            Interlocked.Decrement(ref _unanswered);
+            // Unless a stop past its timeout answered it already (the outcome is cached all the same).
+            if (pending.TryClaim())
+            {
+                Send(ack);
+                Interlocked.Decrement(ref server._requestsInFlight);
+            }
+            lock (_pending) _pending.Remove(pending);
+        }
+
+        private int PendingCount { get { lock (_pending) return _pending.Count; } }
+
+        /// <summary>A request being worked on; exactly one ACK is sent for it, whoever claims it first.</summary>
+        private sealed class Pending(RequestPdu request)
+        {
+            private int _answered;
+
+            public RequestPdu Request { get; } = request;
+
+            public bool TryClaim() => Interlocked.Exchange(ref _answered, 1) == 0;
         }
 
         private void Send(Pdu pdu) => _out.Writer.TryWrite(pdu);

@@ -1,11 +1,13 @@
 // hostd's half of STATE (spec §6.5): event datagrams within milliseconds of a libvirt event (bursts
 // coalesced), and a complete report of every VM each heartbeat interval, paged at 1200 bytes.
 // Two threads, two owners: the refresher alone calls the hypervisor and updates the table; the heartbeat
-// only reads the table, so a hypervisor that hangs never delays a heartbeat.
+// only reads the table, so a hypervisor that hangs never delays a heartbeat. The heartbeat loop is also
+// what systemd's watchdog trusts (Heartbeat): it goes round whatever libvirt does, unless hostd is wedged.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using NLog;
+using Vmm.Hosting.Systemd;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
@@ -19,13 +21,13 @@ internal sealed class StatePublisher : IDisposable
 
     private readonly IHypervisor _hypervisor;
     private readonly string _host;
-    private readonly IReadOnlyList<IPEndPoint> _controllers;
     private readonly ClusterKey _key;
     private readonly TimeSpan _interval, _callTimeout;
     private readonly BlockingWorkers _workers;
     private readonly Logger _log;
-    private readonly Socket _socket;
-    private readonly bool _ipv6;
+    private Route _route;   // replaced whole under _sendLock (a reload's new controllers list)
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string? _reasonBeforeTrying;
 
     // The table: the refresher writes, the heartbeat and the tests read (under _lock).
     private readonly Lock _lock = new();
@@ -54,17 +56,15 @@ internal sealed class StatePublisher : IDisposable
         BootId = bootId;
         _hypervisor = hypervisor;
         _host = host;
-        _controllers = controllers;
         _key = key;
         _interval = interval;
         _callTimeout = callTimeout;
         _workers = workers;
         _log = log;
-        // One socket for every controller: IPv4 alone unless a controller has an IPv6 address (a host may have IPv6 off).
-        _ipv6 = controllers.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6);
-        _socket = _ipv6
-            ? new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true }
-            : new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _route = new Route(controllers);
+        _reasonBeforeTrying = hypervisor.UnreachableReason;
+        // The heartbeat loop ticks once an interval; twice that and a little, and it is stuck.
+        Heartbeat = new Liveness("heartbeat loop", interval * 2 + TimeSpan.FromSeconds(5));
         hypervisor.VmChanged += MarkDirty;
         hypervisor.ReachabilityChanged += OnReachability;
     }
@@ -73,6 +73,34 @@ internal sealed class StatePublisher : IDisposable
 
     /// <summary>The TCP port this hostd takes requests on, reported in the facts.</summary>
     public ushort Port { get; set; }
+
+    /// <summary>Ticks each time the heartbeat loop goes round: the watchdog's sign that hostd is alive.</summary>
+    public Liveness Heartbeat { get; }
+
+    /// <summary>
+    /// Completes once the controllers have heard from this boot what it knows: the first complete report, or
+    /// "unreachable" after libvirt was tried and failed. hostd tells systemd it is ready then.
+    /// </summary>
+    public Task Started => _started.Task;
+
+    /// <summary>The controllers state goes to.</summary>
+    public IReadOnlyList<IPEndPoint> Controllers { get { lock (_sendLock) return _route.Controllers; } }
+
+    /// <summary>
+    /// Sends state to <paramref name="controllers"/> from the next datagram on (a reload). A report being
+    /// paged out when this is called finishes on the old list: every datagram stands alone.
+    /// </summary>
+    public void SetControllers(IReadOnlyList<IPEndPoint> controllers)
+    {
+        var route = new Route(controllers);
+        Route old;
+        lock (_sendLock)
+        {
+            old = _route;
+            _route = route;
+        }
+        old.Dispose();
+    }
 
     /// <summary>Datagrams sent so far (each counted once, whatever the number of controllers).</summary>
     public ulong Sequence { get { lock (_sendLock) return _sequence; } }
@@ -123,14 +151,57 @@ internal sealed class StatePublisher : IDisposable
         using var timer = new PeriodicTimer(_interval);
         try
         {
-            do SendReport();
+            do
+            {
+                SendReport();
+                Heartbeat.Tick();
+            }
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
         }
         catch (OperationCanceledException) { }
         _wake.Release();
         await refresherDone.Task.ConfigureAwait(false);
+        FlushDirty();
         SendEvent([], HostStatus.Stopping);
     }
+
+    /// <summary>
+    /// On the way out: VMs changed by the last requests (a stop drains them first) are read once more, so the
+    /// controllers see their outcome before the stopping datagram. Bounded: a hypervisor that does not answer
+    /// within a few seconds leaves them to the next boot's first report.
+    /// </summary>
+    private void FlushDirty()
+    {
+        Guid[] dirty;
+        lock (_dirtyLock) { dirty = [.. _dirty]; _dirty.Clear(); }
+        if (dirty.Length == 0 || !_hypervisor.Reachable) return;
+        var deadline = _callTimeout < FinalReadTimeout ? _callTimeout : FinalReadTimeout;
+        var changed = new List<VmState>();
+        try
+        {
+            // A read the stop interrupted may still be running; it is given the same time to return.
+            try { _pendingCall?.Wait(deadline); }
+            catch (AggregateException) { }
+            foreach (var uuid in dirty)
+            {
+                if (uuid == Guid.Empty) continue;
+                var vm = Call(() => _hypervisor.Read(uuid), deadline, CancellationToken.None);
+                lock (_lock)
+                {
+                    if (vm is not null) { if (Store(vm) is { } v) changed.Add(v); }
+                    else if (_vms.Remove(uuid, out var gone)) changed.Add(VmState.TombstoneFor(uuid, gone.Name));
+                }
+            }
+        }
+        catch (Exception e) when (e is HypervisorException or TimeoutException)
+        {
+            _log.Warn("last read of changed VMs before stopping failed: {0}", e.Message);
+        }
+        if (changed.Count > 0) SendEvent(changed, HostStatus.None);
+    }
+
+    /// <summary>The longest the last read before stopping may take.</summary>
+    private static readonly TimeSpan FinalReadTimeout = TimeSpan.FromSeconds(5);
 
     // ---- the refresher: the only caller of the hypervisor's read methods ----
 
@@ -163,6 +234,12 @@ internal sealed class StatePublisher : IDisposable
                     RefreshEverything();
                 }
                 else if (dirty.Length > 0) RefreshSome(dirty);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Stopping in the middle of a read: the last read before the stopping datagram does these VMs.
+                lock (_dirtyLock) foreach (var g in dirty) _dirty.Add(g);
+                return;
             }
             catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
             {
@@ -256,9 +333,9 @@ internal sealed class StatePublisher : IDisposable
     }
 
     // A hypervisor read with the call deadline; never two stuck reads at once.
-    private T Call<T>(Func<T> read) => Call(read, _stopping);
+    private T Call<T>(Func<T> read) => Call(read, _callTimeout, _stopping);
 
-    private T Call<T>(Func<T> read, CancellationToken stop)
+    private T Call<T>(Func<T> read, TimeSpan timeout, CancellationToken stop)
     {
         if (_pendingCall is { IsCompleted: false })
             throw new TimeoutException("an earlier hypervisor read has not returned yet");
@@ -266,7 +343,7 @@ internal sealed class StatePublisher : IDisposable
         _pendingCall = task;
         try
         {
-            if (!task.Wait(_callTimeout, stop)) throw new TimeoutException($"the hypervisor did not answer within {_callTimeout.TotalSeconds:0.#} s");
+            if (!task.Wait(timeout, stop)) throw new TimeoutException($"the hypervisor did not answer within {timeout.TotalSeconds:0.#} s");
         }
         catch (AggregateException e) when (e.InnerException is not null)
         {
@@ -284,6 +361,9 @@ internal sealed class StatePublisher : IDisposable
         {
             // No records while the hypervisor is away: the controller shows the VMs unknown and keeps them (§6.1).
             SendEvent([], HostStatus.Unreachable);
+            // Not before libvirt was tried: until the reason changes from the one it had before the first
+            // connect ("not connected yet"), "unreachable" says nothing about libvirt.
+            if (_hypervisor.UnreachableReason is { } reason && reason != _reasonBeforeTrying) _started.TrySetResult();
             return;
         }
         List<VmState> vms;
@@ -309,6 +389,7 @@ internal sealed class StatePublisher : IDisposable
                 Send(w.Finish(_key));
             }
         }
+        _started.TrySetResult();
     }
 
     // How many records go in each page; a record too large for an empty page is replaced by its truncated form.
@@ -364,13 +445,15 @@ internal sealed class StatePublisher : IDisposable
         }
     }
 
+    // Under _sendLock.
     private void Send(int length)
     {
-        foreach (var controller in _controllers)
+        var route = _route;
+        foreach (var controller in route.Controllers)
         {
             try
             {
-                _socket.SendTo(_datagram.AsSpan(0, length), SocketFlags.None, _ipv6 ? Mapped(controller) : controller);
+                route.Socket.SendTo(_datagram.AsSpan(0, length), SocketFlags.None, route.IPv6 ? Mapped(controller) : controller);
             }
             catch (SocketException e)
             {
@@ -387,7 +470,29 @@ internal sealed class StatePublisher : IDisposable
     {
         _hypervisor.VmChanged -= MarkDirty;
         _hypervisor.ReachabilityChanged -= OnReachability;
-        _socket.Dispose();
+        lock (_sendLock) _route.Dispose();
         _wake.Dispose();
+    }
+
+    /// <summary>The controllers and the one socket that reaches them all.</summary>
+    private sealed class Route : IDisposable
+    {
+        public Route(IReadOnlyList<IPEndPoint> controllers)
+        {
+            Controllers = [.. controllers];
+            // IPv4 alone unless a controller has an IPv6 address (a host may have IPv6 off).
+            IPv6 = controllers.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6);
+            Socket = IPv6
+                ? new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true }
+                : new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        }
+
+        public IReadOnlyList<IPEndPoint> Controllers { get; }
+
+        public bool IPv6 { get; }
+
+        public Socket Socket { get; }
+
+        public void Dispose() => Socket.Dispose();
     }
 }

@@ -34,6 +34,9 @@ public static class HelpText
             facts.Add("env: " + key.EnvironmentName);
             sb.Append("      ").Append(string.Join("; ", facts)).Append('\n');
         }
+        sb.Append("\nSignals: SIGTERM or SIGINT stops cleanly. SIGHUP reads the configuration again from the same\n");
+        sb.Append("sources: settings marked \"SIGHUP applies\" take effect and log-file is reopened; any other\n");
+        sb.Append("change is logged as needing a restart; a broken file is logged and the old settings kept.\n");
         sb.Append($"\nExit status: {ExitCodes.Ok} success, {ExitCodes.Failure} failure while running, {ExitCodes.Usage} usage or configuration error.\n");
         return sb.ToString();
     }

@@ -1,11 +1,12 @@
 using NLog;
 using NLog.Config;
+using Vmm.Hosting.Configuration;
 
 namespace Vmm.Hosting.Logging;
 
 /// <summary>
 /// Logging for the daemons: NLog configured in code, one line per event on stderr, in the journal's format
-/// when systemd connects stderr to it. Loggers come from a private <see cref="LogFactory"/> that starts with
+/// when systemd connects stderr to it, and optionally the same events, timestamped, appended to a file. Loggers come from a private <see cref="LogFactory"/> that starts with
 /// an empty configuration, so NLog never looks for an NLog.config file to load (a file would change output
 /// behind the operator's back and needs reflection that Native AOT lacks).
 /// </summary>
@@ -14,19 +15,53 @@ public static class Log
     private static readonly LogFactory Factory = CreateFactory();
 
     /// <summary>
-    /// Writes events at <paramref name="level"/> and above to <paramref name="output"/> (stderr by default).
-    /// May be called again to change the level or output; loggers already handed out follow.
+    /// The log-file setting, the same for every daemon: a file to append lines to as well as stderr, empty
+    /// for none. Put it in the daemon's schema and pass its value to <see cref="Configure"/>.
+    /// </summary>
+    public static readonly ConfigKey<string> FileKey = new("log-file", new LogFileKind(), "",
+        "file to append log lines to, as well as stderr (empty: none; SIGHUP applies a new one, reopens it)");
+
+    private static readonly Lock Gate = new();
+    private static FileLineTarget? _file;
+
+    /// <summary>
+    /// Writes events at <paramref name="level"/> and above to <paramref name="output"/> (stderr by default),
+    /// and to <paramref name="file"/> when one is named. May be called again (a reload) to change the level,
+    /// output or file; loggers already handed out follow, and the file is opened anew, so one renamed by
+    /// logrotate is let go. When the file cannot be opened, throws <see cref="IOException"/> with one line
+    /// naming it and changes nothing.
     /// </summary>
     /// <param name="level">The least severe level written (error, warn, info, debug or trace).</param>
     /// <param name="style">The line format; <see cref="LogStyle.Auto"/> looks at the process environment.</param>
     /// <param name="output">Where lines go; tests pass a <see cref="StringWriter"/>.</param>
-    public static void Configure(LogLevel level, LogStyle style = LogStyle.Auto, TextWriter? output = null)
+    /// <param name="file">A file to append timestamped lines to, or null or empty for none.</param>
+    public static void Configure(LogLevel level, LogStyle style = LogStyle.Auto, TextWriter? output = null, string? file = null)
     {
         bool journal = (style == LogStyle.Auto ? DetectStyle(Environment.GetEnvironmentVariable("JOURNAL_STREAM")) : style) == LogStyle.Journal;
-        var target = new LineTarget(output ?? Console.Error, journal, withStackTrace: level <= LogLevel.Debug) { Name = "stderr" };
-        var config = new LoggingConfiguration(Factory);
-        config.AddRule(level, LogLevel.Fatal, target, "*");
-        Factory.Configuration = config;
+        bool withStackTrace = level <= LogLevel.Debug;
+        lock (Gate)
+        {
+            FileLineTarget? fileTarget = null;
+            if (!string.IsNullOrEmpty(file))
+            {
+                try
+                {
+                    fileTarget = new FileLineTarget(file, withStackTrace) { Name = "file" };
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new IOException($"log-file {file}: {e.Message}", e);
+                }
+            }
+            var target = new LineTarget(output ?? Console.Error, journal, withStackTrace) { Name = "stderr" };
+            var config = new LoggingConfiguration(Factory);
+            config.AddRule(level, LogLevel.Fatal, target, "*");
+            if (fileTarget is not null) config.AddRule(level, LogLevel.Fatal, fileTarget, "*");
+            Factory.Configuration = config;
+            // Replacing the configuration stops using the old file; closing it is ours to make sure of.
+            _file?.Dispose();
+            _file = fileTarget;
+        }
     }
 
     /// <summary>
@@ -48,5 +83,13 @@ public static class Log
     }
 
     /// <summary>Writes out anything buffered and detaches the targets; call once on the way out.</summary>
-    public static void Shutdown() => Factory.Shutdown();
+    public static void Shutdown()
+    {
+        Factory.Shutdown();
+        lock (Gate)
+        {
+            _file?.Dispose();
+            _file = null;
+        }
+    }
 }

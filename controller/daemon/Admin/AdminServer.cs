@@ -62,8 +62,11 @@ internal sealed class AdminServer : IAsyncDisposable
         _log.Info("admin socket listening on {0}", path);
     }
 
-    /// <summary>Accepts clients until <paramref name="stop"/> is cancelled, then ends every session and
-    /// removes the socket file.</summary>
+    /// <summary>
+    /// Accepts clients until <paramref name="stop"/> is cancelled. Then, in this order: the listener closes
+    /// and the socket file goes (a vmmctl started from now on is told no controller listens, at once), and
+    /// every session ends, which closes its connection (vmmctl reports the closed connection in one line).
+    /// </summary>
     public async Task RunAsync(CancellationToken stop)
     {
         Start();
@@ -93,8 +96,9 @@ internal sealed class AdminServer : IAsyncDisposable
         finally
         {
             listener.Dispose();
-            await Task.WhenAll(_sessions.Values).ConfigureAwait(false);
             TryDelete(Options.Path);
+            if (!_sessions.IsEmpty) _log.Info("admin socket closed; ending {0} session(s)", _sessions.Count);
+            await Task.WhenAll(_sessions.Values).ConfigureAwait(false);
         }
     }
 

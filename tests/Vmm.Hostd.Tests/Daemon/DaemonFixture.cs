@@ -15,12 +15,13 @@ internal sealed class DaemonFixture : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
 
-    public DaemonFixture(int maxConnections = 16, int maxInFlight = 64, TimeSpan? heartbeat = null, TimeSpan? callTimeout = null, IHypervisor? hypervisor = null)
+    public DaemonFixture(int maxConnections = 16, int maxInFlight = 64, TimeSpan? heartbeat = null, TimeSpan? callTimeout = null, IHypervisor? hypervisor = null,
+        TimeSpan stopTimeout = default)
     {
         Controller = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 20000 };
         Controller.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var options = new HostdOptions("host-a", new IPEndPoint(IPAddress.Loopback, 0), [(IPEndPoint)Controller.LocalEndPoint!],
-            heartbeat ?? TimeSpan.FromMilliseconds(200), callTimeout ?? TimeSpan.FromSeconds(20), maxConnections, maxInFlight);
+            heartbeat ?? TimeSpan.FromMilliseconds(200), callTimeout ?? TimeSpan.FromSeconds(20), maxConnections, maxInFlight, stopTimeout);
         Daemon = new HostdDaemon(hypervisor ?? Hypervisor, Key, options, LogManager.GetLogger("hostd-test"));
         _run = Daemon.RunAsync(_stop.Token);
     }
