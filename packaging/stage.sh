@@ -7,6 +7,7 @@
 #   sysctl/       30-vmm-controller.conf
 #   sysusers/     vmm.conf
 #   systemd/      vmm-hostd.service, vmm-controller.service
+#   doc/          copyright (debian/copyright, machine-readable, which the rpm ships as its license file)
 # It also checks that the shipped configuration still matches the binaries (etc/render-config.sh).
 #
 # Usage: packaging/stage.sh BINDIR STAGEDIR     (STAGEDIR is emptied first)
@@ -32,7 +33,7 @@ for daemon in hostd controller; do
 done
 
 rm -rf "$stage"
-mkdir -p "$stage"/{bin,etc,completions,sysctl,sysusers,systemd}
+mkdir -p "$stage"/{bin,etc,completions,sysctl,sysusers,systemd,doc}
 cp -p "$bindir"/{vmmctl,vmm-hostd,vmm-controller} "$stage/bin/"
 "$here/man/render-man.sh" "$stage/bin" "$stage/man"
 cp "$here"/etc/{hostd,controller}.toml "$stage/etc/"
@@ -40,3 +41,4 @@ cp "$here/completion/vmmctl.bash" "$stage/completions/vmmctl"
 cp "$here/sysctl/30-vmm-controller.conf" "$stage/sysctl/"
 cp "$here/sysusers/vmm.conf" "$stage/sysusers/"
 cp "$here"/systemd/{vmm-hostd,vmm-controller}.service "$stage/systemd/"
+cp "$here/debian/copyright" "$stage/doc/copyright"
