@@ -27,9 +27,21 @@ LIBVIRT_PACKAGES := libvirt0 libvirt-clients libvirt-daemon
 # libvirtds in namespaces of their own (tests/tools/e2e-*.sh): the QEMU driver, the emulator, qemu-img for
 # qcow2 volumes, ip for their network namespace, mount and util-linux.
 QEMU_PACKAGES := libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils iproute2 mount util-linux
-TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 jq $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES)
+# Packages: debhelper (with dpkg-dev) and rpm's rpmbuild pack, help2man renders the man pages from
+# --help, lintian and rpmlint check the results; the packaging tests also unpack an rpm (cpio) and
+# complete vmmctl's commands (bash-completion).
+DEB_PACKAGES := debhelper help2man lintian
+RPM_PACKAGES := rpm help2man rpmlint
+# The unit tests run systemd-analyze verify (systemd) and send signals with kill (procps); the demo test
+# checks vmmctl --json with jq.
+TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 jq systemd procps $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES) \
+	$(DEB_PACKAGES) $(RPM_PACKAGES) cpio bash-completion
 BENCH_PACKAGES := python3 $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES)
 FUZZ_PACKAGES  := afl++
+
+# Where make deb and make rpm put the packages, and their version (Directory.Build.props' <Version>).
+PACKAGE_DIR     := $(OUT)/packages
+PACKAGE_VERSION  = $(shell bash packaging/version.sh)
 
 PUBLISH_FLAGS := -c Release -r linux-x64 -p:PublishAot=true --nologo
 
@@ -43,7 +55,7 @@ MAKEFLAGS += --no-print-directory
 ensure-packages = bash tests/tools/ensure-packages.sh $(1)
 
 .DEFAULT_GOAL := help
-.PHONY: help build test bench fuzz clean
+.PHONY: help build test bench fuzz deb rpm clean
 
 # List the targets.
 help:
@@ -53,6 +65,8 @@ help:
 	@echo "make demo    the same cluster through a scripted tour of every vmmctl operation; exits 0 if every step passed"
 	@echo "make bench   run the benchmarks (BENCH_FILTER='$(BENCH_FILTER)' narrows them)"
 	@echo "make fuzz    fuzz the codec for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds (fuzz/run.sh)"
+	@echo "make deb     build, then the vmm-controller and vmm-hostd .deb packages into $(PACKAGE_DIR)/, checked by lintian"
+	@echo "make rpm     build, then the vmm-controller and vmm-hostd .rpm packages into $(PACKAGE_DIR)/, checked by rpmlint"
 	@echo "make clean   remove bin/ obj/ $(OUT)/ and $(TEST_RESULTS)/"
 
 # Native AOT publish of every executable; a trim or AOT warning fails it (TreatWarningsAsErrors).
@@ -104,6 +118,18 @@ fuzz:
 	@$(call ensure-packages,$(FUZZ_PACKAGES))
 	dotnet tool restore
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh $(FUZZ_SECONDS)
+
+# The packages (packaging/build-deb.sh, build-rpm.sh) from the binaries of `make build`; a lintian or
+# rpmlint error fails the target (packaging/rpm/rpmlint.toml says why each filtered finding is).
+deb: build
+	@$(call ensure-packages,$(DEB_PACKAGES))
+	bash packaging/build-deb.sh $(OUT) $(PACKAGE_DIR)
+	lintian --fail-on error $(PACKAGE_DIR)/vmm-controller_$(PACKAGE_VERSION)_amd64.deb $(PACKAGE_DIR)/vmm-hostd_$(PACKAGE_VERSION)_amd64.deb
+
+rpm: build
+	@$(call ensure-packages,$(RPM_PACKAGES))
+	bash packaging/build-rpm.sh $(OUT) $(PACKAGE_DIR)
+	rpmlint -c packaging/rpm/rpmlint.toml $(PACKAGE_DIR)/vmm-controller-$(PACKAGE_VERSION)-1.x86_64.rpm $(PACKAGE_DIR)/vmm-hostd-$(PACKAGE_VERSION)-1.x86_64.rpm
 
 # Remove build outputs and test results (fuzz findings are kept).
 clean:
