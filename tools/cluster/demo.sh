@@ -263,6 +263,16 @@ expect "only before-upgrade is left" snapshots_are app-01 "before-upgrade"
 
 other=hv-a
 [[ $placed == hv-a ]] && other=hv-b
+step "vm migrate of a VM with snapshots: refused, saying why"
+say "Internal snapshots live in the VM's disks on this host; live migration cannot take them along."
+ctl 1 vm migrate app-01 --to "$other"
+says "delete them first"
+expect "app-01 is still on $placed, running" eval 'listed app-01 "$placed" && is running app-01 .power'
+
+step "vm snapshot delete app-01 before-upgrade: the last one"
+ctl 0 vm snapshot delete app-01 before-upgrade
+expect "app-01 has no snapshot left" snapshots_are app-01 ""
+
 step "vm migrate: unsupported by the test driver"
 say "The test driver cannot migrate: vmmctl exits 3, unsupported. On QEMU hosts this migrates the VM live,"
 say "peer to peer, to the libvirt URI $other reports."
