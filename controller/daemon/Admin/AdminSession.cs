@@ -18,6 +18,9 @@ internal sealed class AdminSession
     // Flush a long reply every so many PDUs, so that a large fleet is streamed, not buffered whole.
     private const int FlushEvery = 256;
 
+    // How long the last answer of a stopping controller may take to write (a client that does not read).
+    private static readonly TimeSpan LastAnswerLimit = TimeSpan.FromSeconds(2);
+
     private readonly Socket _socket;
     private readonly AdminServer _server;
     private readonly Logger _log;
@@ -142,7 +145,22 @@ internal sealed class AdminSession
 
     private async Task<bool> SubmitAsync(AdminSubmitPdu submit, PipeWriter output, CancellationToken stop)
     {
-        var result = await _server.Submits.HandleAsync(submit, stop).ConfigureAwait(false);
+        AdminResultPdu result;
+        try
+        {
+            result = await _server.Submits.HandleAsync(submit, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The controller is stopping with this request in hand. It may have reached the host, which may act
+            // on it yet: the client is told so (the outcome is unknown, as for any timeout), not left with a
+            // connection that closes without a word.
+            result = AdminReplies.Result(AckCode.Timeout,
+                "the controller stopped before the host answered: the request may still take effect; check with `vmmctl vm show` once the controller is back");
+            _log.Info("{0}: {1} -> {2}", _who, PduText.Format(submit), PduText.Format(result));
+            await WriteLastAsync(output, result).ConfigureAwait(false);
+            return false;
+        }
         _log.Info("{0}: {1} -> {2}", _who, PduText.Format(submit), PduText.Format(result));
         await WriteAsync(output, result, stop).ConfigureAwait(false);
         return true;
@@ -227,12 +245,26 @@ internal sealed class AdminSession
             _log.Warn("{0}: watch dropped: {1}", _who, e.Message);
             await WriteAsync(output, AdminReplies.Result(AckCode.Unavailable, e.Message), stop).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // A watch ends only with a RESULT (spec §7.4): this one says why, so that the client does not take
+            // the closed connection for a crash.
+            await WriteLastAsync(output, AdminReplies.Result(AckCode.Unavailable, "the controller is stopping: the watch ends")).ConfigureAwait(false);
+        }
     }
 
     private static async Task WriteAsync(PipeWriter output, Pdu pdu, CancellationToken stop)
     {
         PduCodec.Encode(pdu, output);
         await output.FlushAsync(stop).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the last answer while the controller stops: <c>stop</c> is cancelled by then, so the
+    /// write has a short limit of its own, and a client that does not read is not waited for.</summary>
+    private static async Task WriteLastAsync(PipeWriter output, Pdu pdu)
+    {
+        using var limit = new CancellationTokenSource(LastAnswerLimit);
+        await WriteAsync(output, pdu, limit.Token).ConfigureAwait(false);
     }
 
     private static string Describe(ReadOnlySpan<byte> frame)

@@ -11,10 +11,13 @@ internal sealed class FakeDispatcher : IDispatcher
 
     public Func<Call, DispatchResult> Answer { get; set; } = c => new DispatchResult(AckCode.Success, 0x1_0000_0001, c.Vm, []);
 
+    /// <summary>When set, answers instead of <see cref="Answer"/>: a host that takes its time (or never answers).</summary>
+    public Func<Call, CancellationToken, Task<DispatchResult>>? AnswerAsync { get; set; }
+
     public Task<DispatchResult> SendAsync(HostTarget host, RequestCode code, RequestFlags flags, Guid vm, AttrList parameters, CancellationToken cancel)
     {
         var call = new Call(host, code, flags, vm, parameters);
         lock (Calls) Calls.Add(call);
-        return Task.FromResult(Answer(call));
+        return AnswerAsync is { } answer ? answer(call, cancel) : Task.FromResult(Answer(call));
     }
 }
