@@ -33,19 +33,7 @@ internal sealed partial class LibvirtHypervisor
         if (Native.IsActive(dom)) Native.Destroy(dom);
         if (persistent) Undefine(dom);
 
-        var left = new List<string>();
-        foreach (var path in owned)
-        {
-            try
-            {
-                using var vol = Native.LookupStorageVolume(s.Connection, path);
-                if (vol is not null) Native.DeleteStorageVolume(vol);
-            }
-            catch (HypervisorException e)
-            {
-                left.Add($"{path} ({e.Message})");
-            }
-        }
+        var left = TryDeleteVolumes(s, owned);
         return left.Count == 0
             ? Outcome.Success(r.Vm)
             : Outcome.Failure(r.Vm, $"the VM is gone, but these volumes could not be deleted: {string.Join(", ", left)}");
@@ -114,19 +102,7 @@ internal sealed partial class LibvirtHypervisor
         if (!copied) return Outcome.Success(r.Vm);
 
         var owned = description.Disks.Where(d => d.Flags.HasFlag(DiskFlags.Owned) && d.SourcePath is not null).Select(d => d.SourcePath!).ToList();
-        var left = new List<string>();
-        foreach (var path in owned)
-        {
-            try
-            {
-                using var vol = Native.LookupStorageVolume(s.Connection, path);
-                if (vol is not null) Native.DeleteStorageVolume(vol);
-            }
-            catch (HypervisorException e)
-            {
-                left.Add($"{path} ({e.Message})");
-            }
-        }
+        var left = TryDeleteVolumes(s, owned);
         if (left.Count > 0)
             _log.Warn("migrated VM {0}, but its copied volumes stay on this host: {1}", r.Vm, string.Join(", ", left));
         return Outcome.Success(r.Vm);

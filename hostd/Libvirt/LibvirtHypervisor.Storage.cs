@@ -64,6 +64,15 @@ internal sealed partial class LibvirtHypervisor
     /// the caller reports, so a volume that cannot be removed is only logged.</summary>
     private void DeleteVolumes(LibvirtSession s, IEnumerable<string> paths)
     {
+        foreach (var left in TryDeleteVolumes(s, paths))
+            _log.Warn("could not delete volume {0} after a failed request", left);
+    }
+
+    /// <summary>Deletes the volumes at <paramref name="paths"/> (one already gone counts as deleted); returns
+    /// each one that could not be deleted, as "path (why)".</summary>
+    private static List<string> TryDeleteVolumes(LibvirtSession s, IEnumerable<string> paths)
+    {
+        var left = new List<string>();
         foreach (var path in paths)
         {
             try
@@ -73,9 +82,10 @@ internal sealed partial class LibvirtHypervisor
             }
             catch (HypervisorException e)
             {
-                _log.Warn("could not delete volume {0} after a failed request: {1}", path, e.Message);
+                left.Add($"{path} ({e.Message})");
             }
         }
+        return left;
     }
 
     private static ReadOnlySpan<byte> Qcow2Magic => "QFI\xfb"u8;
