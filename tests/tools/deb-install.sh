@@ -28,8 +28,9 @@ if [[ ${1:-} != --inside ]]; then
     hostd_deb=$(realpath "$2")
     (( EUID == 0 )) || missing "root: dpkg and the namespaces need uid 0 (running as uid $EUID)"
     PATH=$PATH:/usr/sbin:/sbin
-    for tool in unshare setpriv ip mount dpkg dpkg-deb systemd-sysusers deb-systemd-helper; do
-        command -v "$tool" >/dev/null || missing "$tool: not on PATH"
+    for need in unshare:util-linux setpriv:util-linux mount:mount ip:iproute2 dpkg-deb:dpkg \
+        systemd-sysusers:systemd deb-systemd-helper:init-system-helpers userdel:passwd; do
+        command -v "${need%%:*}" >/dev/null || missing "${need%%:*}: not on PATH (Debian package ${need#*:})"
     done
     err=$(unshare --mount --pid --fork --net true 2>&1) ||
         missing "unshare --mount --pid --net: ${err:-failed} (needs CAP_SYS_ADMIN: a privileged container or a VM)"
