@@ -1,0 +1,198 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Vmm.Packaging.Tests;
+
+/// <summary>
+/// The .deb packages installed for real, maintainer scripts and all, in a throwaway copy of this machine
+/// (tests/tools/deb-install.sh; see <see cref="DebInstall"/>): what an operator finds after installing,
+/// upgrading and purging them, and the installed daemons running as user vmm. Needs root, unshare and
+/// overlayfs: without them these tests fail, saying which is missing.
+/// </summary>
+[Collection("packages")]
+public sealed partial class DebInstallTests(PackagesFixture packages)
+{
+    private const string Key = "/etc/vmm/cluster.key";
+    private const string HostName = "vmm-deb-install";
+
+    private DebInstall Run => DebInstall.Of(packages);
+
+    [Fact]
+    public void The_machine_is_left_as_it_was()
+    {
+        var run = Run;
+        run.AssertCompleted();
+        Assert.True(run.Before == run.After,
+            $"the install in the copy changed the machine:\nbefore: {run.Before}\nafter:  {run.After}");
+        // The copy really had them (a run that installed nothing would leave the machine alone too).
+        run.AssertEqual("ii", "controller.vmm-controller.status");
+    }
+
+    [Fact]
+    public void Controller_install_makes_the_system_user_and_group_vmm()
+    {
+        var run = Run;
+        var user = run["controller.passwd"].Split(':');
+        var group = run["controller.group"].Split(':');
+        run.AssertThat(user.Length == 7 && group.Length == 4, "getent passwd vmm and getent group vmm: no such user or group");
+        int uid = int.Parse(user[2]), gid = int.Parse(user[3]);
+        // Debian's range for system users that packages create (Policy 9.2.2: 100-999).
+        run.AssertThat(uid is >= 100 and <= 999, $"user vmm has uid {uid}, not a system uid (100-999)");
+        run.AssertThat(gid == int.Parse(group[2]), $"user vmm's primary group is {gid}, not group vmm ({group[2]})");
+        run.AssertThat(user[5] == "/nonexistent" && user[6] == "/usr/sbin/nologin",
+            $"user vmm has home {user[5]} and shell {user[6]}, not /nonexistent and /usr/sbin/nologin");
+    }
+
+    [Fact]
+    public void Controller_install_makes_a_cluster_key_only_root_and_group_vmm_read()
+    {
+        var run = Run;
+        run.AssertEqual("640 root vmm", "controller.key.stat");
+        run.AssertThat(HexKey().IsMatch(run["controller.key.first_line"]),
+            $"{Key} does not hold a key line of 64 hex digits: '{run["controller.key.first_line"]}'");
+        // The installed daemon as a user outside group vmm cannot read it, and says so.
+        run.AssertEqual("2", "controller.nobody.exit");
+        run.AssertThat(run["controller.nobody.output"].Contains($"cannot read key file {Key}", StringComparison.Ordinal),
+            $"vmm-controller as nobody: '{run["controller.nobody.output"]}', expected it cannot read {Key}");
+    }
+
+    [Fact]
+    public void Controller_install_registers_the_conffile_and_enables_the_unit()
+    {
+        var run = Run;
+        run.AssertEqual("/etc/vmm/controller.toml", "controller.vmm-controller.conffiles");
+        run.AssertEqual("/lib/systemd/system/vmm-controller.service", "controller.vmm-controller.wants");
+    }
+
+    [Fact]
+    public void Controller_install_puts_the_sysctl_drop_in_man_pages_and_completion_in_place()
+    {
+        var run = Run;
+        var files = run.List("controller.vmm-controller.files");
+        foreach (var path in new[]
+        {
+            "/usr/bin/vmm-controller", "/usr/bin/vmmctl", "/usr/lib/sysctl.d/30-vmm-controller.conf",
+            "/usr/share/man/man8/vmm-controller.8.gz", "/usr/share/man/man1/vmmctl.1.gz",
+            "/usr/share/bash-completion/completions/vmmctl", "/usr/lib/sysusers.d/vmm-controller.conf",
+        })
+            run.AssertThat(files.Contains(path), $"{path} is not installed (dpkg -L and the file system)");
+    }
+
+    [Fact]
+    public void Installed_controller_runs_as_vmm_with_the_installed_key_and_answers_vmmctl()
+    {
+        var run = Run;
+        run.AssertEqual(run["controller.passwd"].Split(':')[2], "controller.run.uid");
+        var hosts = HostNames(run, "controller.run.host_list");
+        run.AssertThat(hosts.Length == 0, $"vmmctl host list: {string.Join(", ", hosts)}, expected no host yet");
+        run.AssertEqual("0", "controller.run.exit");
+    }
+
+    [Fact]
+    public void Reinstall_and_upgrade_keep_the_key_and_the_operators_configuration()
+    {
+        var run = Run;
+        var key = run["controller.key.sha256"];
+        run.AssertEqual(key, "reinstalled.key.sha256");
+        run.AssertEqual(key, "upgraded.key.sha256");
+        var edited = run["edited.conf.sha256"];
+        run.AssertEqual(edited, "reinstalled.conf.sha256");
+        run.AssertEqual(packages.Version + "+upgrade1", "upgraded.vmm-controller.version");
+        run.AssertEqual(edited, "upgraded.conf.sha256");
+        // The next version's file is set beside it, and the daemon reads the operator's.
+        run.AssertEqual("1", "upgraded.dist_new_lines");
+        var setting = run["upgraded.check_config.down_after"];
+        run.AssertThat(setting.StartsWith("down-after = 5 # /etc/vmm/controller.toml:", StringComparison.Ordinal),
+            $"vmm-controller --check-config says '{setting}', expected down-after = 5 from /etc/vmm/controller.toml");
+        run.AssertEqual("/lib/systemd/system/vmm-controller.service", "upgraded.vmm-controller.wants");
+    }
+
+    [Fact]
+    public void Hostd_install_keeps_the_controllers_key_and_its_daemon_runs_as_vmm()
+    {
+        var run = Run;
+        run.AssertEqual(run["controller.key.sha256"], "hostd.key.sha256");
+        run.AssertEqual("640 root vmm", "hostd.key.stat");
+        run.AssertEqual("/etc/vmm/hostd.toml", "hostd.vmm-hostd.conffiles");
+        run.AssertEqual("/lib/systemd/system/vmm-hostd.service", "hostd.vmm-hostd.wants");
+        run.AssertEqual("0", "hostd.check_config.exit");
+        // The host reaches the controller only if hostd read the key and the controller accepts its signatures.
+        run.AssertEqual(run["controller.passwd"].Split(':')[2], "hostd.run.uid");
+        run.AssertThat(HostNames(run, "hostd.run.host_list").SequenceEqual([HostName]),
+            $"vmmctl host list does not show exactly {HostName}: {run["hostd.run.host_list"]}");
+        run.AssertEqual("0", "hostd.run.exit");
+        run.AssertEqual("0", "hostd.run.controller_exit");
+    }
+
+    [Fact]
+    public void Purge_takes_the_key_and_logs_with_the_last_package_and_keeps_the_user()
+    {
+        var run = Run;
+        // vmm-hostd purged, vmm-controller still installed: only hostd's own files go.
+        run.AssertEqual("absent", "purged_hostd.vmm-hostd.status");
+        run.AssertEqual(run["controller.key.sha256"], "purged_hostd.key.sha256");
+        run.AssertEqual("cluster.key controller.toml controller.toml.dpkg-dist", "purged_hostd.etc_vmm");
+        run.AssertEqual("present", "purged_hostd.var_log_vmm");
+        run.AssertThat(!run["purged_hostd.systemd"].Contains("vmm-hostd", StringComparison.Ordinal),
+            $"vmm-hostd's unit is still enabled after its purge: {run["purged_hostd.systemd"]}");
+        // Both purged: nothing of either is left under /etc, /var/log or systemd's folders.
+        run.AssertEqual("absent", "purged_both.vmm-controller.status");
+        run.AssertEqual("absent", "purged_both.key.stat");
+        run.AssertEqual("absent", "purged_both.etc_vmm");
+        run.AssertEqual("absent", "purged_both.var_log_vmm");
+        run.AssertEqual("", "purged_both.systemd");
+        // The user and group stay (packaging/debian/*.postrm says why).
+        run.AssertEqual(run["controller.passwd"], "purged_both.passwd");
+        run.AssertEqual(run["controller.group"], "purged_both.group");
+    }
+
+    [Fact]
+    public void Hostd_installed_first_makes_a_placeholder_key_that_the_controller_keeps_and_both_load()
+    {
+        var run = Run;
+        run.AssertEqual("# Made by the installation of vmm-hostd: replace this file with the cluster's key.", "hostd_first.key.first_line");
+        run.AssertThat(HexKey().IsMatch(run["hostd_first.key.hex"]), $"the placeholder key is not 64 hex digits: {run["hostd_first.key.hex"]}");
+        run.AssertEqual("640 root vmm", "hostd_first.key.stat");
+        run.AssertEqual(run["hostd_first.key.sha256"], "hostd_first_controller.key.sha256");
+        run.AssertThat(HostNames(run, "hostd_first.run.host_list").SequenceEqual([HostName]),
+            $"vmmctl host list does not show exactly {HostName}: {run["hostd_first.run.host_list"]}");
+        run.AssertEqual("0", "hostd_first.run.exit");
+        run.AssertEqual("0", "hostd_first.run.controller_exit");
+    }
+
+    [Fact]
+    public void A_package_removed_but_not_purged_keeps_the_key_when_the_other_is_purged()
+    {
+        var run = Run;
+        var key = run["hostd_first.key.sha256"];
+        run.AssertEqual("rc", "removed_hostd.vmm-hostd.status");
+        run.AssertEqual(key, "removed_hostd_purged_controller.key.sha256");
+        run.AssertEqual("cluster.key hostd.toml", "removed_hostd_purged_controller.etc_vmm");
+        // vmm-hostd installed again finds its configuration, key included, as it was.
+        run.AssertEqual("ii", "reinstalled_hostd.vmm-hostd.status");
+        run.AssertEqual(key, "reinstalled_hostd.key.sha256");
+        // Both purged by one dpkg run: everything goes.
+        run.AssertEqual("absent", "purged_together.vmm-controller.status");
+        run.AssertEqual("absent", "purged_together.vmm-hostd.status");
+        run.AssertEqual("absent", "purged_together.etc_vmm");
+        run.AssertEqual("", "purged_together.systemd");
+    }
+
+    /// <summary>The names in a `vmmctl --json host list` the script printed.</summary>
+    private static string[] HostNames(DebInstall run, string key)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(run[key]);
+            return [.. doc.RootElement.GetProperty("hosts").EnumerateArray().Select(h => h.GetProperty("name").GetString()!)];
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            run.AssertThat(false, $"{key} is not vmmctl's host list JSON ({e.Message}): {run[key]}");
+            throw;
+        }
+    }
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex HexKey();
+}
