@@ -37,7 +37,7 @@ public static class Log
     /// <param name="file">A file to append timestamped lines to, or null or empty for none.</param>
     public static void Configure(LogLevel level, LogStyle style = LogStyle.Auto, TextWriter? output = null, string? file = null)
     {
-        bool journal = (style == LogStyle.Auto ? DetectStyle(Environment.GetEnvironmentVariable("JOURNAL_STREAM")) : style) == LogStyle.Journal;
+        bool journal = (style == LogStyle.Auto ? DetectStyle(Environment.GetEnvironmentVariable("JOURNAL_STREAM"), StderrTarget()) : style) == LogStyle.Journal;
         bool withStackTrace = level <= LogLevel.Debug;
         lock (Gate)
         {
@@ -65,11 +65,34 @@ public static class Log
     }
 
     /// <summary>
-    /// The style for a process whose <c>JOURNAL_STREAM</c> variable is <paramref name="journalStream"/>:
-    /// systemd sets it when stderr goes to the journal (systemd.exec(5)), and only then.
+    /// The style for a process whose <c>JOURNAL_STREAM</c> variable is <paramref name="journalStream"/> and
+    /// whose stderr is <paramref name="stderrTarget"/> (the link /proc/self/fd/2, e.g. <c>socket:[12345]</c>).
+    /// systemd sets the variable to the device and inode of the journal's stream, "DEV:INODE", when it connects
+    /// stdout or stderr to the journal, and a child inherits it even after its stderr went elsewhere (a shell
+    /// redirect in a unit's ExecStart): so journal lines only when stderr is that stream (systemd.exec(5)).
+    /// When stderr's link cannot be read, the variable alone decides.
     /// </summary>
-    public static LogStyle DetectStyle(string? journalStream) =>
-        string.IsNullOrEmpty(journalStream) ? LogStyle.Timestamped : LogStyle.Journal;
+    public static LogStyle DetectStyle(string? journalStream, string? stderrTarget = null)
+    {
+        if (string.IsNullOrEmpty(journalStream)) return LogStyle.Timestamped;
+        if (stderrTarget is null) return LogStyle.Journal;
+        int colon = journalStream.IndexOf(':');
+        string inode = colon < 0 ? journalStream : journalStream[(colon + 1)..];
+        return stderrTarget == $"socket:[{inode}]" ? LogStyle.Journal : LogStyle.Timestamped;
+    }
+
+    /// <summary>What stderr is, as /proc/self/fd/2 links to it; null when that cannot be read.</summary>
+    private static string? StderrTarget()
+    {
+        try
+        {
+            return new FileInfo("/proc/self/fd/2").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The logger named <paramref name="name"/> (e.g. "hostd.libvirt"); its name starts each line.</summary>
     public static Logger For(string name) => Factory.GetLogger(name);

@@ -100,9 +100,14 @@ public sealed class LogTests : IDisposable
     }
 
     [Theory]
-    [InlineData(null, LogStyle.Timestamped)]
-    [InlineData("", LogStyle.Timestamped)]
-    [InlineData("8:12345", LogStyle.Journal)]
-    public void Journal_style_when_systemd_set_JOURNAL_STREAM(string? value, LogStyle style) =>
-        Assert.Equal(style, Log.DetectStyle(value));
+    [InlineData(null, null, LogStyle.Timestamped)]
+    [InlineData("", "socket:[12345]", LogStyle.Timestamped)]
+    [InlineData("8:12345", null, LogStyle.Journal)]
+    [InlineData("8:12345", "socket:[12345]", LogStyle.Journal)]
+    // Inherited from a unit whose ExecStart sent stderr elsewhere: a file, a pipe, another socket.
+    [InlineData("8:12345", "/var/log/vmm/hostd.log", LogStyle.Timestamped)]
+    [InlineData("8:12345", "pipe:[12345]", LogStyle.Timestamped)]
+    [InlineData("8:12345", "socket:[99999]", LogStyle.Timestamped)]
+    public void Journal_style_only_when_stderr_is_the_stream_systemd_named_in_JOURNAL_STREAM(string? value, string? stderr, LogStyle style) =>
+        Assert.Equal(style, Log.DetectStyle(value, stderr));
 }
