@@ -86,7 +86,7 @@ public sealed class FaultTests(ClusterFixture fixture)
         Assert.Equal("running", a.DomState(name));
         a.StartHostd();
 
-        Assert.True(stop.Process.WaitForExit(TimeSpan.FromMinutes(3)), "vmmctl vm stop did not return");
+        Assert.True(stop.WaitForExit(TimeSpan.FromMinutes(3)), "vmmctl vm stop did not return");
         Assert.True(stop.Process.ExitCode == 6, $"stop across a hostd restart: exit {stop.Process.ExitCode}: {stop.Output}");
         Assert.Contains("a restarted while the request was in flight", stop.Output);
         Assert.Contains("may have taken effect", stop.Output);
@@ -174,6 +174,15 @@ public sealed class FaultTests(ClusterFixture fixture)
         }
 
         public Process Process { get; }
+
+        /// <summary>Waits for the command to end and for all of its output to be collected: a wait with a
+        /// timeout returns before the asynchronous readers have handed over the last lines.</summary>
+        public bool WaitForExit(TimeSpan timeout)
+        {
+            if (!Process.WaitForExit(timeout)) return false;
+            Process.WaitForExit();
+            return true;
+        }
 
         public string Output
         {
