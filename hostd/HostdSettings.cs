@@ -9,7 +9,7 @@ using static Vmm.Hosting.Configuration.ConfigKinds;
 namespace Vmm.Hostd;
 
 /// <summary>Everything vmm-hostd is configured with, checked and typed.</summary>
-internal sealed record HostdSettings
+internal sealed record HostdSettings : ILogSettings
 {
     /// <summary>The libvirt connection to manage.</summary>
     public required string LibvirtUri { get; init; }

@@ -22,39 +22,8 @@ internal static class Program
     private static int Main(string[] args)
     {
         var environment = Startup.ProcessEnvironment();
-        var start = HostdSettings.Load(args, environment);
-        if (!start.ShouldRun) return start.Exit(Console.Out, Console.Error);
-        var settings = start.Settings!;
-        try
-        {
-            Log.Configure(settings.LogLevel, file: settings.LogFile);
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"vmm-hostd: {e.Message}");
-            return ExitCodes.Failure;
-        }
-        var log = Log.For("hostd");
-        foreach (var warning in start.Config!.Warnings) log.Warn(warning);
-        try
-        {
-            var systemd = ServiceNotifier.FromEnvironment(environment, log);
-            return RunAsync(settings, start.Config, systemd, log).GetAwaiter().GetResult();
-        }
-        catch (ConfigException e)
-        {
-            Console.Error.WriteLine($"vmm-hostd: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (SocketException e)
-        {
-            Console.Error.WriteLine($"vmm-hostd: cannot listen on {settings.Listen}: {e.Message}");
-            return ExitCodes.Failure;
-        }
-        finally
-        {
-            Log.Shutdown();
-        }
+        return DaemonMain.Run("vmm-hostd", HostdSettings.Load(args, environment), environment, "hostd", RunAsync,
+            (e, s) => e is SocketException ? $"cannot listen on {s.Listen}: {e.Message}" : null);
     }
 
     private static async Task<int> RunAsync(HostdSettings settings, Config config, ServiceNotifier systemd, NLog.Logger log)

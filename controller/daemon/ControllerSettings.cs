@@ -9,7 +9,7 @@ using static Vmm.Hosting.Configuration.ConfigKinds;
 namespace Vmm.Controller;
 
 /// <summary>Everything vmm-controller is configured with, checked and typed.</summary>
-internal sealed record ControllerSettings
+internal sealed record ControllerSettings : ILogSettings
 {
     /// <summary>Where state datagrams and heartbeats from hosts arrive (UDP).</summary>
     public required HostPort Listen { get; init; }

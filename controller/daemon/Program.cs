@@ -20,39 +20,8 @@ internal static class Program
     private static int Main(string[] args)
     {
         var environment = Startup.ProcessEnvironment();
-        var start = ControllerSettings.Load(args, environment);
-        if (!start.ShouldRun) return start.Exit(Console.Out, Console.Error);
-        var settings = start.Settings!;
-        try
-        {
-            Log.Configure(settings.LogLevel, file: settings.LogFile);
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"vmm-controller: {e.Message}");
-            return ExitCodes.Failure;
-        }
-        var log = Log.For("controller");
-        foreach (var warning in start.Config!.Warnings) log.Warn(warning);
-        try
-        {
-            var systemd = ServiceNotifier.FromEnvironment(environment, log);
-            return RunAsync(settings, start.Config, systemd, log).GetAwaiter().GetResult();
-        }
-        catch (ConfigException e)
-        {
-            Console.Error.WriteLine($"vmm-controller: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (Exception e) when (e is SocketException or AdminSocketException)
-        {
-            Console.Error.WriteLine($"vmm-controller: {e.Message}");
-            return ExitCodes.Failure;
-        }
-        finally
-        {
-            Log.Shutdown();
-        }
+        return DaemonMain.Run("vmm-controller", ControllerSettings.Load(args, environment), environment, "controller", RunAsync,
+            (e, _) => e is SocketException or AdminSocketException ? e.Message : null);
     }
 
     private static async Task<int> RunAsync(ControllerSettings settings, Config config, ServiceNotifier systemd, NLog.Logger log)
