@@ -28,10 +28,12 @@ trap 'rm -rf "$work"' EXIT
 src=$work/vmm-$version
 "$root/packaging/stage.sh" "$bindir" "$src"
 cp -r "$root/packaging/debian" "$src/debian"
-# The units and the sysusers file are shared with the rpm: debhelper finds them under its own names.
+# The units, the sysusers file and the logrotate files are shared with the rpm: debhelper finds them under
+# its own names (dh_installlogrotate makes /etc/logrotate.d/PACKAGE a conffile).
 for package in vmm-hostd vmm-controller; do
     cp "$src/systemd/$package.service" "$src/debian/$package.service"
     cp "$src/sysusers/vmm.conf" "$src/debian/$package.sysusers"
+    cp "$src/logrotate/$package" "$src/debian/$package.logrotate"
 done
 
 (cd "$src" && dpkg-buildpackage -b -us -uc --no-sign) >"$work/build.log" 2>&1 || {

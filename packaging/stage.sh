@@ -33,7 +33,7 @@ for daemon in hostd controller; do
 done
 
 rm -rf "$stage"
-mkdir -p "$stage"/{bin,etc,completions,sysctl,sysusers,systemd,doc}
+mkdir -p "$stage"/{bin,etc,completions,sysctl,sysusers,systemd,logrotate,doc}
 cp -p "$bindir"/{vmmctl,vmm-hostd,vmm-controller} "$stage/bin/"
 "$here/man/render-man.sh" "$stage/bin" "$stage/man"
 cp "$here"/etc/{hostd,controller}.toml "$stage/etc/"
@@ -41,4 +41,5 @@ cp "$here/completion/vmmctl.bash" "$stage/completions/vmmctl"
 cp "$here/sysctl/30-vmm-controller.conf" "$stage/sysctl/"
 cp "$here/sysusers/vmm.conf" "$stage/sysusers/"
 cp "$here"/systemd/{vmm-hostd,vmm-controller}.service "$stage/systemd/"
+cp "$here"/logrotate/{vmm-hostd,vmm-controller} "$stage/logrotate/"
 cp "$here/debian/copyright" "$stage/doc/copyright"

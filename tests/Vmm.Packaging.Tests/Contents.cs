@@ -11,6 +11,10 @@ internal static class Contents
         _ => throw new ArgumentException(package),
     };
 
+    /// <summary>The files a package marks as configuration (conffiles / %config(noreplace)), in name order.</summary>
+    public static string[] Conffiles(string package) =>
+        [.. new[] { Of(package).Config, $"etc/logrotate.d/{package}" }.Order(StringComparer.Ordinal)];
+
     /// <summary>The executables of a package.</summary>
     public static string[] Binaries(string package) =>
         package == "vmm-controller" ? ["vmm-controller", "vmmctl"] : ["vmm-hostd"];
@@ -19,14 +23,14 @@ internal static class Contents
         ?
         [
             "usr/bin/vmm-controller", "usr/bin/vmmctl", "lib/systemd/system/vmm-controller.service",
-            "etc/vmm/controller.toml", "usr/lib/sysctl.d/30-vmm-controller.conf", "usr/lib/sysusers.d/vmm-controller.conf",
+            "etc/vmm/controller.toml", "etc/logrotate.d/vmm-controller", "usr/lib/sysctl.d/30-vmm-controller.conf", "usr/lib/sysusers.d/vmm-controller.conf",
             "usr/share/bash-completion/completions/vmmctl", "usr/share/man/man1/vmmctl.1.gz",
             "usr/share/man/man8/vmm-controller.8.gz", "usr/share/doc/vmm-controller/copyright",
             "usr/share/doc/vmm-controller/changelog.gz",
         ]
         :
         [
-            "usr/bin/vmm-hostd", "lib/systemd/system/vmm-hostd.service", "etc/vmm/hostd.toml",
+            "usr/bin/vmm-hostd", "lib/systemd/system/vmm-hostd.service", "etc/vmm/hostd.toml", "etc/logrotate.d/vmm-hostd",
             "usr/lib/sysusers.d/vmm-hostd.conf", "usr/share/man/man8/vmm-hostd.8.gz",
             "usr/share/doc/vmm-hostd/copyright", "usr/share/doc/vmm-hostd/changelog.gz",
         ];
@@ -35,13 +39,13 @@ internal static class Contents
         ?
         [
             "usr/bin/vmm-controller", "usr/bin/vmmctl", "usr/lib/systemd/system/vmm-controller.service",
-            "etc/vmm/controller.toml", "usr/lib/sysctl.d/30-vmm-controller.conf", "usr/lib/sysusers.d/vmm-controller.conf",
+            "etc/vmm/controller.toml", "etc/logrotate.d/vmm-controller", "usr/lib/sysctl.d/30-vmm-controller.conf", "usr/lib/sysusers.d/vmm-controller.conf",
             "usr/share/bash-completion/completions/vmmctl", "usr/share/man/man1/vmmctl.1.gz",
             "usr/share/man/man8/vmm-controller.8.gz", $"usr/share/licenses/vmm-controller-{version}/copyright",
         ]
         :
         [
-            "usr/bin/vmm-hostd", "usr/lib/systemd/system/vmm-hostd.service", "etc/vmm/hostd.toml",
+            "usr/bin/vmm-hostd", "usr/lib/systemd/system/vmm-hostd.service", "etc/vmm/hostd.toml", "etc/logrotate.d/vmm-hostd",
             "usr/lib/sysusers.d/vmm-hostd.conf", "usr/share/man/man8/vmm-hostd.8.gz",
             $"usr/share/licenses/vmm-hostd-{version}/copyright",
         ];

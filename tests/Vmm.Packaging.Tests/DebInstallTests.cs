@@ -60,7 +60,10 @@ public sealed partial class DebInstallTests(PackagesFixture packages)
     public void Controller_install_registers_the_conffile_and_enables_the_unit()
     {
         var run = Run;
-        run.AssertEqual("/etc/vmm/controller.toml", "controller.vmm-controller.conffiles");
+        run.AssertEqual(string.Join(' ', Contents.Conffiles("vmm-controller").Select(f => "/" + f)), "controller.vmm-controller.conffiles");
+        // logrotate reads the shipped file without complaint (a dry run, with user vmm in place).
+        run.AssertEqual("0", "controller.logrotate.exit");
+        run.AssertEqual("", "controller.logrotate.errors");
         run.AssertEqual("/lib/systemd/system/vmm-controller.service", "controller.vmm-controller.wants");
     }
 
@@ -113,7 +116,10 @@ public sealed partial class DebInstallTests(PackagesFixture packages)
         var run = Run;
         run.AssertEqual(run["controller.key.sha256"], "hostd.key.sha256");
         run.AssertEqual("640 root vmm", "hostd.key.stat");
-        run.AssertEqual("/etc/vmm/hostd.toml", "hostd.vmm-hostd.conffiles");
+        run.AssertEqual(string.Join(' ', Contents.Conffiles("vmm-hostd").Select(f => "/" + f)), "hostd.vmm-hostd.conffiles");
+        // logrotate reads the shipped file without complaint (a dry run, with user vmm in place).
+        run.AssertEqual("0", "hostd.logrotate.exit");
+        run.AssertEqual("", "hostd.logrotate.errors");
         run.AssertEqual("/lib/systemd/system/vmm-hostd.service", "hostd.vmm-hostd.wants");
         run.AssertEqual("0", "hostd.check_config.exit");
         // The host reaches the controller only if hostd read the key and the controller accepts its signatures.

@@ -27,10 +27,10 @@ public sealed class DebPackageTests(PackagesFixture packages)
         Installed.UnitIsTheRepositorys(packages.Debs[name], "lib/systemd/system");
 
     [Theory, MemberData(nameof(Names))]
-    public void Configuration_file_is_a_conffile(string name)
+    public void Configuration_and_logrotate_files_are_conffiles(string name)
     {
         var conffiles = File.ReadAllLines(packages.Debs[name].PathOf("DEBIAN/conffiles"));
-        Assert.Equal(["/" + Contents.Of(name).Config], conffiles);
+        Assert.Equal(Contents.Conffiles(name).Select(f => "/" + f), conffiles.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -29,12 +29,12 @@ public sealed class RpmPackageTests(PackagesFixture packages)
         Installed.UnitIsTheRepositorys(packages.Rpms[name], "usr/lib/systemd/system");
 
     [Theory, MemberData(nameof(Names))]
-    public void Configuration_file_is_config_noreplace(string name)
+    public void Configuration_and_logrotate_files_are_config_noreplace(string name)
     {
         // fflags: c = %config, n = noreplace.
         var flags = Query(name, "--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var config = flags.Where(l => l.Split(' ')[1].Contains('c')).ToList();
-        Assert.Equal([$"/{Contents.Of(name).Config} cn"], config);
+        var config = flags.Where(l => l.Split(' ')[1].Contains('c')).Order(StringComparer.Ordinal);
+        Assert.Equal(Contents.Conffiles(name).Select(f => $"/{f} cn"), config);
     }
 
     [Fact]

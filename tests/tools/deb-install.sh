@@ -29,7 +29,7 @@ if [[ ${1:-} != --inside ]]; then
     (( EUID == 0 )) || missing "root: dpkg and the namespaces need uid 0 (running as uid $EUID)"
     PATH=$PATH:/usr/sbin:/sbin
     for need in unshare:util-linux setpriv:util-linux mount:mount ip:iproute2 dpkg-deb:dpkg \
-        systemd-sysusers:systemd deb-systemd-helper:init-system-helpers userdel:passwd; do
+        systemd-sysusers:systemd deb-systemd-helper:init-system-helpers userdel:passwd logrotate:logrotate; do
         command -v "${need%%:*}" >/dev/null || missing "${need%%:*}: not on PATH (Debian package ${need#*:})"
     done
     err=$(unshare --mount --pid --fork --net true 2>&1) ||
@@ -133,7 +133,7 @@ facts() {
     for pkg in vmm-controller vmm-hostd; do
         emit "$p.$pkg.status" "$(status_of "$pkg")"
         emit "$p.$pkg.version" "$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)"
-        emit "$p.$pkg.conffiles" "$(dpkg-query -W -f='${Conffiles}' "$pkg" 2>/dev/null | awk 'NF { print $1 }' | joined)"
+        emit "$p.$pkg.conffiles" "$(dpkg-query -W -f='${Conffiles}' "$pkg" 2>/dev/null | awk 'NF { print $1 }' | LC_ALL=C sort | joined)"
         emit "$p.$pkg.wants" "$(readlink "/etc/systemd/system/multi-user.target.wants/$pkg.service" || echo absent)"
         emit "$p.$pkg.files" "$(dpkg-query -L "$pkg" 2>/dev/null | while read -r f; do
             if [[ ! -d $f && ( -e $f || -L $f ) ]]; then echo "$f"; fi; done | joined)"
@@ -186,6 +186,11 @@ hostd_args=(--libvirt-uri test:///default --host-name vmm-deb-install --controll
 # ---- 1. vmm-controller, first install ----
 step "controller: install" dpkg -i "$controller_deb"
 facts controller
+# The shipped logrotate file as logrotate reads it (-d: a dry run, nothing rotated), now that user vmm exists.
+rc=0
+out=$(logrotate -d /etc/logrotate.d/vmm-controller 2>&1) || rc=$?
+emit controller.logrotate.exit "$rc"
+emit controller.logrotate.errors "$(grep -i 'error' <<<"$out" | head -n1 || true)"
 emit controller.run_dir_systemd "$([[ -e /run/systemd/system ]] && echo present || echo absent)"
 
 # The installed daemon as the unit runs it (ExecStart=/usr/bin/vmm-controller, User=vmm, Group=vmm):
@@ -237,6 +242,10 @@ emit upgraded.check_config.down_after "$("${as_vmm[@]}" /usr/bin/vmm-controller 
 # uses (SupplementaryGroups=libvirt); hostd here talks to libvirt's in-process test driver.
 step "hostd: install" dpkg -i --force-depends "$hostd_deb"
 facts hostd
+rc=0
+out=$(logrotate -d /etc/logrotate.d/vmm-hostd 2>&1) || rc=$?
+emit hostd.logrotate.exit "$rc"
+emit hostd.logrotate.errors "$(grep -i 'error' <<<"$out" | head -n1 || true)"
 rc=0
 out=$("${as_vmm[@]}" /usr/bin/vmm-hostd --config /etc/vmm/hostd.toml --check-config 2>&1) || rc=$?
 emit hostd.check_config.exit "$rc"
