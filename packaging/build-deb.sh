@@ -36,14 +36,6 @@ for package in vmm-hostd vmm-controller; do
     cp "$src/logrotate/$package" "$src/debian/$package.logrotate"
 done
 
-(cd "$src" && dpkg-buildpackage -b -us -uc --no-sign) >"$work/build.log" 2>&1 || {
-    cat "$work/build.log" >&2
-    echo "build-deb: dpkg-buildpackage failed" >&2
-    exit 1
-}
-mkdir -p "$outdir"
-for package in vmm-controller vmm-hostd; do
-    deb=$(ls "$work/${package}_${version}_"*.deb)
-    cp "$deb" "$outdir/"
-    echo "$outdir/$(basename "$deb")"
-done
+source "$root/packaging/pack.sh"
+pack build-deb "$work/build.log" env --chdir="$src" dpkg-buildpackage -b -us -uc --no-sign
+deliver "$outdir" "$work/vmm-controller_${version}_"*.deb "$work/vmm-hostd_${version}_"*.deb

@@ -27,18 +27,10 @@ export SOURCE_DATE_EPOCH
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$root/packaging/stage.sh" "$bindir" "$work/stage"
-rpmbuild -bb --target x86_64 --quiet \
+source "$root/packaging/pack.sh"
+pack build-rpm "$work/build.log" rpmbuild -bb --target x86_64 --quiet \
     --define "_topdir $work/rpmbuild" \
     --define "stagedir $work/stage" \
     --define "vmm_version $version" \
-    "$spec" >"$work/build.log" 2>&1 || {
-    cat "$work/build.log" >&2
-    echo "build-rpm: rpmbuild failed" >&2
-    exit 1
-}
-mkdir -p "$outdir"
-for package in vmm-controller vmm-hostd; do
-    rpm=$(ls "$work/rpmbuild/RPMS/x86_64/$package-$version-"*.rpm)
-    cp "$rpm" "$outdir/"
-    echo "$outdir/$(basename "$rpm")"
-done
+    "$spec"
+deliver "$outdir" "$work/rpmbuild/RPMS/x86_64/vmm-controller-$version-"*.rpm "$work/rpmbuild/RPMS/x86_64/vmm-hostd-$version-"*.rpm
