@@ -157,11 +157,14 @@ internal sealed class AdminSession
             // connection that closes without a word.
             result = AdminReplies.Result(AckCode.Timeout,
                 "the controller stopped before the host answered: the request may still take effect; check with `vmmctl vm show` once the controller is back");
-            _log.Info("{0}: {1} -> {2}", _who, PduText.Format(submit), PduText.Format(result));
+        }
+        _log.Info("{0}: {1} -> {2}", _who, PduText.Format(submit), PduText.Format(result));
+        if (stop.IsCancellationRequested)
+        {
+            // An answer that came as the controller stops (a success too) is still the client's last.
             await WriteLastAsync(output, result).ConfigureAwait(false);
             return false;
         }
-        _log.Info("{0}: {1} -> {2}", _who, PduText.Format(submit), PduText.Format(result));
         await WriteAsync(output, result, stop).ConfigureAwait(false);
         return true;
     }

@@ -43,7 +43,8 @@ internal sealed class Settlement : IDisposable
 
     /// <summary>
     /// Returns once the inventory shows that request <paramref name="requestId"/> for <paramref name="vm"/>
-    /// succeeded, or after <paramref name="limit"/>; true when it was seen.
+    /// succeeded, or after <paramref name="limit"/>, or when <paramref name="stop"/> is cancelled (the request
+    /// did succeed: a stopping controller still says so); true when it was seen.
     /// </summary>
     public async Task<bool> WaitAsync(Guid vm, ulong requestId, TimeSpan limit, CancellationToken stop)
     {
@@ -56,7 +57,7 @@ internal sealed class Settlement : IDisposable
             await foreach (var change in _watcher.Changes.ReadAllAsync(deadline.Token).ConfigureAwait(false))
                 if (change is VmChange { View: var v } && v.Uuid == vm && Shows(v, requestId)) return true;
         }
-        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             return false;
         }

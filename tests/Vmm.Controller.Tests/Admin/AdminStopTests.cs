@@ -40,6 +40,30 @@ public sealed class AdminStopTests
     }
 
     [Fact]
+    public async Task A_success_still_waiting_for_its_report_when_the_controller_stops_is_answered_success()
+    {
+        // Heartbeats 10 s apart: the wait for the host's report outlasts the stop.
+        var h = new AdminHarness(new InventoryOptions { HeartbeatInterval = TimeSpan.FromSeconds(10) });
+        var b = h.Fleet.Host("hv-b");
+        b.Facts = new AttrList().Add(AttrType.Cpus, 4).Add(AttrType.MemoryFree, 4UL << 20).Add(AttrType.Port, 7402);
+        h.Fleet.Send(b, b.CompleteReport([Vms.Vm(3, name: "web-2")]));
+        var answered = new TaskCompletionSource();
+        h.Dispatcher.Answer = call =>
+        {
+            answered.TrySetResult();
+            return new DispatchResult(AckCode.Success, 0x0000_0007_0000_0042, call.Vm, []);
+        };
+        using var c = h.Connect();
+        c.Send(new AdminSubmitPdu { Code = RequestCode.Pause, Parameters = new AttrList().Add(AttrType.Ref, "web-2") });
+        await answered.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        await h.DisposeAsync();
+        var (_, result) = await c.ReplyAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(AckCode.Success, result.Code);
+    }
+
+    [Fact]
     public async Task A_watch_ends_with_RESULT_unavailable_when_the_controller_stops()
     {
         var (h, b) = WithHost();
