@@ -2,7 +2,6 @@
 // destroyed behind Vmm's back, and a crashed guest. Each test restores what it broke, so the shared cluster is
 // whole for the next. Deadlines here are generous (the machine is loaded); the real figures are the benchmark's
 // (dotnet run -c Release --project tests/Vmm.Benchmarks -- --e2e).
-using System.Diagnostics;
 using System.Text.Json;
 using Vmm.E2E.Harness;
 
@@ -71,14 +70,14 @@ public sealed class FaultTests(ClusterFixture fixture)
         // QEMU's POWERDOWN event is the ACPI request hostd's stop makes: from then on, hostd is waiting for a guest
         // that has no OS to act on it, for up to the 2 minutes asked. virsh prints QEMU's events line by line (stdbuf);
         // a pause and resume (QEMU's STOP and RESUME events) show it is listening before the stop is sent.
-        using var events = Background("stdbuf", "-oL", "virsh", "-c", a.LibvirtUri, "qemu-monitor-event", name, "--loop", "--timeout", "180");
+        using var events = new Background("stdbuf", "-oL", "virsh", "-c", a.LibvirtUri, "qemu-monitor-event", name, "--loop", "--timeout", "180");
         C.Until(() =>
         {
             a.VirshOk("suspend", name);
             a.VirshOk("resume", name);
             return events.Output.Contains("RESUME");
         }, "virsh listens to QEMU's events");
-        using var stop = Background(Repo.Bin("vmmctl"), "--socket", C.SocketPath, "vm", "stop", name, "--timeout", "2m");
+        using var stop = new Background(Repo.Bin("vmmctl"), "--socket", C.SocketPath, "vm", "stop", name, "--timeout", "2m");
         C.Until(() => events.Output.Contains("POWERDOWN"), "hostd asked the guest to power down");
 
         string oldBoot = C.Host("a")!.Value.GetProperty("boot").GetString()!;
@@ -154,46 +153,4 @@ public sealed class FaultTests(ClusterFixture fixture)
     /// <summary>Name → (host, power) of every VM.</summary>
     private Dictionary<string, (string Host, string Power)> Inventory() =>
         C.Vms().ToDictionary(v => v.GetProperty("name").GetString()!, v => (v.HostOf(), v.Power()));
-
-    private static Running Background(string exe, params string[] args) => new(exe, args);
-
-    /// <summary>A command running alongside the test, its stdout and stderr collected.</summary>
-    private sealed class Running : IDisposable
-    {
-        private readonly System.Text.StringBuilder _output = new();
-
-        public Running(string exe, string[] args)
-        {
-            var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in args) start.ArgumentList.Add(a);
-            Process = Process.Start(start)!;
-            Process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
-            Process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
-            Process.BeginOutputReadLine();
-            Process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-
-        /// <summary>Waits for the command to end and for all of its output to be collected: a wait with a
-        /// timeout returns before the asynchronous readers have handed over the last lines.</summary>
-        public bool WaitForExit(TimeSpan timeout)
-        {
-            if (!Process.WaitForExit(timeout)) return false;
-            Process.WaitForExit();
-            return true;
-        }
-
-        public string Output
-        {
-            get { lock (_output) return _output.ToString(); }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited) Process.Kill();
-            Process.WaitForExit();
-            Process.Dispose();
-        }
-    }
 }

@@ -118,8 +118,8 @@ internal static class E2EBenchmark
         c.Ctl("vm", "start", vm);
         c.Until(() => c.Vm(vm) is { } v && v.GetProperty("power").GetString() == "running", $"{vm} running");
 
-        using var libvirt = new LineWatcher("stdbuf", "-oL", "virsh", "-c", a.LibvirtUri, "event", "--all", "--loop");
-        using var watch = new LineWatcher(Repo.Bin("vmmctl"), "--socket", c.SocketPath, "watch", "--host", "a", "--json");
+        using var libvirt = new Background("stdbuf", "-oL", "virsh", "-c", a.LibvirtUri, "event", "--all", "--loop");
+        using var watch = new Background(Repo.Bin("vmmctl"), "--socket", c.SocketPath, "watch", "--host", "a", "--json");
         // Both listening: a pause and resume that both see.
         c.Until(() =>
         {
@@ -153,7 +153,7 @@ internal static class E2EBenchmark
     {
         var b = c["b"];
         var samples = new List<double>();
-        using var watch = new LineWatcher(Repo.Bin("vmmctl"), "--socket", c.SocketPath, "watch", "--host", "b", "--json");
+        using var watch = new Background(Repo.Bin("vmmctl"), "--socket", c.SocketPath, "watch", "--host", "b", "--json");
         for (int i = 0; i < Failures; i++)
         {
             c.Until(() => c.Host("b") is { } h && h.GetProperty("state").GetString() == "up", "host b up");
