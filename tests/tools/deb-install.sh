@@ -183,14 +183,37 @@ host_list() { vmmctl --json host list; }
 host_listed() { vmmctl --json host list | grep -q "\"$1\""; }
 hostd_args=(--libvirt-uri test:///default --host-name vmm-deb-install --controllers 127.0.0.1:7400)
 
+# logrotate_reads PREFIX FILE: the shipped logrotate file as logrotate reads it (-d: a dry run, nothing
+# rotated), once user vmm exists.
+logrotate_reads() {
+    local rc=0 out
+    out=$(logrotate -d "$2" 2>&1) || rc=$?
+    emit "$1.logrotate.exit" "$rc"
+    emit "$1.logrotate.errors" "$(grep -i 'error' <<<"$out" | head -n1 || true)"
+}
+
+# run_both PREFIX N [HOSTD_OPTION...]: the installed controller and hostd as vmm, hostd on libvirt's test
+# driver, reporting to the controller: the host appears only if hostd read the key and the controller accepts
+# what it signs with it. Logs go to controller-N.log and hostd-N.log.
+run_both() {
+    local prefix=$1 n=$2 controller hostd
+    shift 2
+    start "$work/controller-$n.log" "${as_vmm[@]}" /usr/bin/vmm-controller
+    controller=$started
+    await "$prefix: the controller runs" "$controller" "$work/controller-$n.log" host_list
+    start "$work/hostd-$n.log" "${as_vmm[@]}" /usr/bin/vmm-hostd "$@" "${hostd_args[@]}"
+    hostd=$started
+    await "$prefix: hostd reaches the controller" "$hostd" "$work/hostd-$n.log" host_listed vmm-deb-install
+    emit "$prefix.run.uid" "$(uid_of "$hostd")"
+    emit "$prefix.run.host_list" "$(host_list | tr -d '\n')"
+    stop "$prefix.run.exit" "$hostd"
+    stop "$prefix.run.controller_exit" "$controller"
+}
+
 # ---- 1. vmm-controller, first install ----
 step "controller: install" dpkg -i "$controller_deb"
 facts controller
-# The shipped logrotate file as logrotate reads it (-d: a dry run, nothing rotated), now that user vmm exists.
-rc=0
-out=$(logrotate -d /etc/logrotate.d/vmm-controller 2>&1) || rc=$?
-emit controller.logrotate.exit "$rc"
-emit controller.logrotate.errors "$(grep -i 'error' <<<"$out" | head -n1 || true)"
+logrotate_reads controller /etc/logrotate.d/vmm-controller
 emit controller.run_dir_systemd "$([[ -e /run/systemd/system ]] && echo present || echo absent)"
 
 # The installed daemon as the unit runs it (ExecStart=/usr/bin/vmm-controller, User=vmm, Group=vmm):
@@ -242,28 +265,14 @@ emit upgraded.check_config.down_after "$("${as_vmm[@]}" /usr/bin/vmm-controller 
 # uses (SupplementaryGroups=libvirt); hostd here talks to libvirt's in-process test driver.
 step "hostd: install" dpkg -i --force-depends "$hostd_deb"
 facts hostd
-rc=0
-out=$(logrotate -d /etc/logrotate.d/vmm-hostd 2>&1) || rc=$?
-emit hostd.logrotate.exit "$rc"
-emit hostd.logrotate.errors "$(grep -i 'error' <<<"$out" | head -n1 || true)"
+logrotate_reads hostd /etc/logrotate.d/vmm-hostd
 rc=0
 out=$("${as_vmm[@]}" /usr/bin/vmm-hostd --config /etc/vmm/hostd.toml --check-config 2>&1) || rc=$?
 emit hostd.check_config.exit "$rc"
 echo "$out" >&2
 
-# Both installed daemons as vmm, hostd on its shipped configuration but for libvirt's test driver and
-# the controller to report to: the host appears only if hostd read the key and the controller
-# accepts what it signs with it.
-start "$work/controller-2.log" "${as_vmm[@]}" /usr/bin/vmm-controller
-controller=$started
-await "controller: run beside hostd" "$controller" "$work/controller-2.log" host_list
-start "$work/hostd-1.log" "${as_vmm[@]}" /usr/bin/vmm-hostd --config /etc/vmm/hostd.toml "${hostd_args[@]}"
-hostd=$started
-await "hostd: reach the controller" "$hostd" "$work/hostd-1.log" host_listed vmm-deb-install
-emit hostd.run.uid "$(uid_of "$hostd")"
-emit hostd.run.host_list "$(host_list | tr -d '\n')"
-stop hostd.run.exit "$hostd"
-stop hostd.run.controller_exit "$controller"
+# Both installed daemons as vmm, hostd on its shipped configuration (but for the test driver).
+run_both hostd 2 --config /etc/vmm/hostd.toml
 
 # ---- 4. purge, vmm-hostd first ----
 # The log folder the units' LogsDirectory=vmm would have made, with a log, for the purge to find.
@@ -280,15 +289,7 @@ facts hostd_first
 step "hostd first: controller install" dpkg -i "$controller_deb"
 facts hostd_first_controller
 runtime_dir
-start "$work/controller-3.log" "${as_vmm[@]}" /usr/bin/vmm-controller
-controller=$started
-await "hostd first: controller runs" "$controller" "$work/controller-3.log" host_list
-start "$work/hostd-2.log" "${as_vmm[@]}" /usr/bin/vmm-hostd "${hostd_args[@]}"
-hostd=$started
-await "hostd first: hostd reaches the controller" "$hostd" "$work/hostd-2.log" host_listed vmm-deb-install
-emit hostd_first.run.host_list "$(host_list | tr -d '\n')"
-stop hostd_first.run.exit "$hostd"
-stop hostd_first.run.controller_exit "$controller"
+run_both hostd_first 3
 
 # Removed, not purged: vmm-hostd keeps its configuration, so the key stays when the controller goes,
 # and is there again, the same, when vmm-hostd comes back.
