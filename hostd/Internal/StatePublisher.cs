@@ -287,8 +287,7 @@ internal sealed class StatePublisher : IDisposable
     /// </summary>
     internal static AttrList WithMemoryFree(AttrList facts, IReadOnlyList<VmState> vms)
     {
-        var total = facts.FirstOrDefault(a => a.Type == AttrType.MemoryTotal)?.Number;
-        if (total is not ulong t) return facts;
+        if (facts.Number(AttrType.MemoryTotal) is not ulong t) return facts;
         ulong held = 0;
         foreach (var vm in vms)
             if (vm.Power is PowerState.Running or PowerState.Paused or PowerState.Blocked or PowerState.ShuttingDown) held += vm.MemoryKib;
@@ -322,10 +321,7 @@ internal sealed class StatePublisher : IDisposable
     {
         if (_lastRequest.TryGetValue(vm.Uuid, out ulong id))
         {
-            var attrs = new AttrList();
-            foreach (var a in vm.Attributes) attrs.Add(a);
-            attrs.Add(AttrType.LastRequest, id);
-            vm = vm with { Attributes = attrs };
+            vm = vm with { Attributes = [.. vm.Attributes, new Attr { Type = AttrType.LastRequest, Number = id }] };
         }
         if (_vms.TryGetValue(vm.Uuid, out var held) && held == vm) return null;
         _vms[vm.Uuid] = vm;
@@ -372,8 +368,7 @@ internal sealed class StatePublisher : IDisposable
         {
             if (!_loaded) return;   // nothing read yet: an empty report would remove every VM at the controller
             vms = [.. _vms.Values];
-            facts = new AttrList();
-            foreach (var a in _facts) facts.Add(a);
+            facts = [.. _facts];
         }
         facts.Add(AttrType.Port, Port);
         facts.Add(AttrType.VmCount, (ulong)vms.Count);
@@ -416,8 +411,7 @@ internal sealed class StatePublisher : IDisposable
     /// <summary>Leaves out disk and nic attributes from the end until the record fits (spec §6.2, truncated).</summary>
     internal static VmState Truncate(VmState vm, int room)
     {
-        var attrs = new AttrList();
-        foreach (var a in vm.Attributes) attrs.Add(a);
+        AttrList attrs = [.. vm.Attributes];
         vm = vm with { Flags = vm.Flags | VmFlags.Truncated, Attributes = attrs };
         while (vm.EncodedSize > room)
         {
