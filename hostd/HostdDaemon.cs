@@ -80,7 +80,7 @@ internal sealed class HostdDaemon : IDisposable
         if (Server.Stopping) return $"stopping: {Server.RequestsInFlight} request(s) in flight";
         if (!_hypervisor.Reachable)
             return _hypervisor.UnreachableReason is { } why ? $"hypervisor unreachable: {why}; state {to}" : $"connecting to the hypervisor; state {to}";
-        int vms = Publisher.Snapshot().Count;
+        int vms = Publisher.VmCount;
         return $"libvirt connected, {vms} VM{(vms == 1 ? "" : "s")}, state {to}, {Server.Connections} controller connection(s)";
     }
 

@@ -28,9 +28,6 @@ internal sealed class BlockingWorkers : IDisposable
         _idle = idle ?? TimeSpan.FromSeconds(30);
     }
 
-    /// <summary>Threads alive now.</summary>
-    public int Threads { get { lock (_lock) return _threads; } }
-
     /// <summary>
     /// Runs <paramref name="call"/> on a worker. The task completes with its result, or faults with
     /// <see cref="TimeoutException"/> when <paramref name="deadline"/> passes first: the call itself cannot be

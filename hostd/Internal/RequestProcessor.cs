@@ -124,9 +124,7 @@ internal sealed class RequestProcessor(
     private static TimeSpan ExtraWait(RequestPdu request)
     {
         if (request.Code != RequestCode.Stop) return TimeSpan.Zero;
-        foreach (var a in request.Parameters)
-            if (a.Type == AttrType.TimeoutMs) return TimeSpan.FromMilliseconds(a.Number);
-        return TimeSpan.FromSeconds(60);
+        return request.Parameters.Number(AttrType.TimeoutMs) is ulong ms ? TimeSpan.FromMilliseconds(ms) : TimeSpan.FromSeconds(60);
     }
 
     private AckPdu Refuse(RequestPdu request, long started, string peer, string message)
@@ -138,21 +136,14 @@ internal sealed class RequestProcessor(
     private AckPdu Answer(RequestPdu request, Outcome outcome, long started, string peer)
     {
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var results = new AttrList();
-        foreach (var a in outcome.Results) results.Add(a);
+        AttrList results = [.. outcome.Results];
         results.Add(AttrType.DurationUs, (ulong)(elapsed.Ticks / 10));
         var ack = new AckPdu { RequestId = request.RequestId, BootId = bootId, Code = outcome.Code, Vm = outcome.Vm == Guid.Empty ? request.Vm : outcome.Vm, Results = results };
         if (outcome.Code == AckCode.Success)
             log.Info("request {0} {1} {2} from {3}: {4} in {5:0.###} ms", Id(request), ack.Vm, Name(request.Code), peer, Names.Of(outcome.Code), elapsed.TotalMilliseconds);
         else
-            log.Info("request {0} {1} {2} from {3}: {4} in {5:0.###} ms: {6}", Id(request), ack.Vm, Name(request.Code), peer, Names.Of(outcome.Code), elapsed.TotalMilliseconds, Message(outcome.Results));
+            log.Info("request {0} {1} {2} from {3}: {4} in {5:0.###} ms: {6}", Id(request), ack.Vm, Name(request.Code), peer, Names.Of(outcome.Code), elapsed.TotalMilliseconds, outcome.Results.Text(AttrType.Message) ?? "");
         return ack;
-    }
-
-    private static string Message(AttrList results)
-    {
-        foreach (var a in results) if (a.Type == AttrType.Message) return a.Text ?? "";
-        return "";
     }
 
     private static string Name(RequestCode code) => Enum.IsDefined(code) ? Names.Of(code) : ((byte)code).ToString();

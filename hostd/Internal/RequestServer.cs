@@ -189,7 +189,7 @@ internal sealed class RequestServer : IDisposable
                 foreach (var pending in left)
                     if (pending.TryClaim())
                     {
-                        Send(Abandoned(pending.Request));
+                        Send(Answer(pending.Request.RequestId, pending.Request.Vm, AckCode.Failure, AbandonedMessage));
                         Interlocked.Decrement(ref server._requestsInFlight);
                     }
                 _out.Writer.TryComplete();
@@ -199,13 +199,14 @@ internal sealed class RequestServer : IDisposable
 
         public void Abort() => socket.Dispose();
 
-        private AckPdu Abandoned(RequestPdu request) => new()
+        // An ACK hostd gives without asking the hypervisor: refused, busy, or abandoned at a stop.
+        private AckPdu Answer(ulong requestId, Guid vm, AckCode code, string message) => new()
         {
-            RequestId = request.RequestId,
+            RequestId = requestId,
             BootId = server._processor.BootId,
-            Code = AckCode.Failure,
-            Vm = request.Vm,
-            Results = new AttrList().Add(AttrType.Message, AbandonedMessage),
+            Code = code,
+            Vm = vm,
+            Results = Outcome.With(code, vm, message, null).Results,
         };
 
         private void OnFrame(ReadOnlySpan<byte> frame)
@@ -225,41 +226,21 @@ internal sealed class RequestServer : IDisposable
                 var body = PduCodec.Body(frame);
                 ulong id = RequestView.PeekRequestId(body);
                 server._log.Warn("request {0} from {1} refused: {2}", RequestProcessor.Id(id), peer, e.Message);
-                Send(new AckPdu
-                {
-                    RequestId = id,
-                    BootId = server._processor.BootId,
-                    Code = e.Code == ProtocolErrorCode.UnknownCritical ? AckCode.Unsupported : AckCode.Failure,
-                    Results = new AttrList().Add(AttrType.Message, ErrorPdu.Truncate(e.Message, 1024)),
-                });
+                Send(Answer(id, Guid.Empty, e.Code == ProtocolErrorCode.UnknownCritical ? AckCode.Unsupported : AckCode.Failure, e.Message));
                 return;
             }
             if (server._stopping)
             {
                 Interlocked.Increment(ref server._processor.Counters.Refused);
                 server._log.Info("request {0} from {1} refused: hostd is stopping", RequestProcessor.Id(request.RequestId), peer);
-                Send(new AckPdu
-                {
-                    RequestId = request.RequestId,
-                    BootId = server._processor.BootId,
-                    Code = AckCode.Failure,
-                    Vm = request.Vm,
-                    Results = new AttrList().Add(AttrType.Message, StoppingMessage),
-                });
+                Send(Answer(request.RequestId, request.Vm, AckCode.Failure, StoppingMessage));
                 return;
             }
             if (Interlocked.Increment(ref _inFlight) > server._maxInFlight)
             {
                 Interlocked.Decrement(ref _inFlight);
                 Interlocked.Increment(ref server._processor.Counters.Busy);
-                Send(new AckPdu
-                {
-                    RequestId = request.RequestId,
-                    BootId = server._processor.BootId,
-                    Code = AckCode.Busy,
-                    Vm = request.Vm,
-                    Results = new AttrList().Add(AttrType.Message, $"{server._maxInFlight} requests in flight on this connection already; retry with the same id"),
-                });
+                Send(Answer(request.RequestId, request.Vm, AckCode.Busy, $"{server._maxInFlight} requests in flight on this connection already; retry with the same id"));
                 return;
             }
             ulong digest = XxHash3.HashToUInt64(PduCodec.Body(frame)[8..]);

@@ -42,7 +42,6 @@ internal sealed class StatePublisher : IDisposable
     private bool _fullRefresh = true;
     private readonly SemaphoreSlim _wake = new(0);
     private Task? _pendingCall;
-    private CancellationToken _stopping;
 
     // Sequence numbers and report numbers of this boot: one sender at a time.
     private readonly Lock _sendLock = new();
@@ -102,11 +101,8 @@ internal sealed class StatePublisher : IDisposable
         old.Dispose();
     }
 
-    /// <summary>Datagrams sent so far (each counted once, whatever the number of controllers).</summary>
-    public ulong Sequence { get { lock (_sendLock) return _sequence; } }
-
-    /// <summary>The VMs as the last refresh saw them.</summary>
-    public IReadOnlyList<VmState> Snapshot() { lock (_lock) return [.. _vms.Values]; }
+    /// <summary>How many VMs the last refresh saw.</summary>
+    public int VmCount { get { lock (_lock) return _vms.Count; } }
 
     /// <summary>A request finished for <paramref name="vm"/>: remember its id for last-request and re-read the VM
     /// (memory, vCPUs, disks, NICs and snapshots change without a libvirt event).</summary>
@@ -123,15 +119,10 @@ internal sealed class StatePublisher : IDisposable
         _wake.Release();
     }
 
+    // Lost or back: re-read every VM soon; after a reconnect, report anew as soon as the table is read again.
     private void OnReachability(bool reachable)
     {
-        if (reachable) lock (_lock) _loaded = false;   // report anew as soon as the table is read again
-        RefreshAll();
-    }
-
-    /// <summary>Re-read every VM soon (after a reconnect).</summary>
-    public void RefreshAll()
-    {
+        if (reachable) lock (_lock) _loaded = false;
         lock (_dirtyLock) _fullRefresh = true;
         _wake.Release();
     }
@@ -176,28 +167,17 @@ internal sealed class StatePublisher : IDisposable
         lock (_dirtyLock) { dirty = [.. _dirty]; _dirty.Clear(); }
         if (dirty.Length == 0 || !_hypervisor.Reachable) return;
         var deadline = _callTimeout < FinalReadTimeout ? _callTimeout : FinalReadTimeout;
-        var changed = new List<VmState>();
         try
         {
             // A read the stop interrupted may still be running; it is given the same time to return.
             try { _pendingCall?.Wait(deadline); }
             catch (AggregateException) { }
-            foreach (var uuid in dirty)
-            {
-                if (uuid == Guid.Empty) continue;
-                var vm = Call(() => _hypervisor.Read(uuid), deadline, CancellationToken.None);
-                lock (_lock)
-                {
-                    if (vm is not null) { if (Store(vm) is { } v) changed.Add(v); }
-                    else if (_vms.Remove(uuid, out var gone)) changed.Add(VmState.TombstoneFor(uuid, gone.Name));
-                }
-            }
+            RefreshSome(dirty, deadline, CancellationToken.None);
         }
         catch (Exception e) when (e is HypervisorException or TimeoutException)
         {
             _log.Warn("last read of changed VMs before stopping failed: {0}", e.Message);
         }
-        if (changed.Count > 0) SendEvent(changed, HostStatus.None);
     }
 
     /// <summary>The longest the last read before stopping may take.</summary>
@@ -207,7 +187,6 @@ internal sealed class StatePublisher : IDisposable
 
     private void RefreshLoop(CancellationToken stop)
     {
-        _stopping = stop;
         long lastFull = 0;
         while (!stop.IsCancellationRequested)
         {
@@ -231,9 +210,9 @@ internal sealed class StatePublisher : IDisposable
                 if (full)
                 {
                     lastFull = Stopwatch.GetTimestamp();
-                    RefreshEverything();
+                    RefreshEverything(stop);
                 }
-                else if (dirty.Length > 0) RefreshSome(dirty);
+                else if (dirty.Length > 0) RefreshSome(dirty, _callTimeout, stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -251,10 +230,10 @@ internal sealed class StatePublisher : IDisposable
         }
     }
 
-    private void RefreshEverything()
+    private void RefreshEverything(CancellationToken stop)
     {
-        var all = Call(_hypervisor.ReadAll);
-        var facts = Call(_hypervisor.ReadFacts);
+        var all = Call(_hypervisor.ReadAll, _callTimeout, stop);
+        var facts = Call(_hypervisor.ReadFacts, _callTimeout, stop);
         var changed = new List<VmState>();
         bool first;
         lock (_lock)
@@ -287,8 +266,7 @@ internal sealed class StatePublisher : IDisposable
     /// </summary>
     internal static AttrList WithMemoryFree(AttrList facts, IReadOnlyList<VmState> vms)
     {
-        var total = facts.FirstOrDefault(a => a.Type == AttrType.MemoryTotal)?.Number;
-        if (total is not ulong t) return facts;
+        if (facts.Number(AttrType.MemoryTotal) is not ulong t) return facts;
         ulong held = 0;
         foreach (var vm in vms)
             if (vm.Power is PowerState.Running or PowerState.Paused or PowerState.Blocked or PowerState.ShuttingDown) held += vm.MemoryKib;
@@ -298,23 +276,28 @@ internal sealed class StatePublisher : IDisposable
         return copy;
     }
 
-    private void RefreshSome(Guid[] uuids)
+    // Re-reads these VMs and sends what changed. A read that fails part way still sends the VMs read before
+    // it: the table holds them already, so a later read would find nothing new to send.
+    private void RefreshSome(Guid[] uuids, TimeSpan timeout, CancellationToken stop)
     {
         var changed = new List<VmState>();
-        foreach (var uuid in uuids)
+        try
         {
-            if (uuid == Guid.Empty) continue;
-            var vm = Call(() => _hypervisor.Read(uuid));
-            lock (_lock)
+            foreach (var uuid in uuids)
             {
-                if (vm is not null)
+                if (uuid == Guid.Empty) continue;
+                var vm = Call(() => _hypervisor.Read(uuid), timeout, stop);
+                lock (_lock)
                 {
-                    if (Store(vm) is { } s) changed.Add(s);
+                    if (vm is not null) { if (Store(vm) is { } s) changed.Add(s); }
+                    else if (_vms.Remove(uuid, out var gone)) changed.Add(VmState.TombstoneFor(uuid, gone.Name));
                 }
-                else if (_vms.Remove(uuid, out var gone)) changed.Add(VmState.TombstoneFor(uuid, gone.Name));
             }
         }
-        if (changed.Count > 0) SendEvent(changed, HostStatus.None);
+        finally
+        {
+            if (changed.Count > 0) SendEvent(changed, HostStatus.None);
+        }
     }
 
     // Stores a VM as read (plus last-request); returns it when it differs from what was held. Under _lock.
@@ -322,19 +305,14 @@ internal sealed class StatePublisher : IDisposable
     {
         if (_lastRequest.TryGetValue(vm.Uuid, out ulong id))
         {
-            var attrs = new AttrList();
-            foreach (var a in vm.Attributes) attrs.Add(a);
-            attrs.Add(AttrType.LastRequest, id);
-            vm = vm with { Attributes = attrs };
+            vm = vm with { Attributes = [.. vm.Attributes, new Attr { Type = AttrType.LastRequest, Number = id }] };
         }
         if (_vms.TryGetValue(vm.Uuid, out var held) && held == vm) return null;
         _vms[vm.Uuid] = vm;
         return vm;
     }
 
-    // A hypervisor read with the call deadline; never two stuck reads at once.
-    private T Call<T>(Func<T> read) => Call(read, _callTimeout, _stopping);
-
+    // A hypervisor read with a deadline; never two stuck reads at once.
     private T Call<T>(Func<T> read, TimeSpan timeout, CancellationToken stop)
     {
         if (_pendingCall is { IsCompleted: false })
@@ -354,8 +332,8 @@ internal sealed class StatePublisher : IDisposable
 
     // ---- sending ----
 
-    /// <summary>Sends one complete report now (the heartbeat; also used by tests).</summary>
-    public void SendReport()
+    // Sends one complete report now: the heartbeat, and the first complete picture after a (re)connect.
+    private void SendReport()
     {
         if (!_hypervisor.Reachable)
         {
@@ -372,39 +350,43 @@ internal sealed class StatePublisher : IDisposable
         {
             if (!_loaded) return;   // nothing read yet: an empty report would remove every VM at the controller
             vms = [.. _vms.Values];
-            facts = new AttrList();
-            foreach (var a in _facts) facts.Add(a);
+            facts = [.. _facts];
         }
         facts.Add(AttrType.Port, Port);
         facts.Add(AttrType.VmCount, (ulong)vms.Count);
         lock (_sendLock)
         {
             uint report = ++_report;
-            var counts = Paginate(vms, report, facts);
+            var counts = Paginate(vms, facts);
             int next = 0;
             for (int page = 0; page < counts.Count; page++)
             {
                 var w = new StateWriter(_datagram, BootId, ++_sequence, report, (ushort)page, (ushort)counts.Count, HostStatus.None, _host, page == 0 ? facts : null);
-                for (int i = 0; i < counts[page]; i++) w.TryAdd(vms[next++]);
+                for (int i = 0; i < counts[page]; i++)
+                {
+                    bool added = w.TryAdd(vms[next++]);
+                    Debug.Assert(added, "Paginate counted a record that does not fit");
+                }
                 Send(w.Finish(_key));
             }
         }
         _started.TrySetResult();
     }
 
-    // How many records go in each page; a record too large for an empty page is replaced by its truncated form.
-    private List<int> Paginate(List<VmState> vms, uint report, AttrList facts)
+    // How many records go in each page, counted from sizes (the pages are written once, when sent); a record too
+    // large for an empty page is replaced by its truncated form. Page 0 alone carries the facts.
+    private List<int> Paginate(List<VmState> vms, AttrList facts)
     {
+        int firstRoom = Room(facts), otherRoom = Room([]);
         var counts = new List<int>();
         int i = 0;
         do
         {
-            var w = new StateWriter(_datagram, BootId, 1, report, (ushort)counts.Count, 1, HostStatus.None, _host, counts.Count == 0 ? facts : null);
-            int n = 0;
-            while (i < vms.Count && w.TryAdd(vms[i])) { i++; n++; }
+            int room = counts.Count == 0 ? firstRoom : otherRoom, n = 0;
+            for (int size; i < vms.Count && (size = vms[i].EncodedSize) <= room; i++, n++) room -= size;
             if (n == 0 && i < vms.Count)
             {
-                vms[i] = Truncate(vms[i], w.Remaining);
+                vms[i] = Truncate(vms[i], room);
                 continue;
             }
             counts.Add(n);
@@ -413,11 +395,13 @@ internal sealed class StatePublisher : IDisposable
         return counts;
     }
 
+    // Bytes a datagram has for records after the header, this host's fixed part, the facts and the tag.
+    private int Room(AttrList facts) => PduHeader.MaxDatagram - new StatePdu { Host = _host, Facts = facts }.EncodedSizeWithoutVms;
+
     /// <summary>Leaves out disk and nic attributes from the end until the record fits (spec §6.2, truncated).</summary>
     internal static VmState Truncate(VmState vm, int room)
     {
-        var attrs = new AttrList();
-        foreach (var a in vm.Attributes) attrs.Add(a);
+        AttrList attrs = [.. vm.Attributes];
         vm = vm with { Flags = vm.Flags | VmFlags.Truncated, Attributes = attrs };
         while (vm.EncodedSize > room)
         {
@@ -449,22 +433,19 @@ internal sealed class StatePublisher : IDisposable
     private void Send(int length)
     {
         var route = _route;
-        foreach (var controller in route.Controllers)
+        for (int i = 0; i < route.Targets.Length; i++)
         {
             try
             {
-                route.Socket.SendTo(_datagram.AsSpan(0, length), SocketFlags.None, route.IPv6 ? Mapped(controller) : controller);
+                route.Socket.SendTo(_datagram.AsSpan(0, length), SocketFlags.None, route.Targets[i]);
             }
             catch (SocketException e)
             {
                 // A controller that is down answers with ICMP; the next heartbeat tries again.
-                _log.Debug("state to {0} not sent: {1}", controller, e.Message);
+                _log.Debug("state to {0} not sent: {1}", route.Controllers[i], e.Message);
             }
         }
     }
-
-    private static IPEndPoint Mapped(IPEndPoint e) =>
-        e.AddressFamily == AddressFamily.InterNetwork ? new IPEndPoint(e.Address.MapToIPv6(), e.Port) : e;
 
     public void Dispose()
     {
@@ -481,15 +462,19 @@ internal sealed class StatePublisher : IDisposable
         {
             Controllers = [.. controllers];
             // IPv4 alone unless a controller has an IPv6 address (a host may have IPv6 off).
-            IPv6 = controllers.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6);
-            Socket = IPv6
+            bool ipv6 = controllers.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6);
+            Socket = ipv6
                 ? new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true }
                 : new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            // Serialized once: SendTo with an EndPoint would serialize it again for every datagram.
+            Targets = [.. controllers.Select(c => (ipv6 && c.AddressFamily == AddressFamily.InterNetwork
+                ? new IPEndPoint(c.Address.MapToIPv6(), c.Port) : c).Serialize())];
         }
 
         public IReadOnlyList<IPEndPoint> Controllers { get; }
 
-        public bool IPv6 { get; }
+        /// <summary><see cref="Controllers"/> as the socket addresses datagrams go to (IPv4 ones mapped on a dual-mode socket).</summary>
+        public SocketAddress[] Targets { get; }
 
         public Socket Socket { get; }
 

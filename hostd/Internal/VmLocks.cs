@@ -17,7 +17,4 @@ internal sealed class VmLocks
 
     /// <summary>Releases the VM if this request holds it.</summary>
     public void Release(Guid vm, ulong requestId) => _held.TryRemove(new KeyValuePair<Guid, ulong>(vm, requestId));
-
-    /// <summary>VMs with an operation in flight.</summary>
-    public int Count => _held.Count;
 }

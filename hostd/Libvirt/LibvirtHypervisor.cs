@@ -129,12 +129,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
         _session ?? throw new HypervisorException(AckCode.Failure, 0, $"hypervisor unreachable: {_unreachableReason}");
 
     // memory-free is not libvirt's (the kernel's MemFree): the publisher counts it from the VMs (spec §5.3).
-    public AttrList ReadFacts()
-    {
-        var facts = new AttrList();
-        foreach (var a in _staticFacts) facts.Add(a);
-        return facts;
-    }
+    public AttrList ReadFacts() => [.. _staticFacts];
 
     // cpus, memory-total, hypervisor and migration-uri do not change while a connection lives: read once.
     private AttrList ReadStaticFacts(LibvirtSession s)

@@ -1,4 +1,6 @@
 // hostd's STATE datagrams as a controller receives them (spec §6.5): reports, events, tombstones, paging.
+using System.Net;
+using System.Net.Sockets;
 using Vmm.Hostd.Internal;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
@@ -144,5 +146,43 @@ public sealed class StatePublisherTests
         Assert.True(cut.EncodedSize <= 600);
         Assert.True(cut.Flags.HasFlag(VmFlags.Truncated));
         Assert.Equal(attrs.Take(cut.Attributes.Count), cut.Attributes);
+    }
+
+    [Fact]
+    public async Task A_new_controllers_list_gets_the_next_reports_over_ipv4_and_ipv6_alike()
+    {
+        await using var f = new DaemonFixture();
+        f.Hypervisor.Define("a");
+        f.ReceiveStateUntil(s => s.Pages > 0);
+        using var v4 = Bound(IPAddress.Loopback);
+        using var v6 = Bound(IPAddress.IPv6Loopback);
+        IPEndPoint[] next = [(IPEndPoint)v4.LocalEndPoint!, (IPEndPoint)v6.LocalEndPoint!];
+
+        f.Daemon.Publisher.SetControllers(next);   // a reload
+
+        Assert.Equal(next, f.Daemon.Publisher.Controllers);
+        foreach (var controller in new[] { v4, v6 })
+        {
+            var report = ReceiveReport(controller);
+            Assert.Equal((f.Boot, "a"), (report.BootId, report.Vms.Single().Name));
+        }
+    }
+
+    private static Socket Bound(IPAddress address)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 20000 };
+        socket.Bind(new IPEndPoint(address, 0));
+        return socket;
+    }
+
+    private static StatePdu ReceiveReport(Socket socket)
+    {
+        var buffer = new byte[PduHeader.MaxDatagram];
+        while (true)
+        {
+            int n = socket.Receive(buffer);   // times out (and fails the test) after 20 s
+            var state = (StatePdu)PduCodec.Decode(buffer.AsSpan(0, n), DaemonFixture.Key, PduHeader.MaxDatagram);
+            if (state.Pages > 0) return state;
+        }
     }
 }
