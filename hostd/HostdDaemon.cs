@@ -81,7 +81,7 @@ internal sealed class HostdDaemon : IDisposable
         if (!_hypervisor.Reachable)
             return _hypervisor.UnreachableReason is { } why ? $"hypervisor unreachable: {why}; state {to}" : $"connecting to the hypervisor; state {to}";
         int vms = Publisher.VmCount;
-        return $"libvirt connected, {vms} VM{(vms == 1 ? "" : "s")}, state {to}, {Server.Connections} controller connection(s)";
+        return $"libvirt connected, {vms} VM{(vms == 1 ? "" : "s")}, state {to}, {Server.Connections} controller connection(s), {Processor.Counters.Summary()}";
     }
 
     private static ulong NewBootId()

@@ -12,6 +12,21 @@ namespace Vmm.Hostd.Internal;
 internal sealed class HostdCounters
 {
     public long Requests, Replayed, Busy, Refused, Replays, BadPdus, StreamErrors, ConnectionsRefused;
+
+    /// <summary>The counts as the STATUS line and the last log line show them; those that are 0 are left out.</summary>
+    public string Summary()
+    {
+        var parts = new List<string> { $"{Interlocked.Read(ref Requests)} requests" };
+        void Add(long n, string what) { if (n != 0) parts.Add($"{n} {what}"); }
+        Add(Interlocked.Read(ref Replayed), "replayed");
+        Add(Interlocked.Read(ref Busy), "busy");
+        Add(Interlocked.Read(ref Refused), "refused");
+        Add(Interlocked.Read(ref Replays), "replays refused");
+        Add(Interlocked.Read(ref BadPdus), "bad PDUs");
+        Add(Interlocked.Read(ref StreamErrors), "stream errors");
+        Add(Interlocked.Read(ref ConnectionsRefused), "connections refused");
+        return string.Join(", ", parts);
+    }
 }
 
 /// <summary>Turns requests into ACKs. Thread-safe: connections call it concurrently.</summary>
