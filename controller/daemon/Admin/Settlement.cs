@@ -70,13 +70,10 @@ internal sealed class Settlement : IDisposable
     /// <summary>Whether the inventory as it is now already shows the request's effect.</summary>
     private bool Current(Guid vm, ulong requestId)
     {
-        var views = _inventory.Vms(_code == RequestCode.Migrate ? null : _host, vm.ToString()).ToList();
-        return _code switch
-        {
-            RequestCode.Delete or RequestCode.Remove => views.Count == 0,
-            RequestCode.Migrate => views.Any(v => v.Host != _host),
-            _ => views.Any(v => Shows(v, requestId)),
-        };
+        var held = _inventory.VmsWithUuid(vm);
+        return _code is RequestCode.Delete or RequestCode.Remove
+            ? !held.Exists(v => v.Host == _host)
+            : held.Exists(v => Shows(v, requestId));
     }
 
     /// <summary>Whether one change of the VM shows the request's effect.</summary>

@@ -53,6 +53,25 @@ internal sealed partial class Inventory
     }
 
     /// <summary>
+    /// VM <paramref name="uuid"/> as each host that reports it holds it now (two during a migration), looked up
+    /// by key on each host: no name compared, no other VM copied. For the check after a request (Settlement).
+    /// </summary>
+    public List<VmView> VmsWithUuid(Guid uuid)
+    {
+        var found = new List<VmView>(1);
+        foreach (var h in _hosts)
+        {
+            lock (h.Gate)
+            {
+                if (!h.Vms.TryGetValue(uuid, out var vm)) continue;
+                long now = _clock();
+                found.Add(ViewOf(h, vm, h.StateAt(now, _downAfterMs), now));
+            }
+        }
+        return found;
+    }
+
+    /// <summary>
     /// Finds the VM that <paramref name="reference"/> (a uuid in text form, or a name) names, on
     /// <paramref name="host"/> only when given. A uuid match wins over a name match. A name held by VMs on
     /// several hosts is ambiguous, and so is a uuid two hosts report (a migration in progress).
