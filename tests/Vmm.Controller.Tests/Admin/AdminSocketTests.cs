@@ -69,7 +69,7 @@ public sealed class AdminSocketTests
         await using var h = await WithFleet();
         using var c = h.Connect();
         c.Send(new AdminQueryPdu { What = QueryKind.Watch, Filters = new AttrList().Add(AttrType.Host, "hv-a") });
-        await Eventually.True(() => h.Fleet.Inventory.Watchers.HasWatchers, "the watch to start");
+        await Eventually.True(() => h.Fleet.Inventory.Watchers.Watches("hv-a"), "the watch to start");
 
         // The live boot of hv-a sends its next datagram.
         var hosts = h.Fleet.Inventory.Hosts("hv-a");
