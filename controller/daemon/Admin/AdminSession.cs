@@ -177,7 +177,7 @@ internal sealed class AdminSession
         string? host = query.Filters.Text(AttrType.Host);
         string? reference = query.Filters.Text(AttrType.Ref);
         var inventory = _server.Inventory;
-        if (host is not null && inventory.Host(host) is null)
+        if (host is not null && !inventory.Knows(host))
             return await Answer(AckCode.NotFound, $"no host named {host}").ConfigureAwait(false);
 
         switch (query.What)

@@ -23,6 +23,9 @@ internal sealed partial class Inventory
         return result;
     }
 
+    /// <summary>Whether <paramref name="name"/> is a host the inventory holds (heard or pinned); nothing copied.</summary>
+    public bool Knows(string name) => Find(name) is not null;
+
     /// <summary>One host, or null when it is not known.</summary>
     public HostView? Host(string name) => Hosts(name) is [var one] ? one : null;
 
@@ -131,13 +134,6 @@ internal sealed partial class Inventory
             target = new HostTarget(h.Name, endpoint, h.BootId);
             return true;
         }
-    }
-
-    /// <summary>The libvirt URI a migration to <paramref name="host"/> should target, as it reports it; null when unknown.</summary>
-    public string? MigrationUri(string host)
-    {
-        if (Find(host) is not { } h) return null;
-        lock (h.Gate) return h.Facts.MigrationUri;
     }
 
     /// <summary>Notes the request the controller last sent for <paramref name="vm"/> and its outcome, shown

@@ -94,7 +94,7 @@ public sealed class HostStateTests
         fleet.Send(hv, hv.CompleteReport([]));
         Assert.True(fleet.Inventory.TryGetTarget("hv-01", out var target));
         Assert.Equal(new System.Net.IPEndPoint(hv.Address, 7999), target.Endpoint);
-        Assert.Equal("qemu+ssh://hv-01/system", fleet.Inventory.MigrationUri("hv-01"));
+        Assert.Equal("qemu+ssh://hv-01/system", fleet.HostView("hv-01").Facts.MigrationUri);
         Assert.Equal("2001:db8::5", fleet.HostView("hv-01").Address!.ToString());
     }
 
