@@ -23,6 +23,25 @@ internal sealed partial class Inventory
         return result;
     }
 
+    /// <summary>
+    /// Hosts up, hosts in any other state, and the VMs they hold: counted under each host's lock, with no view
+    /// copied, since systemd's status line asks every few seconds however large the fleet.
+    /// </summary>
+    public (int Up, int NotUp, int Vms) Census()
+    {
+        int up = 0, notUp = 0, vms = 0;
+        foreach (var host in _hosts)
+        {
+            lock (host.Gate)
+            {
+                if (host.StateAt(_clock(), _downAfterMs) == HostState.Up) up++;
+                else notUp++;
+                vms += host.Vms.Count;
+            }
+        }
+        return (up, notUp, vms);
+    }
+
     /// <summary>Whether <paramref name="name"/> is a host the inventory holds (heard or pinned); nothing copied.</summary>
     public bool Knows(string name) => Find(name) is not null;
 
