@@ -59,9 +59,6 @@ internal sealed partial class Inventory
 
     public WatchHub Watchers { get; } = new();
 
-    /// <summary>Hosts held (heard or pinned).</summary>
-    public int HostCount => _hosts.Length;
-
     /// <summary>Monotonic ms, by the inventory's clock.</summary>
     public long Now => _clock();
 
