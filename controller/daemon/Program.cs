@@ -116,13 +116,7 @@ internal static class Program
     /// <summary>systemd's status line: "3 hosts up, 1 down, 42 VMs".</summary>
     private static string Describe(Inventory inventory)
     {
-        int up = 0, down = 0, vms = 0;
-        foreach (var host in inventory.Hosts())
-        {
-            if (host.State == HostState.Up) up++;
-            else down++;
-            vms += host.VmCount;
-        }
+        var (up, down, vms) = inventory.Census();
         return $"{up} host{(up == 1 ? "" : "s")} up, {down} down, {vms} VM{(vms == 1 ? "" : "s")}";
     }
 }

@@ -70,6 +70,8 @@ internal sealed class AdminSession
         }
         catch (OverloadedException e)
         {
+            // Logged now, when it happens; the client is told after the answers already due.
+            _log.Warn("{0}: {1}; the answers due are sent, then RESULT unavailable and close", _who, e.Message);
             Enqueue(new Incoming(null, null, e.Message, Fatal: true));
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -123,7 +125,6 @@ internal sealed class AdminSession
             }
             if (item.Fatal)
             {
-                _log.Warn("{0}: {1}; closed", _who, item.Unsupported);
                 await WriteAsync(output, AdminReplies.Result(AckCode.Unavailable, item.Unsupported), stop).ConfigureAwait(false);
                 return;
             }
@@ -180,7 +181,7 @@ internal sealed class AdminSession
         string? host = query.Filters.Text(AttrType.Host);
         string? reference = query.Filters.Text(AttrType.Ref);
         var inventory = _server.Inventory;
-        if (host is not null && inventory.Host(host) is null)
+        if (host is not null && !inventory.Knows(host))
             return await Answer(AckCode.NotFound, $"no host named {host}").ConfigureAwait(false);
 
         switch (query.What)

@@ -4,6 +4,7 @@
 // inventory normally shows the effect a few milliseconds after the ACK; the RESULT waits for that, bounded by
 // two heartbeat intervals, after which the complete report has carried it or something is wrong with the host
 // (then the RESULT goes out anyway: the request did succeed).
+using Vmm.Controller.Dispatch;
 using Vmm.Protocol;
 
 namespace Vmm.Controller;
@@ -71,13 +72,10 @@ internal sealed class Settlement : IDisposable
     /// <summary>Whether the inventory as it is now already shows the request's effect.</summary>
     private bool Current(Guid vm, ulong requestId)
     {
-        var views = _inventory.Vms(_code == RequestCode.Migrate ? null : _host, vm.ToString()).ToList();
-        return _code switch
-        {
-            RequestCode.Delete or RequestCode.Remove => views.Count == 0,
-            RequestCode.Migrate => views.Any(v => v.Host != _host),
-            _ => views.Any(v => Shows(v, requestId)),
-        };
+        var held = _inventory.VmsWithUuid(vm);
+        return _code is RequestCode.Delete or RequestCode.Remove
+            ? !held.Exists(v => v.Host == _host)
+            : held.Exists(v => Shows(v, requestId));
     }
 
     /// <summary>Whether one change of the VM shows the request's effect.</summary>
@@ -85,14 +83,10 @@ internal sealed class Settlement : IDisposable
     {
         RequestCode.Delete or RequestCode.Remove => v.Host == _host && v.Removed,
         RequestCode.Migrate => v.Host != _host && !v.Removed,
-        _ => v.Host == _host && !v.Removed && Covers(v.LastRequestId, requestId),
+        // A record that names this request, or a later one of this controller: another operator's next request
+        // on the VM also shows that this one was done.
+        _ => v.Host == _host && !v.Removed && RequestIds.Covers(v.LastRequestId, requestId),
     };
-
-    /// <summary>
-    /// A record that names this request, or a later one of the same controller (ids are origin||counter,
-    /// spec §7.1): another operator's next request on the VM also shows that this one was done.
-    /// </summary>
-    private static bool Covers(ulong last, ulong id) => last >> 32 == id >> 32 && (uint)last >= (uint)id;
 
     public void Dispose() => _watcher.Dispose();
 }

@@ -39,6 +39,13 @@ internal sealed class RequestIds
         return true;
     }
 
+    /// <summary>
+    /// Whether id <paramref name="later"/> was handed out by the same dispatcher as <paramref name="id"/> and no
+    /// earlier: same origin, a counter at least as high. A host that finished <paramref name="later"/> for a VM
+    /// has finished <paramref name="id"/> too, as far as this controller's read-your-writes is concerned.
+    /// </summary>
+    public static bool Covers(ulong later, ulong id) => later >> 32 == id >> 32 && (uint)later >= (uint)id;
+
     private static uint RandomOrigin()
     {
         Span<byte> b = stackalloc byte[4];

@@ -9,10 +9,8 @@ internal sealed class DropLog(Logger log, Func<long> clock)
 {
     public const long IntervalMs = 10_000;
 
-    // Senders not attributable to a host: one throttle per reason.
-    private readonly long[] _unknownWarnedAt = new long[DropReasons.Count];
-    private readonly long[] _unknownSuppressed = new long[DropReasons.Count];
-    private readonly bool[] _unknownLogged = new bool[DropReasons.Count];
+    // Senders not attributable to a host share one throttle.
+    private readonly DropThrottle _unknown = new();
 
     /// <summary>
     /// Notes a drop; true when a line is due for this host (or unknown sender) and reason, with the drops
@@ -22,32 +20,8 @@ internal sealed class DropLog(Logger log, Func<long> clock)
     {
         suppressed = 0;
         if (!log.IsEnabled(reason.IsBenign() ? LogLevel.Debug : LogLevel.Warn)) return false;
-        long now = clock();
-        int i = (int)reason;
-        if (host is not null)
-        {
-            host.WarnedAt ??= new long[DropReasons.Count];
-            host.Suppressed ??= new long[DropReasons.Count];
-            if (host.WarnedAt[i] != 0 && now - host.WarnedAt[i] < IntervalMs)
-            {
-                host.Suppressed[i]++;
-                return false;
-            }
-            host.WarnedAt[i] = now == 0 ? 1 : now;
-            suppressed = host.Suppressed[i];
-            host.Suppressed[i] = 0;
-            return true;
-        }
-        if (_unknownLogged[i] && now - _unknownWarnedAt[i] < IntervalMs)
-        {
-            _unknownSuppressed[i]++;
-            return false;
-        }
-        _unknownLogged[i] = true;
-        _unknownWarnedAt[i] = now;
-        suppressed = _unknownSuppressed[i];
-        _unknownSuppressed[i] = 0;
-        return true;
+        var throttle = host is null ? _unknown : host.Drops ??= new DropThrottle();
+        return throttle.Due(reason, clock(), out suppressed);
     }
 
     /// <summary>Writes the line that <see cref="Due"/> allowed.</summary>
@@ -56,5 +30,29 @@ internal sealed class DropLog(Logger log, Func<long> clock)
         string who = host is null ? from.ToString() : $"host {host.Name} ({from})";
         string more = suppressed == 0 ? "" : $" ({suppressed} more {reason.Name()} drops since the last line)";
         log.Log(reason.IsBenign() ? LogLevel.Debug : LogLevel.Warn, "dropped STATE datagram from {0}: {1}: {2}{3}", who, reason.Name(), detail, more);
+    }
+}
+
+/// <summary>For one sender: when a line about each drop reason may next be written, and how many drops went
+/// unlogged since the last one. Ingest thread only.</summary>
+internal sealed class DropThrottle
+{
+    private readonly long[] _nextAt = new long[DropReasons.Count];
+    private readonly long[] _suppressed = new long[DropReasons.Count];
+
+    /// <summary>True when a line about <paramref name="reason"/> is due at <paramref name="now"/> (monotonic ms, never negative).</summary>
+    public bool Due(DropReason reason, long now, out long suppressed)
+    {
+        int i = (int)reason;
+        if (now < _nextAt[i])
+        {
+            _suppressed[i]++;
+            suppressed = 0;
+            return false;
+        }
+        _nextAt[i] = now + DropLog.IntervalMs;
+        suppressed = _suppressed[i];
+        _suppressed[i] = 0;
+        return true;
     }
 }

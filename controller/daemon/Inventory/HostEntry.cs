@@ -59,9 +59,9 @@ internal sealed class HostEntry
 
     public Dictionary<Guid, VmEntry> Vms { get; } = [];
 
-    // Ingest thread only: when each drop reason was last logged for this host, and how many since.
-    public long[]? WarnedAt;
-    public long[]? Suppressed;
+    // Ingest thread only: the throttle of this host's drop lines (made at its first drop), and when the bound
+    // on VMs was last logged.
+    public DropThrottle? Drops;
     public long VmLimitWarnedAt;
 
     public HostState StateAt(long now, long downAfterMs)

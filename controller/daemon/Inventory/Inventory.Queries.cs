@@ -23,6 +23,28 @@ internal sealed partial class Inventory
         return result;
     }
 
+    /// <summary>
+    /// Hosts up, hosts in any other state, and the VMs they hold: counted under each host's lock, with no view
+    /// copied, since systemd's status line asks every few seconds however large the fleet.
+    /// </summary>
+    public (int Up, int NotUp, int Vms) Census()
+    {
+        int up = 0, notUp = 0, vms = 0;
+        foreach (var host in _hosts)
+        {
+            lock (host.Gate)
+            {
+                if (host.StateAt(_clock(), _downAfterMs) == HostState.Up) up++;
+                else notUp++;
+                vms += host.Vms.Count;
+            }
+        }
+        return (up, notUp, vms);
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a host the inventory holds (heard or pinned); nothing copied.</summary>
+    public bool Knows(string name) => Find(name) is not null;
+
     /// <summary>One host, or null when it is not known.</summary>
     public HostView? Host(string name) => Hosts(name) is [var one] ? one : null;
 
@@ -50,6 +72,25 @@ internal sealed partial class Inventory
             chunk.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
             foreach (var v in chunk) yield return v;
         }
+    }
+
+    /// <summary>
+    /// VM <paramref name="uuid"/> as each host that reports it holds it now (two during a migration), looked up
+    /// by key on each host: no name compared, no other VM copied. For the check after a request (Settlement).
+    /// </summary>
+    public List<VmView> VmsWithUuid(Guid uuid)
+    {
+        var found = new List<VmView>(1);
+        foreach (var h in _hosts)
+        {
+            lock (h.Gate)
+            {
+                if (!h.Vms.TryGetValue(uuid, out var vm)) continue;
+                long now = _clock();
+                found.Add(ViewOf(h, vm, h.StateAt(now, _downAfterMs), now));
+            }
+        }
+        return found;
     }
 
     /// <summary>
@@ -112,13 +153,6 @@ internal sealed partial class Inventory
             target = new HostTarget(h.Name, endpoint, h.BootId);
             return true;
         }
-    }
-
-    /// <summary>The libvirt URI a migration to <paramref name="host"/> should target, as it reports it; null when unknown.</summary>
-    public string? MigrationUri(string host)
-    {
-        if (Find(host) is not { } h) return null;
-        lock (h.Gate) return h.Facts.MigrationUri;
     }
 
     /// <summary>Notes the request the controller last sent for <paramref name="vm"/> and its outcome, shown

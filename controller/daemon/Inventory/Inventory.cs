@@ -59,9 +59,6 @@ internal sealed partial class Inventory
 
     public WatchHub Watchers { get; } = new();
 
-    /// <summary>Hosts held (heard or pinned).</summary>
-    public int HostCount => _hosts.Length;
-
     /// <summary>Monotonic ms, by the inventory's clock.</summary>
     public long Now => _clock();
 
@@ -69,7 +66,7 @@ internal sealed partial class Inventory
     /// Applies one authenticated, parsed STATE datagram from <paramref name="from"/>. Returns
     /// <see cref="DropReason.None"/> when it was applied, else why it was dropped (already counted).
     /// Called by one thread at a time (the ingest thread); allocates nothing when no record changed
-    /// and nobody watches.
+    /// and nobody watches this host.
     /// </summary>
     public DropReason Apply(in StateView state, PeerAddress from) => Apply(state, from, out _);
 
@@ -147,7 +144,7 @@ internal sealed partial class Inventory
 
     private void ApplyBody(HostEntry host, in StateView state, long now)
     {
-        bool watching = Watchers.HasWatchers;
+        bool watching = Watchers.Watches(host.Name);
         _changed.Clear();
         _removedViews.Clear();
         if ((state.Status & HostStatus.Unreachable) != 0)
@@ -225,7 +222,7 @@ internal sealed partial class Inventory
         bool transition = state != host.Announced;
         if (transition) LogTransition(host, host.Announced, state, now);
         host.Announced = state;
-        if (!Watchers.HasWatchers)
+        if (!Watchers.Watches(host.Name))
         {
             _changed.Clear();
             _removedViews.Clear();

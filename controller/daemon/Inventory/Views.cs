@@ -24,7 +24,9 @@ internal sealed record VmView(string Host, byte[] Record, bool Unknown, bool Rem
 {
     public Guid Uuid => new(Record.AsSpan(0, 16), bigEndian: true);
 
-    public string Name => Encoding.UTF8.GetString(Record.AsSpan(VmRecordView.FixedSize, Record[VmRecordView.FixedSize - 1]));
+    public string Name => Encoding.UTF8.GetString(NameUtf8);
+
+    public ReadOnlySpan<byte> NameUtf8 => Record.AsSpan(VmRecordView.FixedSize, Record[VmRecordView.FixedSize - 1]);
 
     /// <summary>The power state the host last reported (also while <see cref="Unknown"/>).</summary>
     public PowerState ReportedPower => (PowerState)Record[16];

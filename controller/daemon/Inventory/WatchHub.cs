@@ -1,6 +1,7 @@
 // Change notification for `watch` (spec §7.4): the inventory publishes every change it applies; each
 // watcher has a bounded queue, and one that falls behind by a whole queue is dropped rather than allowed
 // to stall ingest or grow without bound.
+using System.Text;
 using System.Threading.Channels;
 
 namespace Vmm.Controller;
@@ -11,8 +12,16 @@ internal sealed class WatchHub
     private readonly Lock _gate = new();
     private volatile Watcher[] _watchers = [];
 
-    /// <summary>Cheap check for the ingest path: changes are only copied out when someone watches.</summary>
-    public bool HasWatchers => _watchers.Length > 0;
+    /// <summary>
+    /// Cheap check for the ingest path: a host's changes are only copied out when some watcher may want them,
+    /// so a watch of one host (or a request waiting to see its effect there) costs the other hosts nothing.
+    /// </summary>
+    public bool Watches(string host)
+    {
+        foreach (var w in _watchers)
+            if (w.Host is null || w.Host == host) return true;
+        return false;
+    }
 
     /// <summary>Starts a watch of changes on <paramref name="host"/> and/or <paramref name="reference"/>
     /// (a VM's name or uuid); null watches everything.</summary>
@@ -42,8 +51,7 @@ internal sealed class Watcher : IDisposable
 {
     private readonly WatchHub _hub;
     private readonly Channel<InventoryChange> _queue;
-    private readonly string? _host;
-    private readonly string? _reference;
+    private readonly byte[]? _name;
     private readonly Guid? _uuid;
 
     internal Watcher(WatchHub hub, int capacity, string? host, string? reference)
@@ -54,22 +62,26 @@ internal sealed class Watcher : IDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the publisher drops the watcher
         });
-        _host = host;
-        _reference = reference;
+        Host = host;
+        // Compared with each record's name bytes as changes are published (on the ingest thread): no string made per change.
+        _name = reference is null ? null : Encoding.UTF8.GetBytes(reference);
         if (Guid.TryParse(reference, out var uuid)) _uuid = uuid;
         Capacity = capacity;
     }
 
     public int Capacity { get; }
 
+    /// <summary>The host watched; null for every host.</summary>
+    public string? Host { get; }
+
     public ChannelReader<InventoryChange> Changes => _queue.Reader;
 
     internal bool Wants(InventoryChange change)
     {
-        if (_host is not null && change.Host != _host) return false;
-        if (_reference is null) return true;
+        if (Host is not null && change.Host != Host) return false;
+        if (_name is null) return true;
         // A host change concerns a VM watcher too: it turns the VMs unknown or known.
-        return change is not VmChange vm || vm.View.Uuid == _uuid || vm.View.Name == _reference;
+        return change is not VmChange vm || vm.View.Uuid == _uuid || vm.View.NameUtf8.SequenceEqual(_name);
     }
 
     internal bool Offer(InventoryChange change) => _queue.Writer.TryWrite(change);

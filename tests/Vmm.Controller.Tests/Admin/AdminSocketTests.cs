@@ -69,7 +69,7 @@ public sealed class AdminSocketTests
         await using var h = await WithFleet();
         using var c = h.Connect();
         c.Send(new AdminQueryPdu { What = QueryKind.Watch, Filters = new AttrList().Add(AttrType.Host, "hv-a") });
-        await Eventually.True(() => h.Fleet.Inventory.Watchers.HasWatchers, "the watch to start");
+        await Eventually.True(() => h.Fleet.Inventory.Watchers.Watches("hv-a"), "the watch to start");
 
         // The live boot of hv-a sends its next datagram.
         var hosts = h.Fleet.Inventory.Hosts("hv-a");
@@ -176,6 +176,56 @@ public sealed class AdminSocketTests
 
         var nowhere = await c.SubmitAsync(RequestCode.Migrate, new AttrList().Add(AttrType.Ref, "web-1").Add(AttrType.DestHost, "hv-zz"));
         Assert.Equal(AckCode.NotFound, nowhere.Code);
+    }
+
+    [Fact]
+    public async Task Pipelined_PDUs_are_answered_in_the_order_sent_however_long_each_takes()
+    {
+        await using var h = await WithFleet();
+        var slow = new TaskCompletionSource<DispatchResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Dispatcher.AnswerAsync = (call, _) => slow.Task;
+        using var c = h.Connect();
+        // One write: a SUBMIT the host takes its time over, a hosts QUERY, a SUBMIT refused at once.
+        c.SendRaw([
+            .. PduCodec.ToBytes(new AdminSubmitPdu { Code = RequestCode.Pause, Parameters = new AttrList().Add(AttrType.Ref, "web-1") }),
+            .. PduCodec.ToBytes(new AdminQueryPdu { What = QueryKind.Hosts }),
+            .. PduCodec.ToBytes(new AdminSubmitPdu { Code = (RequestCode)99, Parameters = new AttrList().Add(AttrType.Ref, "web-1") }),
+        ]);
+        await Eventually.True(() => h.Dispatcher.Calls.Count == 1, "the pause to reach the host");
+        slow.SetResult(new DispatchResult(AckCode.Failure, 0x1_0000_0001, Vms.Uuid(1), new AttrList().Add(AttrType.Message, "slow no")));
+
+        var (none, first) = await c.ReplyAsync();
+        Assert.Empty(none);
+        Assert.Equal((AckCode.Failure, "slow no"), (first.Code, first.Attributes.Text(AttrType.Message)));
+        var (hosts, second) = await c.ReplyAsync();
+        Assert.Equal(2, hosts.Count);
+        Assert.Equal(AckCode.Success, second.Code);
+        var (_, third) = await c.ReplyAsync();
+        Assert.Equal(AckCode.UnknownRequest, third.Code);
+    }
+
+    [Fact]
+    public async Task Too_many_PDUs_ahead_of_their_answers_get_the_answers_due_then_RESULT_unavailable_and_close()
+    {
+        await using var h = await WithFleet();
+        var held = new TaskCompletionSource<DispatchResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Dispatcher.AnswerAsync = (call, _) => held.Task;
+        using var c = h.Connect();
+        int max = h.Server.Options.MaxPipelined;
+        c.Send(new AdminSubmitPdu { Code = RequestCode.Pause, Parameters = new AttrList().Add(AttrType.Ref, "web-1") });
+        await Eventually.True(() => h.Dispatcher.Calls.Count == 1, "the pause to reach the host");
+        var query = PduCodec.ToBytes(new AdminQueryPdu { What = QueryKind.Hosts });
+        c.SendRaw([.. Enumerable.Range(0, max + 5).SelectMany(_ => query)]);
+        await Eventually.True(() => h.Log.Any(l => l.Contains($"more than {max} admin PDUs")), "the overload to be noticed");
+        held.SetResult(new DispatchResult(AckCode.Failure, 0x1_0000_0001, Vms.Uuid(1), []));
+
+        Assert.Equal(AckCode.Failure, (await c.ReplyAsync()).Result.Code);
+        // The SUBMIT in hand is not ahead of its answer; the next max PDUs are, and are answered.
+        for (int i = 0; i < max; i++) Assert.Equal(AckCode.Success, (await c.ReplyAsync()).Result.Code);
+        var (_, refused) = await c.ReplyAsync();
+        Assert.Equal(AckCode.Unavailable, refused.Code);
+        Assert.StartsWith($"more than {max} admin PDUs were sent ahead of their answers", refused.Attributes.Text(AttrType.Message));
+        Assert.Null(await c.ReadAsync());
     }
 
     [Fact]

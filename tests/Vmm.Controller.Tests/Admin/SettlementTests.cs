@@ -99,6 +99,67 @@ public sealed class SettlementTests
         Assert.Equal(AckCode.Success, result.Code);
         // It waited for the report it never got (a lower bound only: this machine may be slow, never fast).
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"answered after {clock.ElapsedMilliseconds} ms");
+        Assert.Contains(h.Log, l => l.Contains("did not show it within two heartbeats"));
+    }
+
+    [Fact]
+    public async Task A_migrated_VM_is_on_its_destination_when_the_migrate_is_answered()
+    {
+        var (h, b) = WithHost();
+        await using var _ = h;
+        var c2 = h.Fleet.Host("hv-c");
+        c2.Address = System.Net.IPAddress.Parse("192.0.2.12");
+        c2.Facts = b.Facts.Copy().Add(AttrType.MigrationUri, "qemu+tls://hv-c.example/system");
+        h.Fleet.Send(c2, c2.CompleteReport([]));
+        h.Dispatcher.Answer = call =>
+        {
+            ReportLater(h, c2, Done(Vms.Vm(3, name: "web-2"), RequestId));
+            return new DispatchResult(AckCode.Success, RequestId, call.Vm, []);
+        };
+        using var c = h.Connect();
+        var result = await c.SubmitAsync(RequestCode.Migrate, new AttrList().Add(AttrType.Ref, "web-2").Add(AttrType.DestHost, "hv-c"));
+
+        Assert.Equal(AckCode.Success, result.Code);
+        Assert.Contains("hv-c", h.Fleet.Inventory.Vms().Where(v => v.Uuid == Vms.Uuid(3)).Select(v => v.Host));
+        Assert.DoesNotContain(h.Log, l => l.Contains("did not show it"));
+    }
+
+    [Fact]
+    public async Task A_later_request_of_the_same_controller_also_shows_the_effect()
+    {
+        const ulong Later = RequestId + 1; // another operator's next request on the VM, through this controller
+        var (h, b) = WithHost();
+        await using var _ = h;
+        h.Dispatcher.Answer = call =>
+        {
+            ReportLater(h, b, Done(Vms.Vm(3, PowerState.Paused, name: "web-2"), Later));
+            return new DispatchResult(AckCode.Success, RequestId, call.Vm, []);
+        };
+        using var c = h.Connect();
+        var result = await c.SubmitAsync(RequestCode.Pause, new AttrList().Add(AttrType.Ref, "web-2"));
+
+        Assert.Equal(AckCode.Success, result.Code);
+        Assert.Equal(Later, h.Fleet.Vm(3)!.LastRequestId);
+        Assert.DoesNotContain(h.Log, l => l.Contains("did not show it"));
+    }
+
+    [Fact]
+    public async Task A_request_of_another_controller_does_not_show_this_ones_effect()
+    {
+        // Same counter and beyond, other origin (spec §7.1): it says nothing about this controller's request.
+        const ulong Other = 0x0000_0008_0000_0043;
+        var (h, b) = WithHost();
+        await using var _ = h;
+        h.Dispatcher.Answer = call =>
+        {
+            ReportLater(h, b, Done(Vms.Vm(3, PowerState.Paused, name: "web-2"), Other));
+            return new DispatchResult(AckCode.Success, RequestId, call.Vm, []);
+        };
+        using var c = h.Connect();
+        var result = await c.SubmitAsync(RequestCode.Pause, new AttrList().Add(AttrType.Ref, "web-2"));
+
+        Assert.Equal(AckCode.Success, result.Code);
+        Assert.Contains(h.Log, l => l.Contains("did not show it within two heartbeats"));
     }
 
     [Fact]

@@ -79,4 +79,17 @@ public sealed class DispatchOptionsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new RequestIds(0));
         Assert.NotEqual(0u, new RequestIds().Origin);
     }
+
+    [Fact]
+    public void An_id_covers_the_earlier_ids_of_its_own_origin_only()
+    {
+        var ids = new RequestIds(0xA1B2C3D4);
+        Assert.True(ids.TryNext(out ulong first));
+        Assert.True(ids.TryNext(out ulong second));
+        Assert.True(RequestIds.Covers(second, first));
+        Assert.True(RequestIds.Covers(first, first));
+        Assert.False(RequestIds.Covers(first, second));
+        Assert.False(RequestIds.Covers(0xA1B2C3D5_FFFFFFFFUL, first)); // another controller's, however far on
+        Assert.False(RequestIds.Covers(0, first)); // a record that names no request
+    }
 }

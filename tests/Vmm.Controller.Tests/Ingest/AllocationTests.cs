@@ -46,6 +46,29 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public void A_watch_of_another_host_costs_this_hosts_changes_nothing()
+    {
+        // A watch of one host, or a request waiting to see its effect there (read-your-writes), must not make
+        // ingest copy out the changes of every other host.
+        var fleet = new Fleet();
+        var hv = fleet.Host("hv-01");
+        var other = fleet.Host("hv-02");
+        other.Address = System.Net.IPAddress.Parse("192.0.2.11");
+        fleet.Send(other, other.Event(Vms.Vm(2)));
+        using var watch = fleet.Inventory.Watchers.Subscribe(1000, host: "hv-02");
+        var events = Enumerable.Range(0, 200).Select(i => hv.Event(Vms.Vm(1, i % 2 == 0 ? PowerState.Running : PowerState.Paused))).ToArray();
+        for (int i = 0; i < 100; i++) fleet.Ingest.Process(events[i], hv.From);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 100; i < events.Length; i++) fleet.Ingest.Process(events[i], hv.From);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.False(watch.Changes.TryRead(out _));
+
+        fleet.Send(other, other.Event(Vms.Vm(2, PowerState.Paused)));
+        Assert.True(watch.Changes.TryRead(out var change));
+        Assert.Equal("hv-02", change.Host);
+    }
+
+    [Fact]
     public void Forged_datagrams_allocate_nothing()
     {
         var fleet = new Fleet();

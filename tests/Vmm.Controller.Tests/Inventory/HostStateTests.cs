@@ -27,6 +27,24 @@ public sealed class HostStateTests
     }
 
     [Fact]
+    public void The_census_counts_hosts_up_the_others_and_every_VM_held()
+    {
+        var fleet = new Fleet(new InventoryOptions { Pins = [new HostPin("hv-pinned", null)] });
+        var a = fleet.Host("hv-01");
+        var b = fleet.Host("hv-02");
+        b.Address = System.Net.IPAddress.Parse("192.0.2.11");
+        fleet.Send(a, a.CompleteReport([Vms.Vm(1), Vms.Vm(2, PowerState.Off)]));
+        fleet.Send(b, b.CompleteReport([Vms.Vm(3)]));
+        Assert.Equal((2, 1, 3), fleet.Inventory.Census()); // the pinned host, never heard, is not up
+
+        fleet.Silence(2);
+        fleet.Send(b, b.Event());
+        fleet.Silence(1);
+        Assert.Equal((1, 2, 3), fleet.Inventory.Census()); // hv-01 is down; its VMs are still held
+        Assert.Equal(HostState.Down, fleet.HostView("hv-01").State);
+    }
+
+    [Fact]
     public void A_down_host_comes_back_up_with_its_next_datagram()
     {
         var fleet = new Fleet();
@@ -94,7 +112,7 @@ public sealed class HostStateTests
         fleet.Send(hv, hv.CompleteReport([]));
         Assert.True(fleet.Inventory.TryGetTarget("hv-01", out var target));
         Assert.Equal(new System.Net.IPEndPoint(hv.Address, 7999), target.Endpoint);
-        Assert.Equal("qemu+ssh://hv-01/system", fleet.Inventory.MigrationUri("hv-01"));
+        Assert.Equal("qemu+ssh://hv-01/system", fleet.HostView("hv-01").Facts.MigrationUri);
         Assert.Equal("2001:db8::5", fleet.HostView("hv-01").Address!.ToString());
     }
 

@@ -95,4 +95,52 @@ public sealed class ControllerSystemdTests : IDisposable
         controller.Signal("TERM");
         Assert.Equal(0, controller.WaitForExit());
     }
+
+    /// <summary>Runs the controller to its exit (it is expected to refuse to start).</summary>
+    private (int Code, string Error) RunToExit()
+    {
+        using (var keygen = Process.Start(Cluster.Bin("vmmctl"), ["key", "generate", this["k.key"]])!) keygen.WaitForExit();
+        var psi = new ProcessStartInfo(Cluster.Bin("vmm-controller")) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        psi.ArgumentList.Add("--config");
+        psi.ArgumentList.Add(this["c.toml"]);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(20000))
+        {
+            p.Kill();
+            Assert.Fail("the controller did not exit");
+        }
+        p.WaitForExit();
+        _ = output.Result;
+        return (p.ExitCode, error.Result);
+    }
+
+    [Fact]
+    public void A_log_file_that_cannot_be_opened_is_one_stderr_line_and_exit_1()
+    {
+        string log = this["no-such-folder/c.log"];
+        File.WriteAllText(this["c.toml"], Config($"log-file = \"{log}\"\n"));
+        var (code, error) = RunToExit();
+
+        Assert.Equal(1, code);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("vmm-controller: ", line);
+        Assert.Contains(log, line);
+        Assert.False(File.Exists(this["c.sock"]), "no admin socket: the controller did not start");
+    }
+
+    [Fact]
+    public void A_STATE_port_in_use_is_one_stderr_line_naming_it_and_exit_2()
+    {
+        using var taken = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        int port = ((System.Net.IPEndPoint)taken.Client.LocalEndPoint!).Port;
+        File.WriteAllText(this["c.toml"], Config().Replace("127.0.0.1:0", $"127.0.0.1:{port}"));
+        var (code, error) = RunToExit();
+
+        Assert.Equal(2, code);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"vmm-controller: listen 127.0.0.1:{port}: ", line);
+        Assert.False(File.Exists(this["c.sock"]), "no admin socket: the controller did not start");
+    }
 }
