@@ -17,8 +17,14 @@
 #     Its sockets are in DIR/sock (unix_sock_dir), reachable from outside the namespace; it listens on
 #     127.0.0.1:TCP_PORT (auth none) in the cluster's network namespace, for peer-to-peer migration.
 #
+# The user libvirt-qemu: libvirt 9.0 looks up its built-in default QEMU user (libvirt-qemu, group libvirt-qemu)
+# when its QEMU driver starts, before it reads qemu.conf, and fails without it ("Failed to parse user
+# 'libvirt-qemu'"). Only libvirt-daemon-system makes that user, and the machine need not have it: the
+# namespace sees copies of /etc/passwd and /etc/group (DIR/passwd, DIR/group) that add the user and its groups
+# where the machine lacks them, bound over the originals in the private mount namespace. The machine's own files
+# are never written.
 # No virtlogd: QEMU's output goes to a file (stdio_handler = "file"). QEMU runs as root with no security
-# driver (user, group and security_driver in qemu.conf), so no libvirt-qemu user is needed, and without a
+# driver (user, group and security_driver in qemu.conf), so the libvirt-qemu user owns nothing, and without a
 # mount namespace per VM (namespaces = []) nor cgroups (cgroup_controllers = []: libvirt would make them in the
 # machine's cgroup tree, which no namespace here hides). Migration streams go to 192.0.2.1, the address e2e-netns.sh gives
 # the cluster's namespace (migration_host; libvirt refuses 127.0.0.1 there, and would otherwise use the
@@ -41,6 +47,20 @@ namespace)
         [ -n "$found" ] || { echo "e2e-qemu-host: no $so (is libvirt-daemon-driver-qemu installed?)" >&2; exit 1; }
         ln -sf "$found" "$dir/drivers/$so"
     done
+    # The user and groups libvirt looks up (see above), added to private copies only where missing. The ids are
+    # free ones below 1000 (system range); nothing runs as them.
+    cp /etc/passwd "$dir/passwd"
+    cp /etc/group "$dir/group"
+    free_id() { # FILE: the highest free id from 999 down, in the third field of FILE
+        awk -F: '{ used[$3] = 1 } END { for (i = 999; i > 100; i--) if (!(i in used)) { print i; exit } }' "$1"
+    }
+    for g in kvm libvirt-qemu; do
+        grep -q "^$g:" "$dir/group" || echo "$g:x:$(free_id "$dir/group"):" >> "$dir/group"
+    done
+    if ! grep -q '^libvirt-qemu:' "$dir/passwd"; then
+        gid=$(awk -F: '$1 == "libvirt-qemu" { print $3 }' "$dir/group")
+        echo "libvirt-qemu:x:$(free_id "$dir/passwd"):$gid:Libvirt Qemu (Vmm e2e namespace):/nonexistent:/usr/sbin/nologin" >> "$dir/passwd"
+    fi
     cat > "$dir/etc/libvirtd.conf" <<CONF
 unix_sock_dir = "$dir/sock"
 auth_unix_rw = "none"
@@ -71,6 +91,8 @@ CONF
             mount -t tmpfs -o mode=0755 vmm-e2e-run /run
             mount -t proc proc /proc
             mount --bind "$dir/etc" /etc/libvirt
+            mount --bind "$dir/passwd" /etc/passwd
+            mount --bind "$dir/group" /etc/group
             # /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt exist only once some libvirtd has run (no
             # package ships them): a tmpfs over their parents gives mount points without writing to the machine.
             for d in lib log cache; do

@@ -104,6 +104,13 @@ internal sealed class QemuHost : IDisposable
     /// <summary>virsh against this host's libvirtd.</summary>
     public CommandResult Virsh(params string[] args) => Command.Run("virsh", ["-q", "-c", LibvirtUri, .. args], TimeSpan.FromMinutes(2));
 
+    /// <summary>
+    /// The domain type a new VM on this host gets: kvm when libvirt's capabilities offer it for an hvm guest (the
+    /// machine has /dev/kvm), else qemu. Read from the host itself, so that a test asserts what this machine offers.
+    /// </summary>
+    public string OfferedDomainType() =>
+        VirshOk("capabilities").Contains("<domain type='kvm'", StringComparison.Ordinal) ? "kvm" : "qemu";
+
     /// <summary>virsh that must succeed; its stdout, trimmed.</summary>
     public string VirshOk(params string[] args)
     {
