@@ -73,6 +73,8 @@ help:
 # Native AOT publish of every executable; a trim or AOT warning fails it (TreatWarningsAsErrors).
 # Each is published into obj/publish/NAME, and only the binary and its symbols (NAME.dbg) are
 # copied to $(OUT)/: the .pdb and .xml files a publish also leaves are of no use beside them.
+# A copy goes to a temporary name in $(OUT)/ and is renamed over the old file, so that a binary that is running
+# (a daemon started by hand from out/) keeps its file and the build never fails with "Text file busy".
 build:
 	@$(call ensure-packages,$(BUILD_PACKAGES))
 	@set -e; mkdir -p $(OUT); for e in $(EXECUTABLES); do \
@@ -81,8 +83,10 @@ build:
 		rm -rf "$$stage"; \
 		dotnet publish "$$proj" $(PUBLISH_FLAGS) -o "$$stage"; \
 		test -x "$$stage/$$name" || { echo "build: no $$name after publishing $$proj (check its AssemblyName)" >&2; exit 1; }; \
-		cp -p "$$stage/$$name" $(OUT)/; \
-		if [ -f "$$stage/$$name.dbg" ]; then cp -p "$$stage/$$name.dbg" $(OUT)/; fi; \
+		for f in "$$name" "$$name.dbg"; do \
+			[ -f "$$stage/$$f" ] || continue; \
+			cp -p "$$stage/$$f" "$(OUT)/.$$f.new" && mv -f "$(OUT)/.$$f.new" "$(OUT)/$$f"; \
+		done; \
 	done
 
 # Set-up, AOT build, then every test project. A failing step does not stop the run: it is

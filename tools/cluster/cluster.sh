@@ -11,6 +11,10 @@
 # would collide with a second cluster on the same machine. hostd listens on port 0 (any free one): the
 # controller learns each host's address from its heartbeats.
 #
+# The daemons and vmmctl run from copies in the folder (bin/), not from VMM_BIN: `make build` replaces the files
+# in out/ while a cluster runs (a second make run, or make demo beside make run), and each cluster keeps
+# running the binaries it started with.
+#
 # Settings (environment): VMM_BIN (the folder of the binaries, default out/ of this repository),
 # CLUSTER_FIRST_PORT (default 7400), CLUSTER_GRACE (default 10), CLUSTER_KEEP=1 keeps the folder.
 
@@ -28,7 +32,8 @@ declare -A CLUSTER_PIDS=()              # daemon name -> pid, while it runs
 declare -a CLUSTER_FOLLOWERS=()         # pids of the log followers (CLUSTER_SHOW_LOGS=1)
 declare -a CLUSTER_EXTRA_PIDS=()        # other processes a script started (vmmctl watch): stopped too
 
-VMMCTL=$CLUSTER_BIN/vmmctl
+CLUSTER_RUN_BIN=""                      # the copies of the binaries this cluster runs (cluster_prepare)
+VMMCTL=$CLUSTER_BIN/vmmctl              # until cluster_prepare, then the copy in the folder
 
 cluster_say() { printf '%s: %s\n' "$CLUSTER_NAME" "$*" >&2; }
 
@@ -72,6 +77,13 @@ cluster_prepare() {
     CLUSTER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vmm-cluster.XXXXXX") || return 1
     CLUSTER_SOCKET=$CLUSTER_DIR/controller.sock
     : >"$CLUSTER_DIR/pids"
+    CLUSTER_RUN_BIN=$CLUSTER_DIR/bin
+    mkdir "$CLUSTER_RUN_BIN" || return 1
+    local exe
+    for exe in vmmctl vmm-controller vmm-hostd; do
+        cp -p "$CLUSTER_BIN/$exe" "$CLUSTER_RUN_BIN/$exe" || { cluster_say "could not copy $CLUSTER_BIN/$exe into $CLUSTER_RUN_BIN"; return 1; }
+    done
+    VMMCTL=$CLUSTER_RUN_BIN/vmmctl
     "$VMMCTL" key generate "$CLUSTER_DIR/cluster.key" 2>/dev/null || { cluster_say "vmmctl key generate failed"; return 1; }
     local host
     for host in "${CLUSTER_HOSTS[@]}"; do
@@ -124,7 +136,7 @@ cluster_config() { [[ $1 == controller ]] && echo "$CLUSTER_DIR/controller.toml"
 cluster_start_daemon() {
     local name=$1 exe=vmm-hostd
     [[ $name == controller ]] && exe=vmm-controller
-    setsid "$CLUSTER_BIN/$exe" --config "$(cluster_config "$name")" >>"$(cluster_log "$name")" 2>&1 </dev/null &
+    setsid "$CLUSTER_RUN_BIN/$exe" --config "$(cluster_config "$name")" >>"$(cluster_log "$name")" 2>&1 </dev/null &
     CLUSTER_PIDS[$name]=$!
     echo "$name $!" >>"$CLUSTER_DIR/pids"
     if (( CLUSTER_SHOW_LOGS )); then cluster_follow "$name"; fi

@@ -111,7 +111,7 @@ started=$SECONDS
 printf '%sdemo: starting vmm-controller and vmm-hostd %s on libvirt'"'"'s test driver, in %s%s\n' \
     "$BOLD" "${CLUSTER_HOSTS[*]}" "$CLUSTER_DIR" "$PLAIN"
 cluster_start || { echo "demo: 0 steps, 0 passed, 1 failed (the cluster did not start)"; exit 1; }
-printf 'up in %d s: pids' $((SECONDS - started))
+printf 'up in %d s, controller on udp 127.0.0.1:%s: pids' $((SECONDS - started)) "$CLUSTER_PORT"
 for name in controller "${CLUSTER_HOSTS[@]}"; do printf ' %s=%s' "$name" "${CLUSTER_PIDS[$name]}"; done
 echo
 
