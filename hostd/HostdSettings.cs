@@ -131,5 +131,13 @@ internal sealed record HostdSettings : ILogSettings
     /// --check-config text (or one error line) to print and an exit code.
     /// </summary>
     public static Startup<HostdSettings> Load(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment) =>
-        Startup.Load(Daemon, Schema, args, environment, Bind);
+        Startup.Load(Daemon, Schema, args, environment, Bind, Check);
+
+    /// <summary>What hostd checks of this machine before it starts (and --check-config): the key, the TCP port, the log file.</summary>
+    public static void Check(HostdSettings settings, StartChecks checks)
+    {
+        checks.KeyFile(Keys.KeyFile);
+        checks.Listen(Keys.Listen, System.Net.Sockets.ProtocolType.Tcp);
+        checks.LogFile(Keys.LogFile);
+    }
 }

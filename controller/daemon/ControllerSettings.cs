@@ -133,5 +133,27 @@ internal sealed record ControllerSettings : ILogSettings
     /// --check-config text (or one error line) to print and an exit code.
     /// </summary>
     public static Startup<ControllerSettings> Load(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment) =>
-        Startup.Load(Daemon, Schema, args, environment, Bind);
+        Startup.Load(Daemon, Schema, args, environment, Bind, Check);
+
+    /// <summary>
+    /// What the controller checks of this machine before it starts (and --check-config): the key, the UDP port, the
+    /// admin socket's group, the log file.
+    /// </summary>
+    public static void Check(ControllerSettings settings, StartChecks checks)
+    {
+        checks.KeyFile(Keys.KeyFile);
+        checks.Listen(Keys.Listen, System.Net.Sockets.ProtocolType.Udp);
+        if (settings.AdminGroup.Length > 0 && !uint.TryParse(settings.AdminGroup, out _))
+        {
+            try
+            {
+                SocketFile.GroupId(settings.AdminGroup);
+            }
+            catch (AdminSocketException e)
+            {
+                throw checks.Error(Keys.AdminGroup, e.Message);
+            }
+        }
+        checks.LogFile(Keys.LogFile);
+    }
 }

@@ -46,7 +46,7 @@ public static class DaemonMain
             return ExitCodes.Failure;
         }
         var log = Log.For(logger);
-        foreach (var warning in start.Config.Warnings) log.Warn(warning);
+        foreach (var warning in start.Warnings) log.Warn(warning);
         try
         {
             return run(settings, start.Config, ServiceNotifier.FromEnvironment(environment, log), log).GetAwaiter().GetResult();

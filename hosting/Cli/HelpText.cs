@@ -15,7 +15,9 @@ public static class HelpText
         sb.Append("Options:\n");
         sb.Append($"  --config FILE    read settings from FILE (default {daemon.DefaultConfigFile}; may be missing)\n");
         sb.Append("                   and then from FILE.d/*.toml|*.ini; each file is TOML (.toml) or INI (.ini)\n");
-        sb.Append("  --check-config   load the configuration, print every setting with its value and source, exit\n");
+        sb.Append("  --check-config   load the configuration and check it as a start would (key file, listen\n");
+        sb.Append("                   address, log file: exit 2 and one line if not), print every setting with\n");
+        sb.Append("                   its value and source, exit\n");
         sb.Append("  -h, --help       show this help and exit\n");
         sb.Append("  --version        show the version and exit\n\n");
         sb.Append("Settings: \"name = value\" in a file, --name VALUE on the command line, VMM_NAME in the\n");

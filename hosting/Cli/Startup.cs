@@ -20,8 +20,10 @@ public static class Startup
     /// <param name="args">Main's arguments.</param>
     /// <param name="environment">The environment (see <see cref="ProcessEnvironment"/>).</param>
     /// <param name="bind">Makes the settings object; may throw <see cref="ConfigException"/> (use <see cref="Config.Error"/>).</param>
+    /// <param name="check">The daemon's checks of this machine (<see cref="StartChecks"/>), run for --check-config and
+    /// before every start; a failed one is one stderr line and exit code 2, as a bad value is.</param>
     public static Startup<T> Load<T>(DaemonInfo daemon, ConfigSchema schema, IReadOnlyList<string> args,
-        IReadOnlyDictionary<string, string?> environment, Func<Config, T> bind) where T : class
+        IReadOnlyDictionary<string, string?> environment, Func<Config, T> bind, Action<T, StartChecks>? check = null) where T : class
     {
         try
         {
@@ -41,9 +43,11 @@ public static class Startup
                 Flags = line.Flags,
             });
             var settings = bind(config);
+            var checks = new StartChecks(config, starting: line.Action != CliAction.CheckConfig);
+            check?.Invoke(settings, checks);
             return line.Action == CliAction.CheckConfig
-                ? Startup<T>.Stop(ExitCodes.Ok, config.Render(), "")
-                : Startup<T>.Run(settings, config);
+                ? Startup<T>.Stop(ExitCodes.Ok, config.Render(), string.Concat(checks.Warnings.Select(w => $"{daemon.Name}: warning: {w}\n")))
+                : Startup<T>.Run(settings, config, [.. config.Warnings, .. checks.Warnings]);
         }
         catch (ConfigException e)
         {
@@ -64,16 +68,18 @@ public static class Startup
 /// <summary>The outcome of <see cref="Startup.Load"/>: settings to run with, or text to print and an exit code.</summary>
 public sealed class Startup<T> where T : class
 {
-    private Startup(T? settings, Config? config, int exitCode, string output, string error)
+    private Startup(T? settings, Config? config, int exitCode, string output, string error, IReadOnlyList<string>? warnings = null)
     {
         Settings = settings;
         Config = config;
+        Warnings = warnings ?? [];
         ExitCode = exitCode;
         Output = output;
         Error = error;
     }
 
-    internal static Startup<T> Run(T settings, Config config) => new(settings, config, ExitCodes.Ok, "", "");
+    internal static Startup<T> Run(T settings, Config config, IReadOnlyList<string> warnings) =>
+        new(settings, config, ExitCodes.Ok, "", "", warnings);
 
     internal static Startup<T> Stop(int exitCode, string output, string error) => new(null, null, exitCode, output, error);
 
@@ -87,13 +93,19 @@ public sealed class Startup<T> where T : class
     /// <summary>The configuration behind <see cref="Settings"/> (sources, <see cref="Config.Warnings"/> to log).</summary>
     public Config? Config { get; }
 
+    /// <summary>
+    /// When the daemon should run: the configuration's warnings and those of its start checks, for it to log once
+    /// logging is up.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; }
+
     /// <summary>The exit code when the daemon should not run.</summary>
     public int ExitCode { get; }
 
     /// <summary>Text for stdout: help, version, or the --check-config listing.</summary>
     public string Output { get; }
 
-    /// <summary>Text for stderr: one line, "NAME: message".</summary>
+    /// <summary>Text for stderr: one line, "NAME: message"; after --check-config, a line for each warning of the start checks.</summary>
     public string Error { get; }
 
     /// <summary>Writes <see cref="Output"/> and <see cref="Error"/>, and returns <see cref="ExitCode"/> for Main to return.</summary>

@@ -14,7 +14,10 @@ public static class KeyFile
         }
         catch (FormatException e)
         {
-            throw new ConfigException($"key-file: {e.Message} (make one with `vmmctl key generate {path}`)");
+            throw new ConfigException($"key-file: {Problem(e, path)}");
         }
     }
+
+    /// <summary>What is wrong with the key file at <paramref name="path"/>, and how to make one.</summary>
+    internal static string Problem(FormatException e, string path) => $"{e.Message} (make one with `vmmctl key generate {path}`)";
 }

@@ -23,11 +23,14 @@ declare -A list_examples=(
 )
 
 # An empty file of our own, and no VMM_* variables: the defaults, whatever this machine has in /etc/vmm.
+# --check-config also checks the key file (present and well-formed, as at start), which this machine need not
+# have: a scratch key is given as a flag, and key-file's default is then taken from --help (from_help below).
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 : >"$scratch/empty.toml"
+(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$scratch/cluster.key")
 help=$(env -i "$binary" --help)
-values=$(env -i "$binary" --config "$scratch/empty.toml" --check-config)
+values=$(env -i "$binary" --config "$scratch/empty.toml" --key-file "$scratch/cluster.key" --check-config)
 
 # A map as "key<TAB>value" lines, for awk.
 pairs() {
@@ -67,6 +70,7 @@ BEGIN {
         value = line; sub(/^[^=]*=[ ]*/, "", value); sub(/[ ]+# default$/, "", value)
         value_of[key] = value
     }
+    from_help["key-file"] = 1
     load(examples, example_of)
     load(list_examples, list_example_of)
 }
@@ -88,6 +92,7 @@ settings && state == 2 {
         printf "# default: %s; for example:\n#%s = %s\n", why, key, example_of[key]
         next
     }
+    if (key in from_help) { default = info; sub(/;.*/, "", default); value_of[key] = "\"" default "\"" }
     if (value_of[key] == "[]" && key in list_example_of) printf "# for example: %s = %s\n", key, list_example_of[key]
     printf "#%s = %s\n", key, value_of[key]
 }

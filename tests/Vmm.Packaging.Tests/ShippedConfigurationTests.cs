@@ -20,8 +20,14 @@ public sealed partial class ShippedConfigurationTests
     public void Every_setting_uncommented_is_accepted_and_read_from_the_file(string daemon)
     {
         var shipped = File.ReadAllLines(Path.Combine(Tool.RepoRoot, "packaging", "etc", $"{daemon}.toml"));
-        var uncommented = shipped.Select(l => Setting().IsMatch(l) ? l[1..] : l).ToArray();
-        var file = Path.Combine(Directory.CreateTempSubdirectory("vmm-config-").FullName, $"{daemon}.toml");
+        string dir = Directory.CreateTempSubdirectory("vmm-config-").FullName;
+        // --check-config loads the key file as a start would: the shipped path (/etc/vmm/cluster.key) becomes a key
+        // made for the test, still set in the file.
+        string key = Path.Combine(dir, "cluster.key");
+        Tool.Check(Path.Combine(Tool.BinDir, "vmmctl"), "key", "generate", key);
+        var uncommented = shipped.Select(l => Setting().IsMatch(l) ? l[1..] : l)
+            .Select(l => l.StartsWith("key-file = ", StringComparison.Ordinal) ? $"key-file = \"{key}\"" : l).ToArray();
+        var file = Path.Combine(dir, $"{daemon}.toml");
         try
         {
             File.WriteAllLines(file, uncommented);
@@ -35,7 +41,7 @@ public sealed partial class ShippedConfigurationTests
         }
         finally
         {
-            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+            Directory.Delete(dir, recursive: true);
         }
     }
 

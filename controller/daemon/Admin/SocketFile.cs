@@ -37,7 +37,8 @@ internal static partial class SocketFile
             throw new AdminSocketException($"cannot give {path} to group {group}: {Marshal.GetLastPInvokeErrorMessage()}");
     }
 
-    private static uint GroupId(string name)
+    /// <summary>The id of group <paramref name="name"/>, or <see cref="AdminSocketException"/> when there is none.</summary>
+    public static uint GroupId(string name)
     {
         nint entry = GetGroupByName(name);
         if (entry == 0) throw new AdminSocketException($"no group named {name} for the admin socket");

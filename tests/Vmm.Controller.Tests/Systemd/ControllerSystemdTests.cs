@@ -116,14 +116,15 @@ public sealed class ControllerSystemdTests : IDisposable
         return (p.ExitCode, error.Result);
     }
 
+    // Exit 2 (a configuration error), as --check-config finds it too: the start checks look at the log file's folder.
     [Fact]
-    public void A_log_file_that_cannot_be_opened_is_one_stderr_line_and_exit_1()
+    public void A_log_file_that_cannot_be_opened_is_one_stderr_line_and_exit_2()
     {
         string log = this["no-such-folder/c.log"];
         File.WriteAllText(this["c.toml"], Config($"log-file = \"{log}\"\n"));
         var (code, error) = RunToExit();
 
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("vmm-controller: ", line);
         Assert.Contains(log, line);
