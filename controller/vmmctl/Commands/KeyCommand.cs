@@ -10,7 +10,7 @@ internal static class KeyCommand
 
         Creates a new random 32-byte cluster key as 64 hex digits (spec/PROTOCOL.md §3.3).
         With FILE the key is written there with mode 0640 (refused if FILE exists, unless
-        --force); without FILE it is printed. Every hostd, every controller and vmmctl pdu
+        --force; a missing folder is made, mode 0750); without FILE it is printed. Every hostd, every controller and vmmctl pdu
         --key-file must read the same key. The key id it will carry is printed on stderr.
         """;
 
@@ -36,15 +36,31 @@ internal static class KeyCommand
             string path = args.Positional[1];
             if (File.Exists(path) && !args.Has("--force"))
                 return Cli.Fail($"{path} exists; a new key would lock out every daemon using the old one (use --force to replace it)");
-            var options = new FileStreamOptions
+            try
             {
-                Mode = FileMode.Create, Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead,
-            };
-            using (var f = new StreamWriter(path, System.Text.Encoding.ASCII, options)) f.Write(key.ToFileText());
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+                WriteKeyFile(path, key.ToFileText());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Cli.Fail($"cannot write {path}: {e.Message}");
+            }
         }
         Console.Error.WriteLine($"vmmctl: new cluster key, key id 0x{key.Id:x2}");
         return Exit.Ok;
+    }
+
+    /// <summary>
+    /// Writes a key file, mode 0640, making its missing folders (mode 0750: a key's folder is no one else's to
+    /// list). Whatever stops it is an exception with a one-line message.
+    /// </summary>
+    private static void WriteKeyFile(string path, string text)
+    {
+        const UnixFileMode FileMode0640 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } dir && !Directory.Exists(dir))
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = FileMode0640 };
+        using (var f = new StreamWriter(path, System.Text.Encoding.ASCII, options)) f.Write(text);
+        File.SetUnixFileMode(path, FileMode0640);
     }
 }

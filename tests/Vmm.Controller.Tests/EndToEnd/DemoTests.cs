@@ -87,6 +87,51 @@ public sealed partial class DemoTests
         Assert.Empty(Script.Leftovers(folder));
     }
 
+    /// <summary>
+    /// `make run` in one terminal and `make demo` in another, as the README lists them, while a vmmctl started from
+    /// out/ runs: the demo's `make build` replaces out/ under a running binary (no "Text file busy"), each cluster
+    /// runs copies of its own and has its own folder and UDP port, and the first cluster is untouched by the second.
+    /// </summary>
+    [Fact]
+    public void Make_run_and_make_demo_run_side_by_side()
+    {
+        using var run = Script.Make("run");
+        run.WaitFor(o => o.Contains("make demo runs them all"), "make run has the cluster up");
+        var (pids, folder) = (run.Pids(), run.Folder());
+        string socket = Export().Match(run.Output).Groups["socket"].Value;
+        int runPort = int.Parse(UdpPort().Match(run.Output).Groups["port"].Value);
+        using var watch = Script.Start(Path.Combine(Script.Root(), "out", "vmmctl"), "--socket", socket, "watch");
+
+        using var demo = Script.Make("demo");
+        Assert.True(demo.Process.WaitForExit(TimeSpan.FromMinutes(8)), $"make demo did not finish\n{demo.Output}");
+        demo.Process.WaitForExit();
+        Assert.True(demo.Process.ExitCode == 0, $"make demo exited {demo.Process.ExitCode} beside make run\n{demo.Output}");
+        Assert.DoesNotContain("Text file busy", demo.Output);
+        var summary = Summary().Match(demo.Output);
+        Assert.True(summary.Success && summary.Groups["failed"].Value == "0", demo.Output);
+        string demoFolder = Folder().Match(demo.Output).Groups["dir"].Value;
+        Assert.NotEqual(folder, demoFolder);
+        var demoPort = UdpPort().Match(demo.Output);
+        Assert.True(demoPort.Success, $"make demo does not say its controller's port\n{demo.Output}");
+        Assert.NotEqual(runPort, int.Parse(demoPort.Groups["port"].Value));
+
+        // make run's cluster went on: its daemons, its VMs, and the watch started from out/ before the rebuild.
+        Assert.All(pids.Values, pid => Assert.True(Script.Runs(pid, folder), $"pid {pid} of make run no longer runs"));
+        var (code, listed) = Script.Run(Path.Combine(Script.Root(), "out", "vmmctl"), ["vm", "list"], ("VMM_SOCKET", socket));
+        Assert.True(code == 0, $"vm list on make run's cluster after make demo: exit {code}\n{listed}");
+        Assert.Contains("web-01", listed);
+        Assert.False(watch.Process.HasExited, $"the watch on make run's cluster ended\n{watch.Output}");
+
+        run.SignalGroup("INT");
+        Assert.True(run.Process.WaitForExit(Deadline), $"make run did not stop on Ctrl-C\n{run.Output}");
+        run.Process.WaitForExit();
+        Assert.All(pids, p => Assert.False(Script.Runs(p.Value, folder), $"{p.Key} (pid {p.Value}) still runs"));
+        Assert.False(Directory.Exists(folder), $"{folder} is still there");
+    }
+
+    [GeneratedRegex(@"controller on udp 127\.0\.0\.1:(?<port>\d+)")]
+    private static partial Regex UdpPort();
+
     [GeneratedRegex(@"^demo: (?<steps>\d+) steps, (?<passed>\d+) passed, (?<failed>\d+) failed$", RegexOptions.Multiline)]
     private static partial Regex Summary();
 
@@ -119,7 +164,14 @@ public sealed partial class DemoTests
             get { lock (_lines) return string.Join('\n', _lines); }
         }
 
-        public static Script Start(string name)
+        /// <summary>tools/cluster/NAME, as `bash tools/cluster/NAME` in the repository root.</summary>
+        public static Script Start(string name) => Start("bash", Path.Combine("tools", "cluster", name));
+
+        /// <summary>`make TARGET` in the repository root, as the leader of a process group of its own, as a shell
+        /// runs a job: <see cref="SignalGroup"/> is then a Ctrl-C on its terminal.</summary>
+        public static Script Make(string target) => Start("setsid", "make", target);
+
+        public static Script Start(string exe, params string[] args)
         {
             Cluster.Bin("vmmctl");   // a clear failure when `make build` has not run
             // env --default-signal: a test host started with SIGINT ignored (a background job) would pass that
@@ -131,7 +183,7 @@ public sealed partial class DemoTests
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var a in new[] { "--default-signal=INT,TERM", "bash", Path.Combine("tools", "cluster", name) }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "--default-signal=INT,TERM", exe }.Concat(args)) psi.ArgumentList.Add(a);
             psi.Environment.Remove("VMM_SOCKET");
             var script = new Script(Process.Start(psi)!);
             script.Process.OutputDataReceived += (_, e) => script.Add(e.Data);
@@ -176,6 +228,9 @@ public sealed partial class DemoTests
         }
 
         public void Signal(string signal) => Run("kill", [$"-{signal}", Process.Id.ToString()]);
+
+        /// <summary>A signal to the script's whole process group (it leads one: <see cref="Make"/>).</summary>
+        public void SignalGroup(string signal) => Run("kill", [$"-{signal}", "--", $"-{Process.Id}"]);
 
         /// <summary>Whether <paramref name="pid"/> is a live process started for this cluster (its command
         /// line names the cluster's folder), so that a recycled pid does not count.</summary>
@@ -228,6 +283,8 @@ public sealed partial class DemoTests
             if (!Process.HasExited)
             {
                 Signal("TERM");
+                if (Process.WaitForExit(TimeSpan.FromSeconds(1))) { Process.Dispose(); return; }
+                SignalGroup("TERM");
                 if (!Process.WaitForExit(Deadline)) Process.Kill(entireProcessTree: true);
             }
             Process.Dispose();
