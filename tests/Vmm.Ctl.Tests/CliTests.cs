@@ -66,6 +66,31 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Key_generate_makes_the_missing_folders_0750()
+    {
+        var path = Path.Combine(_dir, "new", "vmm", "cluster.key");
+        var r = Vmmctl.Run("key", "generate", path);
+        Assert.True(r.Exit == 0, r.Text);
+        ClusterKey.Load(path);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(path));
+        var folder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+        Assert.Equal(folder, File.GetUnixFileMode(Path.Combine(_dir, "new", "vmm")));
+        Assert.Equal(folder, File.GetUnixFileMode(Path.Combine(_dir, "new")));
+    }
+
+    [Fact]
+    public void Key_generate_where_no_file_can_be_made_is_one_line()
+    {
+        // A regular file where a folder would have to be.
+        File.WriteAllText(Path.Combine(_dir, "plain"), "");
+        var r = Vmmctl.Run("key", "generate", Path.Combine(_dir, "plain", "cluster.key"));
+        Assert.Equal(1, r.Exit);
+        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("vmmctl: cannot write ", line);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
     public void Key_generate_without_a_file_prints_a_key()
     {
         var r = Vmmctl.Run("key", "generate");

@@ -56,9 +56,13 @@ internal static class KeyCommand
     private static void WriteKeyFile(string path, string text)
     {
         const UnixFileMode FileMode0640 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } dir && !Directory.Exists(dir))
-            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        const UnixFileMode FolderMode0750 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+        var missing = new Stack<string>();
+        for (string? dir = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(dir) && !Path.Exists(dir); dir = Path.GetDirectoryName(dir))
+            missing.Push(dir);
+        // One level at a time, so that every folder made gets the mode, not only the last.
+        while (missing.TryPop(out var dir)) Directory.CreateDirectory(dir, FolderMode0750);
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = FileMode0640 };
         using (var f = new StreamWriter(path, System.Text.Encoding.ASCII, options)) f.Write(text);
         File.SetUnixFileMode(path, FileMode0640);
