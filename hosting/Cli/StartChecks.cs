@@ -74,7 +74,7 @@ public sealed class StartChecks(Config config, bool starting)
         string path = config.Get(key);
         if (path.Length == 0) return;
         if (Path.GetDirectoryName(path) is { Length: > 0 } dir && !Directory.Exists(dir))
-            throw config.Error(key, $"the folder {dir} does not exist");
+            throw config.Error(key, $"cannot create {path}: the folder {dir} does not exist");
         if (Directory.Exists(path)) throw config.Error(key, $"{path} is a directory; name a file in it");
         if (!File.Exists(path)) return; // created at start, 0640
         try
