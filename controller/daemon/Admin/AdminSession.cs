@@ -182,7 +182,7 @@ internal sealed class AdminSession
         string? reference = query.Filters.Text(AttrType.Ref);
         var inventory = _server.Inventory;
         if (host is not null && !inventory.Knows(host))
-            return await Answer(AckCode.NotFound, $"no host named {host}").ConfigureAwait(false);
+            return await Miss(inventory.Miss($"no host named {host}")).ConfigureAwait(false);
 
         switch (query.What)
         {
@@ -201,7 +201,7 @@ internal sealed class AdminSession
                     if (++n % FlushEvery == 0) await output.FlushAsync(stop).ConfigureAwait(false);
                 }
                 if (n == 0 && reference is not null)
-                    return await Answer(AckCode.NotFound, inventory.Resolve(reference, host).Message).ConfigureAwait(false);
+                    return await Miss(inventory.Miss(inventory.Resolve(reference, host).Message)).ConfigureAwait(false);
                 return await Answer(AckCode.Success, null, $"{n} VMs").ConfigureAwait(false);
             }
             case QueryKind.Watch:
@@ -211,6 +211,8 @@ internal sealed class AdminSession
             default:
                 return await Answer(AckCode.Unsupported, $"query kind {(byte)query.What} is not known to this controller").ConfigureAwait(false);
         }
+
+        Task<bool> Miss((AckCode Code, string Message) answer) => Answer(answer.Code, answer.Message);
 
         async Task<bool> Answer(AckCode code, string? message, string? summary = null)
         {

@@ -92,7 +92,7 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
         var found = inventory.Resolve(reference, p.Text(AttrType.Host));
         switch (found.Outcome)
         {
-            case ResolveOutcome.NotFound: return Refuse(AckCode.NotFound, found.Message);
+            case ResolveOutcome.NotFound: return Refuse(inventory.Miss(found.Message));
             case ResolveOutcome.Ambiguous: return Refuse(AckCode.Failure, found.Message);
         }
         var at = found.Location;
@@ -104,7 +104,7 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
         if (p.Text(AttrType.DestHost) is not { } dest)
             return p.Text(AttrType.DestUri) is not null ? route : Refuse(AckCode.Failure, "migrate needs dest-host: the host to migrate to");
         if (dest == at.Host) return Refuse(AckCode.Failure, $"VM {at.Name} is already on host {dest}");
-        if (inventory.Host(dest) is not { } d) return Refuse(AckCode.NotFound, $"no host named {dest}");
+        if (inventory.Host(dest) is not { } d) return Refuse(inventory.Miss($"no host named {dest}"));
         if (d.State != HostState.Up) return Refuse(AckCode.Unavailable, $"destination host {dest} is {Names.Of(d.State)}");
         if (d.Facts.MigrationUri is not { } uri)
             return Refuse(AckCode.Failure, $"host {dest} reports no migration-uri; give dest-uri instead");
@@ -113,13 +113,15 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
 
     private Route ToHost(string host, Guid vm)
     {
-        if (inventory.Host(host) is not { } h) return Refuse(AckCode.NotFound, $"no host named {host}");
+        if (inventory.Host(host) is not { } h) return Refuse(inventory.Miss($"no host named {host}"));
         if (h.State != HostState.Up || !inventory.TryGetTarget(host, out var target))
             return Refuse(AckCode.Unavailable, $"host {host} is {Names.Of(h.State)}: the request cannot reach it; try again once it reports");
         return new Route(target, vm, null, null);
     }
 
     private static Route Refuse(AckCode code, string message) => new(null, Guid.Empty, null, AdminReplies.Result(code, message));
+
+    private static Route Refuse((AckCode Code, string Message) answer) => Refuse(answer.Code, answer.Message);
 
     /// <summary>Where a request goes, or the RESULT that refuses it.</summary>
     private readonly record struct Route(HostTarget? Target, Guid Vm, string? DestUri, AdminResultPdu? Refusal);

@@ -35,6 +35,10 @@ internal sealed class HostEntry
 
     public bool Heard { get; set; }
 
+    /// <summary>A complete report of the host has been applied since this controller started: every VM the host
+    /// had then is known here.</summary>
+    public bool Reported { get; set; }
+
     /// <summary>Monotonic ms of the newest accepted datagram.</summary>
     public long LastHeardMs { get; set; }
 

@@ -131,6 +131,38 @@ internal sealed partial class Inventory
             new(vm.Uuid, Encoding.UTF8.GetString(vm.NameUtf8), h.Name, state);
     }
 
+    /// <summary>
+    /// The answer to a lookup that found nothing (a VM or a host; spec §7.4): <c>not-found</c> once nothing the
+    /// controller may hear of is missing from its inventory, else <c>unavailable</c> with why (a script that took a
+    /// miss right after a restart as final would create a VM that exists).
+    /// </summary>
+    public (AckCode Code, string Message) Miss(string message) =>
+        WarmingUp() is { } why ? (AckCode.Unavailable, $"{message} yet: {why}; try again") : (AckCode.NotFound, message);
+
+    /// <summary>
+    /// Why the inventory may still lack a VM or host that exists, or null: for down-after heartbeat intervals after
+    /// the controller starts (a live host is heard within one, and a host silent for longer is down by the same
+    /// rule), and afterwards while a host known here (pinned, or heard) has not had a complete report applied.
+    /// </summary>
+    public string? WarmingUp()
+    {
+        long age = _clock() - _startedMs;
+        if (age < _downAfterMs)
+            return $"inventory warming up: the controller started {age / 1000.0:0.0} s ago and hears every live host within "
+                + $"{_downAfterMs / 1000.0:0.#} s (down-after x heartbeat-interval)";
+        foreach (var h in _hosts)
+        {
+            lock (h.Gate)
+            {
+                if (h.Reported || h.StateAt(_clock(), _downAfterMs) is HostState.Stopped) continue;
+                return h.Heard
+                    ? $"inventory warming up: host {h.Name} has not completed a report since the controller started"
+                    : $"inventory warming up: pinned host {h.Name} has not been heard since the controller started";
+            }
+        }
+        return null;
+    }
+
     /// <summary>Resolves a VM reference (name or uuid) to its location; false when unknown or ambiguous.</summary>
     public bool TryResolve(string reference, out VmLocation location)
     {

@@ -18,6 +18,7 @@ internal sealed partial class Inventory
     private readonly Func<long> _clock;
     private readonly Logger _log;
     private readonly long _downAfterMs;
+    private readonly long _startedMs;
 
     private readonly ConcurrentDictionary<byte[], HostEntry> _byName = new(HostNameComparer.Instance);
     private readonly ConcurrentDictionary<byte[], HostEntry>.AlternateLookup<ReadOnlySpan<byte>> _byNameBytes;
@@ -42,6 +43,7 @@ internal sealed partial class Inventory
         _clock = clockMs ?? (static () => Environment.TickCount64);
         _log = log ?? LogManager.GetLogger("vmm.inventory");
         _downAfterMs = options.DownAfterMs;
+        _startedMs = _clock();
         _byNameBytes = _byName.GetAlternateLookup<ReadOnlySpan<byte>>();
         foreach (var pin in options.Pins)
         {
@@ -162,7 +164,10 @@ internal sealed partial class Inventory
         foreach (var record in state.Vms)
             ApplyRecord(host, record, state.Sequence, mark, now, watching);
         if (inReport && host.Report.TryComplete(out uint complete))
+        {
+            host.Reported = true;
             RemoveUnreported(host, complete, host.Report.LowestSequence, now, watching);
+        }
     }
 
     private void ApplyRecord(HostEntry host, in VmRecordView record, ulong sequence, uint mark, long now, bool watching)

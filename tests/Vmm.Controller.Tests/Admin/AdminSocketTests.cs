@@ -11,6 +11,7 @@ public sealed class AdminSocketTests
     private static Task<AdminHarness> WithFleet()
     {
         var h = new AdminHarness();
+        h.Fleet.PastWarmUp();
         var a = h.Fleet.Host("hv-a");
         a.Address = IPAddress.Parse("192.0.2.1");
         var b = h.Fleet.Host("hv-b");
@@ -127,6 +128,46 @@ public sealed class AdminSocketTests
         Assert.Equal(AckCode.NotFound, result.Code);
         Assert.Contains("ghost", result.Attributes.Text(AttrType.Message));
         Assert.Empty(h.Dispatcher.Calls);
+    }
+
+    [Fact]
+    public async Task A_miss_while_the_inventory_warms_up_is_unavailable_never_not_found()
+    {
+        // Hosts heard within the controller's first down-after intervals: a VM it has not heard of may still exist.
+        var h = new AdminHarness();
+        var a = h.Fleet.Host("hv-a");
+        h.Fleet.Send(a, a.CompleteReport([Vms.Vm(1, name: "web-1")]));
+        await using var _ = h;
+        using var c = h.Connect();
+
+        var start = await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "ghost"));
+        Assert.Equal(AckCode.Unavailable, start.Code);
+        Assert.Contains("inventory warming up", start.Attributes.Text(AttrType.Message));
+        var add = await c.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "x").Add(AttrType.Host, "hv-z"));
+        Assert.Equal(AckCode.Unavailable, add.Code);
+        Assert.Contains("no host named hv-z yet: inventory warming up", add.Attributes.Text(AttrType.Message));
+        c.Send(new AdminQueryPdu { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Ref, "ghost") });
+        Assert.Equal(AckCode.Unavailable, (await c.ReplyAsync()).Result.Code);
+        Assert.Empty(h.Dispatcher.Calls);
+
+        // Once every host known has reported past the warm-up, a miss is final.
+        h.Fleet.Silence(h.Fleet.Inventory.Options.DownAfter - 1);
+        h.Fleet.Send(a, a.CompleteReport([Vms.Vm(1, name: "web-1")]));
+        h.Fleet.Silence(1);
+        h.Fleet.Send(a, a.CompleteReport([Vms.Vm(1, name: "web-1")]));
+        Assert.Equal(AckCode.NotFound, (await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "ghost"))).Code);
+    }
+
+    [Fact]
+    public async Task A_pinned_host_never_heard_keeps_a_miss_unavailable()
+    {
+        var h = new AdminHarness(new InventoryOptions { Pins = [new HostPin("hv-p", null)] });
+        h.Fleet.PastWarmUp();
+        await using var _ = h;
+        using var c = h.Connect();
+        var result = await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "ghost"));
+        Assert.Equal(AckCode.Unavailable, result.Code);
+        Assert.Contains("pinned host hv-p has not been heard", result.Attributes.Text(AttrType.Message));
     }
 
     [Fact]

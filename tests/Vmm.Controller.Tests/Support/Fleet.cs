@@ -31,6 +31,10 @@ internal sealed class Fleet
 
     public void Silence(int intervals) => Clock.Advance(Inventory.Options.HeartbeatInterval * intervals);
 
+    /// <summary>Moves the clock past the controller's warm-up (down-after intervals from its start), before any host
+    /// is heard: from then on a lookup miss among complete reports is not-found.</summary>
+    public void PastWarmUp() => Silence(Inventory.Options.DownAfter);
+
     public VmView? Vm(int n) => Inventory.Vms().SingleOrDefault(v => v.Uuid == Vms.Uuid(n));
 
     public List<Guid> VmIds(string? host = null) => Inventory.Vms(host).Select(v => v.Uuid).Order().ToList();
