@@ -69,7 +69,8 @@ internal static class Cli
         Options:
           --socket PATH    the controller's admin socket (default: $VMM_SOCKET, else
                            /run/vmm/controller.sock)
-          --json           a JSON document on stdout instead of a table (JSON lines for watch)
+          --json           a JSON document on stdout instead of a table (JSON lines for watch);
+                           every size in it is in bytes
           -h, --help       show help (also after any command: vmmctl vm create --help)
           --version        show the version
 

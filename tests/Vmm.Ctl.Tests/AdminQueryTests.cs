@@ -69,8 +69,9 @@ public sealed class AdminQueryTests : IDisposable
         Assert.Equal("up", h.GetProperty("state").GetString());
         Assert.Equal("8c1f2e3d4c5b6a79", h.GetProperty("boot").GetString());
         Assert.Equal(43UL, h.GetProperty("sequence").GetUInt64());
-        Assert.Equal(67108864UL, h.GetProperty("memory-total").GetUInt64());
-        Assert.Equal(33554432UL, h.GetProperty("memory-free").GetUInt64());
+        // Bytes, though the wire says KiB.
+        Assert.Equal(67108864UL * 1024, h.GetProperty("memory-total").GetUInt64());
+        Assert.Equal(33554432UL * 1024, h.GetProperty("memory-free").GetUInt64());
         Assert.Equal(16, h.GetProperty("cpus").GetInt32());
         Assert.Equal(3, h.GetProperty("vm-count").GetInt32());
         Assert.Equal(7401, h.GetProperty("port").GetInt32());
@@ -131,8 +132,8 @@ public sealed class AdminQueryTests : IDisposable
         Assert.Equal("booted", web.GetProperty("reason").GetString());
         Assert.Equal(["persistent", "autostart"], web.GetProperty("flags").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(4, web.GetProperty("max-vcpus").GetInt32());
-        Assert.Equal(2097152UL, web.GetProperty("memory").GetUInt64());
-        Assert.Equal(4194304UL, web.GetProperty("max-memory").GetUInt64());
+        Assert.Equal(2097152UL * 1024, web.GetProperty("memory").GetUInt64());
+        Assert.Equal(4194304UL * 1024, web.GetProperty("max-memory").GetUInt64());
         var vda = web.GetProperty("disks")[0];
         Assert.Equal("vda", vda.GetProperty("target").GetString());
         Assert.Equal(21474836480UL, vda.GetProperty("size").GetUInt64());
@@ -151,7 +152,7 @@ public sealed class AdminQueryTests : IDisposable
         Assert.Equal("running", db.GetProperty("last-power").GetString());
         // Absent maxima equal the current values (spec §6.2).
         Assert.Equal(4, db.GetProperty("max-vcpus").GetInt32());
-        Assert.Equal(8388608UL, db.GetProperty("max-memory").GetUInt64());
+        Assert.Equal(8388608UL * 1024, db.GetProperty("max-memory").GetUInt64());
         Assert.Equal(JsonValueKind.Null, db.GetProperty("last-request").ValueKind);
         Assert.Equal(web.EnumerateObject().Select(p => p.Name), db.EnumerateObject().Select(p => p.Name));
     }

@@ -29,6 +29,8 @@ public sealed class AdminSubmitTests : IDisposable
         { "vm stop web-01 --timeout=2m", "submit code=stop timeout-ms=120000 ref=web-01" },
         { "vm stop web-01 --timeout 45", "submit code=stop timeout-ms=45000 ref=web-01" },
         { "vm stop web-01 --force --timeout 0", "submit code=stop flags=force timeout-ms=0 ref=web-01" },
+        // --force alone: an immediate power-off, not the host's default graceful wait first.
+        { "vm stop web-01 --force", "submit code=stop flags=force timeout-ms=0 ref=web-01" },
         { "vm migrate web-01 --to hv-02", "submit code=migrate ref=web-01 dest-host=hv-02" },
         { "vm create --name web-02 --vcpus 2 --memory 2G --disk 20G --nic network=default",
             "submit code=add name=web-02 vcpus=2 memory=2097152 disk-spec={size=21474836480} nic-spec={network=default}" },

@@ -27,7 +27,7 @@ public sealed class LifecycleTests(ClusterFixture fixture)
         Assert.Equal(1, vm.Vcpus());
         Assert.Equal(2, vm.GetProperty("max-vcpus").GetInt32());
         Assert.Equal(128 * Mib, vm.MemoryKib());
-        Assert.Equal(256 * Mib, vm.GetProperty("max-memory").GetUInt64());
+        Assert.Equal(256 * Mib * 1024, vm.GetProperty("max-memory").GetUInt64());
         var disk = Assert.Single(vm.Disks());
         Assert.Equal("vda", disk.GetProperty("target").GetString());
         Assert.Equal(64UL << 20, disk.GetProperty("size").GetUInt64());

@@ -15,7 +15,8 @@ internal static class Vms
 
     public static int Vcpus(this JsonElement vm) => vm.GetProperty("vcpus").GetInt32();
 
-    public static ulong MemoryKib(this JsonElement vm) => vm.GetProperty("memory").GetUInt64();
+    /// <summary>The VM's memory in KiB (vmmctl's JSON gives bytes).</summary>
+    public static ulong MemoryKib(this JsonElement vm) => vm.GetProperty("memory").GetUInt64() / 1024;
 
     public static JsonElement[] Disks(this JsonElement vm) => [.. vm.GetProperty("disks").EnumerateArray()];
 

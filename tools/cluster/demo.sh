@@ -155,7 +155,7 @@ placed=${OUT##* on }
 says "created app-01"
 expect "app-01 is listed on the host it was placed on ($placed), off" eval 'listed app-01 "$placed" && is off app-01 .power'
 expect "1 vCPU of at most 4, 512 MiB of at most 2 GiB" \
-    eval 'is "1 4 524288 2097152" app-01 '"'"'"\(.vcpus) \(."max-vcpus") \(.memory) \(."max-memory")"'"'"
+    eval 'is "1 4 536870912 2147483648" app-01 '"'"'"\(.vcpus) \(."max-vcpus") \(.memory) \(."max-memory")"'"'"
 expect "a 2 GiB disk vda that Vmm created (owned), and a NIC on network default" \
     eval 'is "vda 2147483648 owned" app-01 '"'"'.disks[0] | "\(.target) \(.size) \(.flags | join(","))"'"'"' && is "network default" app-01 '"'"'.nics[0] | "\(.kind) \(.source)"'"'"
 uuid=$(vm app-01 .uuid)
@@ -201,7 +201,7 @@ expect "app-01 still has NIC $mac" is "$mac" app-01 '[.nics[].mac] | join(" ")'
 
 step "vm memory set app-01 1G: live, up to its max-memory"
 ctl 0 vm memory set app-01 1G
-expect "app-01 has 1 GiB" is 1048576 app-01 .memory
+expect "app-01 has 1 GiB" is 1073741824 app-01 .memory
 
 step "vm cpu add app-01: one more vCPU online"
 ctl 0 vm cpu add app-01

@@ -33,8 +33,9 @@ internal static class VmCommand
         new("stop", "vmmctl vm stop VM [--force] [--timeout DURATION]",
             """
             Shuts the VM down gracefully (ACPI) and waits up to --timeout (default 60s on the host) for it
-            to be off. With --force a VM still running then is destroyed; --force --timeout 0 destroys it
-            at once. DURATION: 500ms, 30s, 2m; a bare number is seconds.
+            to be off. --force alone powers it off at once (destroy, like pulling the plug); --force with
+            --timeout shuts it down gracefully first and destroys it if it is still running after that.
+            DURATION: 500ms, 30s, 2m; a bare number is seconds.
             """, ["--force", "--timeout DURATION"], Stop),
         Power("restart", RequestCode.Restart, "restarted", "Reboots the guest."),
         Power("pause", RequestCode.Pause, "paused", "Suspends the VM's vCPUs; it stays in memory."),
@@ -115,8 +116,11 @@ internal static class VmCommand
     {
         string vm = call.Operands(1, 1)[0];
         var parameters = Ref(vm);
+        bool force = call.Args.Has("--force");
         if (call.Args.Value("--timeout") is { } timeout) parameters.Add(AttrType.TimeoutMs, Sizes.ParseDurationMs(timeout, "--timeout"));
-        var flags = call.Args.Has("--force") ? RequestFlags.Force : RequestFlags.None;
+        // --force alone is an immediate power-off: a graceful wait first would be the default 60 s (spec §8.1).
+        else if (force) parameters.Add(AttrType.TimeoutMs, 0UL);
+        var flags = force ? RequestFlags.Force : RequestFlags.None;
         return call.Submit(RequestCode.Stop, $"stop {vm}", parameters, r => $"stopped {vm}{On(r)}", flags);
     }
 

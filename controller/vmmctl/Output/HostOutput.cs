@@ -42,8 +42,9 @@ internal static class HostOutput
         w.StringOrNull("address", a.Text(AttrType.Address));
         w.NumberOrNull("age-ms", a.Number(AttrType.AgeMs));
         w.NumberOrNull("cpus", a.Number(AttrType.Cpus));
-        w.NumberOrNull("memory-total", a.Number(AttrType.MemoryTotal));
-        w.NumberOrNull("memory-free", a.Number(AttrType.MemoryFree));
+        // In bytes, as every size in vmmctl's JSON (the wire carries KiB).
+        w.NumberOrNull("memory-total", a.Number(AttrType.MemoryTotal) * 1024);
+        w.NumberOrNull("memory-free", a.Number(AttrType.MemoryFree) * 1024);
         w.NumberOrNull("vm-count", a.Number(AttrType.VmCount));
         w.NumberOrNull("port", a.Number(AttrType.Port));
         w.StringOrNull("hypervisor", a.Text(AttrType.Hypervisor));

@@ -91,8 +91,9 @@ internal static class VmOutput
         Words(w, "flags", r.Flags == VmFlags.None ? "" : Names.Of(r.Flags));
         w.WriteNumber("vcpus", r.Vcpus);
         w.WriteNumber("max-vcpus", ra.Number(AttrType.MaxVcpus) ?? r.Vcpus);
-        w.WriteNumber("memory", r.MemoryKib);
-        w.WriteNumber("max-memory", ra.Number(AttrType.MaxMemory) ?? r.MemoryKib);
+        // Every size in the JSON document is in bytes (the wire carries memory in KiB, disks in bytes).
+        w.WriteNumber("memory", r.MemoryKib * 1024);
+        w.WriteNumber("max-memory", (ra.Number(AttrType.MaxMemory) ?? r.MemoryKib) * 1024);
         w.WriteStartArray("disks");
         foreach (var d in ra.All(AttrType.Disk).Select(x => x.Disk!))
         {

@@ -26,7 +26,7 @@ public sealed class ClusterTests
         c.Eventually(() => c.Vm("web1") is { } v && Power(v) == "off", "web1 is listed, off");
         var vm = c.Vm("web1")!.Value;
         Assert.Equal("hv1", vm.GetProperty("host").GetString());
-        Assert.Equal(262144, vm.GetProperty("memory").GetInt64());
+        Assert.Equal(256L << 20, vm.GetProperty("memory").GetInt64());
         Assert.Equal(1, vm.GetProperty("disks").GetArrayLength());
 
         foreach (var (verb, power) in new[] { ("start", "running"), ("pause", "paused"), ("resume", "running") })
@@ -37,7 +37,7 @@ public sealed class ClusterTests
         }
 
         Assert.Equal(0, c.Ctl("vm", "memory", "set", "web1", "512M").Code);
-        c.Eventually(() => c.Vm("web1")?.GetProperty("memory").GetInt64() == 524288, "memory is 512 MiB");
+        c.Eventually(() => c.Vm("web1")?.GetProperty("memory").GetInt64() == 512L << 20, "memory is 512 MiB");
         Assert.Equal(0, c.Ctl("vm", "cpu", "set", "web1", "3").Code);
         c.Eventually(() => c.Vm("web1")?.GetProperty("vcpus").GetInt32() == 3, "3 vCPUs");
         var snap = c.Ctl("vm", "snapshot", "create", "web1", "before");
