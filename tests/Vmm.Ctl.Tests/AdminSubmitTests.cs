@@ -29,6 +29,9 @@ public sealed class AdminSubmitTests : IDisposable
         { "vm stop web-01 --timeout=2m", "submit code=stop timeout-ms=120000 ref=web-01" },
         { "vm stop web-01 --timeout 45", "submit code=stop timeout-ms=45000 ref=web-01" },
         { "vm stop web-01 --force --timeout 0", "submit code=stop flags=force timeout-ms=0 ref=web-01" },
+        // --host names the VM's host: a name on two hosts is ambiguous without it.
+        { "vm pause web-01 --host hv-02", "submit code=pause host=hv-02 ref=web-01" },
+        { "vm disk resize web-01 vdb 2G --host hv-02", "submit code=update-disk disk-op=resize target=vdb size=2147483648 host=hv-02 ref=web-01" },
         // --force alone: an immediate power-off, not the host's default graceful wait first.
         { "vm stop web-01 --force", "submit code=stop flags=force timeout-ms=0 ref=web-01" },
         { "vm migrate web-01 --to hv-02", "submit code=migrate ref=web-01 dest-host=hv-02" },

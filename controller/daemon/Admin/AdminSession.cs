@@ -181,6 +181,10 @@ internal sealed class AdminSession
         string? host = query.Filters.Text(AttrType.Host);
         string? reference = query.Filters.Text(AttrType.Ref);
         var inventory = _server.Inventory;
+        // A miss right after the controller started is looked up again once every live host has been heard.
+        bool missing = (host is not null && !inventory.Knows(host))
+            || (reference is not null && query.What == QueryKind.Vms && !inventory.Vms(host, reference).Any());
+        if (missing) await inventory.AwaitStartAsync(stop).ConfigureAwait(false);
         if (host is not null && !inventory.Knows(host))
             return await Miss(inventory.Miss($"no host named {host}")).ConfigureAwait(false);
 

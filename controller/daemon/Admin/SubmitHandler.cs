@@ -11,6 +11,11 @@ namespace Vmm.Controller;
 
 internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher, Placer placer, Logger log)
 {
+    private readonly Reservations _reservations = new();
+
+    /// <summary>Creates in flight (each holds its name and placed capacity until its RESULT).</summary>
+    public int CreatesInFlight => _reservations.Count;
+
     /// <summary>vCPUs placement assumes for an add without vcpus.</summary>
     public const uint DefaultVcpus = 1;
 
@@ -24,12 +29,19 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
             return AdminReplies.Result(AckCode.UnknownRequest, $"request code {(byte)submit.Code} is not known to this controller");
 
         var p = submit.Parameters;
-        var route = submit.Code switch
+        // A new VM's name is checked against the whole fleet: not before every live host has been heard.
+        if (submit.Code == RequestCode.Add) await inventory.AwaitStartAsync(stop).ConfigureAwait(false);
+        AdminResultPdu? taken = null;
+        using var reservation = submit.Code == RequestCode.Add ? HoldName(p, out taken) : null;
+        if (taken is not null) return taken;
+        Route Find() => submit.Code switch
         {
-            RequestCode.Add => RouteAdd(p),
+            RequestCode.Add => RouteAdd(p, reservation!),
             RequestCode.Ping => RoutePing(p),
             _ => RouteVm(submit.Code, p),
         };
+        var route = Find();
+        if (route.Missed && await inventory.AwaitStartAsync(stop).ConfigureAwait(false)) route = Find();
         if (route.Refusal is { } refusal) return refusal;
         var target = route.Target!;
 
@@ -68,16 +80,54 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
         return new AdminResultPdu { Code = outcome.Code, RequestId = outcome.RequestId, Vm = vm, Attributes = attrs };
     }
 
-    /// <summary>add: on the host named, else on one placement picks.</summary>
-    private Route RouteAdd(AttrList p)
+    /// <summary>
+    /// add: a VM name is the fleet's, not a host's (spec §7.4): refused when a VM of that name is in the inventory or
+    /// another create of it is in flight here, and held until this create's RESULT. While the inventory warms up, a
+    /// name not found may still exist: unavailable.
+    /// </summary>
+    private Reservation? HoldName(AttrList p, out AdminResultPdu? refusal)
     {
-        if (p.Text(AttrType.Host) is { } host) return ToHost(host, Guid.Empty);
+        refusal = null;
+        if (p.Text(AttrType.Name) is not { } name)
+        {
+            refusal = AdminReplies.Result(AckCode.Failure, "add needs name: the new VM's name");
+            return null;
+        }
+        if (_reservations.TryHoldName(name) is not { } held)
+        {
+            refusal = AdminReplies.Result(AckCode.Failure, $"a VM named {name} is being created already (another create in flight): VM names are unique in the fleet");
+            return null;
+        }
+        var found = inventory.Resolve(name);
+        if (found.Outcome == ResolveOutcome.NotFound && inventory.WarmingUp() is not { } why) return held;
+        held.Dispose();
+        refusal = found.Outcome switch
+        {
+            ResolveOutcome.Found => AdminReplies.Result(AckCode.Failure,
+                $"a VM named {name} exists already ({found.Location.Vm} on host {found.Location.Host}): VM names are unique in the fleet", vm: found.Location.Vm, host: found.Location.Host),
+            ResolveOutcome.Ambiguous => AdminReplies.Result(AckCode.Failure, $"VMs named {name} exist already: {found.Message}"),
+            _ => AdminReplies.Result(AckCode.Unavailable, $"cannot tell yet whether a VM named {name} exists: {inventory.WarmingUp()}; try again"),
+        };
+        return null;
+    }
+
+    /// <summary>add: on the host named, else on one placement picks; either way its capacity is held until the RESULT.</summary>
+    private Route RouteAdd(AttrList p, Reservation reservation)
+    {
         uint vcpus = (uint)(p.Number(AttrType.Vcpus) ?? DefaultVcpus);
         ulong memory = p.Number(AttrType.Memory) ?? DefaultMemoryKib;
-        var decision = placer.Choose(inventory.Hosts(), vcpus, memory);
-        if (!decision.Placed) return Refuse(AckCode.Unavailable, decision.Message);
-        log.Info("placement: {0}", decision.Message);
-        return ToHost(decision.Host!, Guid.Empty);
+        string host;
+        if (p.Text(AttrType.Host) is { } named) host = named;
+        else
+        {
+            var decision = placer.Choose(inventory.Hosts(), vcpus, memory, _reservations.HeldOn);
+            if (!decision.Placed) return Refuse(AckCode.Unavailable, decision.Message);
+            log.Info("placement: {0}", decision.Message);
+            host = decision.Host!;
+        }
+        var route = ToHost(host, Guid.Empty);
+        if (route.Refusal is null) reservation.PlaceOn(host, vcpus, memory);
+        return route;
     }
 
     /// <summary>ping: needs a host.</summary>
@@ -92,7 +142,7 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
         var found = inventory.Resolve(reference, p.Text(AttrType.Host));
         switch (found.Outcome)
         {
-            case ResolveOutcome.NotFound: return Refuse(inventory.Miss(found.Message));
+            case ResolveOutcome.NotFound: return Missed(found.Message);
             case ResolveOutcome.Ambiguous: return Refuse(AckCode.Failure, found.Message);
         }
         var at = found.Location;
@@ -104,7 +154,7 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
         if (p.Text(AttrType.DestHost) is not { } dest)
             return p.Text(AttrType.DestUri) is not null ? route : Refuse(AckCode.Failure, "migrate needs dest-host: the host to migrate to");
         if (dest == at.Host) return Refuse(AckCode.Failure, $"VM {at.Name} is already on host {dest}");
-        if (inventory.Host(dest) is not { } d) return Refuse(inventory.Miss($"no host named {dest}"));
+        if (inventory.Host(dest) is not { } d) return Missed($"no host named {dest}");
         if (d.State != HostState.Up) return Refuse(AckCode.Unavailable, $"destination host {dest} is {Names.Of(d.State)}");
         if (d.Facts.MigrationUri is not { } uri)
             return Refuse(AckCode.Failure, $"host {dest} reports no migration-uri; give dest-uri instead");
@@ -113,7 +163,7 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
 
     private Route ToHost(string host, Guid vm)
     {
-        if (inventory.Host(host) is not { } h) return Refuse(inventory.Miss($"no host named {host}"));
+        if (inventory.Host(host) is not { } h) return Missed($"no host named {host}");
         if (h.State != HostState.Up || !inventory.TryGetTarget(host, out var target))
             return Refuse(AckCode.Unavailable, $"host {host} is {Names.Of(h.State)}: the request cannot reach it; try again once it reports");
         return new Route(target, vm, null, null);
@@ -121,8 +171,13 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
 
     private static Route Refuse(AckCode code, string message) => new(null, Guid.Empty, null, AdminReplies.Result(code, message));
 
-    private static Route Refuse((AckCode Code, string Message) answer) => Refuse(answer.Code, answer.Message);
+    /// <summary>A lookup that found nothing: not-found, or unavailable while the inventory warms up (spec §7.4).</summary>
+    private Route Missed(string message)
+    {
+        var (code, text) = inventory.Miss(message);
+        return Refuse(code, text) with { Missed = true };
+    }
 
-    /// <summary>Where a request goes, or the RESULT that refuses it.</summary>
-    private readonly record struct Route(HostTarget? Target, Guid Vm, string? DestUri, AdminResultPdu? Refusal);
+    /// <summary>Where a request goes, or the RESULT that refuses it (<see cref="Missed"/>: because a lookup found nothing).</summary>
+    private readonly record struct Route(HostTarget? Target, Guid Vm, string? DestUri, AdminResultPdu? Refusal, bool Missed = false);
 }

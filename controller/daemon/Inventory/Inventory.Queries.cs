@@ -140,6 +140,19 @@ internal sealed partial class Inventory
         WarmingUp() is { } why ? (AckCode.Unavailable, $"{message} yet: {why}; try again") : (AckCode.NotFound, message);
 
     /// <summary>
+    /// Waits out the rest of the controller's first down-after heartbeat intervals, when it is in them: a lookup that
+    /// missed then is worth doing again once every live host has been heard, rather than answered unavailable at
+    /// once (a script right after a restart then waits a moment instead of retrying). True when it waited.
+    /// </summary>
+    public async ValueTask<bool> AwaitStartAsync(CancellationToken cancel)
+    {
+        long left = _downAfterMs - (_clock() - _startedMs);
+        if (left <= 0) return false;
+        await Task.Delay(TimeSpan.FromMilliseconds(left), cancel).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
     /// Why the inventory may still lack a VM or host that exists, or null: for down-after heartbeat intervals after
     /// the controller starts (a live host is heard within one, and a host silent for longer is down by the same
     /// rule), and afterwards while a host known here (pinned, or heard) has not had a complete report applied.

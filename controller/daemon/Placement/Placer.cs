@@ -24,35 +24,40 @@ internal sealed class Placer
 
     /// <summary>
     /// Picks the up host with the most free memory among those with room for <paramref name="vcpus"/> and
-    /// <paramref name="memoryKib"/> (ties: more free vCPUs, then name), so that new VMs spread out.
+    /// <paramref name="memoryKib"/> (ties: more free vCPUs, then name), so that new VMs spread out. Room is what the
+    /// host reports less what <paramref name="held"/> says creates in flight hold on it (not yet in its reports).
     /// </summary>
-    public PlacementDecision Choose(IEnumerable<HostView> hosts, uint vcpus, ulong memoryKib)
+    public PlacementDecision Choose(IEnumerable<HostView> hosts, uint vcpus, ulong memoryKib, Func<string, (uint Vcpus, ulong MemoryKib)>? held = null)
     {
-        HostView? best = null, largest = null;
+        Room? best = null, largest = null;
         foreach (var h in hosts)
         {
             if (h.State != HostState.Up || h.Endpoint is null || h.Facts.MemoryFreeKib is null || h.Facts.Cpus is null) continue;
-            if (largest is null || Better(h, largest)) largest = h;
-            if (FreeMemory(h) >= memoryKib && FreeVcpus(h) >= vcpus && (best is null || Better(h, best))) best = h;
+            var (heldVcpus, heldKib) = held?.Invoke(h.Name) ?? default;
+            ulong free = h.Facts.MemoryFreeKib.Value;
+            var room = new Room(h.Name, free > heldKib ? free - heldKib : 0,
+                Math.Max(0, (long)Math.Floor(h.Facts.Cpus.Value * _cpuOvercommit) - h.UsedVcpus - heldVcpus));
+            if (largest is null || room.Beats(largest)) largest = room;
+            if (room.MemoryKib >= memoryKib && room.Vcpus >= vcpus && (best is null || room.Beats(best))) best = room;
         }
-        if (best is not null) return new(best.Name, $"placed on {best.Name}: {Mib(FreeMemory(best))} MiB and {FreeVcpus(best)} vCPUs free");
+        if (best is not null) return new(best.Host, $"placed on {best.Host}: {Mib(best.MemoryKib)} MiB and {best.Vcpus} vCPUs free");
         string need = $"no host has room for {vcpus} vCPUs and {MibUp(memoryKib)} MiB";
         return new(null, largest is null
             ? $"{need}: no host is up and reporting its free memory and CPUs"
-            : $"{need}: largest free is {Mib(FreeMemory(largest))} MiB and {FreeVcpus(largest)} vCPUs on {largest.Name}");
+            : $"{need}: largest free is {Mib(largest.MemoryKib)} MiB and {largest.Vcpus} vCPUs on {largest.Host}");
     }
 
-    private bool Better(HostView a, HostView b)
+    /// <summary>What a host has free for a new VM.</summary>
+    private sealed record Room(string Host, ulong MemoryKib, long Vcpus)
     {
-        int c = FreeMemory(a).CompareTo(FreeMemory(b));
-        if (c == 0) c = FreeVcpus(a).CompareTo(FreeVcpus(b));
-        if (c == 0) c = string.CompareOrdinal(b.Name, a.Name);
-        return c > 0;
+        public bool Beats(Room other)
+        {
+            int c = MemoryKib.CompareTo(other.MemoryKib);
+            if (c == 0) c = Vcpus.CompareTo(other.Vcpus);
+            if (c == 0) c = string.CompareOrdinal(other.Host, Host);
+            return c > 0;
+        }
     }
-
-    private static ulong FreeMemory(HostView h) => h.Facts.MemoryFreeKib ?? 0;
-
-    private long FreeVcpus(HostView h) => Math.Max(0, (long)Math.Floor((h.Facts.Cpus ?? 0) * _cpuOvercommit) - h.UsedVcpus);
 
     private static ulong Mib(ulong kib) => kib / 1024;
 

@@ -49,17 +49,30 @@ internal static class VmCommand
             ["--to HOST"], Migrate),
     ];
 
-    private static readonly Verb[] All = [.. Basics, .. VmCreateCommand.Verbs, .. VmDeviceCommands.Verbs, .. VmSnapshotCommands.Verbs];
+    // Every verb that names a VM also takes --host: the VM of that name (or uuid) on that host, which resolves a
+    // reference that is ambiguous (one name on two hosts, or a uuid two hosts report during a migration).
+    private static readonly Verb[] All =
+        [.. new[] { Basics, VmCreateCommand.Verbs, VmDeviceCommands.Verbs, VmSnapshotCommands.Verbs }.SelectMany(v => v).Select(WithHost)];
+
+    private static Verb WithHost(Verb v) =>
+        !v.Usage.Contains(" VM", StringComparison.Ordinal) || v.Options.Contains("--host H") ? v
+            : v with { Usage = v.Usage + " [--host H]", Options = [.. v.Options, "--host H"] };
 
     public static int Run(string[] argv) => Verbs.Run("vm", Help, All, argv);
 
-    /// <summary>The ref attribute that names the VM a SUBMIT or QUERY is about (spec §5.3: name or uuid, as text).</summary>
-    public static AttrList Ref(string vm) => new AttrList().Add(AttrType.Ref, Checks.Ref(vm));
+    /// <summary>The ref attribute that names the VM a SUBMIT or QUERY is about (spec §5.3: name or uuid, as text),
+    /// and host when --host names the VM's host.</summary>
+    public static AttrList Ref(Call call, string vm)
+    {
+        var attrs = new AttrList().Add(AttrType.Ref, Checks.Ref(vm));
+        if (call.Args.Value("--host") is { } host) attrs.Add(AttrType.Host, Checks.Name(host, "host"));
+        return attrs;
+    }
 
     /// <summary>The VM named <paramref name="vm"/>, which must be exactly one.</summary>
     public static AdminVmPdu Find(Call call, string vm, string action)
     {
-        var reply = call.Query(QueryKind.Vms, Ref(vm), action);
+        var reply = call.Query(QueryKind.Vms, Ref(call, vm), action);
         return reply.Vms.Count switch
         {
             1 => reply.Vms[0],
@@ -73,7 +86,7 @@ internal static class VmCommand
         new(word, $"vmmctl vm {word} VM", help, [], call =>
         {
             string vm = call.Operands(1, 1)[0];
-            return call.Submit(code, $"{word} {vm}", Ref(vm), r => $"{done} {vm}{On(r)}");
+            return call.Submit(code, $"{word} {vm}", Ref(call, vm), r => $"{done} {vm}{On(r)}");
         });
 
     /// <summary>" on HOST" when the RESULT says where it happened.</summary>
@@ -93,7 +106,7 @@ internal static class VmCommand
     private static int Show(Call call)
     {
         string vm = call.Operands(1, 1)[0];
-        var reply = call.Query(QueryKind.Vms, Ref(vm), $"vm show {vm}");
+        var reply = call.Query(QueryKind.Vms, Ref(call, vm), $"vm show {vm}");
         if (reply.Vms.Count == 0)
             throw new AdminException(Exit.NotFound, $"vm show {vm}: not-found: the controller knows no VM '{Validation.Shorten(vm)}'");
         if (call.Json)
@@ -115,7 +128,7 @@ internal static class VmCommand
     private static int Stop(Call call)
     {
         string vm = call.Operands(1, 1)[0];
-        var parameters = Ref(vm);
+        var parameters = Ref(call, vm);
         bool force = call.Args.Has("--force");
         if (call.Args.Value("--timeout") is { } timeout) parameters.Add(AttrType.TimeoutMs, Sizes.ParseDurationMs(timeout, "--timeout"));
         // --force alone is an immediate power-off: a graceful wait first would be the default 60 s (spec §8.1).
@@ -128,7 +141,7 @@ internal static class VmCommand
     {
         string vm = call.Operands(1, 1)[0];
         string to = Checks.Name(call.Required("--to"), "--to host");
-        var parameters = Ref(vm).Add(AttrType.DestHost, to);
+        var parameters = Ref(call, vm).Add(AttrType.DestHost, to);
         return call.Submit(RequestCode.Migrate, $"migrate {vm}", parameters, _ => $"migrated {vm} to {to}");
     }
 }

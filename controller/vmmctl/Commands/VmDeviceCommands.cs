@@ -37,7 +37,7 @@ internal static class VmDeviceCommands
         var nic = new NicSpec(null, null, null, null)
             .With(network: a.Value("--network"), bridge: a.Value("--bridge"), model: a.Value("--model"), mac: a.Value("--mac"))
             .Checked();
-        var parameters = VmCommand.Ref(vm).Add(AttrType.NicSpec, nic.ToAttributes());
+        var parameters = VmCommand.Ref(call, vm).Add(AttrType.NicSpec, nic.ToAttributes());
         return call.Submit(RequestCode.AddNic, $"nic add {vm}", parameters, r => $"added a NIC to {vm}{VmCommand.On(r)}");
     }
 
@@ -45,7 +45,7 @@ internal static class VmDeviceCommands
     {
         string vm = call.Operands(1, 1)[0];
         ulong mac = Checks.Mac(call.Required("--mac"));
-        var parameters = VmCommand.Ref(vm).Add(AttrType.Mac, mac);
+        var parameters = VmCommand.Ref(call, vm).Add(AttrType.Mac, mac);
         return call.Submit(RequestCode.RemoveNic, $"nic remove {vm}", parameters, r => $"removed NIC {Human.Mac(mac)} from {vm}{VmCommand.On(r)}");
     }
 
@@ -54,7 +54,7 @@ internal static class VmDeviceCommands
         var operands = call.Operands(2, 2);
         string vm = operands[0];
         ulong kib = Sizes.ParseMemoryKib(operands[1], "memory size");
-        var parameters = VmCommand.Ref(vm).Add(AttrType.Memory, kib);
+        var parameters = VmCommand.Ref(call, vm).Add(AttrType.Memory, kib);
         return call.Submit(RequestCode.UpdateMemory, $"memory set {vm}", parameters, r => $"set the memory of {vm} to {Human.Kib(kib)}{VmCommand.On(r)}");
     }
 
@@ -62,7 +62,7 @@ internal static class VmDeviceCommands
     {
         var operands = call.Operands(1, 2);
         string vm = operands[0];
-        var parameters = VmCommand.Ref(vm);
+        var parameters = VmCommand.Ref(call, vm);
         // Absent, count is 1 (spec §5.3): send it only when the operator gave one.
         ushort? count = operands.Count == 2 ? Sizes.ParseCount(operands[1], "vCPU count") : null;
         if (count is { } n) parameters.Add(AttrType.Count, n);
@@ -90,7 +90,7 @@ internal static class VmDeviceCommands
                 _ => $"{vm} has {target} vCPUs already");
         }
         // Name the VM by the uuid just resolved, so that the request reaches the VM that was counted.
-        var parameters = VmCommand.Ref(current.Vm.Uuid.ToString()).Add(AttrType.Count, (ulong)Math.Abs(difference));
+        var parameters = VmCommand.Ref(call, current.Vm.Uuid.ToString()).Add(AttrType.Count, (ulong)Math.Abs(difference));
         var code = difference > 0 ? RequestCode.AddCpu : RequestCode.RemoveCpu;
         return call.Submit(code, action, parameters, r => $"{vm} has {target} vCPUs (was {current.Vm.Vcpus}){VmCommand.On(r)}");
     }
@@ -102,7 +102,7 @@ internal static class VmDeviceCommands
         var disk = DiskSpec.Parse(operands[1]);
         if (call.Args.Value("--bus") is { } bus) disk = disk.WithBus(bus);
         if (call.Args.Value("--target") is { } target) disk = disk.WithTarget(target);
-        var parameters = VmCommand.Ref(vm).Add(AttrType.DiskSpec, disk.ToAttributes()).Add(AttrType.DiskOp, (ulong)DiskOp.Attach);
+        var parameters = VmCommand.Ref(call, vm).Add(AttrType.DiskSpec, disk.ToAttributes()).Add(AttrType.DiskOp, (ulong)DiskOp.Attach);
         return call.Submit(RequestCode.UpdateDisk, $"disk add {vm}", parameters, r => $"attached a disk to {vm}{VmCommand.On(r)}");
     }
 
@@ -112,7 +112,7 @@ internal static class VmDeviceCommands
         string vm = operands[0];
         string target = Checks.Name(operands[1], "disk target", 32);
         ulong size = Sizes.ParseBytes(operands[2], "disk size");
-        var parameters = VmCommand.Ref(vm).Add(AttrType.DiskOp, (ulong)DiskOp.Resize).Add(AttrType.Target, target).Add(AttrType.Size, size);
+        var parameters = VmCommand.Ref(call, vm).Add(AttrType.DiskOp, (ulong)DiskOp.Resize).Add(AttrType.Target, target).Add(AttrType.Size, size);
         return call.Submit(RequestCode.UpdateDisk, $"disk resize {vm} {target}", parameters, r => $"resized {target} of {vm} to {Human.Bytes(size)}{VmCommand.On(r)}");
     }
 
@@ -121,7 +121,7 @@ internal static class VmDeviceCommands
         var operands = call.Operands(2, 2);
         string vm = operands[0];
         string target = Checks.Name(operands[1], "disk target", 32);
-        var parameters = VmCommand.Ref(vm).Add(AttrType.DiskOp, (ulong)DiskOp.Detach).Add(AttrType.Target, target);
+        var parameters = VmCommand.Ref(call, vm).Add(AttrType.DiskOp, (ulong)DiskOp.Detach).Add(AttrType.Target, target);
         return call.Submit(RequestCode.UpdateDisk, $"disk remove {vm} {target}", parameters, r => $"detached {target} from {vm}{VmCommand.On(r)}");
     }
 }

@@ -19,14 +19,14 @@ internal static class VmSnapshotCommands
         {
             var operands = call.Operands(2, 2);
             string vm = operands[0], name = Checks.Name(operands[1], "snapshot name");
-            var parameters = VmCommand.Ref(vm).Add(AttrType.SnapshotName, name).Add(AttrType.SnapshotOp, (ulong)op);
+            var parameters = VmCommand.Ref(call, vm).Add(AttrType.SnapshotName, name).Add(AttrType.SnapshotOp, (ulong)op);
             return call.Submit(RequestCode.Snapshot, $"snapshot {word} {vm} {name}", parameters, r => $"{done} {name} of {vm}{VmCommand.On(r)}");
         });
 
     private static int List(Call call)
     {
         string vm = call.Operands(1, 1)[0];
-        var parameters = VmCommand.Ref(vm).Add(AttrType.SnapshotOp, (ulong)SnapshotOp.List);
+        var parameters = VmCommand.Ref(call, vm).Add(AttrType.SnapshotOp, (ulong)SnapshotOp.List);
         return call.Submit(RequestCode.Snapshot, $"snapshot list {vm}", parameters,
             r => r.Attributes.All(AttrType.SnapshotName).Any() ? string.Join('\n', r.Attributes.All(AttrType.SnapshotName).Select(s => s.Text)) : null);
     }

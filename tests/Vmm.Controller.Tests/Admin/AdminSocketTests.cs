@@ -131,31 +131,53 @@ public sealed class AdminSocketTests
     }
 
     [Fact]
-    public async Task A_miss_while_the_inventory_warms_up_is_unavailable_never_not_found()
+    public async Task A_miss_right_after_start_is_looked_up_again_once_every_live_host_has_had_its_heartbeat()
     {
-        // Hosts heard within the controller's first down-after intervals: a VM it has not heard of may still exist.
-        var h = new AdminHarness();
+        // The controller's first down-after intervals: a VM it has not heard of may still exist. The lookup waits them
+        // out (here 3 x 100 ms, the clock moved on meanwhile) and only then answers.
+        var h = new AdminHarness(new InventoryOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(100) });
+        await using var _ = h;
         var a = h.Fleet.Host("hv-a");
         h.Fleet.Send(a, a.CompleteReport([Vms.Vm(1, name: "web-1")]));
-        await using var _ = h;
         using var c = h.Connect();
 
-        var start = await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "ghost"));
+        var start = c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "ghost"));
+        await Task.Delay(50);
+        Assert.False(start.IsCompleted, "a miss within the warm-up was answered at once");
+        h.Fleet.Silence(1);
+        h.Fleet.Send(a, a.CompleteReport([Vms.Vm(1, name: "web-1"), Vms.Vm(2, name: "ghost")]));
+        h.Fleet.Silence(2);
+        var result = await start;
+        Assert.Equal(AckCode.Success, result.Code);
+        Assert.Equal(Vms.Uuid(2), Assert.Single(h.Dispatcher.Calls).Vm);
+
+        // After the warm-up, a miss among complete reports is final at once.
+        Assert.Equal(AckCode.NotFound, (await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "nobody"))).Code);
+    }
+
+    [Fact]
+    public async Task A_host_whose_report_is_incomplete_keeps_a_miss_unavailable()
+    {
+        var h = new AdminHarness();
+        await using var _ = h;
+        h.Fleet.PastWarmUp();
+        var a = h.Fleet.Host("hv-a");
+        var pages = a.CompleteReport([Vms.Vm(1, name: "web-1"), Vms.Vm(2, name: "web-2"), Vms.Vm(3, name: "web-3")], perPage: 1);
+        h.Fleet.Send(a, pages.Take(pages.Count - 1));
+        using var c = h.Connect();
+
+        var start = await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "web-3"));
         Assert.Equal(AckCode.Unavailable, start.Code);
-        Assert.Contains("inventory warming up", start.Attributes.Text(AttrType.Message));
-        var add = await c.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "x").Add(AttrType.Host, "hv-z"));
+        Assert.Contains("host hv-a has not completed a report since the controller started", start.Attributes.Text(AttrType.Message));
+        var add = await c.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "web-3").Add(AttrType.Host, "hv-a"));
         Assert.Equal(AckCode.Unavailable, add.Code);
-        Assert.Contains("no host named hv-z yet: inventory warming up", add.Attributes.Text(AttrType.Message));
-        c.Send(new AdminQueryPdu { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Ref, "ghost") });
+        Assert.Contains("cannot tell yet whether a VM named web-3 exists", add.Attributes.Text(AttrType.Message));
+        c.Send(new AdminQueryPdu { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Ref, "web-3") });
         Assert.Equal(AckCode.Unavailable, (await c.ReplyAsync()).Result.Code);
         Assert.Empty(h.Dispatcher.Calls);
 
-        // Once every host known has reported past the warm-up, a miss is final.
-        h.Fleet.Silence(h.Fleet.Inventory.Options.DownAfter - 1);
-        h.Fleet.Send(a, a.CompleteReport([Vms.Vm(1, name: "web-1")]));
-        h.Fleet.Silence(1);
-        h.Fleet.Send(a, a.CompleteReport([Vms.Vm(1, name: "web-1")]));
-        Assert.Equal(AckCode.NotFound, (await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "ghost"))).Code);
+        h.Fleet.Send(a, pages[^1]);
+        Assert.Equal(AckCode.Success, (await c.SubmitAsync(RequestCode.Start, new AttrList().Add(AttrType.Ref, "web-3"))).Code);
     }
 
     [Fact]
@@ -201,6 +223,73 @@ public sealed class AdminSocketTests
         Assert.Equal("hv-b", h.Dispatcher.Calls[1].Host.Name);
         Assert.DoesNotContain(h.Dispatcher.Calls[1].Parameters, a => a.Type == AttrType.Host);
         Assert.Equal(AckCode.Success, pinned.Code);
+    }
+
+    [Fact]
+    public async Task A_name_is_the_fleets_an_add_of_a_name_that_exists_on_any_host_is_refused()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        // web-2 is on hv-b: neither placement nor --host hv-a makes a second one.
+        foreach (var attrs in new[] { new AttrList().Add(AttrType.Name, "web-2"), new AttrList().Add(AttrType.Name, "web-2").Add(AttrType.Host, "hv-a") })
+        {
+            var refused = await c.SubmitAsync(RequestCode.Add, attrs);
+            Assert.Equal(AckCode.Failure, refused.Code);
+            Assert.Equal($"a VM named web-2 exists already ({Vms.Uuid(3)} on host hv-b): VM names are unique in the fleet",
+                refused.Attributes.Text(AttrType.Message));
+        }
+        Assert.Empty(h.Dispatcher.Calls);
+    }
+
+    [Fact]
+    public async Task Two_creates_in_flight_can_share_neither_a_name_nor_the_last_room_on_a_host()
+    {
+        await using var h = await WithFleet();
+        var answer = new TaskCompletionSource<DispatchResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Dispatcher.AnswerAsync = (_, _) => answer.Task;
+        using var first = h.Connect();
+        using var second = h.Connect();
+
+        // hv-a has 32 GiB free (its default facts), hv-b 512 MiB: the first create takes 20 GiB of hv-a's room.
+        var creating = first.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "big-1").Add(AttrType.Memory, 20UL << 20));
+        await Eventually.True(() => h.Dispatcher.Calls.Count == 1, "the first create reached the dispatcher");
+
+        var same = await second.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "big-1").Add(AttrType.Host, "hv-b"));
+        Assert.Equal(AckCode.Failure, same.Code);
+        Assert.Contains("being created already", same.Attributes.Text(AttrType.Message));
+
+        // 20 GiB more fits hv-a as it reports itself, but not beside the create in flight there.
+        var next = await second.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "big-2").Add(AttrType.Memory, 20UL << 20));
+        Assert.Equal(AckCode.Unavailable, next.Code);
+        Assert.StartsWith("no host has room for 1 vCPUs and 20480 MiB: largest free is 12288 MiB", next.Attributes.Text(AttrType.Message));
+
+        answer.SetResult(new DispatchResult(AckCode.Failure, 7, Guid.Empty, new AttrList().Add(AttrType.Message, "refused")));
+        Assert.Equal(AckCode.Failure, (await creating).Code);
+        // The RESULT released both: the name and the room are free again.
+        h.Dispatcher.AnswerAsync = null;
+        Assert.Equal(AckCode.Success, (await second.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "big-1").Add(AttrType.Memory, 20UL << 20))).Code);
+    }
+
+    [Fact]
+    public async Task A_name_on_two_hosts_is_ambiguous_until_the_host_is_named()
+    {
+        // One name on two hosts (VMs defined outside Vmm, or two controllers' creates at once).
+        await using var h = new AdminHarness();
+        h.Fleet.PastWarmUp();
+        var a = h.Fleet.Host("hv-a");
+        var b = h.Fleet.Host("hv-b");
+        b.Address = IPAddress.Parse("192.0.2.2");
+        h.Fleet.Send(a, a.CompleteReport([Vms.Vm(1, name: "web-1")]));
+        h.Fleet.Send(b, b.CompleteReport([Vms.Vm(4, name: "web-1")]));
+        using var c = h.Connect();
+        var ambiguous = await c.SubmitAsync(RequestCode.Pause, new AttrList().Add(AttrType.Ref, "web-1"));
+        Assert.Equal(AckCode.Failure, ambiguous.Code);
+        Assert.Contains("ambiguous", ambiguous.Attributes.Text(AttrType.Message));
+
+        var named = await c.SubmitAsync(RequestCode.Pause, new AttrList().Add(AttrType.Ref, "web-1").Add(AttrType.Host, "hv-b"));
+        Assert.Equal(AckCode.Success, named.Code);
+        var call = Assert.Single(h.Dispatcher.Calls);
+        Assert.Equal(("hv-b", Vms.Uuid(4)), (call.Host.Name, call.Vm));
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class SettlementTests
     private static (AdminHarness Harness, HostSim Host) WithHost()
     {
         var h = new AdminHarness(new InventoryOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500) });
+        h.Fleet.PastWarmUp();   // an add's name check waits for a whole inventory
         var b = h.Fleet.Host("hv-b");
         b.Facts = new AttrList().Add(AttrType.Cpus, 4).Add(AttrType.MemoryFree, 4UL << 20).Add(AttrType.Port, 7402);
         h.Fleet.Send(b, b.CompleteReport([Vms.Vm(3, name: "web-2")]));
