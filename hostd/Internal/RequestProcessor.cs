@@ -13,6 +13,21 @@ internal sealed class HostdCounters
 {
     public long Requests, Replayed, Busy, Refused, Replays, BadPdus, StreamErrors, ConnectionsRefused;
 
+    /// <summary>Connections closed to make room for a newer one: they had sent no authentic PDU.</summary>
+    public long ConnectionsEvicted;
+
+    /// <summary>Connections closed because no authentic PDU came within handshake-timeout.</summary>
+    public long HandshakeTimeouts;
+
+    /// <summary>Times a connection's requests were left unread because its ACKs were not being read.</summary>
+    public long ReadPauses;
+
+    /// <summary>ACK bytes queued and not yet written, over every connection (a gauge).</summary>
+    public long QueuedAckBytes;
+
+    /// <summary>The most ACK bytes any one connection has had queued at once.</summary>
+    public long QueuedAckBytesPeak;
+
     /// <summary>The counts as the STATUS line and the last log line show them; those that are 0 are left out.</summary>
     public string Summary()
     {
@@ -25,6 +40,9 @@ internal sealed class HostdCounters
         Add(Interlocked.Read(ref BadPdus), "bad PDUs");
         Add(Interlocked.Read(ref StreamErrors), "stream errors");
         Add(Interlocked.Read(ref ConnectionsRefused), "connections refused");
+        Add(Interlocked.Read(ref ConnectionsEvicted), "connections displaced");
+        Add(Interlocked.Read(ref HandshakeTimeouts), "handshake timeouts");
+        Add(Interlocked.Read(ref ReadPauses), "reads paused");
         return string.Join(", ", parts);
     }
 }
