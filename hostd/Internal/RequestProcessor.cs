@@ -73,6 +73,13 @@ internal sealed class RequestProcessor(
         Interlocked.Increment(ref Counters.Requests);
         long started = Stopwatch.GetTimestamp();
 
+        // A critical attribute foreign to the code changes the request's meaning in a way this code does not
+        // define (spec §5.4): refused before anything else, as an unknown critical attribute is when decoded.
+        if (Enum.IsDefined(request.Code) && RequestParameters.ForeignCritical(request.Code, request.Parameters) is { } foreign)
+        {
+            Interlocked.Increment(ref Counters.Refused);
+            return Answer(request, Outcome.With(AckCode.Unsupported, request.Vm, foreign, null), started, peer);
+        }
         if (request.Code == RequestCode.Ping && request.BootId == 0) return Answer(request, Outcome.Success(Guid.Empty), started, peer);
         if (request.BootId != bootId)
             return Refuse(request, started, peer,
