@@ -36,6 +36,9 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>The directory behind <see cref="StoragePool"/> (created as a dir pool when missing).</summary>
     public required string StoragePath { get; init; }
 
+    /// <summary>Directories base images may come from, besides <see cref="StoragePath"/>.</summary>
+    public required IReadOnlyList<string> ImagePaths { get; init; }
+
     /// <summary>The URI other hosts migrate to this one through; empty: derived from the host name.</summary>
     public required string MigrationUri { get; init; }
 
@@ -85,6 +88,8 @@ internal sealed record HostdSettings : ILogSettings
             "vmm", "libvirt storage pool for VM disks");
         public static readonly ConfigKey<string> StoragePath = new("storage-path", Path(),
             "/var/lib/vmm/images", "directory of the storage pool");
+        public static readonly ConfigKey<IReadOnlyList<string>> ImagePaths = new("image-paths", PathList(),
+            "", "directories a disk's base image may come from besides storage-path, separated by commas (symbolic links leaving them, /proc, /sys, /dev and non-regular files are refused)");
         public static readonly ConfigKey<string> MigrationUri = new("migration-uri", Uri(allowEmpty: true),
             "", "URI other hosts migrate VMs to this one through (default: derived from host-name)");
         public static readonly ConfigKey<int> MaxConnections = new("max-connections", Int(1, 65536),
@@ -114,7 +119,7 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>Every setting of vmm-hostd, in the order --help lists them.</summary>
     public static readonly ConfigSchema Schema = new([
         Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.HeartbeatInterval,
-        Keys.StoragePool, Keys.StoragePath, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
+        Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
         Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LogLevel, Keys.LogFile,
     ]);
 
@@ -134,6 +139,7 @@ internal sealed record HostdSettings : ILogSettings
         HeartbeatInterval = config.Get(Keys.HeartbeatInterval),
         StoragePool = config.Get(Keys.StoragePool),
         StoragePath = config.Get(Keys.StoragePath),
+        ImagePaths = config.Get(Keys.ImagePaths),
         MigrationUri = config.Get(Keys.MigrationUri),
         MaxConnections = config.Get(Keys.MaxConnections),
         MaxConnectionsPerSource = config.Get(Keys.MaxConnectionsPerSource),

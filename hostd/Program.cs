@@ -34,7 +34,7 @@ internal static class Program
             settings.HeartbeatInterval, settings.CallTimeout, settings.MaxConnections, settings.MaxRequestsPerConnection,
             settings.StopTimeout, settings.MaxConnectionsPerSource, settings.HandshakeTimeout, settings.MaxQueuedAckBytes);
         var libvirt = new LibvirtOptions(settings.LibvirtUri, settings.StoragePool, settings.StoragePath,
-            settings.MigrationUri.Length == 0 ? null : settings.MigrationUri);
+            settings.MigrationUri.Length == 0 ? null : settings.MigrationUri, settings.ImagePaths);
 
         using (var daemon = new HostdDaemon(new LibvirtHypervisor(libvirt, Log.For("libvirt")), key, options, log))
         {
