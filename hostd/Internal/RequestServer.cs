@@ -183,6 +183,7 @@ internal sealed class RequestServer : IDisposable
             _open.TryRemove(connection, out _);
             _admission.Release(slot);
             connection.Abort();
+            connection.Dispose();
         }
     }
 
@@ -213,7 +214,8 @@ internal sealed class RequestServer : IDisposable
         {
             this.server = server;
             this.socket = socket;
-            socket.NoDelay = true;
+            try { socket.NoDelay = true; }
+            catch (SocketException) { }   // reset already: the first read says so
             var remote = socket.RemoteEndPoint as IPEndPoint;
             Address = remote?.Address ?? IPAddress.None;
             peer = remote?.ToString() ?? "?";
@@ -290,13 +292,17 @@ internal sealed class RequestServer : IDisposable
 
         public void Abort() => socket.Dispose();
 
+        // The handshake timer goes with it, rather than holding the connection until it would have fired.
+        public void Dispose() => _abort.Dispose();
+
         /// <summary>A newer connection takes this one's place (it never sent an authentic PDU): cut it off.</summary>
         public void Displace()
         {
             _displaced = true;
             server.LogThrottled(LogLevel.Info, Source, "displaced", "connection from {0} closed: {1}", peer,
                 "displaced by a newer connection (max-connections or max-connections-per-source reached, and this one sent no authentic PDU)");
-            _abort.Cancel();
+            try { _abort.Cancel(); }
+            catch (ObjectDisposedException) { }   // it ended meanwhile
         }
 
         // The peer holds the key: from now on its connection is neither displaced nor timed out.
