@@ -17,7 +17,21 @@ internal sealed record HostdOptions(
     TimeSpan CallTimeout,
     int MaxConnections = 256,
     int MaxRequestsPerConnection = 64,
-    TimeSpan StopTimeout = default);
+    TimeSpan StopTimeout = default,
+    int MaxConnectionsPerSource = 16,
+    TimeSpan? HandshakeTimeout = null,
+    int MaxQueuedAckBytes = 256 * 1024)
+{
+    /// <summary>The request listener's bounds.</summary>
+    public ConnectionLimits Limits => new()
+    {
+        MaxConnections = MaxConnections,
+        MaxConnectionsPerSource = MaxConnectionsPerSource,
+        MaxRequestsPerConnection = MaxRequestsPerConnection,
+        HandshakeTimeout = HandshakeTimeout ?? TimeSpan.FromSeconds(10),
+        MaxQueuedAckBytes = MaxQueuedAckBytes,
+    };
+}
 
 /// <summary>A running hostd. Owns the hypervisor it is given.</summary>
 internal sealed class HostdDaemon : IDisposable
@@ -37,7 +51,7 @@ internal sealed class HostdDaemon : IDisposable
         Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, key,
             options.HeartbeatInterval, options.CallTimeout, _workers, log);
         Processor = new RequestProcessor(hypervisor, BootId, options.CallTimeout, _workers, Publisher.RequestDone, log);
-        Server = new RequestServer(options.Listen, key, Processor, options.MaxConnections, options.MaxRequestsPerConnection, log);
+        Server = new RequestServer(options.Listen, key, Processor, options.Limits, log);
         // The port controllers should connect to is the one bound (a listen port 0 picks one).
         Publisher.Port = (ushort)Server.LocalEndPoint.Port;
     }

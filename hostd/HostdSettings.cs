@@ -4,6 +4,7 @@ using NLog;
 using Vmm.Hosting.Cli;
 using Vmm.Hosting.Configuration;
 using Vmm.Hosting.Logging;
+using Vmm.Protocol;
 using static Vmm.Hosting.Configuration.ConfigKinds;
 
 namespace Vmm.Hostd;
@@ -35,14 +36,26 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>The directory behind <see cref="StoragePool"/> (created as a dir pool when missing).</summary>
     public required string StoragePath { get; init; }
 
+    /// <summary>Directories base images may come from, besides <see cref="StoragePath"/>.</summary>
+    public required IReadOnlyList<string> ImagePaths { get; init; }
+
     /// <summary>The URI other hosts migrate to this one through; empty: derived from the host name.</summary>
     public required string MigrationUri { get; init; }
 
     /// <summary>Most concurrent request connections.</summary>
     public required int MaxConnections { get; init; }
 
+    /// <summary>Most concurrent request connections from one source (an IPv4 address or an IPv6 /64).</summary>
+    public required int MaxConnectionsPerSource { get; init; }
+
+    /// <summary>How long a new connection has to deliver its first authentic PDU.</summary>
+    public required TimeSpan HandshakeTimeout { get; init; }
+
     /// <summary>Most requests in flight on one connection; more are answered busy.</summary>
     public required int MaxRequestsPerConnection { get; init; }
+
+    /// <summary>Most ACK bytes one connection may have waiting before its requests are no longer read.</summary>
+    public required int MaxQueuedAckBytes { get; init; }
 
     /// <summary>The deadline of one hypervisor call.</summary>
     public required TimeSpan CallTimeout { get; init; }
@@ -75,12 +88,21 @@ internal sealed record HostdSettings : ILogSettings
             "vmm", "libvirt storage pool for VM disks");
         public static readonly ConfigKey<string> StoragePath = new("storage-path", Path(),
             "/var/lib/vmm/images", "directory of the storage pool");
+        public static readonly ConfigKey<IReadOnlyList<string>> ImagePaths = new("image-paths", PathList(),
+            "", "directories a disk's base image may come from besides storage-path, separated by commas (symbolic links leaving them, /proc, /sys, /dev and non-regular files are refused)");
         public static readonly ConfigKey<string> MigrationUri = new("migration-uri", Uri(allowEmpty: true),
             "", "URI other hosts migrate VMs to this one through (default: derived from host-name)");
         public static readonly ConfigKey<int> MaxConnections = new("max-connections", Int(1, 65536),
-            "256", "most request connections at once");
+            "256", "most request connections at once; when full, a new one takes the place of one that sent no authentic PDU");
+        public static readonly ConfigKey<int> MaxConnectionsPerSource = new("max-connections-per-source", Int(1, 65536),
+            "16", "most request connections at once from one IPv4 address or IPv6 /64 (the same rule when full)");
+        public static readonly ConfigKey<TimeSpan> HandshakeTimeout = new("handshake-timeout",
+            Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)), "10s",
+            "time a new request connection has to deliver its first authentic PDU before it is closed");
         public static readonly ConfigKey<int> MaxRequestsPerConnection = new("max-requests-per-connection", Int(1, 4096),
             "64", "most requests in flight on one connection (more are answered busy)");
+        public static readonly ConfigKey<int> MaxQueuedAckBytes = new("max-queued-ack-bytes", Int(PduHeader.MaxStreamPdu, 64 << 20),
+            "262144", "most ACK bytes queued for one connection; past it, its requests are not read until the peer reads");
         public static readonly ConfigKey<TimeSpan> CallTimeout = new("call-timeout",
             Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)), "2m", "deadline of one hypervisor call");
         public static readonly ConfigKey<TimeSpan> StopTimeout = new("stop-timeout",
@@ -97,8 +119,8 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>Every setting of vmm-hostd, in the order --help lists them.</summary>
     public static readonly ConfigSchema Schema = new([
         Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.HeartbeatInterval,
-        Keys.StoragePool, Keys.StoragePath, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxRequestsPerConnection,
-        Keys.CallTimeout, Keys.StopTimeout, Keys.LogLevel, Keys.LogFile,
+        Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
+        Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-hostd's name, summary, default configuration file and version.</summary>
@@ -117,9 +139,13 @@ internal sealed record HostdSettings : ILogSettings
         HeartbeatInterval = config.Get(Keys.HeartbeatInterval),
         StoragePool = config.Get(Keys.StoragePool),
         StoragePath = config.Get(Keys.StoragePath),
+        ImagePaths = config.Get(Keys.ImagePaths),
         MigrationUri = config.Get(Keys.MigrationUri),
         MaxConnections = config.Get(Keys.MaxConnections),
+        MaxConnectionsPerSource = config.Get(Keys.MaxConnectionsPerSource),
+        HandshakeTimeout = config.Get(Keys.HandshakeTimeout),
         MaxRequestsPerConnection = config.Get(Keys.MaxRequestsPerConnection),
+        MaxQueuedAckBytes = config.Get(Keys.MaxQueuedAckBytes),
         CallTimeout = config.Get(Keys.CallTimeout),
         StopTimeout = config.Get(Keys.StopTimeout),
         LogLevel = config.Get(Keys.LogLevel),

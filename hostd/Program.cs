@@ -32,9 +32,9 @@ internal static class Program
         var controllers = Resolve(settings.Controllers, log);
         var options = new HostdOptions(settings.HostName, (IPEndPoint)settings.Listen.ToEndPoint(), controllers,
             settings.HeartbeatInterval, settings.CallTimeout, settings.MaxConnections, settings.MaxRequestsPerConnection,
-            settings.StopTimeout);
+            settings.StopTimeout, settings.MaxConnectionsPerSource, settings.HandshakeTimeout, settings.MaxQueuedAckBytes);
         var libvirt = new LibvirtOptions(settings.LibvirtUri, settings.StoragePool, settings.StoragePath,
-            settings.MigrationUri.Length == 0 ? null : settings.MigrationUri);
+            settings.MigrationUri.Length == 0 ? null : settings.MigrationUri, settings.ImagePaths);
 
         using (var daemon = new HostdDaemon(new LibvirtHypervisor(libvirt, Log.For("libvirt")), key, options, log))
         {

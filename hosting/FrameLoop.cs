@@ -17,15 +17,19 @@ public static class FrameLoop
     /// Reads frames from <paramref name="reader"/> and passes each to <paramref name="onFrame"/>, in order,
     /// until the peer closes (returns normally) or <paramref name="stop"/> is cancelled. A bad header throws
     /// the <see cref="ProtocolException"/> (a stream error: the caller sends ERROR and closes); so does a
-    /// stream that ends inside a PDU.
+    /// stream that ends inside a PDU. <paramref name="beforeRead"/>, when given, is awaited before each read
+    /// from the stream: a reader that must not take more for now (its answers are not being read) waits there,
+    /// and the peer, its data unread, is held back by TCP.
     /// </summary>
-    public static async Task RunAsync(PipeReader reader, FrameHandler onFrame, CancellationToken stop, int maxLength = PduHeader.MaxStreamPdu)
+    public static async Task RunAsync(PipeReader reader, FrameHandler onFrame, CancellationToken stop, int maxLength = PduHeader.MaxStreamPdu,
+        Func<CancellationToken, ValueTask>? beforeRead = null)
     {
         byte[]? scratch = null;
         try
         {
             while (true)
             {
+                if (beforeRead is not null) await beforeRead(stop).ConfigureAwait(false);
                 var read = await reader.ReadAsync(stop).ConfigureAwait(false);
                 var buffer = read.Buffer;
                 var consumed = buffer.Start;

@@ -13,6 +13,21 @@ internal sealed class HostdCounters
 {
     public long Requests, Replayed, Busy, Refused, Replays, BadPdus, StreamErrors, ConnectionsRefused;
 
+    /// <summary>Connections closed to make room for a newer one: they had sent no authentic PDU.</summary>
+    public long ConnectionsEvicted;
+
+    /// <summary>Connections closed because no authentic PDU came within handshake-timeout.</summary>
+    public long HandshakeTimeouts;
+
+    /// <summary>Times a connection's requests were left unread because its ACKs were not being read.</summary>
+    public long ReadPauses;
+
+    /// <summary>ACK bytes queued and not yet written, over every connection (a gauge).</summary>
+    public long QueuedAckBytes;
+
+    /// <summary>The most ACK bytes any one connection has had queued at once.</summary>
+    public long QueuedAckBytesPeak;
+
     /// <summary>The counts as the STATUS line and the last log line show them; those that are 0 are left out.</summary>
     public string Summary()
     {
@@ -25,6 +40,9 @@ internal sealed class HostdCounters
         Add(Interlocked.Read(ref BadPdus), "bad PDUs");
         Add(Interlocked.Read(ref StreamErrors), "stream errors");
         Add(Interlocked.Read(ref ConnectionsRefused), "connections refused");
+        Add(Interlocked.Read(ref ConnectionsEvicted), "connections displaced");
+        Add(Interlocked.Read(ref HandshakeTimeouts), "handshake timeouts");
+        Add(Interlocked.Read(ref ReadPauses), "reads paused");
         return string.Join(", ", parts);
     }
 }
@@ -55,6 +73,13 @@ internal sealed class RequestProcessor(
         Interlocked.Increment(ref Counters.Requests);
         long started = Stopwatch.GetTimestamp();
 
+        // A critical attribute foreign to the code changes the request's meaning in a way this code does not
+        // define (spec §5.4): refused before anything else, as an unknown critical attribute is when decoded.
+        if (Enum.IsDefined(request.Code) && RequestParameters.ForeignCritical(request.Code, request.Parameters) is { } foreign)
+        {
+            Interlocked.Increment(ref Counters.Refused);
+            return Answer(request, Outcome.With(AckCode.Unsupported, request.Vm, foreign, null), started, peer);
+        }
         if (request.Code == RequestCode.Ping && request.BootId == 0) return Answer(request, Outcome.Success(Guid.Empty), started, peer);
         if (request.BootId != bootId)
             return Refuse(request, started, peer,

@@ -4,19 +4,42 @@
 // A stop is graceful: the listener closes (new connections are refused), requests already begun get up to
 // the stop timeout to finish, requests that arrive meanwhile are answered "stopping", and whatever is still
 // running after the timeout is answered too, so that no request a controller sent goes unanswered.
+// Bounds (spec §12): connections in all and per source, where a new connection displaces one that never
+// delivered an authentic PDU (ConnectionAdmission); a deadline for that first PDU; ACK bytes queued per
+// connection, past which the connection's requests are not read (AckQueue); and log lines a peer can cause,
+// at most one per source and reason every 10 s.
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using NLog;
 using Vmm.Hosting;
+using Vmm.Hosting.Logging;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
 namespace Vmm.Hostd.Internal;
+
+/// <summary>The bounds of hostd's request listener; each is a setting of the same name.</summary>
+internal sealed record ConnectionLimits
+{
+    /// <summary>max-connections: connections at once, over every source.</summary>
+    public int MaxConnections { get; init; } = 256;
+
+    /// <summary>max-connections-per-source: connections at once from one IPv4 address or IPv6 /64.</summary>
+    public int MaxConnectionsPerSource { get; init; } = 16;
+
+    /// <summary>max-requests-per-connection: requests in flight on one connection; more are answered busy.</summary>
+    public int MaxRequestsPerConnection { get; init; } = 64;
+
+    /// <summary>handshake-timeout: how long a new connection has to deliver its first authentic PDU.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>max-queued-ack-bytes: ACK bytes one connection may have waiting before its requests are no longer read.</summary>
+    public int MaxQueuedAckBytes { get; init; } = 256 * 1024;
+}
 
 /// <summary>Accepts controller connections and answers their requests.</summary>
 internal sealed class RequestServer : IDisposable
@@ -24,20 +47,23 @@ internal sealed class RequestServer : IDisposable
     private readonly Socket _listener;
     private readonly ClusterKey _key;
     private readonly RequestProcessor _processor;
-    private readonly int _maxConnections, _maxInFlight;
+    private readonly ConnectionLimits _limits;
+    private readonly int _maxInFlight;
     private readonly Logger _log;
     private readonly ConcurrentDictionary<Connection, byte> _open = new();
-    private int _connections;
+    private readonly ConnectionAdmission _admission;
+    private readonly LogThrottle _throttle = new(TimeSpan.FromSeconds(10));
     private int _requestsInFlight;
     private volatile bool _stopping;
 
     /// <summary>Binds <paramref name="listen"/> at once (port 0 picks a free port: see <see cref="LocalEndPoint"/>).</summary>
-    public RequestServer(IPEndPoint listen, ClusterKey key, RequestProcessor processor, int maxConnections, int maxInFlight, Logger log)
+    public RequestServer(IPEndPoint listen, ClusterKey key, RequestProcessor processor, ConnectionLimits limits, Logger log)
     {
         _key = key;
         _processor = processor;
-        _maxConnections = maxConnections;
-        _maxInFlight = maxInFlight;
+        _limits = limits;
+        _maxInFlight = limits.MaxRequestsPerConnection;
+        _admission = new ConnectionAdmission(limits.MaxConnections, limits.MaxConnectionsPerSource);
         _log = log;
         _listener = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (listen.AddressFamily == AddressFamily.InterNetworkV6) _listener.DualMode = listen.Address.Equals(IPAddress.IPv6Any);
@@ -51,7 +77,10 @@ internal sealed class RequestServer : IDisposable
     public IPEndPoint LocalEndPoint { get; }
 
     /// <summary>Connections open now.</summary>
-    public int Connections => Volatile.Read(ref _connections);
+    public int Connections => _admission.Count;
+
+    /// <summary>Sources with a connection open now.</summary>
+    public int Sources => _admission.Sources;
 
     /// <summary>Requests taken and not answered yet, over every connection.</summary>
     public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
@@ -81,17 +110,28 @@ internal sealed class RequestServer : IDisposable
                 Socket socket;
                 try { socket = await _listener.AcceptAsync(stop).ConfigureAwait(false); }
                 catch (OperationCanceledException) { break; }
-                catch (SocketException e) { _log.Warn("accept failed: {0}", e.Message); continue; }
-                if (Interlocked.Increment(ref _connections) > _maxConnections)
+                catch (SocketException e)
                 {
-                    Interlocked.Decrement(ref _connections);
+                    // Out of file descriptors, say: a line a peer can cause, so one per 10 s.
+                    LogThrottled(LogLevel.Warn, "local", "accept", "accept failed: {0}{1}", e.Message, "");
+                    continue;
+                }
+                var connection = new Connection(this, socket);
+                var slot = _admission.TryAdmit(connection.Address, connection.Displace, out var evicted, out string? refusal);
+                if (slot is null)
+                {
                     Interlocked.Increment(ref _processor.Counters.ConnectionsRefused);
-                    _log.Warn("connection from {0} refused: {1} connections open already (max-connections)", socket.RemoteEndPoint, _maxConnections);
+                    LogThrottled(LogLevel.Warn, connection.Source, "refused", "connection from {0} refused: {1}", connection.Peer, refusal);
                     socket.Dispose();
                     continue;
                 }
+                if (evicted is not null)
+                {
+                    Interlocked.Increment(ref _processor.Counters.ConnectionsEvicted);
+                    evicted.Close();
+                }
                 open.RemoveAll(t => t.IsCompleted);
-                open.Add(ServeAsync(socket, closing.Token));
+                open.Add(ServeAsync(connection, slot, closing.Token));
             }
         }
         finally
@@ -127,45 +167,84 @@ internal sealed class RequestServer : IDisposable
             _log.Warn("stopping: {0} request(s) still running after stop-timeout ({1:0.#} s); answering them \"stopped\"", left, grace.TotalSeconds);
     }
 
-    private async Task ServeAsync(Socket socket, CancellationToken closing)
+    private async Task ServeAsync(Connection connection, ConnectionAdmission.Slot slot, CancellationToken closing)
     {
-        socket.NoDelay = true;
-        string peer = socket.RemoteEndPoint?.ToString() ?? "?";
-        var connection = new Connection(this, socket, peer);
         _open[connection] = 0;
         try
         {
-            await connection.RunAsync(closing).ConfigureAwait(false);
+            await connection.RunAsync(slot, closing).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            _log.Warn("connection from {0} failed: {1}", peer, e.Message);
+            LogThrottled(LogLevel.Warn, connection.Source, "failed", "connection from {0} failed: {1}", connection.Peer, e.Message);
         }
         finally
         {
             _open.TryRemove(connection, out _);
-            Interlocked.Decrement(ref _connections);
-            socket.Dispose();
+            _admission.Release(slot);
+            connection.Abort();
+            connection.Dispose();
         }
+    }
+
+    // A line a peer can cause as often as it likes: at most one per source and reason every 10 s, the next
+    // one saying how many were left out.
+    private void LogThrottled(LogLevel level, string source, string reason, string format, object? a, object? b)
+    {
+        if (!_log.IsEnabled(level) || !_throttle.Due(ref source, reason, out long suppressed)) return;
+        _log.Log(level, format + "{2}", a, b, LogThrottle.More(suppressed));
     }
 
     public void Dispose() => _listener.Dispose();
 
     /// <summary>One controller connection: a read loop and a write loop joined by a channel of PDUs to send.</summary>
-    private sealed class Connection(RequestServer server, Socket socket, string peer)
+    private sealed class Connection
     {
-        private readonly Channel<Pdu> _out = Channel.CreateUnbounded<Pdu>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly RequestServer server;
+        private readonly Socket socket;
+        private readonly string peer;
+        private readonly AckQueue _out;
+        private readonly CancellationTokenSource _abort = new();   // the peer is cut off: displaced, or no PDU in time
         private readonly HashSet<Pending> _pending = [];   // requests whose ACK is not queued yet (under its own lock)
+        private ConnectionAdmission.Slot? _slot;   // set before the first frame is read
         private int _inFlight;      // requests counted against max-requests-per-connection
+        private volatile bool _proven, _displaced;
+
+        public Connection(RequestServer server, Socket socket)
+        {
+            this.server = server;
+            this.socket = socket;
+            try { socket.NoDelay = true; }
+            catch (SocketException) { }   // reset already: the first read says so
+            var remote = socket.RemoteEndPoint as IPEndPoint;
+            Address = remote?.Address ?? IPAddress.None;
+            peer = remote?.ToString() ?? "?";
+            Source = ConnectionAdmission.SourceName(Address);
+            _out = new AckQueue(server._key, server._limits.MaxQueuedAckBytes, server._processor.Counters);
+        }
+
+        /// <summary>The peer's address, what the per-source bound counts by.</summary>
+        public IPAddress Address { get; }
+
+        /// <summary>The peer's address and port, as log lines name it.</summary>
+        public string Peer => peer;
+
+        /// <summary>The source as the per-source bound and the log throttle count it.</summary>
+        public string Source { get; }
 
         /// <summary>Serves until the peer leaves or <paramref name="closing"/> (after a stop's drain).</summary>
-        public async Task RunAsync(CancellationToken closing)
+        public async Task RunAsync(ConnectionAdmission.Slot slot, CancellationToken closing)
         {
+            _slot = slot;
             using var stream = new NetworkStream(socket, ownsSocket: false);
-            var writing = WriteLoopAsync(stream);
+            using var cut = CancellationTokenSource.CreateLinkedTokenSource(closing, _abort.Token);
+            // The first authentic PDU must come within the handshake timeout; a connection is never cut for
+            // idling after that (a controller keeps one open between requests, and closes it itself).
+            if (!_proven) _abort.CancelAfter(server._limits.HandshakeTimeout);
+            var writing = _out.WriteToAsync(stream);
             try
             {
-                await FrameLoop.RunAsync(PipeReader.Create(stream), OnFrame, closing).ConfigureAwait(false);
+                await FrameLoop.RunAsync(PipeReader.Create(stream), OnFrame, cut.Token, beforeRead: _out.WaitForRoomAsync).ConfigureAwait(false);
                 // The peer closed its side (`nc -N` does, after sending): answer what it sent before closing ours.
                 while (PendingCount > 0 && !closing.IsCancellationRequested)
                     await Task.Delay(10, closing).ConfigureAwait(false);
@@ -174,12 +253,18 @@ internal sealed class RequestServer : IDisposable
             {
                 // A stream error: say why, then close (spec §9). Requests already begun still finish and are cached.
                 Interlocked.Increment(ref server._processor.Counters.StreamErrors);
-                server._log.Warn("connection from {0} closed: {1} ({2})", peer, e.Message, e.Code);
-                _out.Writer.TryWrite(ErrorPdu.For(e));
+                server.LogThrottled(LogLevel.Warn, Source, e.Code.ToString(), "connection from {0} closed: {1}", peer, $"{e.Message} ({e.Code})");
+                _out.EnqueueLast(ErrorPdu.For(e));
             }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
             {
-                // The peer went away or hostd is stopping; nothing to answer.
+                // The peer went away, or was cut off, or hostd is stopping; nothing to answer.
+                if (!_proven && !_displaced && _abort.IsCancellationRequested && !closing.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref server._processor.Counters.HandshakeTimeouts);
+                    server.LogThrottled(LogLevel.Info, Source, "handshake-timeout", "connection from {0} closed: {1}", peer,
+                        $"no authentic PDU within {server._limits.HandshakeTimeout.TotalSeconds:0.#} s (handshake-timeout)");
+                }
             }
             finally
             {
@@ -192,12 +277,42 @@ internal sealed class RequestServer : IDisposable
                         Send(Answer(pending.Request.RequestId, pending.Request.Vm, AckCode.Failure, AbandonedMessage));
                         Interlocked.Decrement(ref server._requestsInFlight);
                     }
-                _out.Writer.TryComplete();
+                _out.Complete();
             }
-            await writing.ConfigureAwait(false);
+            try
+            {
+                await writing.ConfigureAwait(false);
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                // The peer is gone; its acks are lost, and the request-id cache answers its retries.
+            }
         }
 
         public void Abort() => socket.Dispose();
+
+        // The handshake timer goes with it, rather than holding the connection until it would have fired.
+        public void Dispose() => _abort.Dispose();
+
+        /// <summary>A newer connection takes this one's place (it never sent an authentic PDU): cut it off.</summary>
+        public void Displace()
+        {
+            _displaced = true;
+            server.LogThrottled(LogLevel.Info, Source, "displaced", "connection from {0} closed: {1}", peer,
+                "displaced by a newer connection (max-connections or max-connections-per-source reached, and this one sent no authentic PDU)");
+            try { _abort.Cancel(); }
+            catch (ObjectDisposedException) { }   // it ended meanwhile
+        }
+
+        // The peer holds the key: from now on its connection is neither displaced nor timed out.
+        private void Prove()
+        {
+            if (_proven) return;
+            _proven = true;
+            _abort.CancelAfter(Timeout.InfiniteTimeSpan);
+            server._admission.Proven(_slot!);
+        }
 
         // An ACK hostd gives without asking the hypervisor: refused, busy, or abandoned at a stop.
         private AckPdu Answer(ulong requestId, Guid vm, AckCode code, string message) => new()
@@ -222,13 +337,15 @@ internal sealed class RequestServer : IDisposable
             catch (ProtocolException e) when (!e.IsStreamError)
             {
                 // A PDU error in an authentic REQUEST: answer it and keep the connection (spec §9).
+                Prove();
                 Interlocked.Increment(ref server._processor.Counters.BadPdus);
                 var body = PduCodec.Body(frame);
                 ulong id = RequestView.PeekRequestId(body);
-                server._log.Warn("request {0} from {1} refused: {2}", RequestProcessor.Id(id), peer, e.Message);
+                server.LogThrottled(LogLevel.Warn, Source, e.Code.ToString(), "request {0} refused: {1}", $"{RequestProcessor.Id(id)} from {peer}", e.Message);
                 Send(Answer(id, Guid.Empty, e.Code == ProtocolErrorCode.UnknownCritical ? AckCode.Unsupported : AckCode.Failure, e.Message));
                 return;
             }
+            Prove();
             if (server._stopping)
             {
                 Interlocked.Increment(ref server._processor.Counters.Refused);
@@ -284,32 +401,6 @@ internal sealed class RequestServer : IDisposable
             public bool TryClaim() => Interlocked.Exchange(ref _answered, 1) == 0;
         }
 
-        private void Send(Pdu pdu) => _out.Writer.TryWrite(pdu);
-
-        // Writes what is queued, a batch per write; an ERROR is the last thing written before the close.
-        private async Task WriteLoopAsync(NetworkStream stream)
-        {
-            var buffer = new ArrayBufferWriter<byte>(4096);
-            try
-            {
-                while (await _out.Reader.WaitToReadAsync().ConfigureAwait(false))
-                {
-                    bool last = false;
-                    while (_out.Reader.TryRead(out var pdu))
-                    {
-                        PduCodec.Encode(pdu, buffer, server._key);
-                        last |= pdu is ErrorPdu;
-                    }
-                    await stream.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
-                    buffer.ResetWrittenCount();
-                    if (last) break;
-                }
-                socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-            {
-                // The peer is gone; its acks are lost, and the request-id cache answers its retries.
-            }
-        }
+        private void Send(Pdu pdu) => _out.Enqueue(pdu);
     }
 }

@@ -11,4 +11,7 @@ internal static class Libraries
 {
     /// <summary>libvirt's soname: naming it (not "libvirt") means libvirt-dev is not needed at run time.</summary>
     public const string Libvirt = "libvirt.so.0";
+
+    /// <summary>The C library's soname ("libc" alone would find the linker script libc6-dev installs, or nothing).</summary>
+    public const string Libc = "libc.so.6";
 }

@@ -12,6 +12,8 @@ internal sealed partial class LibvirtHypervisor
     private Outcome Add(LibvirtSession s, RequestPdu r)
     {
         var spec = RequestSpecs.ParseAdd(r.Vm, r.Parameters);
+        // Every base image is checked before anything is made.
+        spec = spec with { Disks = [.. spec.Disks.Select(Checked)] };
         var uuid = spec.Uuid == Guid.Empty ? Guid.NewGuid() : spec.Uuid;
 
         // Checked first so that a clash costs no volume: libvirt would refuse the define only after them.

@@ -45,7 +45,7 @@ internal sealed partial class LibvirtHypervisor
     // A new owned volume, attached; the volume goes again if the attach is refused.
     private Outcome AttachDisk(LibvirtSession s, RequestPdu r)
     {
-        var request = RequestSpecs.ParseDisk(Parameters.RequiredNested(r.Parameters, AttrType.DiskSpec, "disk-spec", "the disk to attach"));
+        var request = Checked(RequestSpecs.ParseDisk(Parameters.RequiredNested(r.Parameters, AttrType.DiskSpec, "disk-spec", "the disk to attach")));
         using var dom = Domain(s, r.Vm);
         var description = Describe(dom);
         var used = description.Disks.Select(d => d.Target).ToHashSet(StringComparer.Ordinal);

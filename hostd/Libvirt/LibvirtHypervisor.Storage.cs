@@ -49,6 +49,10 @@ internal sealed partial class LibvirtHypervisor
         }
     }
 
+    /// <summary>The disk request with its base image (if any) checked and named by its real path (see <see cref="BaseImages"/>).</summary>
+    private DiskRequest Checked(DiskRequest d) =>
+        d.BaseImage is string b ? d with { BaseImage = BaseImages.Check(b, _options.BaseImageDirectories) } : d;
+
     /// <summary>Creates the volume for a disk request as <c>{vm}-{target}.qcow2</c>; returns its path.</summary>
     private static string CreateVolume(StoragePoolHandle pool, string vmName, string target, DiskRequest d)
     {

@@ -6,4 +6,9 @@ namespace Vmm.Hostd.Libvirt;
 /// <param name="PoolPath">The pool's directory.</param>
 /// <param name="MigrationUri">The URI other hosts migrate to this one with; null derives it from <paramref name="Uri"/>
 /// (see <see cref="MigrationUris.Derive"/>).</param>
-internal sealed record LibvirtOptions(string Uri, string PoolName, string PoolPath, string? MigrationUri);
+/// <param name="ImagePaths">Directories base images may come from, besides <paramref name="PoolPath"/>.</param>
+internal sealed record LibvirtOptions(string Uri, string PoolName, string PoolPath, string? MigrationUri, IReadOnlyList<string>? ImagePaths = null)
+{
+    /// <summary>Every directory a base image may come from: the pool's, then <see cref="ImagePaths"/>.</summary>
+    public IReadOnlyList<string> BaseImageDirectories => [PoolPath, .. ImagePaths ?? []];
+}

@@ -40,6 +40,9 @@ public static class ConfigKinds
     public static ConfigKind<IReadOnlyList<HostPort>> EndpointList(int defaultPort) =>
         new ListKind<HostPort>(new EndpointKind(defaultPort, listen: false));
 
+    /// <summary>File system paths, each made absolute as <see cref="Path"/> does; a path may appear once.</summary>
+    public static ConfigKind<IReadOnlyList<string>> PathList() => new ListKind<string>(new PathKind());
+
     /// <summary><c>name=host[:port]</c> pins; a name may appear once.</summary>
     public static ConfigKind<IReadOnlyList<NamedEndpoint>> NamedEndpointList(int defaultPort) =>
         new ListKind<NamedEndpoint>(new NamedEndpointKind(defaultPort), identity: p => p.Name);

@@ -50,6 +50,9 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
             if (a.Type is not (AttrType.Ref or AttrType.Host or AttrType.DestHost) && !(route.DestUri is not null && a.Type == AttrType.DestUri))
                 parameters.Add(a);
         if (route.DestUri is not null) parameters.Add(AttrType.DestUri, route.DestUri);
+        // The rule hostd applies too (spec §5.4), refused here before the request goes anywhere.
+        if (RequestParameters.ForeignCritical(submit.Code, parameters) is { } foreign)
+            return AdminReplies.Result(AckCode.Unsupported, foreign, vm: route.Vm, host: target.Name);
 
         DispatchResult outcome;
         using var settlement = Settlement.Begin(inventory, submit.Code, target.Name, route.Vm);

@@ -120,6 +120,18 @@ public sealed class AdminSocketTests
     }
 
     [Fact]
+    public async Task Submit_with_a_critical_attribute_foreign_to_its_code_is_unsupported_and_reaches_no_host()
+    {
+        await using var h = await WithFleet();
+        using var c = h.Connect();
+        var p = new AttrList().Add(AttrType.Ref, "web-2").Add(new Attr { Type = AttrType.DestUri, Critical = true, Text = "x" });
+        var result = await c.SubmitAsync(RequestCode.Pause, p);
+        Assert.Equal(AckCode.Unsupported, result.Code);
+        Assert.Contains("dest-uri", result.Attributes.Text(AttrType.Message));
+        Assert.Empty(h.Dispatcher.Calls);
+    }
+
+    [Fact]
     public async Task Submit_for_an_unknown_VM_is_not_found_and_reaches_no_host()
     {
         await using var h = await WithFleet();

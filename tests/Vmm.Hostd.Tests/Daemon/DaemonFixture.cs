@@ -16,13 +16,15 @@ internal sealed class DaemonFixture : IAsyncDisposable
     private readonly Task _run;
 
     public DaemonFixture(int maxConnections = 16, int maxInFlight = 64, TimeSpan? heartbeat = null, TimeSpan? callTimeout = null, IHypervisor? hypervisor = null,
-        TimeSpan stopTimeout = default)
+        TimeSpan stopTimeout = default, int maxPerSource = 16, TimeSpan? handshakeTimeout = null, int maxQueuedAckBytes = 256 * 1024,
+        Logger? log = null)
     {
         Controller = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 20000 };
         Controller.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var options = new HostdOptions("host-a", new IPEndPoint(IPAddress.Loopback, 0), [(IPEndPoint)Controller.LocalEndPoint!],
-            heartbeat ?? TimeSpan.FromMilliseconds(200), callTimeout ?? TimeSpan.FromSeconds(20), maxConnections, maxInFlight, stopTimeout);
-        Daemon = new HostdDaemon(hypervisor ?? Hypervisor, Key, options, LogManager.GetLogger("hostd-test"));
+            heartbeat ?? TimeSpan.FromMilliseconds(200), callTimeout ?? TimeSpan.FromSeconds(20), maxConnections, maxInFlight, stopTimeout,
+            maxPerSource, handshakeTimeout, maxQueuedAckBytes);
+        Daemon = new HostdDaemon(hypervisor ?? Hypervisor, Key, options, log ?? LogManager.GetLogger("hostd-test"));
         _run = Daemon.RunAsync(_stop.Token);
     }
 
@@ -32,7 +34,7 @@ internal sealed class DaemonFixture : IAsyncDisposable
     public Socket Controller { get; }
     public ulong Boot => Daemon.BootId;
 
-    public HostdClient Connect() => new(Daemon.RequestEndPoint, Key);
+    public HostdClient Connect(IPAddress? from = null, int receiveBuffer = 0) => new(Daemon.RequestEndPoint, Key, from, receiveBuffer);
 
     /// <summary>The next STATE datagram the controller socket receives.</summary>
     public StatePdu ReceiveState()

@@ -13,10 +13,16 @@ internal sealed class HostdClient : IDisposable
     private byte[] _buffer = new byte[1 << 17];
     private int _filled;
 
-    public HostdClient(IPEndPoint endpoint, ClusterKey key)
+    /// <param name="endpoint">hostd's request port.</param>
+    /// <param name="key">The key requests are signed and ACKs checked with.</param>
+    /// <param name="from">The local address to connect from (any of 127/8 on loopback); default: the system's pick.</param>
+    /// <param name="receiveBuffer">The socket's receive buffer in bytes; 0: the system's, which grows as it likes.</param>
+    public HostdClient(IPEndPoint endpoint, ClusterKey key, IPAddress? from = null, int receiveBuffer = 0)
     {
         _key = key;
         _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = 20000 };
+        if (receiveBuffer > 0) _socket.ReceiveBufferSize = receiveBuffer;
+        if (from is not null) _socket.Bind(new IPEndPoint(from, 0));
         _socket.Connect(endpoint);
     }
 

@@ -56,6 +56,28 @@ public sealed class LibvirtDaemonTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pause_with_a_critical_attribute_foreign_to_it_is_unsupported_and_the_vm_keeps_running()
+    {
+        var hypervisor = PrivateNode();
+        await using var f = new DaemonFixture(heartbeat: TimeSpan.FromMilliseconds(300), hypervisor: hypervisor);
+        f.ReceiveStateUntil(s => s.Pages > 0 && s.Vms.Any(v => v.Uuid == TestNode.DefaultDomain && v.Power == PowerState.Running));
+        using var c = f.Connect();
+        // request code=pause uuid=U !dest-uri=x (spec §5.4)
+        var p = new AttrList().Add(new Attr { Type = AttrType.DestUri, Critical = true, Text = "x" });
+        var ack = c.Call(Req(f, RequestCode.Pause, TestNode.DefaultDomain, p));
+        Assert.Equal(AckCode.Unsupported, ack.Code);
+        Assert.Contains("dest-uri", ack.Results.Text(AttrType.Message));
+        // Two complete reports later the VM still runs: the refusal did nothing.
+        var first = f.ReceiveStateUntil(s => s.Pages > 0 && s.Page == 0);
+        var later = f.ReceiveStateUntil(s => s.Pages > 0 && s.Page == 0 && s.Sequence > first.Sequence);
+        Assert.Contains(later.Vms, v => v.Uuid == TestNode.DefaultDomain && v.Power == PowerState.Running);
+        // The same attribute without the critical bit is ignored, and the pause is carried out.
+        var plain = new AttrList().Add(AttrType.DestUri, "x");
+        Assert.Equal(AckCode.Success, c.Call(Req(f, RequestCode.Pause, TestNode.DefaultDomain, plain)).Code);
+        f.ReceiveStateUntil(s => s.Vms.Any(v => v.Uuid == TestNode.DefaultDomain && v.Power == PowerState.Paused));
+    }
+
+    [Fact]
     public async Task A_hypervisor_refusal_comes_back_as_unsupported_with_libvirts_code()
     {
         var hypervisor = PrivateNode();

@@ -243,6 +243,51 @@ public sealed class RequestServerTests
     }
 
     [Fact]
+    public async Task A_ping_with_a_critical_attribute_foreign_to_it_is_unsupported()
+    {
+        await using var f = new DaemonFixture();
+        using var c = f.Connect();
+        var p = new AttrList().Add(new Attr { Type = AttrType.Cpus, Critical = true, Number = 4 });
+        var ack = c.Call(new RequestPdu { RequestId = 11, Code = RequestCode.Ping, Parameters = p });
+        Assert.Equal(AckCode.Unsupported, ack.Code);
+        Assert.Contains("cpus", Message(ack));
+        Assert.Equal(AckCode.Success, c.Call(new RequestPdu { RequestId = 12, Code = RequestCode.Ping }).Code);
+    }
+
+    [Theory]
+    [InlineData(RequestCode.Pause, "dest-uri")]
+    [InlineData(RequestCode.Start, "disk-spec")]
+    [InlineData(RequestCode.Add, "network-in-disk-spec")]
+    [InlineData(RequestCode.Migrate, "count")]
+    public async Task A_critical_attribute_foreign_to_the_code_is_unsupported_and_nothing_is_done(RequestCode code, string what)
+    {
+        await using var f = new DaemonFixture();
+        var vm = f.Hypervisor.Define("a");
+        using var c = f.Connect();
+        var p = new AttrList();
+        switch (what)
+        {
+            case "dest-uri": p.Add(new Attr { Type = AttrType.DestUri, Critical = true, Text = "x" }); break;
+            case "count": p.Add(AttrType.DestUri, "qemu+tcp://b/system").Add(new Attr { Type = AttrType.Count, Critical = true, Number = 2 }); break;
+            case "disk-spec":
+                p.Add(new Attr { Type = AttrType.DiskSpec, Nested = new AttrList().Add(AttrType.Size, 1UL << 20) });
+                p[0] = p[0] with { Critical = true };
+                break;
+            case "network-in-disk-spec":
+                p.Add(AttrType.Name, "web1").Add(new Attr
+                {
+                    Type = AttrType.DiskSpec,
+                    Nested = new AttrList().Add(AttrType.Size, 1UL << 20).Add(new Attr { Type = AttrType.Network, Critical = true, Text = "default" }),
+                });
+                break;
+        }
+        var ack = c.Call(Req(f, code, code == RequestCode.Add ? Guid.Empty : vm, p));
+        Assert.Equal(AckCode.Unsupported, ack.Code);
+        Assert.Empty(f.Hypervisor.Executed);
+        Assert.Equal(PowerState.Off, f.Hypervisor.Get(vm)!.Power);
+    }
+
+    [Fact]
     public async Task Requests_beyond_the_connection_bound_are_busy()
     {
         await using var f = new DaemonFixture(maxInFlight: 2);

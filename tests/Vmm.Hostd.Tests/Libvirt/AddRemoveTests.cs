@@ -46,8 +46,8 @@ public sealed class AddRemoveTests
     [Fact]
     public void Add_of_an_overlay_on_a_base_image()
     {
-        using var node = TestNode.Default();
-        string baseImage = Path.Combine(node.PoolPath, "..", "base.qcow2");
+        using var node = TestNode.WithImageDir();
+        string baseImage = Path.Combine(node.ImageDir, "base.qcow2");
         File.WriteAllBytes(baseImage, [(byte)'Q', (byte)'F', (byte)'I', 0xfb, 0, 0, 0, 3]);
         var p = Requests.Add("ovl").Add(AttrType.DiskSpec, Requests.DiskSpec(size: 4 * GiB, baseImage: Path.GetFullPath(baseImage)));
         node.Succeed(RequestCode.Add, NewVm, p);

@@ -40,6 +40,18 @@ internal sealed class TestNode : IDisposable
     /// defines its own on first use).</summary>
     public static TestNode Default(string? migrationUri = null) => Load("single.xml", migrationUri);
 
+    /// <summary>Like <see cref="Default"/>, with an image-paths directory of its own (<see cref="ImageDir"/>) beside the pool.</summary>
+    public static TestNode WithImageDir()
+    {
+        var options = PrivateOptions("single.xml", null);
+        string dir = Path.GetDirectoryName(options.PoolPath)!;
+        string images = Directory.CreateDirectory(Path.Combine(dir, "images")).FullName;
+        return new TestNode(options with { ImagePaths = [images] }, dir);
+    }
+
+    /// <summary>The node's image-paths directory (<see cref="WithImageDir"/> only).</summary>
+    public string ImageDir => Options.ImagePaths![0];
+
     /// <summary>test:///default itself, shared with every overlapping connection of the process: only for tests
     /// that change nothing.</summary>
     public static TestNode Shared() => new(new LibvirtOptions("test:///default", "vmm", "/nonexistent/pool", null), null);

@@ -34,6 +34,10 @@ public sealed class HostdSettingsTests
         Assert.Equal("", s.MigrationUri);
         Assert.Equal(256, s.MaxConnections);
         Assert.Equal(64, s.MaxRequestsPerConnection);
+        Assert.Equal(16, s.MaxConnectionsPerSource);
+        Assert.Empty(s.ImagePaths);
+        Assert.Equal(TimeSpan.FromSeconds(10), s.HandshakeTimeout);
+        Assert.Equal(262144, s.MaxQueuedAckBytes);
         Assert.Equal(TimeSpan.FromSeconds(120), s.CallTimeout);
         Assert.Equal(LogLevel.Info, s.LogLevel);
     }
@@ -45,7 +49,8 @@ public sealed class HostdSettingsTests
             "--libvirt-uri", "test:///default", "--host-name", "node-7", "--listen", "[::]:0", "--key-file", "/k",
             "--heartbeat-interval", "250ms", "--storage-pool", "p1", "--storage-path", "/srv/images",
             "--migration-uri", "tcp://10.0.0.7:49152", "--max-connections", "10", "--max-requests-per-connection", "2",
-            "--call-timeout", "30s");
+            "--call-timeout", "30s", "--max-connections-per-source", "3", "--handshake-timeout", "2s", "--max-queued-ack-bytes", "100000",
+            "--image-paths", "/srv/golden,/mnt/iso");
 
         Assert.Equal("test:///default", s.LibvirtUri);
         Assert.Equal("node-7", s.HostName);
@@ -58,6 +63,10 @@ public sealed class HostdSettingsTests
         Assert.Equal("tcp://10.0.0.7:49152", s.MigrationUri);
         Assert.Equal(10, s.MaxConnections);
         Assert.Equal(2, s.MaxRequestsPerConnection);
+        Assert.Equal(3, s.MaxConnectionsPerSource);
+        Assert.Equal(TimeSpan.FromSeconds(2), s.HandshakeTimeout);
+        Assert.Equal(100000, s.MaxQueuedAckBytes);
+        Assert.Equal(["/srv/golden", "/mnt/iso"], s.ImagePaths);
         Assert.Equal(TimeSpan.FromSeconds(30), s.CallTimeout);
         Assert.Equal(LogLevel.Debug, s.LogLevel);
     }

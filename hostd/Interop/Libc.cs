@@ -1,0 +1,51 @@
+// The two C library calls hostd needs beyond libvirt: realpath(3), and statx(2) for a file's type (which
+// .NET does not expose). statx's struct has one layout on every architecture, unlike stat's.
+using System.Runtime.InteropServices;
+
+namespace Vmm.Hostd.Interop;
+
+/// <summary>What a path names, from statx's stx_mode.</summary>
+internal enum FileKind { Other, Regular, Directory, CharacterDevice, BlockDevice, Fifo, Socket, Symlink }
+
+internal static unsafe partial class Libc
+{
+    private const int AtFdCwd = -100;
+    private const uint StatxType = 0x0001;
+    private const int StatxSize = 256;
+    private const int StxModeOffset = 28;
+
+    [LibraryImport(Libraries.Libc, EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial nint RealPathNative(string path, nint resolved);
+
+    [LibraryImport(Libraries.Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int StatxNative(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    /// <summary>The canonical absolute path of <paramref name="path"/>, every symbolic link and ".." resolved;
+    /// throws <see cref="IOException"/> with the system's reason (no such file, permission denied).</summary>
+    public static string RealPath(string path)
+    {
+        nint p = RealPathNative(path, 0);
+        if (p == 0) throw new IOException(Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
+        return NativeStrings.Take(p)!;
+    }
+
+    /// <summary>The kind of file <paramref name="path"/> names, following symbolic links; throws <see cref="IOException"/>.</summary>
+    public static FileKind KindOf(string path)
+    {
+        byte* buffer = stackalloc byte[StatxSize];
+        if (StatxNative(AtFdCwd, path, 0, StatxType, buffer) != 0)
+            throw new IOException(Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
+        int mode = *(ushort*)(buffer + StxModeOffset) & 0xF000;
+        return mode switch
+        {
+            0x8000 => FileKind.Regular,
+            0x4000 => FileKind.Directory,
+            0x2000 => FileKind.CharacterDevice,
+            0x6000 => FileKind.BlockDevice,
+            0x1000 => FileKind.Fifo,
+            0xC000 => FileKind.Socket,
+            0xA000 => FileKind.Symlink,
+            _ => FileKind.Other,
+        };
+    }
+}
