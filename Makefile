@@ -13,6 +13,11 @@ OUT          := out
 TEST_RESULTS := TestResults
 FUZZ_SECONDS ?= 60
 BENCH_FILTER ?= *
+# make soak: how long hostd and the controller run under their steady load (SOAK_SECONDS=3600 is the issue's
+# hour); the other SOAK_* settings (tests/Vmm.Benchmarks/Soak/SoakSettings.cs) pass through from the command
+# line or the environment.
+SOAK_SECONDS ?= 300
+export SOAK_SECONDS SOAK_CHANGES SOAK_STUCK_CHANGES SOAK_WATCHERS SOAK_IDLE_CONNECTIONS SOAK_RSS_CAP_MB SOAK_CHANGE_RATE
 
 # Debian packages, by target. The AOT link needs a C toolchain: the ILCompiler links with clang
 # when `clang` is on PATH, else gcc (a fresh image has gcc, and clang-14 without the `clang`
@@ -56,7 +61,7 @@ MAKEFLAGS += --no-print-directory
 ensure-packages = bash tests/tools/ensure-packages.sh $(1)
 
 .DEFAULT_GOAL := help
-.PHONY: help build test bench fuzz deb rpm clean
+.PHONY: help build test bench soak fuzz deb rpm clean
 
 # List the targets.
 help:
@@ -65,6 +70,7 @@ help:
 	@echo "make run     a local cluster in the foreground (controller, 2 hostd on libvirt's test driver); Ctrl-C stops it"
 	@echo "make demo    the same cluster through a scripted tour of every vmmctl operation; exits 0 if every step passed"
 	@echo "make bench   run the benchmarks (BENCH_FILTER='$(BENCH_FILTER)' narrows them)"
+	@echo "make soak    hostd and the controller under load for SOAK_SECONDS=$(SOAK_SECONDS) s, then watchers and idle connections (about 3 min more): memory, closes, latency"
 	@echo "make fuzz    fuzz the codec for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds (fuzz/run.sh)"
 	@echo "make deb     build, then the vmm-controller and vmm-hostd .deb packages into $(PACKAGE_DIR)/, checked by lintian"
 	@echo "make rpm     build, then the vmm-controller and vmm-hostd .rpm packages into $(PACKAGE_DIR)/, checked by rpmlint"
@@ -117,6 +123,15 @@ demo: build
 bench: build
 	@$(call ensure-packages,$(BENCH_PACKAGES))
 	dotnet run -c Release --project tests/Vmm.Benchmarks -- --filter '$(BENCH_FILTER)'
+
+# The soak of the AOT binaries (tests/Vmm.Benchmarks/Soak/): hostd with 50 VMs at 1 request a second and a
+# controller with 1,000 simulated hosts, side by side for SOAK_SECONDS; then a reading watcher, watchers that never
+# read, and idle connections, each bounded. Prints the figures and each goal of issue 12, met or not; exits non-zero
+# only when a part could not be measured. Loopback only; every process it starts is stopped by its pid.
+SOAK_PACKAGES := libvirt0
+soak: build
+	@$(call ensure-packages,$(SOAK_PACKAGES))
+	dotnet run -c Release --project tests/Vmm.Benchmarks -- --soak
 
 # Coverage-guided fuzzing with afl++ and SharpFuzz for FUZZ_SECONDS seconds.
 fuzz:

@@ -333,7 +333,7 @@ internal sealed class StatePublisher : IDisposable
     // ---- sending ----
 
     // Sends one complete report now: the heartbeat, and the first complete picture after a (re)connect.
-    private void SendReport()
+    internal void SendReport()
     {
         if (!_hypervisor.Reachable)
         {

@@ -245,6 +245,10 @@ internal static unsafe partial class Libvirt
     public static string GetXmlDesc(DomainHandle dom, uint flags = 0) =>
         NativeStrings.Take(Ensure(virDomainGetXMLDesc(dom, flags), "virDomainGetXMLDesc"))!;
 
+    /// <summary>virDomainGetXMLDesc as the bytes libvirt returned, to compare before parsing; dispose to free them.</summary>
+    public static NativeStrings.Owned GetXmlDescUtf8(DomainHandle dom, uint flags = 0) =>
+        new(Ensure(virDomainGetXMLDesc(dom, flags), "virDomainGetXMLDesc"));
+
     public static DomainHandle DefineDomain(ConnectionHandle conn, string xml) =>
         new(Ensure(virDomainDefineXML(conn, xml), "virDomainDefineXML"), conn);
 

@@ -17,6 +17,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
     private volatile LibvirtSession? _session;
     private volatile string _unreachableReason;
     private volatile AttrList _staticFacts = [];
+    private readonly DescriptionCache _descriptions = new();
     private int _disposed;
 
     public LibvirtHypervisor(LibvirtOptions options, Logger log)
@@ -160,7 +161,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
                 {
                     try
                     {
-                        states.Add(VmReader.Read(s.Connection, dom, _log));
+                        states.Add(VmReader.Read(s.Connection, dom, _descriptions, _log));
                     }
                     catch (HypervisorException e) when (e.ErrorCode == ErrorNumber.NoDomain)
                     {
@@ -168,6 +169,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
                     }
                 }
             }
+            _descriptions.Retain(states);
             return states;
         });
     }
@@ -178,15 +180,15 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
         return Guarded(() =>
         {
             using var dom = Native.LookupDomain(s.Connection, uuid);
-            if (dom is null) return null;
             try
             {
-                return VmReader.Read(s.Connection, dom, _log);
+                if (dom is not null) return VmReader.Read(s.Connection, dom, _descriptions, _log);
             }
             catch (HypervisorException e) when (e.ErrorCode == ErrorNumber.NoDomain)
             {
-                return null;
             }
+            _descriptions.Forget(uuid);
+            return null;
         });
     }
 

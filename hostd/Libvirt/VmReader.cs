@@ -15,8 +15,10 @@ internal static class VmReader
     /// <summary>VIR_DOMAIN_CRASHED_PANICKED: the guest panicked.</summary>
     private const int CrashedPanicked = 1;
 
-    public static VmState Read(ConnectionHandle conn, DomainHandle dom, Logger log)
+    /// <summary>The domain as a record; its XML is parsed only when it changed since <paramref name="descriptions"/> last saw it.</summary>
+    public static VmState Read(ConnectionHandle conn, DomainHandle dom, DescriptionCache descriptions, Logger log)
     {
+        var uuid = Native.GetUuid(dom);
         var (state, reason) = Native.GetState(dom);
         var (power, why) = Power(state, reason);
         var info = Native.GetInfo(dom);
@@ -36,7 +38,8 @@ internal static class VmReader
         DomainDescription? description = null;
         try
         {
-            description = DomainXmlReader.Parse(Native.GetXmlDesc(dom));
+            using var xml = Native.GetXmlDescUtf8(dom);
+            description = descriptions.Get(uuid, xml.Utf8);
         }
         catch (FormatException e)
         {
@@ -58,7 +61,7 @@ internal static class VmReader
 
         return new VmState
         {
-            Uuid = Native.GetUuid(dom),
+            Uuid = uuid,
             Power = power,
             Reason = why,
             Flags = flags,

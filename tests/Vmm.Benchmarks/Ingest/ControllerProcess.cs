@@ -48,8 +48,12 @@ internal sealed class ControllerProcess : IDisposable
 
     public string AdminSocket { get; }
 
-    /// <summary>Starts <paramref name="binaries"/>/vmm-controller with <paramref name="key"/>, and returns once its admin socket exists.</summary>
-    public static ControllerProcess Start(string binaries, ClusterKey key)
+    /// <summary>The vmmctl binary that talks to it.</summary>
+    public string VmmctlPath => _vmmctl;
+
+    /// <summary>Starts <paramref name="binaries"/>/vmm-controller with <paramref name="key"/> (and any <paramref name="settings"/>,
+    /// as flags), and returns once its admin socket exists.</summary>
+    public static ControllerProcess Start(string binaries, ClusterKey key, params string[] settings)
     {
         string controller = Path.Combine(binaries, "vmm-controller"), vmmctl = Path.Combine(binaries, "vmmctl");
         foreach (var exe in (string[])[controller, vmmctl])
@@ -69,7 +73,7 @@ internal sealed class ControllerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])["--config", config, "--listen", endpoint.ToString(), "--admin-socket", admin, "--key-file", keyFile, "--log-level", "warn"])
+        foreach (var a in (string[])["--config", config, "--listen", endpoint.ToString(), "--admin-socket", admin, "--key-file", keyFile, "--log-level", "warn", .. settings])
             start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new SetupException($"{controller} did not start");
         var running = new ControllerProcess(folder, vmmctl, process, endpoint, admin);
@@ -142,6 +146,20 @@ internal sealed class ControllerProcess : IDisposable
             var lines = _output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             return lines.Length == 0 ? "(nothing printed)" : string.Join(" | ", lines.TakeLast(3));
         }
+    }
+
+    /// <summary>
+    /// SIGTERM, and how long the controller took to exit; null when it had not exited after <paramref name="grace"/>
+    /// (it is then killed). Dispose afterwards still removes the folder.
+    /// </summary>
+    public TimeSpan? Terminate(TimeSpan grace)
+    {
+        var started = Stopwatch.StartNew();
+        using (var kill = Process.Start("kill", ["-TERM", Pid.ToString()])) kill.WaitForExit();
+        if (_process.WaitForExit(grace)) return started.Elapsed;
+        _process.Kill();
+        _process.WaitForExit();
+        return null;
     }
 
     /// <summary>SIGTERM, then SIGKILL if it has not stopped within 10 s; removes the private folder.</summary>

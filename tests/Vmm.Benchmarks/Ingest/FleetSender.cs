@@ -53,15 +53,22 @@ internal sealed class FleetSender : IDisposable
                 long due = start + (long)((k + (double)h / fleet.Hosts) * intervalTicks);
                 long now = WaitUntil(due);
                 maxLag = Math.Max(maxLag, (now - due) * 1000.0 / Stopwatch.Frequency);
-                fleet.Stamp(h, k + 1);
-                int first = fleet.FirstPage(h), pages = fleet.PagesOf(h);
-                for (int p = 0; p < pages; p++)
-                    if (TrySend(fleet.Datagram(first + p))) sent++;
+                sent += SendHost(fleet, h, k + 1);
             }
         }
         var elapsed = Stopwatch.GetElapsedTime(start);
         atHeartbeat?.Invoke(heartbeats + 1, sent);
         return new PacedRun(sent, elapsed, maxLag);
+    }
+
+    /// <summary>Stamps host <paramref name="host"/>'s pages for <paramref name="heartbeat"/> and sends them back to back; returns how many went out.</summary>
+    public int SendHost(SimulatedFleet fleet, int host, int heartbeat)
+    {
+        fleet.Stamp(host, heartbeat);
+        int first = fleet.FirstPage(host), pages = fleet.PagesOf(host), sent = 0;
+        for (int p = 0; p < pages; p++)
+            if (TrySend(fleet.Datagram(first + p))) sent++;
+        return sent;
     }
 
     // Sleeps while more than a couple of milliseconds early (a sleep may overshoot by about one), then spins.

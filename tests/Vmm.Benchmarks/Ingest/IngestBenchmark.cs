@@ -162,7 +162,7 @@ internal static class IngestBenchmark
     private static string Verdict(bool met) => met ? "met    " : "NOT MET";
 
     /// <summary>The folder holding Vmm.sln, above this program's.</summary>
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Vmm.sln"))) return dir.FullName;
@@ -170,12 +170,15 @@ internal static class IngestBenchmark
     }
 
     // A binary older than the sources it is built from measures old code: say so.
-    private static string Staleness(string binaries)
+    private static string Staleness(string binaries) => Staleness(binaries, "vmm-controller", "controller/daemon", "protocol", "hosting");
+
+    /// <summary>A warning when <paramref name="binaries"/>/<paramref name="name"/> is missing or older than the sources under <paramref name="sources"/>; else "".</summary>
+    internal static string Staleness(string binaries, string name, params string[] sources)
     {
-        var exe = new FileInfo(Path.Combine(binaries, "vmm-controller"));
-        if (!exe.Exists) return " (no vmm-controller: run `make build` first)";
+        var exe = new FileInfo(Path.Combine(binaries, name));
+        if (!exe.Exists) return $" (no {name}: run `make build` first)";
         string root = Path.GetDirectoryName(binaries)!;
-        var newest = new[] { "controller/daemon", "protocol", "hosting" }
+        var newest = sources
             .Select(d => Path.Combine(root, d))
             .Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateFiles(d, "*.cs", SearchOption.AllDirectories))
@@ -183,10 +186,10 @@ internal static class IngestBenchmark
             .Select(File.GetLastWriteTimeUtc)
             .DefaultIfEmpty(DateTime.MinValue)
             .Max();
-        return newest > exe.LastWriteTimeUtc ? " (WARNING: vmm-controller is older than its sources: run `make build`)" : "";
+        return newest > exe.LastWriteTimeUtc ? $" (WARNING: {name} is older than its sources: run `make build`)" : "";
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
         catch (IOException) { return "?"; }
