@@ -2,6 +2,11 @@
 // nothing stored on disk. Datagrams are applied by one ingest thread; each host has its own lock, held
 // briefly by ingest per datagram and by readers per host, so queries never stall ingest for long and
 // always see each host whole.
+// Threads and what they own: the ingest thread (Apply, CountDrop) alone owns the scratch lists of what a
+// datagram changed (_changed, _removedViews, _removed) and _byAddress. The sweep runs on a timer thread at
+// the same time, under the lock of the host it looks at, and touches none of them: a host it finds down has
+// every VM announced from the host itself, so it needs no list. Readers (queries, the admin socket) take one
+// host's lock at a time.
 using System.Collections.Concurrent;
 using System.Text;
 using NLog;
@@ -27,7 +32,7 @@ internal sealed partial class Inventory
     private readonly Lock _requestsGate = new();
     private readonly Dictionary<Guid, LastRequest> _lastRequests = [];
 
-    // Ingest thread only.
+    // Ingest thread only (see the header): what the datagram being applied changed, and who sent from where.
     private readonly Dictionary<UInt128, HostEntry> _byAddress = [];
     private readonly List<VmEntry> _changed = [];
     private readonly List<VmView> _removedViews = [];
@@ -102,7 +107,7 @@ internal sealed partial class Inventory
             host.Facts.Apply(state.Facts);
             ApplyBody(host, state, now);
             if ((state.Status & HostStatus.Stopping) != 0) host.Stop();
-            Announce(host, now);
+            Announce(host, now, _changed, _removedViews);
         }
         Counters.CountAccepted();
         if (_removed.Count > 0) ForgetRequestsOfRemoved();
@@ -214,33 +219,32 @@ internal sealed partial class Inventory
         if (watching) _removedViews.Add(new VmView(host.Name, vm.Record.ToArray(), Unknown: false, Removed: true, now - vm.UpdatedMs, null));
     }
 
-    /// <summary>Publishes what this datagram or sweep changed, and logs a change of the host's state.
-    /// Called under the host's lock, so that watchers see each host's changes in order.</summary>
-    private void Announce(HostEntry host, long now)
+    /// <summary>Publishes what a datagram changed (<paramref name="changed"/>, <paramref name="removed"/>: the
+    /// ingest thread's lists, which it empties) or, with none, what the sweep found, and logs a change of the
+    /// host's state. Called under the host's lock, so that watchers see each host's changes in order.</summary>
+    private void Announce(HostEntry host, long now, List<VmEntry>? changed = null, List<VmView>? removed = null)
     {
         var state = host.StateAt(now, _downAfterMs);
         bool transition = state != host.Announced;
         if (transition) LogTransition(host, host.Announced, state, now);
         host.Announced = state;
-        if (!Watchers.Watches(host.Name))
+        if (Watchers.Watches(host.Name))
         {
-            _changed.Clear();
-            _removedViews.Clear();
-            return;
+            if (removed is not null)
+                foreach (var gone in removed) Watchers.Publish(new VmChange(gone));
+            if (transition)
+            {
+                // Every VM of the host turns unknown, or known again.
+                Watchers.Publish(new HostChange(ViewOf(host, state, now)));
+                foreach (var vm in host.Vms.Values) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
+            }
+            else if (changed is not null)
+            {
+                foreach (var vm in changed) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
+            }
         }
-        foreach (var gone in _removedViews) Watchers.Publish(new VmChange(gone));
-        _removedViews.Clear();
-        if (transition)
-        {
-            // Every VM of the host turns unknown, or known again.
-            Watchers.Publish(new HostChange(ViewOf(host, state, now)));
-            foreach (var vm in host.Vms.Values) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
-        }
-        else
-        {
-            foreach (var vm in _changed) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
-        }
-        _changed.Clear();
+        changed?.Clear();
+        removed?.Clear();
     }
 
     /// <summary>Notices hosts that fell silent (down) and announces them; run periodically by <see cref="RunAsync"/>.</summary>
