@@ -28,6 +28,9 @@ internal sealed class AdminServer : IAsyncDisposable
 
     public AdminOptions Options { get; }
 
+    /// <summary>Connections being served now.</summary>
+    public int Sessions => _sessions.Count;
+
     public Inventory Inventory { get; }
 
     internal SubmitHandler Submits { get; }

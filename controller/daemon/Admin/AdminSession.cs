@@ -18,13 +18,14 @@ internal sealed class AdminSession
     // Flush a long reply every so many PDUs, so that a large fleet is streamed, not buffered whole.
     private const int FlushEvery = 256;
 
-    // How long the last answer of a stopping controller may take to write (a client that does not read).
-    private static readonly TimeSpan LastAnswerLimit = TimeSpan.FromSeconds(2);
+    // A watch flushes once this much is encoded: the bytes waiting for a slow client's socket stay this few.
+    private const int WatchFlushBytes = 32 * 1024;
 
     private readonly Socket _socket;
     private readonly AdminServer _server;
     private readonly Logger _log;
     private readonly string _who;
+    private TimeSpan LastAnswerLimit => _server.Options.LastAnswerLimit;
     private readonly Channel<Incoming> _inbox = Channel.CreateUnbounded<Incoming>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private int _queued;
 
@@ -54,7 +55,9 @@ internal sealed class AdminSession
         {
             _socket.Close();
             await reading.ConfigureAwait(false);
-            await output.CompleteAsync().ConfigureAwait(false);
+            // Every answer was flushed as it was written; what is left (a watch closed for not reading) goes
+            // nowhere: the socket is closed.
+            await output.CompleteAsync(new OperationCanceledException("the connection is closed")).ConfigureAwait(false);
         }
     }
 
@@ -221,17 +224,26 @@ internal sealed class AdminSession
         }
     }
 
-    /// <summary>Streams every change until the client leaves, the controller stops, or the watch falls a
-    /// whole queue behind: then it ends with RESULT unavailable, so the client knows it missed changes.</summary>
+    /// <summary>
+    /// Streams every change until the client leaves, the controller stops, or the watch falls a whole queue
+    /// behind: then it ends with RESULT unavailable, so the client knows it missed changes (spec §7.4). Once
+    /// the watch must end, the client has <see cref="AdminOptions.LastAnswerLimit"/> to take what is due and the RESULT; one
+    /// that does not read (a paused vmmctl) is closed without it. Changes are encoded as they are taken from
+    /// the queue and flushed every <see cref="WatchFlushBytes"/>, so what waits for the socket is bounded too.
+    /// </summary>
     private async Task WatchAsync(PipeWriter output, string? host, string? reference, CancellationToken stop)
     {
-        using var watcher = _server.Inventory.Watchers.Subscribe(_server.Inventory.Options.WatchQueueCapacity, host, reference);
-        var changes = watcher.Changes;
+        var watchers = _server.Inventory.Watchers;
+        using var watcher = watchers.Subscribe(_server.Inventory.Options.MaxWatchQueueBytes, host, reference);
+        using var writes = new CancellationTokenSource();
+        using var onStop = stop.UnsafeRegister(s => ((CancellationTokenSource)s!).CancelAfter(LastAnswerLimit), writes);
+        using var onDrop = watcher.Dropped.UnsafeRegister(s => ((CancellationTokenSource)s!).CancelAfter(LastAnswerLimit), writes);
+        string why;
         try
         {
-            while (await changes.WaitToReadAsync(stop).ConfigureAwait(false))
+            while (await watcher.WaitToReadAsync(stop).ConfigureAwait(false))
             {
-                while (changes.TryRead(out var change))
+                while (watcher.TryRead(out var change))
                 {
                     Pdu pdu = change switch
                     {
@@ -240,20 +252,35 @@ internal sealed class AdminSession
                         _ => throw new InvalidOperationException("unknown inventory change"),
                     };
                     PduCodec.Encode(pdu, output);
+                    if (output.UnflushedBytes >= WatchFlushBytes) await output.FlushAsync(writes.Token).ConfigureAwait(false);
                 }
-                await output.FlushAsync(stop).ConfigureAwait(false);
+                await output.FlushAsync(writes.Token).ConfigureAwait(false);
             }
+            return;
         }
         catch (WatcherOverflowException e)
         {
-            _log.Warn("{0}: watch dropped: {1}", _who, e.Message);
-            await WriteAsync(output, AdminReplies.Result(AckCode.Unavailable, e.Message), stop).ConfigureAwait(false);
+            _log.Warn("{0}: watch dropped: {1} ({2} watches dropped so far)", _who, e.Message, watchers.Overflows);
+            why = e.Message;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !writes.IsCancellationRequested)
         {
             // A watch ends only with a RESULT (spec §7.4): this one says why, so that the client does not take
             // the closed connection for a crash.
-            await WriteLastAsync(output, AdminReplies.Result(AckCode.Unavailable, "the controller is stopping: the watch ends")).ConfigureAwait(false);
+            why = "the controller is stopping: the watch ends";
+        }
+        catch (OperationCanceledException) when (writes.IsCancellationRequested)
+        {
+            _log.Warn("{0}: watch closed: the client took nothing for {1} s after its watch had to end", _who, LastAnswerLimit.TotalSeconds);
+            return;
+        }
+        try
+        {
+            await WriteAsync(output, AdminReplies.Result(AckCode.Unavailable, why), writes.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _log.Warn("{0}: watch closed without its RESULT: the client took nothing for {1} s", _who, LastAnswerLimit.TotalSeconds);
         }
     }
 
@@ -265,7 +292,7 @@ internal sealed class AdminSession
 
     /// <summary>Writes the last answer while the controller stops: <c>stop</c> is cancelled by then, so the
     /// write has a short limit of its own, and a client that does not read is not waited for.</summary>
-    private static async Task WriteLastAsync(PipeWriter output, Pdu pdu)
+    private async Task WriteLastAsync(PipeWriter output, Pdu pdu)
     {
         using var limit = new CancellationTokenSource(LastAnswerLimit);
         await WriteAsync(output, pdu, limit.Token).ConfigureAwait(false);

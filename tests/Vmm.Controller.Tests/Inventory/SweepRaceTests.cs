@@ -59,7 +59,7 @@ public sealed class SweepRaceTests
 
         // Every round of every hv-busy VM reached the watcher: a missing round is a lost change.
         var seen = new Dictionary<Guid, HashSet<ulong>>();
-        while (watcher.Changes.TryRead(out var change))
+        while (watcher.TryRead(out var change))
         {
             if (change is not VmChange { View: { Host: "hv-busy", Removed: false } view }) continue;
             var state = view.ToState();
