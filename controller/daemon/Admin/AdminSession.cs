@@ -184,6 +184,17 @@ internal sealed class AdminSession
         string? host = query.Filters.Text(AttrType.Host);
         string? reference = query.Filters.Text(AttrType.Ref);
         var inventory = _server.Inventory;
+        if (query.What == QueryKind.ForgetHost)
+        {
+            if (host is null) return await Answer(AckCode.Failure, "forget-host needs host: the host to forget").ConfigureAwait(false);
+            return inventory.Forget(host) switch
+            {
+                ForgetOutcome.Forgotten => await Answer(AckCode.Success, null, $"host {host} forgotten").ConfigureAwait(false),
+                ForgetOutcome.Pinned => await Answer(AckCode.Failure,
+                    $"host {host} is pinned by the configuration (hosts): remove the pin, then restart the controller").ConfigureAwait(false),
+                _ => await Answer(AckCode.NotFound, $"no host named {host}").ConfigureAwait(false),
+            };
+        }
         if (host is not null && !inventory.Knows(host))
             return await Answer(AckCode.NotFound, $"no host named {host}").ConfigureAwait(false);
 

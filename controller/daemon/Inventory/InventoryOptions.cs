@@ -40,3 +40,6 @@ internal sealed record InventoryOptions
 
     internal long DownAfterMs => Math.Max(1, (long)(HeartbeatInterval.TotalMilliseconds * DownAfter));
 }
+
+/// <summary>What a request to forget a host came to.</summary>
+internal enum ForgetOutcome { Forgotten, NotFound, Pinned }
