@@ -2,6 +2,9 @@
 // by one worker, so a reply is never interleaved with another. A stream error (bad header, a broken
 // body, a PDU that does not belong here) is answered with ERROR, and the connection closed after the
 // answers already due; an unknown critical attribute gets RESULT unsupported and the stream goes on.
+// A connection with nothing to answer (no PDU read to its end, none being answered or watched) for
+// admin-idle-timeout is closed, so that connections opened and left idle (or holding half a PDU) hold no
+// slot of the server's bounds for long.
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -25,6 +28,8 @@ internal sealed class AdminSession
     private readonly AdminServer _server;
     private readonly Logger _log;
     private readonly string _who;
+    private readonly uint _uid;
+    private readonly CancellationTokenSource _idle = new();
     private TimeSpan LastAnswerLimit => _server.Options.LastAnswerLimit;
     private readonly Channel<Incoming> _inbox = Channel.CreateUnbounded<Incoming>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private int _queued;
@@ -35,6 +40,26 @@ internal sealed class AdminSession
         _server = server;
         _log = log;
         _who = $"admin #{number} {peer?.ToString() ?? "uid=?"}";
+        _uid = peer?.Uid ?? uint.MaxValue;
+        _idle.Token.UnsafeRegister(static s => ((AdminSession)s!).Idle(), this);
+    }
+
+    private void Arm() => _idle.CancelAfter(_server.Options.IdleTimeout);
+
+    private void Disarm() => _idle.CancelAfter(Timeout.InfiniteTimeSpan);
+
+    /// <summary>Nothing to answer for admin-idle-timeout: the connection is shut down, which ends the session.</summary>
+    private void Idle()
+    {
+        _server.Refusals.Warn(_uid, "idle", () =>
+            $"{_who}: closed: nothing to answer for {_server.Options.IdleTimeout.TotalSeconds:0.#} s (admin-idle-timeout)");
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
     }
 
     /// <summary>Serves the connection until the client leaves, a stream error, or <paramref name="stop"/>.</summary>
@@ -42,6 +67,7 @@ internal sealed class AdminSession
     {
         await using var stream = new NetworkStream(_socket, ownsSocket: true);
         var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        Arm();
         var reading = ReadAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), stop);
         try
         {
@@ -55,6 +81,7 @@ internal sealed class AdminSession
         {
             _socket.Close();
             await reading.ConfigureAwait(false);
+            _idle.Dispose();
             // Every answer was flushed as it was written; what is left (a watch closed for not reading) goes
             // nowhere: the socket is closed.
             await output.CompleteAsync(new OperationCanceledException("the connection is closed")).ConfigureAwait(false);
@@ -74,7 +101,7 @@ internal sealed class AdminSession
         catch (OverloadedException e)
         {
             // Logged now, when it happens; the client is told after the answers already due.
-            _log.Warn("{0}: {1}; the answers due are sent, then RESULT unavailable and close", _who, e.Message);
+            _server.Refusals.Warn(_uid, "overload", () => $"{_who}: {e.Message}; the answers due are sent, then RESULT unavailable and close");
             Enqueue(new Incoming(null, null, e.Message, Fatal: true));
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -102,6 +129,7 @@ internal sealed class AdminSession
         }
         if (Interlocked.Increment(ref _queued) > _server.Options.MaxPipelined)
             throw new OverloadedException(_server.Options.MaxPipelined);
+        Disarm();
         try
         {
             // Admin PDUs travel unsigned: key id and tag are ignored (spec §3.3).
@@ -120,9 +148,10 @@ internal sealed class AdminSession
         await foreach (var item in _inbox.Reader.ReadAllAsync(stop).ConfigureAwait(false))
         {
             Interlocked.Decrement(ref _queued);
+            Disarm();
             if (item.Error is { } error)
             {
-                _log.Warn("{0}: {1}: {2}; answered with ERROR and closed", _who, error.Code.Name(), error.Message);
+                _server.Refusals.Warn(_uid, "bad-pdu", () => $"{_who}: {error.Code.Name()}: {error.Message}; answered with ERROR and closed");
                 await WriteAsync(output, ErrorPdu.For(error), stop).ConfigureAwait(false);
                 return;
             }
@@ -135,6 +164,7 @@ internal sealed class AdminSession
             {
                 _log.Info("{0}: refused: {1}", _who, why);
                 await WriteAsync(output, AdminReplies.Result(AckCode.Unsupported, why), stop).ConfigureAwait(false);
+                ArmIfIdle();
                 continue;
             }
             bool more = item.Pdu switch
@@ -144,7 +174,14 @@ internal sealed class AdminSession
                 _ => false,
             };
             if (!more) return;
+            ArmIfIdle();
         }
+    }
+
+    /// <summary>After an answer: with no PDU waiting, the idle deadline runs from now.</summary>
+    private void ArmIfIdle()
+    {
+        if (Volatile.Read(ref _queued) == 0) Arm();
     }
 
     private async Task<bool> SubmitAsync(AdminSubmitPdu submit, PipeWriter output, CancellationToken stop)
