@@ -5,6 +5,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using NLog;
+using Vmm.Protocol;
 
 namespace Vmm.Controller;
 
@@ -134,11 +135,26 @@ internal sealed class AdminServer : IAsyncDisposable
         if (refusal is not null)
         {
             Refusals.Warn(uid, "refused", () => $"admin #{number} {peer?.ToString() ?? "uid=?"}: connection refused: {refusal}");
-            client.Dispose();
+            Refuse(client, refusal);
             return;
         }
         var session = new AdminSession(client, this, peer, number, _log);
         _sessions[number] = Run(number, uid, session, stop);
+    }
+
+    /// <summary>Tells a refused client why (RESULT unavailable, so vmmctl exits 8 with that line rather than
+    /// "connection reset"), without waiting: the socket's buffer is empty, and a write that would block is dropped.</summary>
+    private static void Refuse(Socket client, string why)
+    {
+        try
+        {
+            client.Blocking = false;
+            client.Send(PduCodec.ToBytes(AdminReplies.Result(AckCode.Unavailable, $"the controller refused the connection: {why}; try again shortly")));
+        }
+        catch (SocketException)
+        {
+        }
+        client.Dispose();
     }
 
     /// <summary>The uid counted for a connection whose peer the kernel did not name.</summary>

@@ -35,7 +35,19 @@ public sealed class AdminBoundsTests
         await Eventually.True(() => h.Server.Sessions == 2, "two sessions");
 
         var refused = Enumerable.Range(0, 10).Select(_ => h.Connect()).ToList();
-        foreach (var c in refused) Assert.Null(await c.ReadAsync());
+        foreach (var c in refused)
+        {
+            // As vmmctl does: the query first (the controller may have closed already), then the answer,
+            // which says why, then the end.
+            try { c.Send(Hosts); }
+            catch (System.Net.Sockets.SocketException) { }
+            var result = Assert.IsType<AdminResultPdu>(await c.ReadAsync());
+            Assert.Equal(AckCode.Unavailable, result.Code);
+            Assert.Contains("max-admin-connections-per-uid", result.Attributes.Text(AttrType.Message));
+            // Then the end: closed, or reset when the query was still unread (vmmctl stops at the RESULT).
+            try { Assert.Null(await c.ReadAsync()); }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionReset) { }
+        }
         Assert.Equal(10, h.Server.Refusals.Refused);
         Assert.Single(h.Log, l => l.Contains("connection refused") && l.Contains("max-admin-connections-per-uid"));
 
