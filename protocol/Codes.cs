@@ -94,7 +94,7 @@ public enum SnapshotOp : byte { Create = 0, Revert = 1, Delete = 2, List = 3 }
 public enum DiskOp : byte { Attach = 0, Detach = 1, Resize = 2 }
 
 /// <summary>What an admin query asks for (spec §7.4).</summary>
-public enum QueryKind : byte { Hosts = 1, Vms = 2, Watch = 3 }
+public enum QueryKind : byte { Hosts = 1, Vms = 2, Watch = 3, ForgetHost = 4 }
 
 /// <summary>A host's status in the controller's inventory (spec §7.5).</summary>
 public enum HostState : byte { Unknown = 0, Up = 1, Down = 2, Unreachable = 3, Stopped = 4 }

@@ -24,12 +24,25 @@ public static class PduCodec
         return w.Finish(key, pdu.Tag);
     }
 
-    /// <summary>Encodes into a buffer writer (one span of up to <paramref name="maxLength"/> bytes is requested).</summary>
+    /// <summary>
+    /// Encodes into a buffer writer, which is asked for exactly the PDU's length. (Asking it for
+    /// <paramref name="maxLength"/> would make a buffering writer, such as a PipeWriter, start a new 64 KiB
+    /// segment for every small PDU: a stream of changes to a slow reader then held 64 KiB per PDU.) The PDU is
+    /// encoded into a pooled scratch buffer first.
+    /// </summary>
     public static int Encode(Pdu pdu, IBufferWriter<byte> output, ClusterKey? key = null, int maxLength = PduHeader.MaxStreamPdu)
     {
-        int n = Encode(pdu, output.GetSpan(maxLength), key, maxLength);
-        output.Advance(n);
-        return n;
+        var scratch = ArrayPool<byte>.Shared.Rent(maxLength);
+        try
+        {
+            int n = Encode(pdu, scratch, key, maxLength);
+            output.Write(scratch.AsSpan(0, n));
+            return n;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     /// <summary>Encodes into a new array.</summary>

@@ -44,6 +44,27 @@ internal sealed record ControllerSettings : ILogSettings
     /// <summary>Most requests in flight to one host.</summary>
     public required int MaxInFlightPerHost { get; init; }
 
+    /// <summary>KiB of changes a watch client may fall behind before it is dropped (RESULT unavailable).</summary>
+    public required int MaxWatchQueueKib { get; init; }
+
+    /// <summary>Most hosts the inventory holds; datagrams naming more are dropped (host-limit).</summary>
+    public required int MaxHosts { get; init; }
+
+    /// <summary>Most VMs held per host; records of further VMs are ignored (vm-limit).</summary>
+    public required int MaxVmsPerHost { get; init; }
+
+    /// <summary>How long a host may be silent before the inventory forgets it (pinned hosts never are).</summary>
+    public required TimeSpan ForgetAfter { get; init; }
+
+    /// <summary>Most admin connections at once; the last few are kept for root.</summary>
+    public required int MaxAdminConnections { get; init; }
+
+    /// <summary>Most admin connections of one uid at once.</summary>
+    public required int MaxAdminConnectionsPerUid { get; init; }
+
+    /// <summary>How long an admin connection may wait with nothing to answer before it is closed.</summary>
+    public required TimeSpan AdminIdleTimeout { get; init; }
+
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
@@ -77,6 +98,22 @@ internal sealed record ControllerSettings : ILogSettings
             "5", "retries of a request answered busy before busy is reported");
         public static readonly ConfigKey<int> MaxInFlightPerHost = new("max-in-flight-per-host", Int(1, 4096),
             "32", "most requests in flight to one host");
+        public static readonly ConfigKey<int> MaxWatchQueueKib = new("max-watch-queue-kib", Int(16, 1 << 20),
+            "512", "KiB of changes a watch may fall behind before it is ended with RESULT unavailable");
+        public static readonly ConfigKey<int> MaxHosts = new("max-hosts", Int(1, 1_000_000),
+            "16384", "most hosts held; datagrams naming more are dropped (host-limit)");
+        public static readonly ConfigKey<int> MaxVmsPerHost = new("max-vms-per-host", Int(1, 65536),
+            "8192", "most VMs held per host; records of further VMs are ignored");
+        public static readonly ConfigKey<TimeSpan> ForgetAfter = new("forget-after",
+            Duration(TimeSpan.FromMinutes(1), TimeSpan.FromHours(720)), "24h",
+            "a host silent this long is forgotten with its VMs (pinned hosts never are)");
+        public static readonly ConfigKey<int> MaxAdminConnections = new("max-admin-connections", Int(16, 65536),
+            "256", "most admin socket connections; the last 8 are kept for root");
+        public static readonly ConfigKey<int> MaxAdminConnectionsPerUid = new("max-admin-connections-per-uid", Int(1, 65536),
+            "32", "most admin socket connections of one user");
+        public static readonly ConfigKey<TimeSpan> AdminIdleTimeout = new("admin-idle-timeout",
+            Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)), "10s",
+            "an admin connection with nothing to answer (or half a PDU) for this long is closed");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
             "info", "least severe level logged (SIGHUP applies a new one)");
         public static readonly ConfigKey<string> LogFile = Log.FileKey;
@@ -89,7 +126,8 @@ internal sealed record ControllerSettings : ILogSettings
     public static readonly ConfigSchema Schema = new([
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
-        Keys.LogLevel, Keys.LogFile,
+        Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
+        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-controller's name, summary, default configuration file and version.</summary>
@@ -116,6 +154,13 @@ internal sealed record ControllerSettings : ILogSettings
             LongRequestTimeout = config.Get(Keys.LongRequestTimeout),
             BusyRetries = config.Get(Keys.BusyRetries),
             MaxInFlightPerHost = config.Get(Keys.MaxInFlightPerHost),
+            MaxWatchQueueKib = config.Get(Keys.MaxWatchQueueKib),
+            MaxHosts = config.Get(Keys.MaxHosts),
+            MaxVmsPerHost = config.Get(Keys.MaxVmsPerHost),
+            ForgetAfter = config.Get(Keys.ForgetAfter),
+            MaxAdminConnections = config.Get(Keys.MaxAdminConnections),
+            MaxAdminConnectionsPerUid = config.Get(Keys.MaxAdminConnectionsPerUid),
+            AdminIdleTimeout = config.Get(Keys.AdminIdleTimeout),
             LogLevel = config.Get(Keys.LogLevel),
             LogFile = config.Get(Keys.LogFile),
         };
@@ -124,6 +169,13 @@ internal sealed record ControllerSettings : ILogSettings
             var changed = config[Keys.LongRequestTimeout].IsDefault ? Keys.RequestTimeout : Keys.LongRequestTimeout;
             throw config.Error(changed, $"long-request-timeout ({Durations.Format(settings.LongRequestTimeout)}) "
                 + $"is shorter than request-timeout ({Durations.Format(settings.RequestTimeout)})");
+        }
+        var downAfter = settings.HeartbeatInterval * settings.DownAfter;
+        if (settings.ForgetAfter <= downAfter)
+        {
+            var changed = config[Keys.ForgetAfter].IsDefault ? Keys.HeartbeatInterval : Keys.ForgetAfter;
+            throw config.Error(changed, $"forget-after ({Durations.Format(settings.ForgetAfter)}) must be longer than a host takes to be "
+                + $"down (heartbeat-interval x down-after = {Durations.Format(downAfter)})");
         }
         return settings;
     }

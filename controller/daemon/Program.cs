@@ -32,6 +32,10 @@ internal static class Program
         {
             HeartbeatInterval = settings.HeartbeatInterval,
             DownAfter = settings.DownAfter,
+            MaxHosts = settings.MaxHosts,
+            MaxVmsPerHost = settings.MaxVmsPerHost,
+            ForgetAfter = settings.ForgetAfter,
+            MaxWatchQueueBytes = settings.MaxWatchQueueKib * 1024L,
             Pins = pins,
         }, log: Log.For("inventory"));
 
@@ -55,6 +59,9 @@ internal static class Program
         {
             Path = settings.AdminSocket,
             Group = settings.AdminGroup.Length == 0 ? null : settings.AdminGroup,
+            MaxClients = settings.MaxAdminConnections,
+            MaxClientsPerUid = settings.MaxAdminConnectionsPerUid,
+            IdleTimeout = settings.AdminIdleTimeout,
         }, inventory, dispatcher, new Placer(), Log.For("admin"));
         using (ingest)
         {

@@ -87,7 +87,7 @@ _vmmctl()
     if ((position < depth || position == 0)); then
         case "$position:$group:${operands[1]-}" in
             0:*) words_for="host vm watch pdu key" ;;
-            1:host:*) words_for="list" ;;
+            1:host:*) words_for="list forget" ;;
             1:vm:*) words_for="list show start stop restart pause resume remove delete migrate create nic memory cpu disk snapshot" ;;
             1:pdu:*) words_for="encode decode listen" ;;
             1:key:*) words_for="generate" ;;
@@ -129,10 +129,12 @@ _vmmctl()
         return
     fi
 
-    # The first operand after a vm command is a VM (vm list and vm create take none); key generate
-    # takes a file.
+    # The first operand after a vm command is a VM (vm list and vm create take none); host forget takes a
+    # host; key generate takes a file.
     if [[ $group == vm && ${operands[1]-} != list && ${operands[1]-} != create ]] && ((position == depth)); then
         mapfile -t COMPREPLY < <(compgen -W "$(_vmmctl_names "${words[0]}" vm "$socket")" -- "$cur")
+    elif [[ $group == host && ${operands[1]-} == forget ]] && ((position == depth)); then
+        mapfile -t COMPREPLY < <(compgen -W "$(_vmmctl_names "${words[0]}" host "$socket")" -- "$cur")
     elif [[ $group == key && ${operands[1]-} == generate ]] && ((position == depth)); then
         _filedir
     fi

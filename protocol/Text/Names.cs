@@ -29,7 +29,7 @@ public static class Names
     private static readonly string[] Kinds = ["other", "network", "bridge", "user", "direct"];
     private static readonly string[] SnapshotOps = ["create", "revert", "delete", "list"];
     private static readonly string[] DiskOps = ["attach", "detach", "resize"];
-    private static readonly string[] Queries = ["", "hosts", "vms", "watch"];
+    private static readonly string[] Queries = ["", "hosts", "vms", "watch", "forget-host"];
     private static readonly string[] HostStates = ["unknown", "up", "down", "unreachable", "stopped"];
     private static readonly string[] VmFlagBits = ["tombstone", "persistent", "autostart", "truncated"];
     private static readonly string[] HostStatusBits = ["unreachable", "stopping"];

@@ -68,7 +68,7 @@ MODEL = _table('default virtio e1000 rtl8139 e1000e')            # §8.6
 KIND = _table('other network bridge user direct')                # §8.6
 SNAP_OP = _table('create revert delete list')                    # §8.7
 DISK_OP = _table('attach detach resize')                         # §8.7
-QUERY_WHAT = {1: 'hosts', 2: 'vms', 3: 'watch'}                  # §8.8
+QUERY_WHAT = {1: 'hosts', 2: 'vms', 3: 'watch', 4: 'forget-host'}                  # §8.8
 HOST_STATE = _table('unknown up down unreachable stopped')       # §8.8
 ERR_CODES = {i + 1: n for i, n in enumerate(
     'truncated bad-magic bad-version bad-length too-large unknown-type unexpected-type unsigned '

@@ -154,6 +154,7 @@ def main():
     positive("query-hosts", "vmmctl host list", "query what=hosts", key=None)
     positive("query-vms-host", "vmmctl vm list --host hv-01", "query what=vms host=hv-01", key=None)
     positive("query-watch", "vmmctl watch", "query what=watch", key=None)
+    positive("query-forget-host", "vmmctl host forget hv-01", "query what=forget-host host=hv-01", key=None)
     positive("submit-add", "vmmctl vm create, placed by the controller",
              "submit code=add name=web-02 vcpus=2 memory=2097152 disk-spec={size=21474836480} nic-spec={network=default}", key=None)
     positive("submit-migrate", "vmmctl vm migrate web-01 --to hv-02", "submit code=migrate ref=web-01 dest-host=hv-02", key=None)

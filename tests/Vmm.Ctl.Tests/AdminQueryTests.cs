@@ -86,6 +86,24 @@ public sealed class AdminQueryTests : IDisposable
     }
 
     [Fact]
+    public void Host_forget_sends_a_forget_host_query_and_says_so()
+    {
+        var r = Run("host", "forget", "hv-01");
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal(["query what=forget-host host=hv-01"], _controller.ReceivedText);
+        Assert.Equal("host hv-01 forgotten", r.Text.Trim());
+    }
+
+    [Fact]
+    public void Host_forget_of_an_unknown_host_exits_7_in_one_line()
+    {
+        _controller.Answer = _ => ["result code=not-found message=\"no host named hv-09\""];
+        var r = Run("host", "forget", "hv-09");
+        Assert.Equal(7, r.Exit);
+        Assert.Equal("vmmctl: host forget hv-09: not-found: no host named hv-09\n", r.Stderr);
+    }
+
+    [Fact]
     public void Host_list_of_no_hosts_prints_the_header_only()
     {
         var r = Run("host", "list");

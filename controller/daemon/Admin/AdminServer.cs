@@ -1,8 +1,11 @@
 // The admin socket (spec §2): a Unix stream socket for vmmctl, mode 0660, many clients at once. Each
-// connection is an AdminSession; the caller's uid (SO_PEERCRED) is logged with every request.
+// connection is an AdminSession; the caller's uid (SO_PEERCRED) is logged with every request. Connections are
+// bounded in all and per uid, the last few kept for root, so that no user can lock out root's vmmctl; a
+// refused one is closed at once and logged rate-limited (RefusalLog).
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using NLog;
+using Vmm.Protocol;
 
 namespace Vmm.Controller;
 
@@ -10,6 +13,8 @@ internal sealed class AdminServer : IAsyncDisposable
 {
     private readonly Logger _log;
     private readonly ConcurrentDictionary<long, Task> _sessions = new();
+    private readonly Lock _uidsGate = new();
+    private readonly Dictionary<uint, int> _perUid = [];
     private Socket? _listener;
     private long _accepted;
 
@@ -24,9 +29,16 @@ internal sealed class AdminServer : IAsyncDisposable
         Inventory = inventory;
         _log = log ?? LogManager.GetLogger("vmm.admin");
         Submits = new SubmitHandler(inventory, dispatcher, placer, _log);
+        Refusals = new RefusalLog(_log);
     }
 
+    /// <summary>Refused connections, bad PDUs and idle connections closed: counted, and logged rate-limited.</summary>
+    internal RefusalLog Refusals { get; }
+
     public AdminOptions Options { get; }
+
+    /// <summary>Connections being served now.</summary>
+    public int Sessions => _sessions.Count;
 
     public Inventory Inventory { get; }
 
@@ -112,17 +124,59 @@ internal sealed class AdminServer : IAsyncDisposable
     {
         long number = Interlocked.Increment(ref _accepted);
         var peer = PeerCredentials.Of(client);
-        if (_sessions.Count >= Options.MaxClients)
+        uint uid = peer?.Uid ?? UnknownUid;
+        string? refusal;
+        lock (_uidsGate)
         {
-            _log.Warn("admin #{0} {1}: refused: {2} clients already connected", number, peer?.ToString() ?? "uid=?", Options.MaxClients);
-            client.Dispose();
+            int ofUid = _perUid.GetValueOrDefault(uid);
+            refusal = Refusal(uid, _sessions.Count, ofUid, Options);
+            if (refusal is null) _perUid[uid] = ofUid + 1;
+        }
+        if (refusal is not null)
+        {
+            Refusals.Warn(uid, "refused", () => $"admin #{number} {peer?.ToString() ?? "uid=?"}: connection refused: {refusal}");
+            Refuse(client, refusal);
             return;
         }
         var session = new AdminSession(client, this, peer, number, _log);
-        _sessions[number] = Run(number, session, stop);
+        _sessions[number] = Run(number, uid, session, stop);
     }
 
-    private async Task Run(long number, AdminSession session, CancellationToken stop)
+    /// <summary>Tells a refused client why (RESULT unavailable, so vmmctl exits 8 with that line rather than
+    /// "connection reset"), without waiting: the socket's buffer is empty, and a write that would block is dropped.</summary>
+    private static void Refuse(Socket client, string why)
+    {
+        try
+        {
+            client.Blocking = false;
+            client.Send(PduCodec.ToBytes(AdminReplies.Result(AckCode.Unavailable, $"the controller refused the connection: {why}; try again shortly")));
+        }
+        catch (SocketException)
+        {
+        }
+        client.Dispose();
+    }
+
+    /// <summary>The uid counted for a connection whose peer the kernel did not name.</summary>
+    private const uint UnknownUid = uint.MaxValue;
+
+    /// <summary>
+    /// Why a new connection of <paramref name="uid"/> is refused, with <paramref name="open"/> connections served
+    /// and <paramref name="ofUid"/> of them that uid's; null when it is served. Root may use the last
+    /// <see cref="AdminOptions.RootReserve"/> connections, nobody else.
+    /// </summary>
+    internal static string? Refusal(uint uid, int open, int ofUid, AdminOptions options)
+    {
+        if (open >= options.MaxClients)
+            return $"{options.MaxClients} clients already connected (max-admin-connections)";
+        if (uid != 0 && open >= options.MaxClients - AdminOptions.RootReserve)
+            return $"{open} clients already connected; the last {AdminOptions.RootReserve} of max-admin-connections are kept for root";
+        if (ofUid >= options.MaxClientsPerUid)
+            return $"uid {uid} already has {ofUid} connections (max-admin-connections-per-uid)";
+        return null;
+    }
+
+    private async Task Run(long number, uint uid, AdminSession session, CancellationToken stop)
     {
         await Task.Yield();
         try
@@ -136,6 +190,11 @@ internal sealed class AdminServer : IAsyncDisposable
         finally
         {
             _sessions.TryRemove(number, out _);
+            lock (_uidsGate)
+            {
+                if (_perUid.TryGetValue(uid, out int n) && n > 1) _perUid[uid] = n - 1;
+                else _perUid.Remove(uid);
+            }
         }
     }
 

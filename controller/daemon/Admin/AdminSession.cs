@@ -2,6 +2,9 @@
 // by one worker, so a reply is never interleaved with another. A stream error (bad header, a broken
 // body, a PDU that does not belong here) is answered with ERROR, and the connection closed after the
 // answers already due; an unknown critical attribute gets RESULT unsupported and the stream goes on.
+// A connection with nothing to answer (no PDU read to its end, none being answered or watched) for
+// admin-idle-timeout is closed, so that connections opened and left idle (or holding half a PDU) hold no
+// slot of the server's bounds for long.
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -18,13 +21,16 @@ internal sealed class AdminSession
     // Flush a long reply every so many PDUs, so that a large fleet is streamed, not buffered whole.
     private const int FlushEvery = 256;
 
-    // How long the last answer of a stopping controller may take to write (a client that does not read).
-    private static readonly TimeSpan LastAnswerLimit = TimeSpan.FromSeconds(2);
+    // A watch flushes once this much is encoded: the bytes waiting for a slow client's socket stay this few.
+    private const int WatchFlushBytes = 32 * 1024;
 
     private readonly Socket _socket;
     private readonly AdminServer _server;
     private readonly Logger _log;
     private readonly string _who;
+    private readonly uint _uid;
+    private readonly CancellationTokenSource _idle = new();
+    private TimeSpan LastAnswerLimit => _server.Options.LastAnswerLimit;
     private readonly Channel<Incoming> _inbox = Channel.CreateUnbounded<Incoming>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private int _queued;
 
@@ -34,6 +40,26 @@ internal sealed class AdminSession
         _server = server;
         _log = log;
         _who = $"admin #{number} {peer?.ToString() ?? "uid=?"}";
+        _uid = peer?.Uid ?? uint.MaxValue;
+        _idle.Token.UnsafeRegister(static s => ((AdminSession)s!).Idle(), this);
+    }
+
+    private void Arm() => _idle.CancelAfter(_server.Options.IdleTimeout);
+
+    private void Disarm() => _idle.CancelAfter(Timeout.InfiniteTimeSpan);
+
+    /// <summary>Nothing to answer for admin-idle-timeout: the connection is shut down, which ends the session.</summary>
+    private void Idle()
+    {
+        _server.Refusals.Warn(_uid, "idle", () =>
+            $"{_who}: closed: nothing to answer for {_server.Options.IdleTimeout.TotalSeconds:0.#} s (admin-idle-timeout)");
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
     }
 
     /// <summary>Serves the connection until the client leaves, a stream error, or <paramref name="stop"/>.</summary>
@@ -41,6 +67,7 @@ internal sealed class AdminSession
     {
         await using var stream = new NetworkStream(_socket, ownsSocket: true);
         var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        Arm();
         var reading = ReadAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), stop);
         try
         {
@@ -54,7 +81,10 @@ internal sealed class AdminSession
         {
             _socket.Close();
             await reading.ConfigureAwait(false);
-            await output.CompleteAsync().ConfigureAwait(false);
+            _idle.Dispose();
+            // Every answer was flushed as it was written; what is left (a watch closed for not reading) goes
+            // nowhere: the socket is closed.
+            await output.CompleteAsync(new OperationCanceledException("the connection is closed")).ConfigureAwait(false);
         }
     }
 
@@ -71,7 +101,7 @@ internal sealed class AdminSession
         catch (OverloadedException e)
         {
             // Logged now, when it happens; the client is told after the answers already due.
-            _log.Warn("{0}: {1}; the answers due are sent, then RESULT unavailable and close", _who, e.Message);
+            _server.Refusals.Warn(_uid, "overload", () => $"{_who}: {e.Message}; the answers due are sent, then RESULT unavailable and close");
             Enqueue(new Incoming(null, null, e.Message, Fatal: true));
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -99,6 +129,7 @@ internal sealed class AdminSession
         }
         if (Interlocked.Increment(ref _queued) > _server.Options.MaxPipelined)
             throw new OverloadedException(_server.Options.MaxPipelined);
+        Disarm();
         try
         {
             // Admin PDUs travel unsigned: key id and tag are ignored (spec §3.3).
@@ -117,9 +148,10 @@ internal sealed class AdminSession
         await foreach (var item in _inbox.Reader.ReadAllAsync(stop).ConfigureAwait(false))
         {
             Interlocked.Decrement(ref _queued);
+            Disarm();
             if (item.Error is { } error)
             {
-                _log.Warn("{0}: {1}: {2}; answered with ERROR and closed", _who, error.Code.Name(), error.Message);
+                _server.Refusals.Warn(_uid, "bad-pdu", () => $"{_who}: {error.Code.Name()}: {error.Message}; answered with ERROR and closed");
                 await WriteAsync(output, ErrorPdu.For(error), stop).ConfigureAwait(false);
                 return;
             }
@@ -132,6 +164,7 @@ internal sealed class AdminSession
             {
                 _log.Info("{0}: refused: {1}", _who, why);
                 await WriteAsync(output, AdminReplies.Result(AckCode.Unsupported, why), stop).ConfigureAwait(false);
+                ArmIfIdle();
                 continue;
             }
             bool more = item.Pdu switch
@@ -141,7 +174,14 @@ internal sealed class AdminSession
                 _ => false,
             };
             if (!more) return;
+            ArmIfIdle();
         }
+    }
+
+    /// <summary>After an answer: with no PDU waiting, the idle deadline runs from now.</summary>
+    private void ArmIfIdle()
+    {
+        if (Volatile.Read(ref _queued) == 0) Arm();
     }
 
     private async Task<bool> SubmitAsync(AdminSubmitPdu submit, PipeWriter output, CancellationToken stop)
@@ -181,6 +221,17 @@ internal sealed class AdminSession
         string? host = query.Filters.Text(AttrType.Host);
         string? reference = query.Filters.Text(AttrType.Ref);
         var inventory = _server.Inventory;
+        if (query.What == QueryKind.ForgetHost)
+        {
+            if (host is null) return await Answer(AckCode.Failure, "forget-host needs host: the host to forget").ConfigureAwait(false);
+            return inventory.Forget(host) switch
+            {
+                ForgetOutcome.Forgotten => await Answer(AckCode.Success, null, $"host {host} forgotten").ConfigureAwait(false),
+                ForgetOutcome.Pinned => await Answer(AckCode.Failure,
+                    $"host {host} is pinned by the configuration (hosts): remove the pin, then restart the controller").ConfigureAwait(false),
+                _ => await Answer(AckCode.NotFound, $"no host named {host}").ConfigureAwait(false),
+            };
+        }
         // A miss right after the controller started is looked up again once every live host has been heard.
         bool missing = (host is not null && !inventory.Knows(host))
             || (reference is not null && query.What == QueryKind.Vms && !inventory.Vms(host, reference).Any());
@@ -227,17 +278,26 @@ internal sealed class AdminSession
         }
     }
 
-    /// <summary>Streams every change until the client leaves, the controller stops, or the watch falls a
-    /// whole queue behind: then it ends with RESULT unavailable, so the client knows it missed changes.</summary>
+    /// <summary>
+    /// Streams every change until the client leaves, the controller stops, or the watch falls a whole queue
+    /// behind: then it ends with RESULT unavailable, so the client knows it missed changes (spec §7.4). Once
+    /// the watch must end, the client has <see cref="AdminOptions.LastAnswerLimit"/> to take what is due and the RESULT; one
+    /// that does not read (a paused vmmctl) is closed without it. Changes are encoded as they are taken from
+    /// the queue and flushed every <see cref="WatchFlushBytes"/>, so what waits for the socket is bounded too.
+    /// </summary>
     private async Task WatchAsync(PipeWriter output, string? host, string? reference, CancellationToken stop)
     {
-        using var watcher = _server.Inventory.Watchers.Subscribe(_server.Inventory.Options.WatchQueueCapacity, host, reference);
-        var changes = watcher.Changes;
+        var watchers = _server.Inventory.Watchers;
+        using var watcher = watchers.Subscribe(_server.Inventory.Options.MaxWatchQueueBytes, host, reference);
+        using var writes = new CancellationTokenSource();
+        using var onStop = stop.UnsafeRegister(s => ((CancellationTokenSource)s!).CancelAfter(LastAnswerLimit), writes);
+        using var onDrop = watcher.Dropped.UnsafeRegister(s => ((CancellationTokenSource)s!).CancelAfter(LastAnswerLimit), writes);
+        string why;
         try
         {
-            while (await changes.WaitToReadAsync(stop).ConfigureAwait(false))
+            while (await watcher.WaitToReadAsync(stop).ConfigureAwait(false))
             {
-                while (changes.TryRead(out var change))
+                while (watcher.TryRead(out var change))
                 {
                     Pdu pdu = change switch
                     {
@@ -246,20 +306,35 @@ internal sealed class AdminSession
                         _ => throw new InvalidOperationException("unknown inventory change"),
                     };
                     PduCodec.Encode(pdu, output);
+                    if (output.UnflushedBytes >= WatchFlushBytes) await output.FlushAsync(writes.Token).ConfigureAwait(false);
                 }
-                await output.FlushAsync(stop).ConfigureAwait(false);
+                await output.FlushAsync(writes.Token).ConfigureAwait(false);
             }
+            return;
         }
         catch (WatcherOverflowException e)
         {
-            _log.Warn("{0}: watch dropped: {1}", _who, e.Message);
-            await WriteAsync(output, AdminReplies.Result(AckCode.Unavailable, e.Message), stop).ConfigureAwait(false);
+            _log.Warn("{0}: watch dropped: {1} ({2} watches dropped so far)", _who, e.Message, watchers.Overflows);
+            why = e.Message;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !writes.IsCancellationRequested)
         {
             // A watch ends only with a RESULT (spec §7.4): this one says why, so that the client does not take
             // the closed connection for a crash.
-            await WriteLastAsync(output, AdminReplies.Result(AckCode.Unavailable, "the controller is stopping: the watch ends")).ConfigureAwait(false);
+            why = "the controller is stopping: the watch ends";
+        }
+        catch (OperationCanceledException) when (writes.IsCancellationRequested)
+        {
+            _log.Warn("{0}: watch closed: the client took nothing for {1} s after its watch had to end", _who, LastAnswerLimit.TotalSeconds);
+            return;
+        }
+        try
+        {
+            await WriteAsync(output, AdminReplies.Result(AckCode.Unavailable, why), writes.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _log.Warn("{0}: watch closed without its RESULT: the client took nothing for {1} s", _who, LastAnswerLimit.TotalSeconds);
         }
     }
 
@@ -271,7 +346,7 @@ internal sealed class AdminSession
 
     /// <summary>Writes the last answer while the controller stops: <c>stop</c> is cancelled by then, so the
     /// write has a short limit of its own, and a client that does not read is not waited for.</summary>
-    private static async Task WriteLastAsync(PipeWriter output, Pdu pdu)
+    private async Task WriteLastAsync(PipeWriter output, Pdu pdu)
     {
         using var limit = new CancellationTokenSource(LastAnswerLimit);
         await WriteAsync(output, pdu, limit.Token).ConfigureAwait(false);

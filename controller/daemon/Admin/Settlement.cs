@@ -37,8 +37,8 @@ internal sealed class Settlement : IDisposable
         if (code == RequestCode.Ping) return null;
         // A migrated VM turns up on another host; an added one has no uuid yet, so its host is watched.
         var watcher = code == RequestCode.Migrate
-            ? inventory.Watchers.Subscribe(inventory.Options.WatchQueueCapacity, reference: vm.ToString())
-            : inventory.Watchers.Subscribe(inventory.Options.WatchQueueCapacity, host, vm == Guid.Empty ? null : vm.ToString());
+            ? inventory.Watchers.Subscribe(inventory.Options.MaxWatchQueueBytes, reference: vm.ToString())
+            : inventory.Watchers.Subscribe(inventory.Options.MaxWatchQueueBytes, host, vm == Guid.Empty ? null : vm.ToString());
         return new Settlement(inventory, watcher, code, host);
     }
 
@@ -55,8 +55,9 @@ internal sealed class Settlement : IDisposable
         deadline.CancelAfter(limit);
         try
         {
-            await foreach (var change in _watcher.Changes.ReadAllAsync(deadline.Token).ConfigureAwait(false))
-                if (change is VmChange { View: var v } && v.Uuid == vm && Shows(v, requestId)) return true;
+            while (await _watcher.WaitToReadAsync(deadline.Token).ConfigureAwait(false))
+                while (_watcher.TryRead(out var change))
+                    if (change is VmChange { View: var v } && v.Uuid == vm && Shows(v, requestId)) return true;
         }
         catch (OperationCanceledException)
         {
@@ -64,7 +65,7 @@ internal sealed class Settlement : IDisposable
         }
         catch (WatcherOverflowException)
         {
-            // Changes came faster than a whole queue; the inventory itself still knows.
+            // Changes came faster than a whole queue (its memory is already given back); the inventory itself still knows.
         }
         return Current(vm, requestId);
     }

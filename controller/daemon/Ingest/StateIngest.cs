@@ -22,7 +22,7 @@ internal sealed class StateIngest
 
     /// <summary>
     /// Handles one datagram received from <paramref name="from"/>: <see cref="DropReason.None"/> when it was
-    /// applied, else why it was dropped (counted globally, per host where the host is known, and logged
+    /// applied, else why it was dropped (counted globally, per host once the datagram authenticated, and logged
     /// rate-limited). One thread at a time; allocates nothing for a good datagram once warmed up.
     /// </summary>
     public DropReason Process(ReadOnlySpan<byte> datagram, PeerAddress from)
@@ -40,9 +40,10 @@ internal sealed class StateIngest
 
     private DropReason Refused(ReadOnlySpan<byte> datagram, PeerAddress from, DropReason reason, string? detail)
     {
-        var host = _inventory.CountDrop(from, reason);
-        if (_drops.Due(host, reason, out long suppressed))
-            _drops.Write(host, from, reason, detail ?? DatagramGate.Describe(reason, datagram, _key), suppressed);
+        // Charged to no host: neither the source address nor a name in unauthenticated bytes proves who sent it.
+        _inventory.CountUnattributed(reason);
+        if (_drops.Due(null, reason, out long suppressed))
+            _drops.Write(null, from, reason, detail ?? DatagramGate.Describe(reason, datagram, _key), suppressed);
         return reason;
     }
 

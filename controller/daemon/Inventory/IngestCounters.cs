@@ -28,6 +28,20 @@ internal sealed class IngestCounters
 
     internal void CountVmOverLimit() => Interlocked.Increment(ref _vmsOverLimit);
 
+    /// <summary>Datagrams dropped before a host could be named (framing, authentication, body): charged to no host.</summary>
+    public long Unattributed => Volatile.Read(ref _unattributed);
+
+    private long _unattributed;
+
+    internal void CountUnattributed() => Interlocked.Increment(ref _unattributed);
+
+    /// <summary>Hosts forgotten for being silent for forget-after.</summary>
+    public long Forgotten => Volatile.Read(ref _forgotten);
+
+    private long _forgotten;
+
+    internal void CountForgotten() => Interlocked.Increment(ref _forgotten);
+
     internal void CountAccepted() => Interlocked.Increment(ref _accepted);
 
     internal void CountDropped(DropReason reason) => Interlocked.Increment(ref _dropped[(int)reason]);

@@ -214,13 +214,13 @@ internal sealed partial class Inventory
     }
 
     /// <summary>Drops the last request of VMs that just left a host and are held by no other.</summary>
-    private void ForgetRequestsOfRemoved()
+    private void ForgetRequestsOf(List<Guid> removed)
     {
         lock (_requestsGate)
         {
             if (_lastRequests.Count == 0) return;
         }
-        foreach (var uuid in _removed)
+        foreach (var uuid in removed)
         {
             bool known;
             lock (_requestsGate) known = _lastRequests.ContainsKey(uuid);

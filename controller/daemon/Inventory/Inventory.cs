@@ -2,9 +2,16 @@
 // nothing stored on disk. Datagrams are applied by one ingest thread; each host has its own lock, held
 // briefly by ingest per datagram and by readers per host, so queries never stall ingest for long and
 // always see each host whole.
+// Threads and what they own: the ingest thread (Apply) alone owns the scratch lists of what a datagram
+// changed (_changed, _removedViews, _removed). The sweep runs on a timer thread at the same time, under the
+// lock of the host it looks at, and touches none of them: a host it finds down has every VM announced from
+// the host itself, so it needs no list. The host table (_byName, _hosts) changes under _hostsGate: ingest adds,
+// the sweep (forget-after) and the admin socket (host forget) remove. Readers (queries, the admin socket)
+// take one host's lock at a time.
 using System.Collections.Concurrent;
 using System.Text;
 using NLog;
+using Vmm.Hosting.Configuration;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
@@ -28,8 +35,7 @@ internal sealed partial class Inventory
     private readonly Lock _requestsGate = new();
     private readonly Dictionary<Guid, LastRequest> _lastRequests = [];
 
-    // Ingest thread only.
-    private readonly Dictionary<UInt128, HostEntry> _byAddress = [];
+    // Ingest thread only (see the header): what the datagram being applied changed.
     private readonly List<VmEntry> _changed = [];
     private readonly List<VmView> _removedViews = [];
     private readonly List<Guid> _removed = [];
@@ -100,25 +106,27 @@ internal sealed partial class Inventory
             host.LastHeardMs = now;
             host.Heard = true;
             host.Accepted++;
-            if (host.Address != from) Readdress(host, from);
+            host.Address = from;
             host.Facts.Apply(state.Facts);
             ApplyBody(host, state, now);
             if ((state.Status & HostStatus.Stopping) != 0) host.Stop();
-            Announce(host, now);
+            Announce(host, now, _changed, _removedViews);
         }
         Counters.CountAccepted();
-        if (_removed.Count > 0) ForgetRequestsOfRemoved();
+        if (_removed.Count > 0) ForgetRequestsOf(_removed);
         return DropReason.None;
     }
 
-    /// <summary>Counts a datagram dropped before it could be parsed against the host that last sent from
-    /// <paramref name="from"/>, if any (whose name it returns, for the log).</summary>
-    public HostEntry? CountDrop(PeerAddress from, DropReason reason)
+    /// <summary>
+    /// Counts a datagram dropped before a host could be named (framing, authentication, body): globally and as
+    /// unattributed, never against a host. Its source address proves nothing (anyone can send from a host's
+    /// address), nor does a name in bytes that did not authenticate: charging either would let anyone raise a
+    /// real host's dropped counter. The drop log names the source address.
+    /// </summary>
+    public void CountUnattributed(DropReason reason)
     {
         Counters.CountDropped(reason);
-        if (!_byAddress.TryGetValue(from.Bits, out var host)) return null;
-        lock (host.Gate) host.Dropped++;
-        return host;
+        Counters.CountUnattributed();
     }
 
     /// <summary>Finds the host a datagram names, learning it when new (within the bound on hosts).</summary>
@@ -130,18 +138,11 @@ internal sealed partial class Inventory
             if (_byNameBytes.TryGetValue(name, out host)) return host;
             if (_hosts.Length >= _options.MaxHosts) return null;
             var bytes = name.ToArray();
-            host = new HostEntry(bytes, pin: null);
+            host = new HostEntry(bytes, pin: null) { LastHeardMs = _clock() };
             _byName[bytes] = host;
             _hosts = [.. _hosts, host];
             return host;
         }
-    }
-
-    private void Readdress(HostEntry host, PeerAddress from)
-    {
-        if (_byAddress.TryGetValue(host.Address.Bits, out var held) && held == host) _byAddress.Remove(host.Address.Bits);
-        host.Address = from;
-        _byAddress[from.Bits] = host;
     }
 
     private void ApplyBody(HostEntry host, in StateView state, long now)
@@ -219,46 +220,86 @@ internal sealed partial class Inventory
         if (watching) _removedViews.Add(new VmView(host.Name, vm.Record.ToArray(), Unknown: false, Removed: true, now - vm.UpdatedMs, null));
     }
 
-    /// <summary>Publishes what this datagram or sweep changed, and logs a change of the host's state.
-    /// Called under the host's lock, so that watchers see each host's changes in order.</summary>
-    private void Announce(HostEntry host, long now)
+    /// <summary>Publishes what a datagram changed (<paramref name="changed"/>, <paramref name="removed"/>: the
+    /// ingest thread's lists, which it empties) or, with none, what the sweep found, and logs a change of the
+    /// host's state. Called under the host's lock, so that watchers see each host's changes in order.</summary>
+    private void Announce(HostEntry host, long now, List<VmEntry>? changed = null, List<VmView>? removed = null)
     {
         var state = host.StateAt(now, _downAfterMs);
         bool transition = state != host.Announced;
         if (transition) LogTransition(host, host.Announced, state, now);
         host.Announced = state;
-        if (!Watchers.Watches(host.Name))
+        if (Watchers.Watches(host.Name))
         {
-            _changed.Clear();
-            _removedViews.Clear();
-            return;
+            if (removed is not null)
+                foreach (var gone in removed) Watchers.Publish(new VmChange(gone));
+            if (transition)
+            {
+                // Every VM of the host turns unknown, or known again.
+                Watchers.Publish(new HostChange(ViewOf(host, state, now)));
+                foreach (var vm in host.Vms.Values) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
+            }
+            else if (changed is not null)
+            {
+                foreach (var vm in changed) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
+            }
         }
-        foreach (var gone in _removedViews) Watchers.Publish(new VmChange(gone));
-        _removedViews.Clear();
-        if (transition)
-        {
-            // Every VM of the host turns unknown, or known again.
-            Watchers.Publish(new HostChange(ViewOf(host, state, now)));
-            foreach (var vm in host.Vms.Values) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
-        }
-        else
-        {
-            foreach (var vm in _changed) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
-        }
-        _changed.Clear();
+        changed?.Clear();
+        removed?.Clear();
     }
 
-    /// <summary>Notices hosts that fell silent (down) and announces them; run periodically by <see cref="RunAsync"/>.</summary>
+    /// <summary>Notices hosts that fell silent (down) and announces them, and forgets those silent for
+    /// forget-after; run periodically by <see cref="RunAsync"/>.</summary>
     public void Sweep()
     {
+        long forgetMs = (long)_options.ForgetAfter.TotalMilliseconds;
         foreach (var host in _hosts)
         {
+            bool forget;
             lock (host.Gate)
             {
                 long now = _clock();
                 if (host.StateAt(now, _downAfterMs) != host.Announced) Announce(host, now);
+                forget = host.Pin is null && now - host.LastHeardMs >= forgetMs;
             }
+            if (forget && Forget(host, $"silent for {Durations.Format(_options.ForgetAfter)} (forget-after)")) Counters.CountForgotten();
         }
+    }
+
+    /// <summary>
+    /// Forgets host <paramref name="name"/> and its VMs at once (vmmctl host forget): it is listed again, as new,
+    /// when it next reports. A pinned host is not forgotten (its pin is configuration).
+    /// </summary>
+    public ForgetOutcome Forget(string name)
+    {
+        if (Find(name) is not { } host) return ForgetOutcome.NotFound;
+        if (host.Pin is not null) return ForgetOutcome.Pinned;
+        return Forget(host, "forgotten by request") ? ForgetOutcome.Forgotten : ForgetOutcome.NotFound;
+    }
+
+    /// <summary>Removes <paramref name="host"/> from the table, then tells watchers its VMs are gone. A datagram
+    /// being applied to it meanwhile is lost with it; the host's next one makes it anew.</summary>
+    private bool Forget(HostEntry host, string why)
+    {
+        lock (_hostsGate)
+        {
+            if (!_byName.TryGetValue(host.NameUtf8, out var held) || held != host) return false;
+            _byName.TryRemove(host.NameUtf8, out _);
+            _hosts = Array.FindAll(_hosts, h => h != host);
+        }
+        List<Guid> gone;
+        lock (host.Gate)
+        {
+            long now = _clock();
+            _log.Info("host {0}: {1}; its {2} VMs are forgotten with it", host.Name, why, host.Vms.Count);
+            gone = [.. host.Vms.Keys];
+            if (Watchers.Watches(host.Name))
+                foreach (var vm in host.Vms.Values)
+                    Watchers.Publish(new VmChange(new VmView(host.Name, vm.Record.ToArray(), Unknown: false, Removed: true, now - vm.UpdatedMs, null)));
+            host.Vms.Clear();
+        }
+        ForgetRequestsOf(gone);
+        return true;
     }
 
     /// <summary>Sweeps four times per heartbeat interval until <paramref name="stop"/> is cancelled.</summary>

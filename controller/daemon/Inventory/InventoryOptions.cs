@@ -17,13 +17,20 @@ internal sealed record InventoryOptions
     public int DownAfter { get; init; } = 3;
 
     /// <summary>Hosts the inventory holds at most; datagrams naming more are dropped (host-limit).</summary>
-    public int MaxHosts { get; init; } = 65536;
+    public int MaxHosts { get; init; } = 16384;
+
+    /// <summary>A host silent this long is forgotten with its VMs (pinned hosts are kept, as never heard).</summary>
+    public TimeSpan ForgetAfter { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>VMs held per host at most; records of further VMs are skipped and logged.</summary>
     public int MaxVmsPerHost { get; init; } = 8192;
 
-    /// <summary>Changes a watcher may fall behind before it is dropped, so that a slow client never stalls ingest.</summary>
-    public int WatchQueueCapacity { get; init; } = 65536;
+    /// <summary>Bytes of changes a watcher may fall behind (by <see cref="Watcher.CostOf"/>) before it is dropped,
+    /// so that a slow client never stalls ingest nor grows the controller: 512 KiB, about 2,000 VM changes.</summary>
+    public long MaxWatchQueueBytes { get; init; } = DefaultMaxWatchQueueKib * 1024L;
+
+    /// <summary>The default of <see cref="MaxWatchQueueBytes"/>, in KiB (the setting's unit).</summary>
+    public const int DefaultMaxWatchQueueKib = 512;
 
     /// <summary>Hosts pinned by configuration.</summary>
     public IReadOnlyList<HostPin> Pins { get; init; } = [];
@@ -33,3 +40,6 @@ internal sealed record InventoryOptions
 
     internal long DownAfterMs => Math.Max(1, (long)(HeartbeatInterval.TotalMilliseconds * DownAfter));
 }
+
+/// <summary>What a request to forget a host came to.</summary>
+internal enum ForgetOutcome { Forgotten, NotFound, Pinned }

@@ -78,11 +78,19 @@ internal sealed class AdminConnection : IDisposable
         {
             for (int sent = 0; sent < bytes.Length; ) sent += _socket.Send(bytes, sent, bytes.Length - sent, SocketFlags.None);
         }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.Shutdown or SocketError.ConnectionReset)
+        {
+            // The controller closed first; it may have said why (a connection it refused gets RESULT unavailable):
+            // Receive reads that, and reports this failure only if nothing came.
+            _sendFailure = e;
+        }
         catch (SocketException e)
         {
             throw Broken(e);
         }
     }
+
+    private SocketException? _sendFailure;
 
     /// <summary>
     /// The next HOST, VM or RESULT; null when the controller closed the connection between PDUs. An ERROR
@@ -103,6 +111,7 @@ internal sealed class AdminConnection : IDisposable
                     if (Fill()) continue;
                     if (_end > _start)
                         throw new AdminException(Exit.Failure, $"the controller closed the connection inside a PDU ({_end - _start} bytes of it had arrived)");
+                    if (_sendFailure is { } failure) throw Broken(failure);
                     return null;
                 }
                 pdu = PduCodec.Decode(pending[..consumed]);

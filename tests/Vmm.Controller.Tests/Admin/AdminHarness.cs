@@ -11,7 +11,7 @@ internal sealed class AdminHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly MemoryTarget _logLines = new() { Layout = "${level} ${message}" };
 
-    public AdminHarness(InventoryOptions? options = null, string? path = null)
+    public AdminHarness(InventoryOptions? options = null, string? path = null, AdminOptions? admin = null)
     {
         Fleet = new Fleet(options);
         Path = path ?? NewSocketPath();
@@ -19,7 +19,7 @@ internal sealed class AdminHarness : IAsyncDisposable
         var config = new LoggingConfiguration(factory);
         config.AddRuleForAllLevels(_logLines);
         factory.Configuration = config;
-        Server = new AdminServer(new AdminOptions { Path = Path }, Fleet.Inventory, Dispatcher, new Placer(), factory.GetLogger("vmm.admin"));
+        Server = new AdminServer((admin ?? new AdminOptions()) with { Path = Path }, Fleet.Inventory, Dispatcher, new Placer(), factory.GetLogger("vmm.admin"));
         Server.Start();
         Running = Server.RunAsync(_stop.Token);
     }

@@ -55,16 +55,16 @@ public sealed class AllocationTests
         var other = fleet.Host("hv-02");
         other.Address = System.Net.IPAddress.Parse("192.0.2.11");
         fleet.Send(other, other.Event(Vms.Vm(2)));
-        using var watch = fleet.Inventory.Watchers.Subscribe(1000, host: "hv-02");
+        using var watch = fleet.Inventory.Watchers.Subscribe(1 << 20, host: "hv-02");
         var events = Enumerable.Range(0, 200).Select(i => hv.Event(Vms.Vm(1, i % 2 == 0 ? PowerState.Running : PowerState.Paused))).ToArray();
         for (int i = 0; i < 100; i++) fleet.Ingest.Process(events[i], hv.From);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 100; i < events.Length; i++) fleet.Ingest.Process(events[i], hv.From);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.False(watch.Changes.TryRead(out _));
+        Assert.False(watch.TryRead(out _));
 
         fleet.Send(other, other.Event(Vms.Vm(2, PowerState.Paused)));
-        Assert.True(watch.Changes.TryRead(out var change));
+        Assert.True(watch.TryRead(out var change));
         Assert.Equal("hv-02", change.Host);
     }
 

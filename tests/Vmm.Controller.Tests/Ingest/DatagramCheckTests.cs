@@ -23,8 +23,9 @@ public sealed class DatagramCheckTests
         Assert.Equal(1, fleet.Inventory.Counters.Dropped(reason));
         Assert.Equal(before, fleet.Vm(1)!.Record);
         Assert.Equal(seq, fleet.HostView("hv-01").Sequence);
-        // Sent from the host's address: counted against the host too.
-        Assert.Equal(1UL, fleet.HostView("hv-01").Dropped);
+        // Sent from the host's address, yet not charged to it: anyone can send from its address.
+        Assert.Equal(0UL, fleet.HostView("hv-01").Dropped);
+        Assert.Equal(1, fleet.Inventory.Counters.Unattributed);
     }
 
     [Fact]

@@ -33,13 +33,14 @@ public sealed class DropLogTests
     private List<string> Drops => _lines.Logs.Where(l => l.Contains("dropped STATE datagram")).ToList();
 
     [Fact]
-    public void A_host_gets_one_line_per_reason_every_ten_seconds_counting_the_drops_between()
+    public void One_line_per_reason_every_ten_seconds_counting_the_drops_between()
     {
         var hv = _fleet.Host("hv-01");
         Assert.Equal(DropReason.None, _ingest.Process(hv.Event(), hv.From));
         for (int i = 0; i < 5; i++) Assert.Equal(DropReason.BadTag, _ingest.Process(Forged(hv), hv.From));
         var first = Assert.Single(Drops);
-        Assert.StartsWith("Warn dropped STATE datagram from host hv-01 (", first);
+        // Named by its source address only: a forgery from a host's address is not the host's.
+        Assert.StartsWith("Warn dropped STATE datagram from 192.0.2.10: bad-tag", first);
         Assert.DoesNotContain("since the last line", first);
 
         _fleet.Clock.Advance(TimeSpan.FromMilliseconds(DropLog.IntervalMs - 1));
@@ -53,7 +54,7 @@ public sealed class DropLogTests
     }
 
     [Fact]
-    public void Senders_not_known_as_hosts_share_one_line_per_reason_and_do_not_silence_a_host()
+    public void Unauthenticated_senders_share_one_line_per_reason_and_do_not_silence_a_host()
     {
         var hv = _fleet.Host("hv-01");
         Assert.Equal(DropReason.None, _ingest.Process(hv.Event(), hv.From));
@@ -65,6 +66,8 @@ public sealed class DropLogTests
         _ingest.Process(Forged(stranger), stranger.From);
         _ingest.Process(Forged(other), other.From);
         _ingest.Process(Forged(hv), hv.From);
+        var restarted = hv.Restart(); // authentic, but a second boot while the first is alive
+        Assert.Equal(DropReason.CompetingBoot, _ingest.Process(restarted.Event(), restarted.From));
 
         Assert.Equal(2, Drops.Count);
         Assert.Contains("from 198.51.100.7: ", Drops[0]);

@@ -9,7 +9,7 @@ public sealed class WatchTests
     private static List<InventoryChange> Drain(Watcher w)
     {
         var list = new List<InventoryChange>();
-        while (w.Changes.TryRead(out var c)) list.Add(c);
+        while (w.TryRead(out var c)) list.Add(c);
         return list;
     }
 
@@ -18,7 +18,7 @@ public sealed class WatchTests
     {
         var fleet = new Fleet();
         var hv = fleet.Host("hv-01");
-        using var w = fleet.Inventory.Watchers.Subscribe(100);
+        using var w = fleet.Inventory.Watchers.Subscribe(1 << 20);
         fleet.Send(hv, hv.CompleteReport([Vms.Vm(1), Vms.Vm(2)]));
         var first = Drain(w);
         Assert.Contains(first, c => c is HostChange { View.State: HostState.Up });
@@ -42,7 +42,7 @@ public sealed class WatchTests
         var fleet = new Fleet();
         var hv = fleet.Host("hv-01");
         fleet.Send(hv, hv.CompleteReport([Vms.Vm(1)]));
-        using var w = fleet.Inventory.Watchers.Subscribe(100);
+        using var w = fleet.Inventory.Watchers.Subscribe(1 << 20);
         fleet.Silence(3);
         fleet.Inventory.Sweep();
         var down = Drain(w);
@@ -60,14 +60,13 @@ public sealed class WatchTests
     {
         var fleet = new Fleet();
         var hv = fleet.Host("hv-01");
-        var slow = fleet.Inventory.Watchers.Subscribe(4);
-        using var fine = fleet.Inventory.Watchers.Subscribe(1000);
+        var slow = fleet.Inventory.Watchers.Subscribe(4 * 400);
+        using var fine = fleet.Inventory.Watchers.Subscribe(1 << 20);
         for (int i = 0; i < 20; i++)
             Assert.Equal(DropReason.None, fleet.Send(hv, hv.Event(Vms.Vm(1, i % 2 == 0 ? PowerState.Paused : PowerState.Running))));
 
-        while (slow.Changes.TryRead(out _)) { }
-        Assert.True(slow.Changes.Completion.IsCompleted);
-        Assert.IsType<WatcherOverflowException>(slow.Changes.Completion.Exception?.InnerException);
+                Assert.True(slow.Completion.IsCompleted);
+        Assert.IsType<WatcherOverflowException>(slow.Completion.Exception?.InnerException);
         Assert.Equal(21, Drain(fine).Count); // host up, then 20 changes
     }
 
@@ -77,8 +76,8 @@ public sealed class WatchTests
         var fleet = new Fleet();
         var a = fleet.Host("hv-a");
         var b = fleet.Host("hv-b");
-        using var onB = fleet.Inventory.Watchers.Subscribe(100, host: "hv-b");
-        using var vm3 = fleet.Inventory.Watchers.Subscribe(100, reference: "vm-3");
+        using var onB = fleet.Inventory.Watchers.Subscribe(1 << 20, host: "hv-b");
+        using var vm3 = fleet.Inventory.Watchers.Subscribe(1 << 20, reference: "vm-3");
         fleet.Send(a, a.Event(Vms.Vm(1), Vms.Vm(3)));
         fleet.Send(b, b.Event(Vms.Vm(2)));
         Assert.All(Drain(onB), c => Assert.Equal("hv-b", c.Host));

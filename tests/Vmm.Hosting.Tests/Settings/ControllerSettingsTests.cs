@@ -34,6 +34,11 @@ public sealed class ControllerSettingsTests : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(10), s.LongRequestTimeout);
         Assert.Equal(5, s.BusyRetries);
         Assert.Equal(32, s.MaxInFlightPerHost);
+        Assert.Equal(512, s.MaxWatchQueueKib);
+        Assert.Equal((16384, 8192), (s.MaxHosts, s.MaxVmsPerHost));
+        Assert.Equal(TimeSpan.FromHours(24), s.ForgetAfter);
+        Assert.Equal((256, 32), (s.MaxAdminConnections, s.MaxAdminConnectionsPerUid));
+        Assert.Equal(TimeSpan.FromSeconds(10), s.AdminIdleTimeout);
         Assert.Equal(LogLevel.Info, s.LogLevel);
     }
 
@@ -52,6 +57,13 @@ public sealed class ControllerSettingsTests : IDisposable
             long-request-timeout = "1h"
             busy-retries = 0
             max-in-flight-per-host = 8
+            max-watch-queue-kib = 64
+            max-hosts = 100
+            max-vms-per-host = 50
+            forget-after = "2h"
+            max-admin-connections = 64
+            max-admin-connections-per-uid = 4
+            admin-idle-timeout = "3s"
             log-level = "trace"
             """);
         var start = Start(null);
@@ -69,6 +81,11 @@ public sealed class ControllerSettingsTests : IDisposable
         Assert.Equal(TimeSpan.FromHours(1), s.LongRequestTimeout);
         Assert.Equal(0, s.BusyRetries);
         Assert.Equal(8, s.MaxInFlightPerHost);
+        Assert.Equal(64, s.MaxWatchQueueKib);
+        Assert.Equal((100, 50), (s.MaxHosts, s.MaxVmsPerHost));
+        Assert.Equal(TimeSpan.FromHours(2), s.ForgetAfter);
+        Assert.Equal((64, 4), (s.MaxAdminConnections, s.MaxAdminConnectionsPerUid));
+        Assert.Equal(TimeSpan.FromSeconds(3), s.AdminIdleTimeout);
         Assert.Equal(LogLevel.Trace, s.LogLevel);
     }
 
@@ -91,6 +108,11 @@ public sealed class ControllerSettingsTests : IDisposable
         Assert.Equal("vmm-controller: --request-timeout: long-request-timeout (10m) is shorter than request-timeout (20m)\n",
             Start(null, "--request-timeout", "20m").Error);
     }
+
+    [Fact]
+    public void Forget_after_no_longer_than_a_host_takes_to_be_down_is_refused() =>
+        Assert.Equal("vmm-controller: --forget-after: forget-after (1m) must be longer than a host takes to be down (heartbeat-interval x down-after = 1m40s)\n",
+            Start(null, "--forget-after", "1m", "--heartbeat-interval", "20s", "--down-after", "5").Error);
 
     [Theory]
     [InlineData("--down-after", "1", "--down-after: 1 is out of range 2..100")]
