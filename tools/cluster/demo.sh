@@ -346,9 +346,9 @@ ctl 8 vm create --name huge --memory 64G
 says "no host has room"
 expect "huge was not created" unlisted huge
 
-step "a name already taken on the host: exit 1, failure"
+step "a name already taken (VM names are the fleet's): exit 1, failure"
 ctl 1 vm create --name web-02 --memory 256M --host hv-a
-says "already exists"
+says "exists already"
 
 step "an unknown host: exit 7"
 ctl 7 vm migrate web-01 --to hv-c
@@ -357,7 +357,7 @@ says "no host named hv-c"
 step "memory above the VM's max-memory: exit 1, failure, nothing changed"
 ctl 1 vm memory set web-01 8G
 says "max-memory"
-expect "web-01 still has 2 GiB" is 2097152 web-01 .memory
+expect "web-01 still has 2 GiB" is 2147483648 web-01 .memory
 
 step "an unknown snapshot: exit 1, failure"
 ctl 1 vm snapshot revert web-01 nope
