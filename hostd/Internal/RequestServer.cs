@@ -22,7 +22,7 @@ namespace Vmm.Hostd.Internal;
 internal sealed class RequestServer : IDisposable
 {
     private readonly Socket _listener;
-    private readonly ClusterKey _key;
+    private readonly KeyRing _keys;
     private readonly RequestProcessor _processor;
     private readonly int _maxConnections, _maxInFlight;
     private readonly Logger _log;
@@ -31,10 +31,12 @@ internal sealed class RequestServer : IDisposable
     private int _requestsInFlight;
     private volatile bool _stopping;
 
-    /// <summary>Binds <paramref name="listen"/> at once (port 0 picks a free port: see <see cref="LocalEndPoint"/>).</summary>
-    public RequestServer(IPEndPoint listen, ClusterKey key, RequestProcessor processor, int maxConnections, int maxInFlight, Logger log)
+    /// <summary>Binds <paramref name="listen"/> at once (port 0 picks a free port: see <see cref="LocalEndPoint"/>).
+    /// Requests must be signed with one of this host's <paramref name="keys"/>, so a request made for another host
+    /// is never acted on here (spec §3.3); ACKs and ERRORs are signed with the first.</summary>
+    public RequestServer(IPEndPoint listen, KeyRing keys, RequestProcessor processor, int maxConnections, int maxInFlight, Logger log)
     {
-        _key = key;
+        _keys = keys;
         _processor = processor;
         _maxConnections = maxConnections;
         _maxInFlight = maxInFlight;
@@ -217,7 +219,7 @@ internal sealed class RequestServer : IDisposable
             RequestPdu request;
             try
             {
-                request = (RequestPdu)PduCodec.Decode(frame, server._key);
+                request = (RequestPdu)PduCodec.Decode(frame, server._keys);
             }
             catch (ProtocolException e) when (!e.IsStreamError)
             {
@@ -297,7 +299,7 @@ internal sealed class RequestServer : IDisposable
                     bool last = false;
                     while (_out.Reader.TryRead(out var pdu))
                     {
-                        PduCodec.Encode(pdu, buffer, server._key);
+                        PduCodec.Encode(pdu, buffer, server._keys.Signing);
                         last |= pdu is ErrorPdu;
                     }
                     await stream.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);

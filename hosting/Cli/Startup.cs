@@ -20,8 +20,10 @@ public static class Startup
     /// <param name="args">Main's arguments.</param>
     /// <param name="environment">The environment (see <see cref="ProcessEnvironment"/>).</param>
     /// <param name="bind">Makes the settings object; may throw <see cref="ConfigException"/> (use <see cref="Config.Error"/>).</param>
+    /// <param name="check">For --check-config only: checks what the settings name (key files) and returns lines to
+    /// print after the settings; may throw <see cref="ConfigException"/>.</param>
     public static Startup<T> Load<T>(DaemonInfo daemon, ConfigSchema schema, IReadOnlyList<string> args,
-        IReadOnlyDictionary<string, string?> environment, Func<Config, T> bind) where T : class
+        IReadOnlyDictionary<string, string?> environment, Func<Config, T> bind, Func<T, string>? check = null) where T : class
     {
         try
         {
@@ -42,7 +44,7 @@ public static class Startup
             });
             var settings = bind(config);
             return line.Action == CliAction.CheckConfig
-                ? Startup<T>.Stop(ExitCodes.Ok, config.Render(), "")
+                ? Startup<T>.Stop(ExitCodes.Ok, config.Render() + (check?.Invoke(settings) ?? ""), "")
                 : Startup<T>.Run(settings, config);
         }
         catch (ConfigException e)
