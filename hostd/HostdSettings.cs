@@ -71,9 +71,9 @@ internal sealed record HostdSettings : ILogSettings
         public static readonly ConfigKey<IReadOnlyList<HostPort>> Controllers = new("controllers", EndpointList(7400),
             "", "controllers to send state and heartbeats to (UDP), separated by commas (SIGHUP applies a new list)");
         public static readonly ConfigKey<string> KeyFile = new("key-file", Path(),
-            "/etc/vmm/host.key", "this host's key (`vmmctl key derive`): signs state and acks, checks requests (SIGHUP reads it again)");
+            "/etc/vmm/host.key", "this host's key (`vmmctl key derive`): signs state and acks, checks requests (SIGHUP applies what the file holds then)");
         public static readonly ConfigKey<string> SecondKeyFile = new("second-key-file", Path(allowEmpty: true),
-            "", "a second host key accepted while keys rotate, never signed with (SIGHUP reads it again)");
+            "", "a second host key accepted while keys rotate, never signed with (SIGHUP applies what the file holds then)");
         public static readonly ConfigKey<TimeSpan> HeartbeatInterval = new("heartbeat-interval",
             Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60)), "1s", "time between heartbeats");
         public static readonly ConfigKey<string> StoragePool = new("storage-pool", Name(),

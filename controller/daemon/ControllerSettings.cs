@@ -63,9 +63,9 @@ internal sealed record ControllerSettings : ILogSettings
         public static readonly ConfigKey<string> AdminGroup = new("admin-group", Name(allowEmpty: true),
             "", "group allowed to use the admin socket (default: its owner only)");
         public static readonly ConfigKey<string> KeyFile = new("key-file", Path(),
-            "/etc/vmm/cluster.key", "cluster master key: each host's key is derived from it (SIGHUP reads it again)");
+            "/etc/vmm/cluster.key", "cluster master key: each host's key is derived from it (SIGHUP applies what the file holds then)");
         public static readonly ConfigKey<string> SecondKeyFile = new("second-key-file", Path(allowEmpty: true),
-            "", "a second master key accepted while keys rotate, never signed with (SIGHUP reads it again)");
+            "", "a second master key accepted while keys rotate, never signed with (SIGHUP applies what the file holds then)");
         public static readonly ConfigKey<TimeSpan> HeartbeatInterval = new("heartbeat-interval",
             Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60)), "1s",
             "interval hosts send heartbeats at (set it as on the hosts)");

@@ -10,11 +10,16 @@ internal sealed class HostdClient : IDisposable
 {
     private readonly Socket _socket;
     private readonly ClusterKey _key;
+    private readonly ClusterKey _verify;
     private byte[] _buffer = new byte[1 << 17];
     private int _filled;
 
-    public HostdClient(IPEndPoint endpoint, ClusterKey key)
+    /// <param name="endpoint">hostd's request port.</param>
+    /// <param name="key">The key requests are signed with.</param>
+    /// <param name="verify">The key hostd's answers are checked with; default <paramref name="key"/>.</param>
+    public HostdClient(IPEndPoint endpoint, ClusterKey key, ClusterKey? verify = null)
     {
+        _verify = verify ?? key;
         _key = key;
         _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = 20000 };
         _socket.Connect(endpoint);
@@ -37,7 +42,7 @@ internal sealed class HostdClient : IDisposable
         {
             if (PduFraming.TryReadFrame(_buffer.AsSpan(0, _filled), out _, out int consumed))
             {
-                var pdu = PduCodec.Decode(_buffer.AsSpan(0, consumed), _key);
+                var pdu = PduCodec.Decode(_buffer.AsSpan(0, consumed), _verify);
                 _buffer.AsSpan(consumed, _filled - consumed).CopyTo(_buffer);
                 _filled -= consumed;
                 return pdu;
