@@ -94,12 +94,17 @@ internal sealed partial class Inventory
                 return reason;
             }
             if (host.BootId != before) LogBoot(host, state.BootId, replaced, from);
+            bool wasHeard = host.Heard;
+            var oldAddress = host.Address;
+            ushort? oldPort = host.Facts.Port;
             host.Sequence = state.Sequence;
             host.LastHeardMs = now;
             host.Heard = true;
             host.Accepted++;
             if (host.Address != from) Readdress(host, from);
             host.Facts.Apply(state.Facts);
+            if (wasHeard && (oldAddress != from || (oldPort is not null && host.Facts.Port != oldPort)))
+                LogRebind(host, oldAddress, oldPort, from, now);
             ApplyBody(host, state, now);
             if ((state.Status & HostStatus.Stopping) != 0) host.Stop();
             Announce(host, now);
@@ -276,6 +281,25 @@ internal sealed partial class Inventory
         if (now - host.VmLimitWarnedAt < 10_000 && host.VmLimitWarnedAt != 0) return;
         host.VmLimitWarnedAt = now;
         _log.Warn("host {0} reports more than {1} VMs, the bound per host: records of further VMs are ignored", host.Name, _options.MaxVmsPerHost);
+    }
+
+    // Where requests for a host go is taken from its datagrams (spec §12): a change is worth a warning, at most one
+    // line per host every 10 s, saying how many changes were not logged in between.
+    private void LogRebind(HostEntry host, PeerAddress oldAddress, ushort? oldPort, PeerAddress from, long now)
+    {
+        if (host.RebindWarnedAt != 0 && now - host.RebindWarnedAt < 10_000)
+        {
+            host.RebindsUnlogged++;
+            return;
+        }
+        host.RebindWarnedAt = now;
+        long more = host.RebindsUnlogged;
+        host.RebindsUnlogged = 0;
+        var changes = new List<string>(2);
+        if (oldAddress != from) changes.Add($"address {oldAddress} -> {from}");
+        if (host.Facts.Port != oldPort) changes.Add($"request port {oldPort?.ToString() ?? "none"} -> {host.Facts.Port?.ToString() ?? "none"}");
+        _log.Warn("host {0} moved: {1}; its requests now go there{2}", host.Name, string.Join(", ", changes),
+            more == 0 ? "" : $" ({more} more changes since the last line)");
     }
 
     private void LogBoot(HostEntry host, ulong boot, ulong replaced, PeerAddress from)
