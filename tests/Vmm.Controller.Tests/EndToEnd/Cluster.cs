@@ -52,11 +52,13 @@ internal sealed class Cluster : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: run `make build` first");
     }
 
-    public void StartController()
+    /// <summary>Starts the controller; <paramref name="extra"/> are more flags (e.g. --hosts pins).</summary>
+    public void StartController(params string[] extra)
     {
         _controller = Start(Bin("vmm-controller"), "controller",
-            "--config", Path.Combine(_dir, "none.toml"), "--listen", $"127.0.0.1:{UdpPort}", "--admin-socket", SocketPath,
-            "--key-file", KeyPath, "--heartbeat-interval", Heartbeat, "--down-after", "3", "--request-timeout", "20s", "--log-level", "debug");
+            ["--config", Path.Combine(_dir, "none.toml"), "--listen", $"127.0.0.1:{UdpPort}", "--admin-socket", SocketPath,
+            "--key-file", KeyPath, "--heartbeat-interval", Heartbeat, "--down-after", "3", "--request-timeout", "20s", "--log-level", "debug",
+            .. extra]);
         Eventually(() => File.Exists(SocketPath) && Ctl("host", "list").Code == 0, "the controller's admin socket answers");
     }
 
@@ -115,6 +117,9 @@ internal sealed class Cluster : IAsyncDisposable
         }
         Assert.Fail($"not within 20 s: {what}\n{Logs()}");
     }
+
+    /// <summary>Everything daemon <paramref name="name"/> (controller, or a host name) has logged so far.</summary>
+    public string Log(string name) => File.ReadAllText(Path.Combine(_dir, name + ".log"));
 
     /// <summary>The last lines of every process's log, for failure messages.</summary>
     public string Logs() => string.Join("\n", Directory.EnumerateFiles(_dir, "*.log").Select(f =>
