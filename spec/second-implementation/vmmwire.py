@@ -653,8 +653,9 @@ class _Lexer:
             name = self.s[self.i:j]
             self.i = j + 1
             out.append((crit, name, self.value(depth)))
-            if self.i < len(self.s) and self.s[self.i] == ' ':
-                self.i += 1
+            if self.i < len(self.s) and self.s[self.i] in ' \t':     # §10: any run of spaces and tabs
+                while self.i < len(self.s) and self.s[self.i] in ' \t':
+                    self.i += 1
             elif self.i < len(self.s) and self.s[self.i] != '}':
                 raise TextError(f'expected space at {self.i}')
 
@@ -800,7 +801,8 @@ def parse_record(val):
 
 def parse_text(line):
     """§10: the text form back to a PDU."""
-    kw, _, rest = line.strip().partition(' ')
+    parts = line.strip(' \t').split(None, 1)          # §10: the keyword, then any run of spaces and tabs
+    kw, rest = (parts + [''])[:2] if parts else ('', '')
     if kw not in BY_KEYWORD:
         raise TextError(f'unknown keyword {kw}')
     t = BY_KEYWORD[kw]
