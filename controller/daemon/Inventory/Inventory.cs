@@ -87,6 +87,16 @@ internal sealed partial class Inventory
             long now = _clock();
             ulong before = host.BootId;
             var reason = host.Admit(state.BootId, state.Sequence, now, _downAfterMs, out ulong replaced);
+            if (reason == DropReason.Stale && state.Status == HostStatus.None && host.Report.Awaits(state.Report, state.Page, state.Pages))
+            {
+                // A page of the report being collected that a later page overtook: it completes the report.
+                host.Accepted++;
+                ApplyLatePage(host, state, now);
+                Announce(host, now);
+                Counters.CountAccepted();
+                if (_removed.Count > 0) ForgetRequestsOfRemoved();
+                return DropReason.None;
+            }
             if (reason != DropReason.None)
             {
                 host.Dropped++;
@@ -167,6 +177,31 @@ internal sealed partial class Inventory
         foreach (var record in state.Vms)
             ApplyRecord(host, record, state.Sequence, mark, now, watching);
         if (inReport && host.Report.TryComplete(out uint complete))
+            RemoveUnreported(host, complete, host.Report.LowestSequence, now, watching);
+    }
+
+    /// <summary>
+    /// A page of the report being collected that arrived after a later page (spec §6.5): it counts towards the
+    /// report, and its records replace only what is older than the page. It adds no VM the host does not hold
+    /// (a later event may have removed it) and removes none; the host's newest sequence stays.
+    /// </summary>
+    private void ApplyLatePage(HostEntry host, in StateView state, long now)
+    {
+        bool watching = Watchers.Watches(host.Name);
+        _changed.Clear();
+        _removedViews.Clear();
+        host.Report.Add(state.Report, state.Page, state.Pages, state.Sequence);
+        foreach (var record in state.Vms)
+        {
+            if ((record.Flags & VmFlags.Tombstone) != 0 || !host.Vms.TryGetValue(record.Uuid, out var vm)) continue;
+            vm.SeenInReport = state.Report;
+            if (vm.Sequence >= state.Sequence) continue;
+            bool changed = vm.Set(record.Bytes);
+            vm.Sequence = state.Sequence;
+            vm.UpdatedMs = now;
+            if (changed && watching) _changed.Add(vm);
+        }
+        if (host.Report.TryComplete(out uint complete))
             RemoveUnreported(host, complete, host.Report.LowestSequence, now, watching);
     }
 
