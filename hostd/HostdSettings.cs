@@ -137,7 +137,8 @@ internal sealed record HostdSettings : ILogSettings
     /// --check-config text (or one error line) to print and an exit code.
     /// </summary>
     public static Startup<HostdSettings> Load(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment) =>
-        Startup.Load(Daemon, Schema, args, environment, Bind, s => HostKeys(s).Describe());
+        Startup.Load(Daemon, Schema, args, environment, Bind, s => Hosting.Configuration.KeyFile.CheckLines(s.KeyFile,
+            $"vmmctl key derive {s.HostName} --key-file MASTER {s.KeyFile}", () => HostKeys(s)));
 
     /// <summary>This host's keys from <see cref="KeyFile"/> and <see cref="SecondKeyFile"/>; one ConfigException line for a wrong file.</summary>
     public static Hosting.Configuration.KeyFile.Loaded HostKeys(HostdSettings settings) => new(

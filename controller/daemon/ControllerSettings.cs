@@ -139,7 +139,8 @@ internal sealed record ControllerSettings : ILogSettings
     /// --check-config text (or one error line) to print and an exit code.
     /// </summary>
     public static Startup<ControllerSettings> Load(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment) =>
-        Startup.Load(Daemon, Schema, args, environment, Bind, s => MasterKeys(s).Describe());
+        Startup.Load(Daemon, Schema, args, environment, Bind, s => Hosting.Configuration.KeyFile.CheckLines(s.KeyFile,
+            $"vmmctl key generate {s.KeyFile}", () => MasterKeys(s)));
 
     /// <summary>The master keys from <see cref="KeyFile"/> and <see cref="SecondKeyFile"/>; one ConfigException line for a wrong file.</summary>
     public static Hosting.Configuration.KeyFile.Loaded MasterKeys(ControllerSettings settings) => new(

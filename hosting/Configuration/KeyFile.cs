@@ -22,6 +22,14 @@ public static class KeyFile
                 : $"# second-key-file holds {What}, key id 0x{Second.Id:x2} (accepted, never signed with)\n");
     }
 
+    /// <summary>
+    /// The --check-config lines about the key files: their key ids; or, when key-file does not exist yet (a machine
+    /// being set up, or the packages' build rendering the shipped configuration), a line saying how to make it.
+    /// A key file that exists and is wrong throws, as it would at start.
+    /// </summary>
+    public static string CheckLines(string keyFile, string make, Func<Loaded> load) =>
+        File.Exists(keyFile) ? load().Describe() : $"# key-file {keyFile} does not exist yet: make it with `{make}`\n";
+
     /// <summary>The master key of a controller's key file.</summary>
     public static ClusterKey LoadMaster(string path, string setting = "key-file")
     {
