@@ -37,14 +37,14 @@ public sealed class CompletionTests
     [Theory]
     [InlineData("vmmctl vm st", "start stop")]
     [InlineData("vmmctl ", "host vm watch pdu key")]
-    [InlineData("vmmctl host ", "list")]
+    [InlineData("vmmctl host ", "list forget")]
     [InlineData("vmmctl vm snapshot ", "create list revert delete")]
     [InlineData("vmmctl --socket /run/x.sock vm cpu ", "add remove set")]
     [InlineData("vmmctl vm stop web1 --f", "--force")]
     [InlineData("vmmctl vm create --m", "--max-vcpus --memory --max-memory")]
     [InlineData("vmmctl vm nic add web1 --model e1", "e1000 e1000e")]
-    [InlineData("vmmctl pdu listen 7400 --", "--verify --key-file --count --help")]
-    [InlineData("vmmctl key ", "generate")]
+    [InlineData("vmmctl pdu listen 7400 --", "--verify --key-file --host --count --help")]
+    [InlineData("vmmctl key ", "generate derive")]
     public void Completes_commands_and_options(string line, string expected) =>
         Assert.Equal(expected.Split(' '), Complete(line));
 
