@@ -41,22 +41,36 @@ internal sealed class HostdDaemon : IDisposable
     private readonly Logger _log;
     private readonly TimeSpan _stopTimeout;
 
-    /// <summary>Binds the listener at once (so <see cref="RequestEndPoint"/> is known before <see cref="RunAsync"/>).</summary>
+    /// <summary>A hostd holding one host key.</summary>
     public HostdDaemon(IHypervisor hypervisor, ClusterKey key, HostdOptions options, Logger log)
+        : this(hypervisor, new KeyRing(key), options, log)
     {
+    }
+
+    /// <summary>
+    /// Binds the listener at once (so <see cref="RequestEndPoint"/> is known before <see cref="RunAsync"/>).
+    /// <paramref name="keys"/> are this host's: the first signs state and ACKs, both check requests (spec §3.3);
+    /// replacing them (a reload) takes effect at once.
+    /// </summary>
+    public HostdDaemon(IHypervisor hypervisor, KeyRing keys, HostdOptions options, Logger log)
+    {
+        Keys = keys;
         _hypervisor = hypervisor;
         _log = log;
         _stopTimeout = options.StopTimeout;
         BootId = NewBootId();
-        Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, key,
+        Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, keys,
             options.HeartbeatInterval, options.CallTimeout, _workers, log);
         Processor = new RequestProcessor(hypervisor, BootId, options.CallTimeout, _workers, Publisher.RequestDone, log);
-        Server = new RequestServer(options.Listen, key, Processor, options.Limits, log);
+        Server = new RequestServer(options.Listen, keys, Processor, options.Limits, log);
         // The port controllers should connect to is the one bound (a listen port 0 picks one).
         Publisher.Port = (ushort)Server.LocalEndPoint.Port;
     }
 
     public ulong BootId { get; }
+
+    /// <summary>This host's keys.</summary>
+    public KeyRing Keys { get; }
 
     public StatePublisher Publisher { get; }
 

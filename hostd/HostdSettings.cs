@@ -24,8 +24,11 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>Controllers that receive state datagrams and heartbeats (UDP); empty: none yet.</summary>
     public required IReadOnlyList<HostPort> Controllers { get; init; }
 
-    /// <summary>The cluster key file.</summary>
+    /// <summary>This host's key file (spec §3.3): the key it signs with.</summary>
     public required string KeyFile { get; init; }
+
+    /// <summary>A second host key accepted while keys rotate; empty: none.</summary>
+    public required string SecondKeyFile { get; init; }
 
     /// <summary>How often a heartbeat is sent when nothing changes.</summary>
     public required TimeSpan HeartbeatInterval { get; init; }
@@ -81,7 +84,9 @@ internal sealed record HostdSettings : ILogSettings
         public static readonly ConfigKey<IReadOnlyList<HostPort>> Controllers = new("controllers", EndpointList(7400),
             "", "controllers to send state and heartbeats to (UDP), separated by commas (SIGHUP applies a new list)");
         public static readonly ConfigKey<string> KeyFile = new("key-file", Path(),
-            "/etc/vmm/cluster.key", "cluster key that signs and checks every PDU");
+            "/etc/vmm/host.key", "this host's key (`vmmctl key derive`): signs state and acks, checks requests (SIGHUP applies what the file holds then)");
+        public static readonly ConfigKey<string> SecondKeyFile = new("second-key-file", Path(allowEmpty: true),
+            "", "a second host key accepted while keys rotate, never signed with (SIGHUP applies what the file holds then)");
         public static readonly ConfigKey<TimeSpan> HeartbeatInterval = new("heartbeat-interval",
             Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60)), "1s", "time between heartbeats");
         public static readonly ConfigKey<string> StoragePool = new("storage-pool", Name(),
@@ -114,11 +119,11 @@ internal sealed record HostdSettings : ILogSettings
     }
 
     /// <summary>What a reload (SIGHUP) applies to the running daemon; any other change needs a restart.</summary>
-    public static readonly IReadOnlyCollection<ConfigKey> Reloadable = [Keys.LogLevel, Keys.LogFile, Keys.Controllers];
+    public static readonly IReadOnlyCollection<ConfigKey> Reloadable = [Keys.LogLevel, Keys.LogFile, Keys.Controllers, Keys.KeyFile, Keys.SecondKeyFile];
 
     /// <summary>Every setting of vmm-hostd, in the order --help lists them.</summary>
     public static readonly ConfigSchema Schema = new([
-        Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.HeartbeatInterval,
+        Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval,
         Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
         Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LogLevel, Keys.LogFile,
     ]);
@@ -136,6 +141,7 @@ internal sealed record HostdSettings : ILogSettings
         Listen = config.Get(Keys.Listen),
         Controllers = config.Get(Keys.Controllers),
         KeyFile = config.Get(Keys.KeyFile),
+        SecondKeyFile = config.Get(Keys.SecondKeyFile),
         HeartbeatInterval = config.Get(Keys.HeartbeatInterval),
         StoragePool = config.Get(Keys.StoragePool),
         StoragePath = config.Get(Keys.StoragePath),
@@ -159,11 +165,21 @@ internal sealed record HostdSettings : ILogSettings
     public static Startup<HostdSettings> Load(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment) =>
         Startup.Load(Daemon, Schema, args, environment, Bind, Check);
 
-    /// <summary>What hostd checks of this machine before it starts (and --check-config): the key, the TCP port, the log file.</summary>
+    /// <summary>
+    /// What hostd checks of this machine before it starts (and --check-config): its keys (this host's, spec §3.3), the
+    /// TCP port, the log file.
+    /// </summary>
     public static void Check(HostdSettings settings, StartChecks checks)
     {
-        checks.KeyFile(Keys.KeyFile);
+        checks.Keys(Keys.KeyFile, Keys.SecondKeyFile, () => HostKeys(settings));
         checks.Listen(Keys.Listen, System.Net.Sockets.ProtocolType.Tcp);
         checks.LogFile(Keys.LogFile);
     }
+
+    /// <summary>This host's keys from <see cref="KeyFile"/> and <see cref="SecondKeyFile"/>; one ConfigException line for a wrong file.</summary>
+    public static Hosting.Configuration.KeyFile.Loaded HostKeys(HostdSettings settings) => new(
+        Hosting.Configuration.KeyFile.LoadHost(settings.KeyFile, settings.HostName),
+        settings.SecondKeyFile.Length == 0 ? null
+            : Hosting.Configuration.KeyFile.LoadHost(settings.SecondKeyFile, settings.HostName, "second-key-file"),
+        $"the host key of {settings.HostName}");
 }

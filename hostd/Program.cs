@@ -1,4 +1,4 @@
-// vmm-hostd: settings (file, drop-ins, VMM_* environment, flags), the cluster key, libvirt, then run until
+// vmm-hostd: settings (file, drop-ins, VMM_* environment, flags), this host's key, libvirt, then run until
 // SIGTERM or SIGINT, after which requests in flight are finished or answered and the controllers are told
 // this boot is stopping. SIGHUP reads the settings again. Under systemd (Type=notify) it says when it is
 // ready, what it is doing, and pings the watchdog while its heartbeat loop goes round.
@@ -28,7 +28,8 @@ internal static class Program
 
     private static async Task<int> RunAsync(HostdSettings settings, Config config, ServiceNotifier systemd, NLog.Logger log)
     {
-        var key = KeyFile.Load(settings.KeyFile);
+        var loaded = HostdSettings.HostKeys(settings);
+        var keys = new KeyRing(loaded.Signing, loaded.Second);
         var controllers = Resolve(settings.Controllers, log);
         var options = new HostdOptions(settings.HostName, (IPEndPoint)settings.Listen.ToEndPoint(), controllers,
             settings.HeartbeatInterval, settings.CallTimeout, settings.MaxConnections, settings.MaxRequestsPerConnection,
@@ -36,7 +37,7 @@ internal static class Program
         var libvirt = new LibvirtOptions(settings.LibvirtUri, settings.StoragePool, settings.StoragePath,
             settings.MigrationUri.Length == 0 ? null : settings.MigrationUri, settings.ImagePaths);
 
-        using (var daemon = new HostdDaemon(new LibvirtHypervisor(libvirt, Log.For("libvirt")), key, options, log))
+        using (var daemon = new HostdDaemon(new LibvirtHypervisor(libvirt, Log.For("libvirt")), keys, options, log))
         {
             using var stop = new CancellationTokenSource();
             using var monitorStop = new CancellationTokenSource();
@@ -50,8 +51,8 @@ internal static class Program
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var hup = new SignalLoop(PosixSignal.SIGHUP);
-            log.Info("vmm-hostd {0} host {1}, libvirt {2}, state to {3}", HostdSettings.Daemon.Version, settings.HostName,
-                settings.LibvirtUri, Describe(controllers));
+            log.Info("vmm-hostd {0} host {1}, libvirt {2}, state to {3}, key id {4}", HostdSettings.Daemon.Version, settings.HostName,
+                settings.LibvirtUri, Describe(controllers), keys.Ids);
 
             var running = daemon.RunAsync(stop.Token);
             // Ready once the listener is bound (it is, since the daemon was made) and the controllers have heard
@@ -76,13 +77,25 @@ internal static class Program
         return ExitCodes.Ok;
     }
 
-    /// <summary>SIGHUP: the log level and file (reopened either way), and the controllers list; the rest waits for a restart.</summary>
+    /// <summary>SIGHUP: the log level and file (reopened either way), the controllers list, and this host's keys (read
+    /// again either way, so a key file replaced in place takes effect: key rotation, spec §3.3); the rest waits for a
+    /// restart.</summary>
     private static Config Reload(Config current, HostdDaemon daemon, NLog.Logger log)
     {
         log.Info("SIGHUP: reading the configuration again");
         var reload = SettingsReload.TryLoad(current, HostdSettings.Bind, HostdSettings.Reloadable, log);
         if (reload is null) return current;
         var settings = reload.Settings;
+        Hosting.Configuration.KeyFile.Loaded keys;
+        try
+        {
+            keys = HostdSettings.HostKeys(settings);
+        }
+        catch (ConfigException e)
+        {
+            log.Error("reload failed, still running with the settings and keys loaded before: {0}", e.Message);
+            return current;
+        }
         List<IPEndPoint>? controllers = null;
         if (reload.HasChanged(HostdSettings.Keys.Controllers))
         {
@@ -104,6 +117,8 @@ internal static class Program
         {
             log.Error("reload: {0}; logging goes on as before", e.Message);
         }
+        daemon.Keys.Replace(keys.Signing, keys.Second);
+        log.Info("key id now {0}", daemon.Keys.Ids);
         if (controllers is not null)
         {
             daemon.Publisher.SetControllers(controllers);

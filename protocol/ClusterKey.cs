@@ -4,9 +4,11 @@ using System.Text;
 namespace Vmm.Protocol;
 
 /// <summary>
-/// The cluster key and the authentication tag (spec §3.3): tag = first 16 bytes of
-/// HMAC-SHA-256(key, every byte of the PDU before the tag). The key id in the header is derived from the key,
-/// so a receiver can tell "signed with another key" from "altered in transit" without a configured id.
+/// One 32-byte key and the authentication tag (spec §3.3): tag = first 16 bytes of
+/// HMAC-SHA-256(key, every byte of the PDU before the tag). The key is either a cluster master key (controllers)
+/// or a host key derived from it (<see cref="DeriveHostKey(ReadOnlySpan{byte})"/>; one hostd). The key id in the
+/// header is derived from the key, so a receiver can tell "signed with another key" from "altered in transit"
+/// without a configured id.
 /// </summary>
 public sealed class ClusterKey
 {
@@ -34,44 +36,42 @@ public sealed class ClusterKey
     /// <summary>A fresh random key.</summary>
     public static ClusterKey Generate() => new(RandomNumberGenerator.GetBytes(Length));
 
-    /// <summary>The key file's text: 64 hex digits and a newline (spec §3.3).</summary>
-    public string ToFileText() => Convert.ToHexStringLower(_key) + "\n";
+    /// <summary>The key as 64 lower-case hex digits.</summary>
+    public string ToHex() => Convert.ToHexStringLower(_key);
+
+    /// <summary>The text of a master key file (spec §3.3): <c>master</c>, the 64 hex digits, a newline.</summary>
+    public string ToFileText() => new KeyFileContents(this, null).ToFileText();
+
+    /// <summary>The key of key file text of either kind (spec §3.3); see <see cref="KeyFileContents.Parse"/>.</summary>
+    public static ClusterKey Parse(string text) => KeyFileContents.Parse(text).Key;
+
+    /// <summary>The key of a key file of either kind; throws <see cref="FormatException"/> naming the file.</summary>
+    public static ClusterKey Load(string path) => KeyFileContents.Load(path).Key;
+
+    /// <summary>The label that starts HKDF's info for a host key (spec §3.3).</summary>
+    public static ReadOnlySpan<byte> HostKeyLabel => "vmm host key v1"u8;
 
     /// <summary>
-    /// Parses key file text: 64 hex digits; blank lines and lines starting with '#' are ignored.
-    /// Throws <see cref="FormatException"/> with a one-line reason.
+    /// The host key of <paramref name="hostName"/> (its UTF-8 bytes, exactly as STATE carries them) under this
+    /// master key (spec §3.3): HKDF-SHA-256 (RFC 5869) with the master as input key material, no salt, and
+    /// info = "vmm host key v1" || host name; 32 bytes.
     /// </summary>
-    public static ClusterKey Parse(string text)
+    public ClusterKey DeriveHostKey(ReadOnlySpan<byte> hostName)
     {
-        string? hex = null;
-        foreach (var raw in text.Split('\n'))
-        {
-            var line = raw.Trim();
-            if (line.Length == 0 || line[0] == '#') continue;
-            if (hex is not null) throw new FormatException("holds more than one key line");
-            hex = line;
-        }
-        if (hex is null) throw new FormatException("holds no key (expected 64 hex digits)");
-        if (hex.Length != Length * 2)
-            throw new FormatException($"key line must be exactly {Length * 2} hex digits, found {hex.Length} characters");
-        int bad = hex.AsSpan().IndexOfAnyExcept("0123456789abcdefABCDEF");
-        if (bad >= 0)
-            throw new FormatException($"key line has '{Validation.Shorten(hex[bad].ToString())}' at position {bad + 1}, which is not a hex digit");
-        return new ClusterKey(Convert.FromHexString(hex));
+        Span<byte> info = stackalloc byte[HostKeyLabel.Length + 255];
+        if (hostName.Length > 255) throw new ArgumentException("a host name is at most 255 bytes", nameof(hostName));
+        HostKeyLabel.CopyTo(info);
+        hostName.CopyTo(info[HostKeyLabel.Length..]);
+        Span<byte> derived = stackalloc byte[Length];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _key, derived, ReadOnlySpan<byte>.Empty, info[..(HostKeyLabel.Length + hostName.Length)]);
+        return new ClusterKey(derived);
     }
 
-    /// <summary>Reads a key file; throws <see cref="FormatException"/> naming the file for any problem.</summary>
-    public static ClusterKey Load(string path)
-    {
-        string text;
-        try { text = File.ReadAllText(path, Encoding.UTF8); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FormatException($"cannot read key file {path}: {e.Message}");
-        }
-        try { return Parse(text); }
-        catch (FormatException e) { throw new FormatException($"key file {path} {e.Message}"); }
-    }
+    /// <summary>The host key of <paramref name="hostName"/> under this master key.</summary>
+    public ClusterKey DeriveHostKey(string hostName) => DeriveHostKey(Encoding.UTF8.GetBytes(hostName));
+
+    /// <summary>True when both hold the same key bytes (constant time).</summary>
+    public bool SameAs(ClusterKey other) => CryptographicOperations.FixedTimeEquals(_key, other._key);
 
     /// <summary>Writes the header's key id and the tag of a complete PDU in place.</summary>
     public void Sign(Span<byte> pdu)
@@ -98,9 +98,9 @@ public sealed class ClusterKey
             Throw.Stream(ProtocolErrorCode.BadLength, $"{pdu.Length} bytes are too few for a signed PDU (at least {PduHeader.MinPduSize})");
         byte id = pdu[5];
         if (id == 0)
-            Throw.Stream(ProtocolErrorCode.Unsigned, "PDU is unsigned (key id 0) but this transport requires the cluster key");
+            Throw.Stream(ProtocolErrorCode.Unsigned, "PDU is unsigned (key id 0) but this transport requires a key");
         if (id != Id)
-            Throw.Stream(ProtocolErrorCode.WrongKey, $"PDU is signed with another cluster key (key id 0x{id:x2}; this end holds 0x{Id:x2})");
+            Throw.Stream(ProtocolErrorCode.WrongKey, $"PDU is signed with another key (key id 0x{id:x2}; this end holds 0x{Id:x2})");
         if (!Verify(pdu))
             Throw.Stream(ProtocolErrorCode.BadTag, "authentication tag does not verify: the PDU was altered or forged");
     }

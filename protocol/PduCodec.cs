@@ -78,6 +78,14 @@ public static class PduCodec
         return DecodeFrame(header, pdu);
     }
 
+    /// <summary>Authenticates (with either key of the ring) then decodes one complete PDU.</summary>
+    public static Pdu Decode(ReadOnlySpan<byte> pdu, KeyRing keys, int maxLength = PduHeader.MaxStreamPdu)
+    {
+        var header = PduFraming.ReadDatagram(pdu, maxLength);
+        keys.Authenticate(pdu);
+        return DecodeFrame(header, pdu);
+    }
+
     /// <summary>The body of a complete frame: between header and tag.</summary>
     public static ReadOnlySpan<byte> Body(ReadOnlySpan<byte> frame) => frame[PduHeader.Size..^PduHeader.TagSize];
 

@@ -9,9 +9,9 @@ namespace Vmm.Protocol;
 /// <code>
 /// Header {
 ///   magic   (16) = 0x564D        // "VM"
-///   version (8)  = 1
+///   version (8)  = 2
 ///   type    (8)
-///   flags   (8)  = 0             // reserved in version 1
+///   flags   (8)  = 0             // reserved
 ///   key_id  (8)                  // 0: unsigned (admin socket only)
 ///   length  (32)                 // whole PDU: header, body and tag; 26..65536
 /// }
@@ -22,7 +22,7 @@ public readonly record struct PduHeader(PduType Type, byte KeyId, int Length)
     /// <summary>"VM".</summary>
     public const ushort Magic = 0x564D;
     /// <summary>The version this codec speaks.</summary>
-    public const byte CurrentVersion = 1;
+    public const byte CurrentVersion = 2;
     /// <summary>Size of the header in bytes.</summary>
     public const int Size = 10;
     /// <summary>Size of the authentication tag that ends every PDU.</summary>
@@ -75,11 +75,13 @@ public readonly record struct PduHeader(PduType Type, byte KeyId, int Length)
 
         [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
         public static void BadVersion(byte version) =>
-            Throw.Stream(ProtocolErrorCode.BadVersion, $"PDU version {version} is not supported; this end speaks version {CurrentVersion}");
+            Throw.Stream(ProtocolErrorCode.BadVersion, version == 1
+                ? $"PDU version 1 is not supported; this end speaks version {CurrentVersion} (per-host keys): upgrade the peer and give it its key (spec §11)"
+                : $"PDU version {version} is not supported; this end speaks version {CurrentVersion}");
 
         [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
         public static void Flags(byte flags) =>
-            Throw.Stream(ProtocolErrorCode.Malformed, $"reserved header flags 0x{flags:x2} must be zero in version 1");
+            Throw.Stream(ProtocolErrorCode.Malformed, $"reserved header flags 0x{flags:x2} must be zero");
 
         [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
         public static void Short(uint length) =>

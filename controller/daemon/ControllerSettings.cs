@@ -20,8 +20,11 @@ internal sealed record ControllerSettings : ILogSettings
     /// <summary>The group given access to <see cref="AdminSocket"/>; empty: the socket's owner only.</summary>
     public required string AdminGroup { get; init; }
 
-    /// <summary>The cluster key file.</summary>
+    /// <summary>The cluster master key file (spec §3.3): host keys are derived from it.</summary>
     public required string KeyFile { get; init; }
+
+    /// <summary>A second master key accepted while keys rotate; empty: none.</summary>
+    public required string SecondKeyFile { get; init; }
 
     /// <summary>The interval hosts send heartbeats at.</summary>
     public required TimeSpan HeartbeatInterval { get; init; }
@@ -81,7 +84,9 @@ internal sealed record ControllerSettings : ILogSettings
         public static readonly ConfigKey<string> AdminGroup = new("admin-group", Name(allowEmpty: true),
             "", "group allowed to use the admin socket (default: its owner only)");
         public static readonly ConfigKey<string> KeyFile = new("key-file", Path(),
-            "/etc/vmm/cluster.key", "cluster key that signs and checks every PDU");
+            "/etc/vmm/cluster.key", "cluster master key: each host's key is derived from it (SIGHUP applies what the file holds then)");
+        public static readonly ConfigKey<string> SecondKeyFile = new("second-key-file", Path(allowEmpty: true),
+            "", "a second master key accepted while keys rotate, never signed with (SIGHUP applies what the file holds then)");
         public static readonly ConfigKey<TimeSpan> HeartbeatInterval = new("heartbeat-interval",
             Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60)), "1s",
             "interval hosts send heartbeats at (set it as on the hosts)");
@@ -120,11 +125,11 @@ internal sealed record ControllerSettings : ILogSettings
     }
 
     /// <summary>What a reload (SIGHUP) applies to the running daemon; any other change needs a restart.</summary>
-    public static readonly IReadOnlyCollection<ConfigKey> Reloadable = [Keys.LogLevel, Keys.LogFile];
+    public static readonly IReadOnlyCollection<ConfigKey> Reloadable = [Keys.LogLevel, Keys.LogFile, Keys.KeyFile, Keys.SecondKeyFile];
 
     /// <summary>Every setting of vmm-controller, in the order --help lists them.</summary>
     public static readonly ConfigSchema Schema = new([
-        Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
+        Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
         Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
         Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.LogLevel, Keys.LogFile,
@@ -147,6 +152,7 @@ internal sealed record ControllerSettings : ILogSettings
             AdminSocket = config.Get(Keys.AdminSocket),
             AdminGroup = config.Get(Keys.AdminGroup),
             KeyFile = config.Get(Keys.KeyFile),
+            SecondKeyFile = config.Get(Keys.SecondKeyFile),
             HeartbeatInterval = config.Get(Keys.HeartbeatInterval),
             DownAfter = config.Get(Keys.DownAfter),
             Hosts = config.Get(Keys.Hosts),
@@ -188,12 +194,12 @@ internal sealed record ControllerSettings : ILogSettings
         Startup.Load(Daemon, Schema, args, environment, Bind, Check);
 
     /// <summary>
-    /// What the controller checks of this machine before it starts (and --check-config): the key, the UDP port, the
-    /// admin socket's group, the log file.
+    /// What the controller checks of this machine before it starts (and --check-config): the master keys, the UDP port,
+    /// the admin socket's group, the log file.
     /// </summary>
     public static void Check(ControllerSettings settings, StartChecks checks)
     {
-        checks.KeyFile(Keys.KeyFile);
+        checks.Keys(Keys.KeyFile, Keys.SecondKeyFile, () => MasterKeys(settings));
         checks.Listen(Keys.Listen, System.Net.Sockets.ProtocolType.Udp);
         if (settings.AdminGroup.Length > 0 && !uint.TryParse(settings.AdminGroup, out _))
         {
@@ -208,4 +214,10 @@ internal sealed record ControllerSettings : ILogSettings
         }
         checks.LogFile(Keys.LogFile);
     }
+
+    /// <summary>The master keys from <see cref="KeyFile"/> and <see cref="SecondKeyFile"/>; one ConfigException line for a wrong file.</summary>
+    public static Hosting.Configuration.KeyFile.Loaded MasterKeys(ControllerSettings settings) => new(
+        Hosting.Configuration.KeyFile.LoadMaster(settings.KeyFile),
+        settings.SecondKeyFile.Length == 0 ? null : Hosting.Configuration.KeyFile.LoadMaster(settings.SecondKeyFile, "second-key-file"),
+        "the cluster master key");
 }

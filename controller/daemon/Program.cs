@@ -1,4 +1,4 @@
-// vmm-controller: settings, the cluster key, then the inventory (fed by UDP heartbeats), the dispatcher
+// vmm-controller: settings, the cluster master key(s), then the inventory (fed by UDP heartbeats), the dispatcher
 // (TCP to hosts) and the admin socket (vmmctl), until SIGTERM or SIGINT. Nothing is stored on disk: a
 // restarted controller is whole again once every host's next report is complete. SIGHUP reads the settings
 // again. Under systemd (Type=notify) it says when it is ready, what it sees, and pings the watchdog while
@@ -26,7 +26,8 @@ internal static class Program
 
     private static async Task<int> RunAsync(ControllerSettings settings, Config config, ServiceNotifier systemd, NLog.Logger log)
     {
-        var key = KeyFile.Load(settings.KeyFile);
+        var masters = ControllerSettings.MasterKeys(settings);
+        var keys = new HostKeys(masters.Signing, masters.Second);
         var pins = settings.Hosts.Select(h => new HostPin(h.Name, h.Endpoint.Resolve())).ToList();
         var inventory = new Inventory(new InventoryOptions
         {
@@ -42,13 +43,13 @@ internal static class Program
         UdpIngest ingest;
         try
         {
-            ingest = new UdpIngest((IPEndPoint)settings.Listen.ToEndPoint(), key, inventory, Log.For("ingest"));
+            ingest = new UdpIngest((IPEndPoint)settings.Listen.ToEndPoint(), keys, inventory, Log.For("ingest"));
         }
         catch (SocketException e)
         {
             throw new ConfigException($"listen {settings.Listen}: {e.Message}");
         }
-        await using var dispatcher = new Dispatcher(key, new DispatchOptions
+        await using var dispatcher = new Dispatcher(keys, new DispatchOptions
         {
             RequestTimeout = settings.RequestTimeout,
             LongRequestTimeout = settings.LongRequestTimeout,
@@ -78,8 +79,8 @@ internal static class Program
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var hup = new SignalLoop(PosixSignal.SIGHUP);
-            log.Info("vmm-controller {0}: state on udp {1}, admin socket {2}, {3} pinned host(s)",
-                ControllerSettings.Daemon.Version, settings.Listen, settings.AdminSocket, pins.Count);
+            log.Info("vmm-controller {0}: state on udp {1}, admin socket {2}, {3} pinned host(s), master key id {4}",
+                ControllerSettings.Daemon.Version, settings.Listen, settings.AdminSocket, pins.Count, keys.Ids);
             var running = Task.WhenAll(ingest.RunAsync(stop.Token), inventory.RunAsync(stop.Token), admin.RunAsync(stop.Token));
             // Both sockets are bound (the constructor and Start did it): ready.
             string Status() => Describe(inventory);
@@ -89,7 +90,7 @@ internal static class Program
             var reloads = hup.RunAsync(() =>
             {
                 systemd.Reloading("reloading the configuration");
-                current = Reload(current, log);
+                current = Reload(current, keys, log);
                 systemd.Ready(Status());
             }, stop.Token);
             var monitor = ServiceMonitor.RunAsync(systemd, [ingest.Loop], Status, log, monitorStop.Token);
@@ -102,12 +103,24 @@ internal static class Program
         return ExitCodes.Ok;
     }
 
-    /// <summary>SIGHUP: the log level and file (reopened either way); the rest waits for a restart.</summary>
-    private static Config Reload(Config current, NLog.Logger log)
+    /// <summary>SIGHUP: the log level and file (reopened either way) and the master keys (read again either way,
+    /// so a key file replaced in place takes effect: key rotation, spec §3.3); the rest waits for a restart.</summary>
+    private static Config Reload(Config current, HostKeys keys, NLog.Logger log)
     {
         log.Info("SIGHUP: reading the configuration again");
         var reload = SettingsReload.TryLoad(current, ControllerSettings.Bind, ControllerSettings.Reloadable, log);
         if (reload is null) return current;
+        try
+        {
+            var masters = ControllerSettings.MasterKeys(reload.Settings);
+            keys.Replace(masters.Signing, masters.Second);
+            log.Info("master key id now {0}", keys.Ids);
+        }
+        catch (ConfigException e)
+        {
+            log.Error("reload failed, still running with the settings and keys loaded before: {0}", e.Message);
+            return current;
+        }
         try
         {
             Log.Configure(reload.Settings.LogLevel, file: reload.Settings.LogFile);

@@ -65,7 +65,9 @@ internal static class Cli
           pdu encode TEXT...   encode PDUs from their text form (binary to stdout)
           pdu decode           decode PDUs from stdin (binary or hex) to their text form
           pdu listen PORT      print the STATE datagrams that arrive on a UDP port
-          key generate [FILE]  create a new cluster key
+          key generate [FILE]  create a new cluster master key (controllers)
+          key derive HOST --key-file MASTER [FILE]
+                               write HOST's own key (its hostd's key-file)
 
         Options:
           --socket PATH    the controller's admin socket (default: $VMM_SOCKET, else

@@ -10,7 +10,7 @@ using Vmm.Protocol;
 namespace Vmm.Hostd.Internal;
 
 /// <summary>One connection's outgoing PDUs. Thread-safe: requests finish on any thread.</summary>
-internal sealed class AckQueue(ClusterKey key, int maxBytes, HostdCounters counters)
+internal sealed class AckQueue(KeyRing keys, int maxBytes, HostdCounters counters)
 {
     // Buffers grown past this by a burst are let go once drained, so an idle connection holds little.
     private const int KeepCapacity = 16 * 1024;
@@ -78,7 +78,7 @@ internal sealed class AckQueue(ClusterKey key, int maxBytes, HostdCounters count
         {
             if (_final || _closed) return;
             int before = _queued.WrittenCount;
-            PduCodec.Encode(pdu, _queued, key);
+            PduCodec.Encode(pdu, _queued, keys.Signing);
             _final = final;
             int added = _queued.WrittenCount - before;
             Interlocked.Add(ref counters.QueuedAckBytes, added);

@@ -45,7 +45,7 @@ internal sealed record ConnectionLimits
 internal sealed class RequestServer : IDisposable
 {
     private readonly Socket _listener;
-    private readonly ClusterKey _key;
+    private readonly KeyRing _keys;
     private readonly RequestProcessor _processor;
     private readonly ConnectionLimits _limits;
     private readonly int _maxInFlight;
@@ -56,10 +56,12 @@ internal sealed class RequestServer : IDisposable
     private int _requestsInFlight;
     private volatile bool _stopping;
 
-    /// <summary>Binds <paramref name="listen"/> at once (port 0 picks a free port: see <see cref="LocalEndPoint"/>).</summary>
-    public RequestServer(IPEndPoint listen, ClusterKey key, RequestProcessor processor, ConnectionLimits limits, Logger log)
+    /// <summary>Binds <paramref name="listen"/> at once (port 0 picks a free port: see <see cref="LocalEndPoint"/>).
+    /// Requests must be signed with one of this host's <paramref name="keys"/>, so a request made for another host
+    /// is never acted on here (spec §3.3); ACKs and ERRORs are signed with the first.</summary>
+    public RequestServer(IPEndPoint listen, KeyRing keys, RequestProcessor processor, ConnectionLimits limits, Logger log)
     {
-        _key = key;
+        _keys = keys;
         _processor = processor;
         _limits = limits;
         _maxInFlight = limits.MaxRequestsPerConnection;
@@ -220,7 +222,7 @@ internal sealed class RequestServer : IDisposable
             Address = remote?.Address ?? IPAddress.None;
             peer = remote?.ToString() ?? "?";
             Source = ConnectionAdmission.SourceName(Address);
-            _out = new AckQueue(server._key, server._limits.MaxQueuedAckBytes, server._processor.Counters);
+            _out = new AckQueue(server._keys, server._limits.MaxQueuedAckBytes, server._processor.Counters);
         }
 
         /// <summary>The peer's address, what the per-source bound counts by.</summary>
@@ -332,7 +334,7 @@ internal sealed class RequestServer : IDisposable
             RequestPdu request;
             try
             {
-                request = (RequestPdu)PduCodec.Decode(frame, server._key);
+                request = (RequestPdu)PduCodec.Decode(frame, server._keys);
             }
             catch (ProtocolException e) when (!e.IsStreamError)
             {

@@ -21,7 +21,7 @@ internal sealed class StatePublisher : IDisposable
 
     private readonly IHypervisor _hypervisor;
     private readonly string _host;
-    private readonly ClusterKey _key;
+    private readonly KeyRing _keys;
     private readonly TimeSpan _interval, _callTimeout;
     private readonly BlockingWorkers _workers;
     private readonly Logger _log;
@@ -50,12 +50,12 @@ internal sealed class StatePublisher : IDisposable
     private uint _report;
 
     public StatePublisher(IHypervisor hypervisor, ulong bootId, string host, IReadOnlyList<IPEndPoint> controllers,
-        ClusterKey key, TimeSpan interval, TimeSpan callTimeout, BlockingWorkers workers, Logger log)
+        KeyRing keys, TimeSpan interval, TimeSpan callTimeout, BlockingWorkers workers, Logger log)
     {
         BootId = bootId;
         _hypervisor = hypervisor;
         _host = host;
-        _key = key;
+        _keys = keys;
         _interval = interval;
         _callTimeout = callTimeout;
         _workers = workers;
@@ -367,7 +367,7 @@ internal sealed class StatePublisher : IDisposable
                     bool added = w.TryAdd(vms[next++]);
                     Debug.Assert(added, "Paginate counted a record that does not fit");
                 }
-                Send(w.Finish(_key));
+                Send(w.Finish(_keys.Signing));
             }
         }
         _started.TrySetResult();
@@ -423,7 +423,7 @@ internal sealed class StatePublisher : IDisposable
                 int first = i;
                 while (i < vms.Count && w.TryAdd(vms[i])) i++;
                 if (i == first && i < vms.Count) w.TryAdd(Truncate(vms[i++], w.Remaining));
-                Send(w.Finish(_key));
+                Send(w.Finish(_keys.Signing));
             }
             while (i < vms.Count);
         }

@@ -15,29 +15,44 @@ namespace Vmm.Hosting.Cli;
 public sealed class StartChecks(Config config, bool starting)
 {
     private readonly List<string> _warnings = [];
+    private readonly System.Text.StringBuilder _lines = new();
 
     /// <summary>True before a start, false for --check-config.</summary>
     public bool Starting => starting;
 
+    /// <summary>Comment lines --check-config prints after the settings (the key ids).</summary>
+    public string Lines => _lines.ToString();
+
     /// <summary>Problems that do not stop the daemon: --check-config prints them, a start logs them.</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
-    /// <summary>The key file of <paramref name="key"/> loads, and is not readable by every user.</summary>
-    public void KeyFile(ConfigKey<string> key)
+    /// <summary>
+    /// The daemon's key files load as they will at start (<paramref name="load"/>: present, readable, well-formed, of
+    /// the right kind, for the right host), and neither is readable by every user; --check-config then shows their key
+    /// ids (spec §3.3).
+    /// </summary>
+    public void Keys(ConfigKey<string> keyFile, ConfigKey<string> secondKeyFile, Func<KeyFile.Loaded> load)
     {
-        string path = config.Get(key);
+        KeyFile.Loaded loaded;
         try
         {
-            Protocol.ClusterKey.Load(path);
+            loaded = load();
         }
-        catch (FormatException e)
+        catch (ConfigException e)
         {
-            throw config.Error(key, Configuration.KeyFile.Problem(e, path));
+            // KeyFile's lines start with the setting's name: located here where it was set instead.
+            var key = e.Message.StartsWith(secondKeyFile.Name + ": ", StringComparison.Ordinal) ? secondKeyFile : keyFile;
+            throw config.Error(key, e.Message.StartsWith(key.Name + ": ", StringComparison.Ordinal) ? e.Message[(key.Name.Length + 2)..] : e.Message);
         }
-        if (OperatingSystem.IsWindows()) return;
-        var mode = File.GetUnixFileMode(path);
-        if ((mode & UnixFileMode.OtherRead) != 0)
-            _warnings.Add($"key-file {path} is readable by every user of this machine (mode {Octal(mode)}): chmod o-r {path}");
+        _lines.Append(loaded.Describe());
+        foreach (var key in new[] { keyFile, secondKeyFile })
+        {
+            string path = config.Get(key);
+            if (path.Length == 0 || OperatingSystem.IsWindows()) continue;
+            var mode = File.GetUnixFileMode(path);
+            if ((mode & UnixFileMode.OtherRead) != 0)
+                _warnings.Add($"{key.Name} {path} is readable by every user of this machine (mode {Octal(mode)}): chmod o-r {path}");
+        }
     }
 
     /// <summary>

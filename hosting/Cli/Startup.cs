@@ -46,7 +46,7 @@ public static class Startup
             var checks = new StartChecks(config, starting: line.Action != CliAction.CheckConfig);
             check?.Invoke(settings, checks);
             return line.Action == CliAction.CheckConfig
-                ? Startup<T>.Stop(ExitCodes.Ok, config.Render(), string.Concat(checks.Warnings.Select(w => $"{daemon.Name}: warning: {w}\n")))
+                ? Startup<T>.Stop(ExitCodes.Ok, config.Render() + checks.Lines, string.Concat(checks.Warnings.Select(w => $"{daemon.Name}: warning: {w}\n")))
                 : Startup<T>.Run(settings, config, [.. config.Warnings, .. checks.Warnings]);
         }
         catch (ConfigException e)

@@ -25,7 +25,7 @@ public static class ConfigKinds
     public static ConfigKind<bool> Bool() => new BoolKind();
 
     /// <summary>A path, made absolute against the working directory.</summary>
-    public static ConfigKind<string> Path() => new PathKind();
+    public static ConfigKind<string> Path(bool allowEmpty = false) => new PathKind(allowEmpty);
 
     /// <summary>error, warn, info, debug or trace.</summary>
     public static ConfigKind<LogLevel> LogLevel() => new LogLevelKind();

@@ -33,7 +33,7 @@ _vmmctl()
             --socket=*) socket=${word#--socket=} ;;
             --host | --to | --timeout | --name | --vcpus | --max-vcpus | --memory | --max-memory | \
                 --disk | --nic | --network | --bridge | --model | --mac | --bus | --target | \
-                --key-file | --max-length | --count) ((i++)) ;;
+                --key-file | --max-length | --count | --host) ((i++)) ;;
             -*) ;;
             *) operands+=("$word") ;;
         esac
@@ -90,7 +90,7 @@ _vmmctl()
             1:host:*) words_for="list forget" ;;
             1:vm:*) words_for="list show start stop restart pause resume remove delete migrate create nic memory cpu disk snapshot" ;;
             1:pdu:*) words_for="encode decode listen" ;;
-            1:key:*) words_for="generate" ;;
+            1:key:*) words_for="generate derive" ;;
             2:vm:nic) words_for="add remove" ;;
             2:vm:memory) words_for="set" ;;
             2:vm:cpu) words_for="add remove set" ;;
@@ -112,10 +112,11 @@ _vmmctl()
         "vm nic remove") options="--mac $shared" ;;
         "vm disk add") options="--bus --target $shared" ;;
         "watch "*) options="--host $shared" ;;
-        "pdu encode "*) options="--key-file --hex --no-check --help" ;;
-        "pdu decode "*) options="--stream --verify --key-file --max-length --help" ;;
-        "pdu listen "*) options="--verify --key-file --count --help" ;;
+        "pdu encode "*) options="--key-file --host --hex --no-check --help" ;;
+        "pdu decode "*) options="--stream --verify --key-file --host --max-length --help" ;;
+        "pdu listen "*) options="--verify --key-file --host --count --help" ;;
         "key generate "*) options="--force --help" ;;
+        "key derive "*) options="--key-file --force --help" ;;
         "vm "* | "host "*) options=$shared ;;
         *) options="--help" ;;
     esac

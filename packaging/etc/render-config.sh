@@ -23,14 +23,23 @@ declare -A list_examples=(
 )
 
 # An empty file of our own, and no VMM_* variables: the defaults, whatever this machine has in /etc/vmm.
-# --check-config also checks the key file (present and well-formed, as at start), which this machine need not
-# have: a scratch key is given as a flag, and key-file's default is then taken from --help (from_help below).
+# --check-config also checks the key file (present, well-formed and of the right kind, as at start), which this
+# machine need not have: a scratch key is given as a flag (hostd's: a host key for a scratch host name, which
+# --host-name sets; host-name's default is shown by the example below anyway), and key-file's default is then
+# taken from --help (from_help below).
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 : >"$scratch/empty.toml"
-(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$scratch/cluster.key")
+hex=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+flags=(--key-file "$scratch/daemon.key")
+if [[ $name == vmm-hostd ]]; then
+    (umask 077 && echo "host vmm-render $hex" >"$scratch/daemon.key")
+    flags+=(--host-name vmm-render)
+else
+    (umask 077 && echo "master $hex" >"$scratch/daemon.key")
+fi
 help=$(env -i "$binary" --help)
-values=$(env -i "$binary" --config "$scratch/empty.toml" --key-file "$scratch/cluster.key" --check-config)
+values=$(env -i "$binary" --config "$scratch/empty.toml" "${flags[@]}" --check-config)
 
 # A map as "key<TAB>value" lines, for awk.
 pairs() {

@@ -105,6 +105,23 @@ public readonly ref struct StateView
     /// <summary>A reader over the facts.</summary>
     public AttrReader Facts => AttrReader.OverChecked(FactBytes);
 
+    /// <summary>Offset of name_len in a STATE body: boot_id, sequence, report, page, pages and status come first.</summary>
+    private const int NameLengthAt = 8 + 8 + 4 + 2 + 2 + 1;
+
+    /// <summary>
+    /// The host name bytes of a STATE body that has not been authenticated yet, to pick the key that must have
+    /// signed it (spec §3.3): false when the body is too short to hold them. Nothing else is checked here.
+    /// </summary>
+    public static bool TryPeekHost(ReadOnlySpan<byte> body, out ReadOnlySpan<byte> host)
+    {
+        host = default;
+        if (body.Length <= NameLengthAt) return false;
+        int length = body[NameLengthAt];
+        if (body.Length < NameLengthAt + 1 + length) return false;
+        host = body.Slice(NameLengthAt + 1, length);
+        return true;
+    }
+
     /// <summary>Parses and checks a STATE body (spec §6.1).
     /// <code>
     /// State {

@@ -314,7 +314,8 @@ public static partial class PduText
             if (_i < _s.Length && _s[_i] == '"') return Quoted();
             int start = _i;
             while (_i < _s.Length && IsBare(_s[_i])) _i++;
-            if (_i < _s.Length && _s[_i] != ' ' && _s[_i] != '}')
+            // A bare value ends where the separators do (spec §10: a run of spaces and tabs) or at a closing brace.
+            if (_i < _s.Length && _s[_i] is not (' ' or '\t' or '}'))
                 throw new FormatException($"character '{Validation.Shorten(_s[_i].ToString())}' at column {_i + 1} needs quotes");
             return _s[start.._i];
         }

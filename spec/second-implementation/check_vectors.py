@@ -31,6 +31,8 @@ def decode(vec, data, key):
     """Decode under the vector's transport. §13 names only stream/datagram; a stream vector with a key
     is taken as TCP (signed), one without as the admin socket (unsigned) - an inference, see the report."""
     if vec['transport'] == 'datagram':
+        if 'master' in vec:   # the controller holds only the master (§3.3)
+            return w.decode_datagram(data, master=bytes.fromhex(vec['master']))
         return w.decode_datagram(data, key)
     pdu, used = w.decode_stream(data, 'tcp' if key else 'admin', key)
     if used != len(data):
@@ -42,6 +44,8 @@ def check(vec):
     """Returns None when the vector passes, else the reason."""
     key = bytes.fromhex(vec['key']) if 'key' in vec else None
     data = bytes.fromhex(vec['hex'])
+    if 'master' in vec and w.host_key(bytes.fromhex(vec['master']), vec['host'].encode()) != key:
+        return f"key is not the host key of {vec['host']} under master (§3.3)"
     if 'error' in vec:  # negative vector
         try:
             decode(vec, data, key)

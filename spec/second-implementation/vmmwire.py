@@ -1,4 +1,4 @@
-"""An independent implementation of the Vmm wire format, version 1, written from spec/PROTOCOL.md alone.
+"""An independent implementation of the Vmm wire format, version 2, written from spec/PROTOCOL.md alone.
 
 Section numbers (§) refer to PROTOCOL.md. Standard library only.
 
@@ -29,7 +29,7 @@ def _fail(code, msg):
 
 # ---------------------------------------------------------------- constants (§2, §3, §4)
 
-MAGIC, VERSION, HEADER_LEN, TAG_LEN = 0x564D, 1, 10, 16
+MAGIC, VERSION, HEADER_LEN, TAG_LEN = 0x564D, 2, 10, 16
 MIN_LENGTH = HEADER_LEN + TAG_LEN            # §3.1: length >= 26
 LIMITS = {'udp': 1200, 'tcp': 65536, 'admin': 65536}   # §2
 
@@ -144,12 +144,38 @@ def compute_tag(key, covered):
     """§3.3: HMAC-SHA-256 over every byte before the tag, first 16 bytes."""
     return hmac.new(key, covered, hashlib.sha256).digest()[:TAG_LEN]
 
+def host_key(master, name):
+    """§3.3: HKDF-SHA-256 (RFC 5869) of the master, no salt (HashLen zero bytes), info "vmm host key v1" || name."""
+    prk = hmac.new(bytes(32), master, hashlib.sha256).digest()                       # extract
+    return hmac.new(prk, b'vmm host key v1' + name + b'\x01', hashlib.sha256).digest()   # expand: one block
+
 def load_key_file(text):
-    """§3.3: 64 hex digits on one line; blank lines and '#' lines ignored."""
+    """§3.3: one key line, 'master HEX', 'host NAME HEX' or (version 1 form) 'HEX'; blank and '#' lines ignored.
+    Returns (host name or None for a master key, key bytes)."""
     lines = [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith('#')]
-    if len(lines) != 1 or len(lines[0]) != 64:
-        raise ValueError('key file must hold one line of 64 hex digits')
-    return bytes.fromhex(lines[0])
+    if len(lines) != 1:
+        raise ValueError('key file must hold one key line')
+    f = lines[0].split()
+    if len(f) == 2 and f[0] == 'master':
+        host, hx = None, f[1]
+    elif len(f) == 3 and f[0] == 'host':
+        host, hx = f[1], f[2]
+        check_name(host.encode(), 64, 'host')
+    elif len(f) == 1:
+        host, hx = None, f[0]
+    else:
+        raise ValueError('key line must be "master HEX" or "host NAME HEX"')
+    if len(hx) != 64:
+        raise ValueError('a key is 64 hex digits')
+    return host, bytes.fromhex(hx)
+
+def state_host(dgram):
+    """§3.3: the name a STATE datagram claims, read before authentication to pick the key; None if too short."""
+    body = dgram[HEADER_LEN:-TAG_LEN]
+    at = 8 + 8 + 4 + 2 + 2 + 1
+    if len(body) <= at or len(body) < at + 1 + body[at]:
+        return None
+    return bytes(body[at + 1:at + 1 + body[at]])
 
 # ---------------------------------------------------------------- value rules (§5.2)
 
@@ -431,15 +457,17 @@ def check_header(buf, transport, role=None):
     return ptype, kid, length
 
 def check_tag(pdu, transport, key):
-    """§3.3 checking. On the admin socket key id and tag are ignored."""
+    """§3.3 checking. On the admin socket key id and tag are ignored. key is one key or a list of up to two
+    (rotation): those whose id matches are tried."""
     kid = pdu[5]
     if transport == 'admin':
         return
     if kid == 0:
         _fail('unsigned', 'key id 0 where the key is required')
-    if key is None or kid != key_id(key):
-        _fail('wrong-key', f'key id 0x{kid:02x} is not this end\'s key')
-    if not hmac.compare_digest(compute_tag(key, pdu[:-TAG_LEN]), pdu[-TAG_LEN:]):
+    keys = [k for k in (key if isinstance(key, list) else [key]) if k is not None and key_id(k) == kid]
+    if not keys:
+        _fail('wrong-key', f"key id 0x{kid:02x} is not this end's key")
+    if not any(hmac.compare_digest(compute_tag(k, pdu[:-TAG_LEN]), pdu[-TAG_LEN:]) for k in keys):
         _fail('bad-tag', 'authentication tag does not verify')
 
 def _decode_pdu(pdu, ptype, transport, key):
@@ -461,8 +489,9 @@ def decode_stream(buf, transport='tcp', key=None, role=None):
         raise NeedMore(f'{len(buf)} of {length} bytes')
     return _decode_pdu(bytes(buf[:length]), ptype, transport, key), length
 
-def decode_datagram(dgram, key=None, role=None):
-    """§3.5: one datagram, exactly one PDU."""
+def decode_datagram(dgram, key=None, role=None, master=None):
+    """§3.5: one datagram, exactly one PDU. A controller passes master (one key, or a list while rotating) and
+    no key: a STATE is checked with the key of the host it names (§3.3)."""
     if len(dgram) < HEADER_LEN:
         _fail('truncated', f'datagram of {len(dgram)} bytes')
     ptype, _kid, length = check_header(dgram, 'udp', role)
@@ -470,6 +499,11 @@ def decode_datagram(dgram, key=None, role=None):
         _fail('truncated', f'datagram of {len(dgram)} bytes, length {length}')
     if len(dgram) > length:
         _fail('bad-length', f'datagram of {len(dgram)} bytes, length {length}')
+    if master is not None:
+        name = state_host(dgram)
+        if name is None:
+            _fail('malformed', 'a STATE too short to name its host')
+        key = [host_key(m, name) for m in (master if isinstance(master, list) else [master])]
     return _decode_pdu(bytes(dgram), ptype, 'udp', key)
 
 def encode(p, key=None):
@@ -619,8 +653,9 @@ class _Lexer:
             name = self.s[self.i:j]
             self.i = j + 1
             out.append((crit, name, self.value(depth)))
-            if self.i < len(self.s) and self.s[self.i] == ' ':
-                self.i += 1
+            if self.i < len(self.s) and self.s[self.i] in ' \t':     # §10: any run of spaces and tabs
+                while self.i < len(self.s) and self.s[self.i] in ' \t':
+                    self.i += 1
             elif self.i < len(self.s) and self.s[self.i] != '}':
                 raise TextError(f'expected space at {self.i}')
 
@@ -766,7 +801,8 @@ def parse_record(val):
 
 def parse_text(line):
     """§10: the text form back to a PDU."""
-    kw, _, rest = line.strip().partition(' ')
+    parts = line.strip(' \t').split(None, 1)          # §10: the keyword, then any run of spaces and tabs
+    kw, rest = (parts + [''])[:2] if parts else ('', '')
     if kw not in BY_KEYWORD:
         raise TextError(f'unknown keyword {kw}')
     t = BY_KEYWORD[kw]

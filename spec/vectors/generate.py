@@ -7,11 +7,21 @@ script changes one, the wire format changed, and spec/PROTOCOL.md must say so.
 
 Usage: spec/vectors/generate.py PATH-TO-VMMCTL
 """
-import os, struct, subprocess, sys
+import hashlib, hmac, os, struct, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KEY = bytes(range(32)).hex()                 # the vectors' cluster key: 00 01 02 ... 1f
-OTHER_KEY = bytes(range(32, 64)).hex()       # a different key, for wrong-key
+MASTER = bytes(range(32)).hex()              # the vectors' cluster master key: 00 01 02 ... 1f
+OTHER_MASTER = bytes(range(32, 64)).hex()    # another cluster's master key, for wrong-key
+
+
+def host_key(name, master=MASTER):
+    """§3.3: HKDF-SHA-256 (RFC 5869), no salt, info = "vmm host key v1" || name, 32 bytes."""
+    prk = hmac.new(bytes(32), bytes.fromhex(master), hashlib.sha256).digest()
+    return hmac.new(prk, b"vmm host key v1" + name.encode() + b"\x01", hashlib.sha256).digest().hex()
+
+
+HOST = "hv-01"                               # the host every TCP vector is to or from
+KEY = host_key(HOST)
 U1 = "0b9e0c3a-7c52-4f4e-9d0e-2b1f6a9c1d20"
 U2 = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
 BOOT = "0x8c1f2e3d4c5b6a79"
@@ -23,7 +33,7 @@ def encode(text, key=KEY):
     args = [VMMCTL, "pdu", "encode", text, "--hex"]
     if key:
         with open(keyfile, "w") as f:
-            f.write(key + "\n")
+            f.write(f"host {HOST} {key}\n")   # a host key file signs every PDU with its key
         args += ["--key-file", keyfile]
     try:
         out = subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
@@ -38,7 +48,7 @@ def decode_text(data, key):
     keyfile = os.path.join(HERE, ".key.tmp")
     if key:
         with open(keyfile, "w") as f:
-            f.write(key + "\n")
+            f.write(f"host {HOST} {key}\n")
         args += ["--verify", "--key-file", keyfile]
     try:
         return subprocess.run(args, input=data.hex(), check=True, capture_output=True, text=True).stdout.strip()
@@ -47,10 +57,10 @@ def decode_text(data, key):
             os.remove(keyfile)
 
 
-def write(name, note, data, text=None, key=KEY, transport="stream", error=None):
+def write(name, note, data, text=None, key=KEY, transport="stream", error=None, host=HOST):
     lines = [f"note: {note}", f"transport: {transport}"]
     if key:
-        lines.append(f"key: {key}")
+        lines += [f"master: {MASTER}", f"host: {host}", f"key: {key}"]
     if text is not None:
         lines.append(f"text: {text}")
     h = data.hex()
@@ -63,16 +73,17 @@ def write(name, note, data, text=None, key=KEY, transport="stream", error=None):
         f.write("\n".join(lines) + "\n")
 
 
-def positive(name, note, text, key=KEY, transport="stream"):
+def positive(name, note, text, key=KEY, transport="stream", host=HOST):
+    if key and host != HOST:
+        key = host_key(host)
     data = encode(text, key)
     canonical = decode_text(data, key)   # the text form as the codec writes it, tag included
-    write(name, note, data, canonical, key, transport)
+    write(name, note, data, canonical, key, transport, host=host)
     return data
 
 
 def resign(data, key=KEY):
     """Recomputes the tag of edited bytes, so that a body fault is reached behind a valid tag."""
-    import hashlib, hmac
     tag = hmac.new(bytes.fromhex(key), data[:-16], hashlib.sha256).digest()[:16]
     return data[:-16] + tag
 
@@ -102,9 +113,9 @@ def main():
              f"state host=hv-01 boot={BOOT} seq=43 vm={{uuid={U2} name=db-01 power=unknown flags=tombstone}}", transport="datagram")
     positive("state-unreachable", "hypervisor unreachable: a one-page report with no VM records",
              f"state host=hv-02 boot=0x0123456789abcdef seq=1 report=1 pages=1 status=unreachable cpus=8 port=7401 vm-count=0",
-             transport="datagram")
+             transport="datagram", host="hv-02")
     positive("state-stopping", "the last datagram of a stopping hostd", f"state host=hv-02 boot=0x0123456789abcdef seq=2 status=stopping",
-             transport="datagram")
+             transport="datagram", host="hv-02")
 
     rq = f"boot={BOOT}"
     requests = {
@@ -149,7 +160,8 @@ def main():
     positive("ack-ping", "ping answered: the host's boot id", f"ack id=1 boot={BOOT} code=success")
 
     positive("error-bad-tag", "the last PDU before a stream is closed", "error code=bad-tag message=\"authentication tag does not verify: the PDU was altered or forged\"")
-    positive("error-bad-version", "a peer speaking version 2 is told which version this end speaks", "error code=bad-version message=\"PDU version 2 is not supported; this end speaks version 1\" version=1")
+    positive("error-bad-version", "a version 1 peer is told which version this end speaks",
+             "error code=bad-version message=\"PDU version 1 is not supported; this end speaks version 2 (per-host keys)\" version=2")
 
     positive("query-hosts", "vmmctl host list", "query what=hosts", key=None)
     positive("query-vms-host", "vmmctl vm list --host hv-01", "query what=vms host=hv-01", key=None)
@@ -172,12 +184,18 @@ def main():
     start = encode(requests["start"])
     flipped = bytearray(start); flipped[30] ^= 0x01
     write("neg-bad-tag", "request-start with bit 0 of byte 30 flipped", bytes(flipped), error="bad-tag")
-    write("neg-wrong-key", "request-start signed with another cluster key", encode(requests["start"], OTHER_KEY), error="wrong-key")
+    write("neg-wrong-key", "request-start signed with hv-01's key under another cluster's master key",
+          encode(requests["start"], host_key(HOST, OTHER_MASTER)), error="wrong-key")
+    write("neg-request-other-host", "request-start signed with hv-02's key, arriving at hv-01: never acted on",
+          encode(requests["start"], host_key("hv-02")), error="wrong-key")
+    write("neg-state-other-host", "a STATE naming hv-02 signed with hv-01's key: the controller checks it with hv-02's",
+          encode(f"state host=hv-02 boot={BOOT} seq=9 status=stopping", KEY), transport="datagram", host="hv-02",
+          key=host_key("hv-02"), error="wrong-key")
     write("neg-unsigned", "request-start sent unsigned where the key is required", encode(requests["start"], None), error="unsigned")
     bad = bytearray(start); bad[0:2] = b"GE"
     write("neg-bad-magic", "an HTTP request line where a PDU belongs", bytes(bad), error="bad-magic")
-    bad = bytearray(start); bad[2] = 2
-    write("neg-bad-version", "request-start claiming version 2", bytes(bad), error="bad-version")
+    bad = bytearray(start); bad[2] = 1
+    write("neg-bad-version", "request-start from a version 1 peer (one shared cluster key)", bytes(bad), error="bad-version")
     bad = bytearray(start); bad[3] = 0x3f
     write("neg-unknown-type", "request-start with PDU type 0x3f", bytes(bad), error="unknown-type")
     bad = bytearray(start); bad[4] = 0x80

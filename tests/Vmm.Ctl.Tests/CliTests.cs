@@ -98,4 +98,25 @@ public sealed class CliTests : IDisposable
         var key = ClusterKey.Parse(r.Text);
         Assert.NotEqual(0, key.Id);
     }
+
+    [Fact]
+    public void Key_derive_writes_a_0640_host_key_file_from_the_master_and_refuses_a_host_key_as_master()
+    {
+        var master = Path.Combine(_dir, "master.key");
+        Assert.Equal(0, Vmmctl.Run("key", "generate", master).Exit);
+        var path = Path.Combine(_dir, "hv-01.key");
+        var r = Vmmctl.Run("key", "derive", "hv-01", "--key-file", master, path);
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(path));
+        var written = KeyFileContents.Load(path);
+        Assert.Equal("hv-01", written.Host);
+        Assert.Equal(ClusterKey.Load(master).DeriveHostKey("hv-01").ToHex(), written.Key.ToHex());
+        Assert.Contains($"key id 0x{written.Key.Id:x2}", r.Stderr);
+
+        var fromHost = Vmmctl.Run("key", "derive", "hv-02", "--key-file", path);
+        Assert.Equal(1, fromHost.Exit);
+        Assert.Contains("derived from the cluster master key", fromHost.Stderr);
+        Assert.Equal(2, Vmmctl.Run("key", "derive", "-bad", "--key-file", master).Exit);
+        Assert.Equal(2, Vmmctl.Run("key", "derive", "hv-01").Exit);
+    }
 }

@@ -93,10 +93,30 @@ public sealed class PduCommandTests : IDisposable
     {
         var v = Get("request-start");
         var other = Path.Combine(_dir, "other.key");
-        File.WriteAllText(other, ClusterKey.Generate().ToFileText());
+        File.WriteAllText(other, new KeyFileContents(ClusterKey.Generate().DeriveHostKey("hv-01"), "hv-01").ToFileText());
         var r = Vmmctl.Run(v.Bytes, "pdu", "decode", "--verify", "--key-file", other);
         Assert.Equal(1, r.Exit);
         Assert.Contains("wrong-key", r.Stderr);
+    }
+
+    [Fact]
+    public void The_master_key_verifies_a_STATE_by_its_host_and_anything_else_with_host()
+    {
+        var state = Get("state-stopping");   // from hv-02
+        var r = Vmmctl.Run(state.Bytes, "pdu", "decode", "--verify", "--key-file", state.MasterFile(_dir));
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal(state.Text, r.Text.Trim());
+
+        var request = Get("request-start");  // to hv-01
+        r = Vmmctl.Run(request.Bytes, "pdu", "decode", "--verify", "--key-file", request.MasterFile(_dir), "--host", "hv-01");
+        Assert.True(r.Exit == 0, r.Stderr);
+        r = Vmmctl.Run(request.Bytes, "pdu", "decode", "--verify", "--key-file", request.MasterFile(_dir), "--host", "hv-02");
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("wrong-key", r.Stderr);
+        r = Vmmctl.Run("pdu", "encode", "request id=1 code=ping", "--key-file", request.MasterFile(_dir), "--hex");
+        Assert.Equal(1, r.Exit);
+        AssertOneLine(r.Stderr);
+        Assert.Contains("--host", r.Stderr);
     }
 
     [Theory]

@@ -152,11 +152,19 @@ internal static class Vectors
 
     public static Vector Get(string name) => Load(Path.Combine(Vmmctl.VectorsDir, name + ".vec"));
 
-    /// <summary>Writes the vector's key to a file in <paramref name="dir"/> for --key-file.</summary>
+    /// <summary>Writes the vector's key to a file in <paramref name="dir"/> for --key-file: the host key of its host.</summary>
     public static string KeyFile(this Vector v, string dir)
     {
         var path = Path.Combine(dir, v.Name + ".key");
-        File.WriteAllText(path, v.Key + "\n");
+        File.WriteAllText(path, $"host {v.Host ?? "hv-01"} {v.Key}\n");
+        return path;
+    }
+
+    /// <summary>Writes the vector's master key to a file in <paramref name="dir"/> for --key-file.</summary>
+    public static string MasterFile(this Vector v, string dir)
+    {
+        var path = Path.Combine(dir, v.Name + ".master");
+        File.WriteAllText(path, $"master {v.Master}\n");
         return path;
     }
 }

@@ -17,7 +17,7 @@ public sealed class FuzzRegressionTests
     // field and the attribute both as name=, and Parse fails with "name= appears twice".
     private static readonly byte[] HostWithNameAttribute =
     [
-        0x56, 0x4D, 0x01, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x33,     // header: HOST, 51 bytes
+        0x56, 0x4D, 0x02, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x33,     // header: HOST, 51 bytes
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,                 // boot_id, sequence
         0x01, 0x02, (byte)'h', (byte)'1',                               // state up, name "h1"
         0x20, 0x00, 0x02, (byte)'v', (byte)'m',                         // name="vm"
@@ -28,7 +28,7 @@ public sealed class FuzzRegressionTests
     // zero field, so the attribute's vcpus=4 is parsed back as the field and the attribute is gone.
     private static readonly byte[] VmRecordWithVcpusAttribute =
     [
-        0x56, 0x4D, 0x01, 0x13, 0x00, 0x00, 0x00, 0x00, 0x00, 0x42,     // header: admin VM, 66 bytes
+        0x56, 0x4D, 0x02, 0x13, 0x00, 0x00, 0x00, 0x00, 0x00, 0x42,     // header: admin VM, 66 bytes
         0x02, (byte)'h', (byte)'1',                                     // host "h1"
         0x00, 0x23,                                                     // record length 35
         1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,          // uuid

@@ -43,8 +43,8 @@ public sealed class CompletionTests
     [InlineData("vmmctl vm stop web1 --f", "--force")]
     [InlineData("vmmctl vm create --m", "--max-vcpus --memory --max-memory")]
     [InlineData("vmmctl vm nic add web1 --model e1", "e1000 e1000e")]
-    [InlineData("vmmctl pdu listen 7400 --", "--verify --key-file --count --help")]
-    [InlineData("vmmctl key ", "generate")]
+    [InlineData("vmmctl pdu listen 7400 --", "--verify --key-file --host --count --help")]
+    [InlineData("vmmctl key ", "generate derive")]
     public void Completes_commands_and_options(string line, string expected) =>
         Assert.Equal(expected.Split(' '), Complete(line));
 

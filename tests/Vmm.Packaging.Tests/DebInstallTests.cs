@@ -13,6 +13,7 @@ namespace Vmm.Packaging.Tests;
 public sealed partial class DebInstallTests(PackagesFixture packages)
 {
     private const string Key = "/etc/vmm/cluster.key";
+    private const string HostKey = "/etc/vmm/host.key";
     private const string HostName = "vmm-deb-install";
 
     private DebInstall Run => DebInstall.Of(packages);
@@ -44,12 +45,13 @@ public sealed partial class DebInstallTests(PackagesFixture packages)
     }
 
     [Fact]
-    public void Controller_install_makes_a_cluster_key_only_root_and_group_vmm_read()
+    public void Controller_install_makes_a_cluster_master_key_only_root_and_group_vmm_read()
     {
         var run = Run;
         run.AssertEqual("640 root vmm", "controller.key.stat");
-        run.AssertThat(HexKey().IsMatch(run["controller.key.first_line"]),
-            $"{Key} does not hold a key line of 64 hex digits: '{run["controller.key.first_line"]}'");
+        run.AssertThat(MasterKey().IsMatch(run["controller.key.line"]),
+            $"{Key} does not hold a master key line (master and 64 hex digits): '{run["controller.key.line"]}'");
+        run.AssertEqual("absent", "controller.hostkey.stat");
         // The installed daemon as a user outside group vmm cannot read it, and says so.
         run.AssertEqual("2", "controller.nobody.exit");
         run.AssertThat(run["controller.nobody.output"].Contains($"cannot read key file {Key}", StringComparison.Ordinal),
@@ -111,11 +113,13 @@ public sealed partial class DebInstallTests(PackagesFixture packages)
     }
 
     [Fact]
-    public void Hostd_install_keeps_the_controllers_key_and_its_daemon_runs_as_vmm()
+    public void Hostd_install_makes_its_own_host_key_beside_the_controllers_master_and_its_daemon_runs_as_vmm()
     {
         var run = Run;
         run.AssertEqual(run["controller.key.sha256"], "hostd.key.sha256");
-        run.AssertEqual("640 root vmm", "hostd.key.stat");
+        // A placeholder host key for this machine's name (hostd's default host-name), which --check-config takes.
+        run.AssertEqual("640 root vmm", "hostd.hostkey.stat");
+        run.AssertThat(HostKeyLine().IsMatch(run["hostd.hostkey.line"]), $"{HostKey} does not hold a host key line: '{run["hostd.hostkey.line"]}'");
         run.AssertEqual(string.Join(' ', Contents.Conffiles("vmm-hostd").Select(f => "/" + f)), "hostd.vmm-hostd.conffiles");
         // logrotate reads the shipped file without complaint (a dry run, with user vmm in place).
         run.AssertEqual("0", "hostd.logrotate.exit");
@@ -144,6 +148,7 @@ public sealed partial class DebInstallTests(PackagesFixture packages)
         // Both purged: nothing of either is left under /etc, /var/log or systemd's folders.
         run.AssertEqual("absent", "purged_both.vmm-controller.status");
         run.AssertEqual("absent", "purged_both.key.stat");
+        run.AssertEqual("absent", "purged_both.hostkey.stat");
         run.AssertEqual("absent", "purged_both.etc_vmm");
         run.AssertEqual("absent", "purged_both.var_log_vmm");
         run.AssertEqual("", "purged_both.systemd");
@@ -153,13 +158,16 @@ public sealed partial class DebInstallTests(PackagesFixture packages)
     }
 
     [Fact]
-    public void Hostd_installed_first_makes_a_placeholder_key_that_the_controller_keeps_and_both_load()
+    public void Hostd_installed_first_makes_a_placeholder_host_key_that_the_controller_keeps_and_both_load()
     {
         var run = Run;
-        run.AssertEqual("# Made by the installation of vmm-hostd: replace this file with the cluster's key.", "hostd_first.key.first_line");
-        run.AssertThat(HexKey().IsMatch(run["hostd_first.key.hex"]), $"the placeholder key is not 64 hex digits: {run["hostd_first.key.hex"]}");
-        run.AssertEqual("640 root vmm", "hostd_first.key.stat");
-        run.AssertEqual(run["hostd_first.key.sha256"], "hostd_first_controller.key.sha256");
+        run.AssertEqual("# Made by the installation of vmm-hostd: replace this file with this host's key", "hostd_first.hostkey.first_line");
+        run.AssertThat(HostKeyLine().IsMatch(run["hostd_first.hostkey.line"]), $"the placeholder is not a host key line: {run["hostd_first.hostkey.line"]}");
+        run.AssertEqual("640 root vmm", "hostd_first.hostkey.stat");
+        run.AssertEqual("absent", "hostd_first.key.stat");
+        // The controller makes its master beside it and leaves the host key alone.
+        run.AssertEqual(run["hostd_first.hostkey.sha256"], "hostd_first_controller.hostkey.sha256");
+        run.AssertEqual("640 root vmm", "hostd_first_controller.key.stat");
         run.AssertThat(HostNames(run, "hostd_first.run.host_list").SequenceEqual([HostName]),
             $"vmmctl host list does not show exactly {HostName}: {run["hostd_first.run.host_list"]}");
         run.AssertEqual("0", "hostd_first.run.exit");
@@ -170,13 +178,14 @@ public sealed partial class DebInstallTests(PackagesFixture packages)
     public void A_package_removed_but_not_purged_keeps_the_key_when_the_other_is_purged()
     {
         var run = Run;
-        var key = run["hostd_first.key.sha256"];
+        var key = run["hostd_first.hostkey.sha256"];
         run.AssertEqual("rc", "removed_hostd.vmm-hostd.status");
-        run.AssertEqual(key, "removed_hostd_purged_controller.key.sha256");
-        run.AssertEqual("cluster.key hostd.toml", "removed_hostd_purged_controller.etc_vmm");
+        run.AssertEqual(key, "removed_hostd_purged_controller.hostkey.sha256");
+        run.AssertEqual("absent", "removed_hostd_purged_controller.key.stat");
+        run.AssertEqual("host.key hostd.toml", "removed_hostd_purged_controller.etc_vmm");
         // vmm-hostd installed again finds its configuration, key included, as it was.
         run.AssertEqual("ii", "reinstalled_hostd.vmm-hostd.status");
-        run.AssertEqual(key, "reinstalled_hostd.key.sha256");
+        run.AssertEqual(key, "reinstalled_hostd.hostkey.sha256");
         // Both purged by one dpkg run: everything goes.
         run.AssertEqual("absent", "purged_together.vmm-controller.status");
         run.AssertEqual("absent", "purged_together.vmm-hostd.status");
@@ -199,6 +208,9 @@ public sealed partial class DebInstallTests(PackagesFixture packages)
         }
     }
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
-    private static partial Regex HexKey();
+    [GeneratedRegex("^master [0-9a-f]{64}$")]
+    private static partial Regex MasterKey();
+
+    [GeneratedRegex("^host [^ ]+ [0-9a-f]{64}$")]
+    private static partial Regex HostKeyLine();
 }

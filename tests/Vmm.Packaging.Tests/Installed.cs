@@ -15,6 +15,20 @@ internal static class Installed
     }
 
     /// <summary>
+    /// A key file in <paramref name="dir"/> of the kind <paramref name="daemon"/> ("hostd", "vmm-hostd", ...) holds: the
+    /// cluster master key, or the host key of <paramref name="host"/> derived from one (spec §3.3), made by vmmctl.
+    /// </summary>
+    public static string KeyFor(string daemon, string dir, string? host)
+    {
+        string vmmctl = Path.Combine(Tool.BinDir, "vmmctl"), master = Path.Combine(dir, "cluster.key");
+        Tool.Check(vmmctl, "key", "generate", master);
+        if (!daemon.EndsWith("hostd", StringComparison.Ordinal)) return master;
+        string hostKey = Path.Combine(dir, "host.key");
+        Tool.Check(vmmctl, "key", "derive", host ?? throw new ArgumentException("a hostd key needs its host name"), "--key-file", master, hostKey);
+        return hostKey;
+    }
+
+    /// <summary>
     /// The daemon accepts the configuration file the package ships, and reads it. --check-config loads the key as a
     /// start does; the key the package makes at install (/etc/vmm/cluster.key) is not made by unpacking, so a key of
     /// the test's is named by a flag. Without it, --check-config refuses the missing key in one line, exit 2.
@@ -26,14 +40,14 @@ internal static class Installed
         string dir = Directory.CreateTempSubdirectory("vmm-key-").FullName;
         try
         {
-            string key = Path.Combine(dir, "cluster.key");
-            Tool.Check(Path.Combine(Tool.BinDir, "vmmctl"), "key", "generate", key);
-            var r = Tool.Run(package.PathOf($"usr/bin/{daemon}"), "--config", file, "--key-file", key, "--check-config");
+            string[] hostName = daemon == "vmm-hostd" ? ["--host-name", "hv-pkg"] : [];
+            string key = KeyFor(daemon, dir, "hv-pkg");
+            var r = Tool.Run(package.PathOf($"usr/bin/{daemon}"), ["--config", file, .. hostName, "--key-file", key, "--check-config"]);
             Assert.True(r.Exit == 0, $"{daemon} --config {file} --check-config: {r}");
             Assert.Contains($"# files read, in order: {file}", r.Stdout);
 
             string missing = Path.Combine(dir, "none.key");
-            r = Tool.Run(package.PathOf($"usr/bin/{daemon}"), "--config", file, "--key-file", missing, "--check-config");
+            r = Tool.Run(package.PathOf($"usr/bin/{daemon}"), ["--config", file, .. hostName, "--key-file", missing, "--check-config"]);
             Assert.True(r.Exit == 2 && r.Stdout == "" && r.Stderr.TrimEnd().Split('\n').Length == 1 && r.Stderr.Contains(missing),
                 $"{daemon} --check-config with a missing key file: {r}");
         }

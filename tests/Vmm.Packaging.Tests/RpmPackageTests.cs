@@ -50,7 +50,9 @@ public sealed class RpmPackageTests(PackagesFixture packages)
     {
         var scripts = Query(name, "--scripts");
         Assert.Contains("useradd -r -g vmm", scripts);
-        Assert.Contains("chgrp vmm \"$tmp\" && chmod 0640 \"$tmp\" && mv \"$tmp\" /etc/vmm/cluster.key", scripts);
+        // The controller's master key; hostd's own host key (a placeholder until the real one is derived).
+        string key = name == "vmm-hostd" ? "/etc/vmm/host.key" : "/etc/vmm/cluster.key";
+        Assert.Contains($"chgrp vmm \"$tmp\" && chmod 0640 \"$tmp\" && mv \"$tmp\" {key}", scripts);
         Assert.Contains($"preset {name}.service", scripts);
         Assert.Contains($"disable --now {name}.service", scripts);
         Assert.Contains($"try-restart {name}.service", scripts);

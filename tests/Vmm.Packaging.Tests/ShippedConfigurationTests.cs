@@ -21,12 +21,11 @@ public sealed partial class ShippedConfigurationTests
     {
         var shipped = File.ReadAllLines(Path.Combine(Tool.RepoRoot, "packaging", "etc", $"{daemon}.toml"));
         string dir = Directory.CreateTempSubdirectory("vmm-config-").FullName;
-        // --check-config loads the key file as a start would: the shipped path (/etc/vmm/cluster.key) becomes a key
-        // made for the test, still set in the file.
-        string key = Path.Combine(dir, "cluster.key");
-        Tool.Check(Path.Combine(Tool.BinDir, "vmmctl"), "key", "generate", key);
-        var uncommented = shipped.Select(l => Setting().IsMatch(l) ? l[1..] : l)
-            .Select(l => l.StartsWith("key-file = ", StringComparison.Ordinal) ? $"key-file = \"{key}\"" : l).ToArray();
+        // --check-config loads the key file as a start would: the shipped path becomes a key made for the test (the
+        // master for the controller, the host key of the file's host-name for hostd), still set in the file.
+        var uncommented = shipped.Select(l => Setting().IsMatch(l) ? l[1..] : l).ToList();
+        string key = Installed.KeyFor(daemon, dir, uncommented.FirstOrDefault(l => l.StartsWith("host-name = ", StringComparison.Ordinal))?.Split('"')[1]);
+        uncommented = uncommented.Select(l => l.StartsWith("key-file = ", StringComparison.Ordinal) ? $"key-file = \"{key}\"" : l).ToList();
         var file = Path.Combine(dir, $"{daemon}.toml");
         try
         {

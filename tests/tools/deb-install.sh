@@ -50,7 +50,8 @@ fi
 dir=$2 controller_deb=$3 hostd_deb=$4
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
-key=/etc/vmm/cluster.key
+key=/etc/vmm/cluster.key          # the controller's cluster master key
+hostkey=/etc/vmm/host.key         # hostd's own host key (spec §3.3)
 
 emit() { printf '%s=%s\n' "$1" "$2"; }
 fail() { echo "FAILED=$*"; exit 1; }
@@ -118,14 +119,18 @@ facts() {
     local p=$1 pkg
     emit "$p.passwd" "$(getent passwd vmm || echo absent)"
     emit "$p.group" "$(getent group vmm || echo absent)"
-    if [[ -e $key ]]; then
-        emit "$p.key.stat" "$(stat -c '%a %U %G' "$key")"
-        emit "$p.key.sha256" "$(sha256sum "$key" | cut -d' ' -f1)"
-        emit "$p.key.first_line" "$(head -n1 "$key")"
-        emit "$p.key.hex" "$(grep -v '^#' "$key" | tr -d '\n')"
-    else
-        emit "$p.key.stat" absent
-    fi
+    local name file
+    for name in key hostkey; do
+        file=${!name}
+        if [[ -e $file ]]; then
+            emit "$p.$name.stat" "$(stat -c '%a %U %G' "$file")"
+            emit "$p.$name.sha256" "$(sha256sum "$file" | cut -d' ' -f1)"
+            emit "$p.$name.first_line" "$(head -n1 "$file")"
+            emit "$p.$name.line" "$(grep -v '^#' "$file" | tr -d '\n')"
+        else
+            emit "$p.$name.stat" absent
+        fi
+    done
     if [[ -d /etc/vmm ]]; then emit "$p.etc_vmm" "$(ls -A /etc/vmm | joined)"; else emit "$p.etc_vmm" absent; fi
     if [[ -d /var/log/vmm ]]; then emit "$p.var_log_vmm" present; else emit "$p.var_log_vmm" absent; fi
     # The units' enablement: the symlinks and deb-systemd-helper's state files.
@@ -193,21 +198,27 @@ logrotate_reads() {
 }
 
 # run_both PREFIX N [HOSTD_OPTION...]: the installed controller and hostd as vmm, hostd on libvirt's test
-# driver, reporting to the controller: the host appears only if hostd read the key and the controller accepts
-# what it signs with it. Logs go to controller-N.log and hostd-N.log.
+# driver, reporting to the controller: the host appears only if hostd read its key and the controller accepts
+# what it signs with it. hostd's key is derived from the installed master with the installed vmmctl, as an
+# operator does (README: vmmctl key derive), into a folder of this run's (the package's host.key is left as it
+# is, for the facts that follow). Logs go to controller-N.log and hostd-N.log.
 run_both() {
-    local prefix=$1 n=$2 controller hostd
+    local prefix=$1 n=$2 controller hostd derived=/run/vmm-test/host.key
     shift 2
+    install -d -o root -g vmm -m 0750 /run/vmm-test
+    step "$prefix: derive the host key" vmmctl key derive vmm-deb-install --key-file "$key" --force "$derived"
+    chgrp vmm "$derived"
     start "$work/controller-$n.log" "${as_vmm[@]}" /usr/bin/vmm-controller
     controller=$started
     await "$prefix: the controller runs" "$controller" "$work/controller-$n.log" host_list
-    start "$work/hostd-$n.log" "${as_vmm[@]}" /usr/bin/vmm-hostd "$@" "${hostd_args[@]}"
+    start "$work/hostd-$n.log" "${as_vmm[@]}" /usr/bin/vmm-hostd "$@" "${hostd_args[@]}" --key-file "$derived"
     hostd=$started
     await "$prefix: hostd reaches the controller" "$hostd" "$work/hostd-$n.log" host_listed vmm-deb-install
     emit "$prefix.run.uid" "$(uid_of "$hostd")"
     emit "$prefix.run.host_list" "$(host_list | tr -d '\n')"
     stop "$prefix.run.exit" "$hostd"
     stop "$prefix.run.controller_exit" "$controller"
+    rm -rf /run/vmm-test
 }
 
 # ---- 1. vmm-controller, first install ----
@@ -283,7 +294,7 @@ facts purged_hostd
 step "controller: purge" dpkg --purge vmm-controller
 facts purged_both
 
-# ---- 5. vmm-hostd first: its placeholder key, kept by vmm-controller ----
+# ---- 5. vmm-hostd first: its placeholder host key, kept beside the controller's master ----
 step "hostd first: install" dpkg -i --force-depends "$hostd_deb"
 facts hostd_first
 step "hostd first: controller install" dpkg -i "$controller_deb"
@@ -291,7 +302,7 @@ facts hostd_first_controller
 runtime_dir
 run_both hostd_first 3
 
-# Removed, not purged: vmm-hostd keeps its configuration, so the key stays when the controller goes,
+# Removed, not purged: vmm-hostd keeps its configuration, so its host key stays when the controller goes,
 # and is there again, the same, when vmm-hostd comes back.
 step "hostd first: remove hostd" dpkg --remove vmm-hostd
 facts removed_hostd

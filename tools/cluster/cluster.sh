@@ -1,7 +1,8 @@
 # A local Vmm cluster on loopback, for run.sh and demo.sh (sourced by both; not run by itself):
 # one vmm-controller and two vmm-hostd (hv-a, hv-b), each hostd on libvirt's built-in test driver with
-# its own node (node-a.xml, node-b.xml: no libvirtd, no QEMU), a new cluster key, and every file in one
-# temporary folder: the key, the TOML configuration of each daemon, the nodes, the logs, the pids.
+# its own node (node-a.xml, node-b.xml: no libvirtd, no QEMU), a new cluster master key (the controller's)
+# and each host's own key derived from it, and every file in one temporary folder: the keys, the TOML
+# configuration of each daemon, the nodes, the logs, the pids.
 #
 # Every process is started here and stopped by its pid: SIGTERM, then SIGKILL after CLUSTER_GRACE
 # seconds. The daemons run in their own session (setsid), so that a Ctrl-C on the terminal reaches
@@ -87,6 +88,9 @@ cluster_prepare() {
     "$VMMCTL" key generate "$CLUSTER_DIR/cluster.key" 2>/dev/null || { cluster_say "vmmctl key generate failed"; return 1; }
     local host
     for host in "${CLUSTER_HOSTS[@]}"; do
+        # Each hostd holds only its own key (spec §3.3), as /etc/vmm/host.key on a real host.
+        "$VMMCTL" key derive "$host" --key-file "$CLUSTER_DIR/cluster.key" "$CLUSTER_DIR/host-${host#hv-}.key" 2>/dev/null \
+            || { cluster_say "vmmctl key derive $host failed"; return 1; }
         # A copy, so that the folder holds all the daemons read; each hostd loads its node into its own memory.
         cp "$CLUSTER_ROOT/tools/cluster/node-${host#hv-}.xml" "$CLUSTER_DIR/node-${host#hv-}.xml"
     done
@@ -103,6 +107,7 @@ cluster_write_config() {
 listen = "127.0.0.1:$CLUSTER_PORT"
 # vmmctl's way in: vmmctl --socket PATH, or VMM_SOCKET.
 admin-socket = "$CLUSTER_SOCKET"
+# The cluster master key: each host's key is derived from it (vmmctl key derive).
 key-file = "$CLUSTER_DIR/cluster.key"
 # As on the hosts; a host that misses down-after heartbeats in a row is down.
 heartbeat-interval = "1s"
@@ -119,7 +124,8 @@ libvirt-uri = "test://$CLUSTER_DIR/node-${host#hv-}.xml"
 # TCP for the controller's requests; port 0 is any free one, which the controller learns from heartbeats.
 listen = "127.0.0.1:0"
 controllers = ["127.0.0.1:$CLUSTER_PORT"]
-key-file = "$CLUSTER_DIR/cluster.key"
+# This host's own key (vmmctl key derive $host): it signs only for $host.
+key-file = "$CLUSTER_DIR/host-${host#hv-}.key"
 # The directory pool of the disks Vmm creates (held in memory by the test driver).
 storage-path = "$CLUSTER_DIR/pool-${host#hv-}"
 heartbeat-interval = "1s"

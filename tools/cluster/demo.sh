@@ -384,6 +384,80 @@ ctl 0 host list
 expect "hv-b is up" host_is up hv-b
 expect "cache-01 is running" is running cache-01 .power
 
+# --- key rotation while requests flow (README: "Rotating the keys") ------------------------------------------
+
+# set_keys DAEMON KEY [SECOND]: points DAEMON's key-file (and second-key-file) at these files, as an operator
+# edits /etc/vmm/*.toml, then SIGHUP; waits for the daemon to say it holds the new key ids.
+set_keys() {
+    local name=$1 key=$2 second=${3:-} config log before
+    config=$(cluster_config "$name") log=$(cluster_log "$name")
+    sed -i '/^key-file = /d; /^second-key-file = /d' "$config"
+    printf 'key-file = "%s"\nsecond-key-file = "%s"\n' "$key" "$second" >>"$config"
+    printf '$ kill -HUP %s   # %s: key-file = %s, second-key-file = %s\n' "${CLUSTER_PIDS[$name]}" "$name" \
+        "${key##*/}" "${second:+${second##*/}}"
+    before=$(grep -c 'key id now' "$log")
+    kill -HUP "${CLUSTER_PIDS[$name]}"
+    if cluster_poll "$WAIT" eval '(( $(grep -c "key id now" "'"$log"'") > before ))'; then
+        ok "$name: $(grep 'key id now' "$log" | tail -n 1 | sed -E 's/.*(key id now .*)/\1/')"
+    else
+        bad "$name did not reload its keys"
+    fi
+}
+
+# Requests to both hosts, one after another, for as long as the rotation runs: each must succeed.
+rotation_load() {
+    local n=0
+    while [[ ! -e $CLUSTER_DIR/rotation.stop ]]; do
+        for args in "vm pause web-01" "vm resume web-01" "vm pause cache-01" "vm resume cache-01"; do
+            # shellcheck disable=SC2086
+            if out=$("$VMMCTL" $args 2>&1); then echo ok; else echo "FAIL $args: $out"; fi
+            n=$((n + 1))
+        done
+    done >>"$CLUSTER_DIR/rotation.log"
+}
+
+step "key rotation 1/4: a new master key on the controller, as its second key; requests keep flowing"
+say "Each hostd holds only its own key, derived from the master; every receiver accepts two keys and picks"
+say "by key id, and SIGHUP reads the key files again, so the keys rotate with no request refused."
+: >"$CLUSTER_DIR/rotation.log"
+rotation_from=$(wc -l <"$(cluster_log controller)")
+rotation_load &
+CLUSTER_EXTRA_PIDS+=("$!")
+rotation_pid=$!
+ctl 0 key generate "$CLUSTER_DIR/cluster-2.key"
+set_keys controller "$CLUSTER_DIR/cluster.key" "$CLUSTER_DIR/cluster-2.key"
+
+step "key rotation 2/4: each host gets its new host key (derived from the new master) as its second key"
+for host in "${CLUSTER_HOSTS[@]}"; do
+    ctl 0 key derive "$host" --key-file "$CLUSTER_DIR/cluster-2.key" "$CLUSTER_DIR/host-${host#hv-}-2.key"
+    set_keys "$host" "$CLUSTER_DIR/host-${host#hv-}.key" "$CLUSTER_DIR/host-${host#hv-}-2.key"
+done
+
+step "key rotation 3/4: switch: every daemon signs with the new key and still accepts the old one"
+set_keys controller "$CLUSTER_DIR/cluster-2.key" "$CLUSTER_DIR/cluster.key"
+for host in "${CLUSTER_HOSTS[@]}"; do
+    set_keys "$host" "$CLUSTER_DIR/host-${host#hv-}-2.key" "$CLUSTER_DIR/host-${host#hv-}.key"
+done
+
+step "key rotation 4/4: the old keys removed; no request was refused and no host went down"
+set_keys controller "$CLUSTER_DIR/cluster-2.key"
+for host in "${CLUSTER_HOSTS[@]}"; do set_keys "$host" "$CLUSTER_DIR/host-${host#hv-}-2.key"; done
+# A few more requests under the new keys alone, then the load stops.
+cluster_poll "$WAIT" eval '(( $(grep -c . "$CLUSTER_DIR/rotation.log") >= 8 ))'
+touch "$CLUSTER_DIR/rotation.stop"
+wait "$rotation_pid" 2>/dev/null
+total=$(grep -c . "$CLUSTER_DIR/rotation.log") failures=$(grep -c '^FAIL' "$CLUSTER_DIR/rotation.log")
+if (( total > 0 && failures == 0 )); then ok "$total requests during the rotation, all succeeded"
+else bad "$failures of $total requests failed: $(grep -m1 '^FAIL' "$CLUSTER_DIR/rotation.log")"; fi
+if tail -n +$((rotation_from + 1)) "$(cluster_log controller)" | grep -Eq 'is down|wrong-key|bad-tag|lost the connection'; then
+    bad "the controller logged: $(tail -n +$((rotation_from + 1)) "$(cluster_log controller)" | grep -Em1 'is down|wrong-key|bad-tag|lost the connection')"
+else
+    ok "the controller logged no host down and no datagram with a wrong key"
+fi
+ctl 0 host list
+expect "hv-a is up" host_is up hv-a
+expect "hv-b is up" host_is up hv-b
+
 step_end
 
 # --- the summary ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ namespace Vmm.Controller.Dispatch;
 internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
 {
     private readonly DispatchContext _context;
-    private readonly ClusterKey _key;
+    private readonly HostKeys _keys;
     private readonly DispatchOptions _options;
     private readonly Logger _log;
     private readonly TimeProvider _time;
@@ -21,23 +21,24 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sweeping;
 
-    // One link per hostd endpoint; guarded by itself, as are each link's Users and _stopped.
-    private readonly Dictionary<IPEndPoint, HostLink> _links = [];
+    // One link per host name and hostd endpoint (a connection is checked with its host's key); guarded by itself,
+    // as are each link's Users and _stopped.
+    private readonly Dictionary<(string Name, IPEndPoint Endpoint), HostLink> _links = [];
     private bool _stopped;
 
     /// <summary>
-    /// A dispatcher that signs every REQUEST and checks every ACK with <paramref name="key"/>; every deadline,
+    /// A dispatcher that signs every REQUEST and checks every ACK with the key of its host, from <paramref name="keys"/>; every deadline,
     /// backoff and idle check runs on <paramref name="time"/> (default: the system clock). Throws
     /// <see cref="ArgumentOutOfRangeException"/> for options out of range.
     /// </summary>
-    public Dispatcher(ClusterKey key, DispatchOptions options, Logger log, TimeProvider? time = null)
+    public Dispatcher(HostKeys keys, DispatchOptions options, Logger log, TimeProvider? time = null)
     {
         options.Validate();
-        _key = key;
+        _keys = keys;
         _options = options;
         _log = log;
         _time = time ?? TimeProvider.System;
-        _context = new DispatchContext(key, options, log, _time);
+        _context = new DispatchContext(keys, options, log, _time);
         _sweeping = SweepAsync();
     }
 
@@ -114,7 +115,7 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
         byte[] frame;
         try
         {
-            frame = PduCodec.ToBytes(new RequestPdu { RequestId = id, BootId = host.BootId, Code = code, Flags = flags, Vm = vm, Parameters = parameters }, _key);
+            frame = PduCodec.ToBytes(new RequestPdu { RequestId = id, BootId = host.BootId, Code = code, Flags = flags, Vm = vm, Parameters = parameters }, _keys.For(host.Name).Signing);
         }
         catch (ProtocolException e)
         {
@@ -150,8 +151,8 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
         lock (_links)
         {
             if (_stopped) return null;
-            if (!_links.TryGetValue(host.Endpoint, out var link))
-                _links.Add(host.Endpoint, link = new HostLink(host.Name, host.Endpoint, _context));
+            if (!_links.TryGetValue((host.Name, host.Endpoint), out var link))
+                _links.Add((host.Name, host.Endpoint), link = new HostLink(host.Name, host.Endpoint, _context));
             link.Users++;
             return link;
         }
@@ -177,7 +178,7 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
                 {
                     foreach (var link in _links.Values)
                         if (link.Users == 0 && link.IsIdle(_options.IdleTimeout)) idle.Add(link);
-                    foreach (var link in idle) _links.Remove(link.Endpoint);
+                    foreach (var link in idle) _links.Remove((link.Name, link.Endpoint));
                 }
                 foreach (var link in idle)
                     await link.StopAsync($"idle for {DispatchOptions.Seconds(_options.IdleTimeout)} s").ConfigureAwait(false);

@@ -23,7 +23,8 @@ internal sealed class HostConnection
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly PipeReader _reader;
-    private readonly ClusterKey _key;
+    private readonly HostKeys _keys;
+    private readonly string _host;
     private readonly Logger _log;
     private readonly TimeProvider _time;
     private readonly string _peer;
@@ -36,13 +37,14 @@ internal sealed class HostConnection
     private string? _closeReason;
     private long _lastUsed;
 
-    private HostConnection(Socket socket, string peer, DispatchContext context, Action<HostConnection> onClosed)
+    private HostConnection(Socket socket, string host, string peer, DispatchContext context, Action<HostConnection> onClosed)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
         _peer = peer;
-        _key = context.Key;
+        _keys = context.Keys;
+        _host = host;
         _log = context.Log;
         _time = context.Time;
         _lastUsed = _time.GetTimestamp();
@@ -60,11 +62,12 @@ internal sealed class HostConnection
     }
 
     /// <summary>
-    /// Connects to <paramref name="endpoint"/> within the connect timeout and starts reading.
+    /// Connects to <paramref name="endpoint"/>, the hostd of <paramref name="host"/> (whose key checks every ACK),
+    /// within the connect timeout and starts reading.
     /// <paramref name="onClosed"/> runs once when the connection closes. Throws <see cref="SocketException"/>, or
     /// <see cref="OperationCanceledException"/> on the timeout or <paramref name="stop"/>.
     /// </summary>
-    public static async Task<HostConnection> OpenAsync(IPEndPoint endpoint, string peer, DispatchContext context,
+    public static async Task<HostConnection> OpenAsync(IPEndPoint endpoint, string host, string peer, DispatchContext context,
         Action<HostConnection> onClosed, CancellationToken stop)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -85,7 +88,7 @@ internal sealed class HostConnection
             socket.Dispose();
             throw;
         }
-        var connection = new HostConnection(socket, peer, context, onClosed);
+        var connection = new HostConnection(socket, host, peer, context, onClosed);
         connection.Reading = connection.ReadLoopAsync();
         return connection;
     }
@@ -223,7 +226,8 @@ internal sealed class HostConnection
 
     private void OnAck(ReadOnlySpan<byte> frame)
     {
-        _key.Authenticate(frame);
+        // Only this host's key: an ACK signed by any other host (or a holder of its key) is a stream error.
+        _keys.For(_host).Authenticate(frame);
         // An ACK with a PDU error is not answered in kind: a peer that sends broken ACKs is not trusted further (§9).
         var ack = AckPdu.From(AckView.Parse(PduCodec.Body(frame)));
         TaskCompletionSource<AckPdu?>? waiter;
@@ -245,7 +249,7 @@ internal sealed class HostConnection
     // still worth showing, marked as such; either way it is only logged.
     private void OnError(ReadOnlySpan<byte> frame)
     {
-        bool verified = frame[5] == _key.Id && _key.Verify(frame);
+        bool verified = _keys.For(_host).Check(frame) is null;
         string what;
         try
         {
@@ -256,7 +260,7 @@ internal sealed class HostConnection
         {
             what = $"(unreadable: {e.Message})";
         }
-        _log.Warn("{Peer} sent ERROR {What}{Unverified}", _peer, what, verified ? "" : " (unverified: not signed with our key)");
+        _log.Warn("{Peer} sent ERROR {What}{Unverified}", _peer, what, verified ? "" : " (unverified: not signed with the host's key)");
         Close($"the host sent ERROR {what}", expected: false);
     }
 
@@ -264,7 +268,7 @@ internal sealed class HostConnection
     {
         try
         {
-            var bytes = PduCodec.ToBytes(ErrorPdu.For(e), _key);
+            var bytes = PduCodec.ToBytes(ErrorPdu.For(e), _keys.For(_host).Signing);
             using var timeout = new CancellationTokenSource(ErrorWriteTimeout);
             await _writeLock.WaitAsync(timeout.Token).ConfigureAwait(false);
             try { await _stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false); }

@@ -36,7 +36,7 @@ internal sealed class HostLink
         Slots = new SemaphoreSlim(_options.MaxInFlightPerHost, _options.MaxInFlightPerHost);
     }
 
-    /// <summary>The host's name when the link was made, for logs.</summary>
+    /// <summary>The host's name: its key signs the link's requests and checks its ACKs.</summary>
     public string Name { get; }
 
     /// <summary>Where its hostd listens.</summary>
@@ -123,7 +123,7 @@ internal sealed class HostLink
         string peer = $"{Name} ({Endpoint})";
         try
         {
-            var connection = await HostConnection.OpenAsync(Endpoint, peer, _context, OnClosed, _stop.Token).ConfigureAwait(false);
+            var connection = await HostConnection.OpenAsync(Endpoint, Name, peer, _context, OnClosed, _stop.Token).ConfigureAwait(false);
             bool stopped;
             lock (_gate)
             {

@@ -1,5 +1,6 @@
 // The checks a STATE datagram passes before it reaches the inventory, in the spec's order (§3.5, §3.2,
-// §3.3, then the body §6): framing, type, key id, tag, body. A well-framed datagram takes the fast path,
+// §3.3, then the body §6): framing, type, key id, tag (under the key of the host the datagram names, so a
+// host can sign only for itself), body. A well-framed datagram takes the fast path,
 // which throws nothing, so a flood of forged datagrams (bad tag, wrong key, unsigned) costs one HMAC each
 // and no exception; only garbage headers and broken authentic bodies go through the codec's exceptions,
 // whose messages are kept for the log.
@@ -13,20 +14,29 @@ internal static class DatagramGate
 {
     /// <summary>Checks framing, type and authentication. <paramref name="detail"/> is the codec's message
     /// when it found the fault; null when the reason says it all.</summary>
-    public static DropReason Authenticate(ReadOnlySpan<byte> datagram, ClusterKey key, out string? detail)
+    public static DropReason Authenticate(ReadOnlySpan<byte> datagram, HostKeys keys, out string? detail)
     {
         detail = null;
-        if (IsWellFramedState(datagram))
+        if (IsWellFramedState(datagram) && StateView.TryPeekHost(PduCodec.Body(datagram), out var host))
         {
-            byte id = datagram[5];
-            if (id == 0) return DropReason.Unsigned;
-            if (id != key.Id) return DropReason.WrongKey;
-            return key.Verify(datagram) ? DropReason.None : DropReason.BadTag;
+            return keys.Check(datagram, host) switch
+            {
+                null => DropReason.None,
+                ProtocolErrorCode.Unsigned => DropReason.Unsigned,
+                ProtocolErrorCode.WrongKey => DropReason.WrongKey,
+                _ => DropReason.BadTag,
+            };
         }
         try
         {
-            // Not a well-framed STATE: let the codec name the fault.
+            // Not a well-framed STATE (or one too short to name its host): let the codec name the fault.
             var header = PduFraming.ReadDatagram(datagram, PduHeader.MaxDatagram);
+            if (header.Type == PduType.State)
+            {
+                StateView.Parse(PduCodec.Body(datagram));   // throws for the body too short to name the host
+                detail = "a STATE that names no host";
+                return DropReason.Malformed;
+            }
             detail = $"a {header.Type.Name()} PDU does not travel on UDP; only STATE does";
             return DropReason.UnexpectedType;
         }
@@ -56,13 +66,17 @@ internal static class DatagramGate
     }
 
     /// <summary>The message for a drop the fast path found (no codec message).</summary>
-    public static string Describe(DropReason reason, ReadOnlySpan<byte> datagram, ClusterKey key) => reason switch
+    public static string Describe(DropReason reason, ReadOnlySpan<byte> datagram) => reason switch
     {
-        DropReason.Unsigned => "unsigned (key id 0); STATE must be signed with the cluster key",
-        DropReason.WrongKey => $"signed with another cluster key (key id 0x{datagram[5]:x2}; this controller holds 0x{key.Id:x2}): check the key files",
-        DropReason.BadTag => "authentication tag does not verify: the datagram was altered or forged",
+        DropReason.Unsigned => "unsigned (key id 0); STATE must be signed with the host's key",
+        DropReason.WrongKey => $"signed with a key that is not host {HostOf(datagram)}'s (key id 0x{datagram[5]:x2}): "
+            + "another host's key, or a key derived from another master; check that host's key file",
+        DropReason.BadTag => $"authentication tag does not verify under host {HostOf(datagram)}'s key: the datagram was altered or forged",
         _ => reason.Name(),
     };
+
+    private static string HostOf(ReadOnlySpan<byte> datagram) =>
+        StateView.TryPeekHost(PduCodec.Body(datagram), out var host) ? Validation.Shorten(System.Text.Encoding.UTF8.GetString(host)) : "?";
 
     // magic "VM", version 1, type STATE, flags 0, and a length equal to the datagram's size, within 26..1200.
     private static bool IsWellFramedState(ReadOnlySpan<byte> d) =>

@@ -8,13 +8,13 @@ namespace Vmm.Controller;
 internal sealed class StateIngest
 {
     private readonly Inventory _inventory;
-    private readonly ClusterKey _key;
+    private readonly HostKeys _keys;
     private readonly DropLog _drops;
 
-    public StateIngest(Inventory inventory, ClusterKey key, Logger? log = null)
+    public StateIngest(Inventory inventory, HostKeys keys, Logger? log = null)
     {
         _inventory = inventory;
-        _key = key;
+        _keys = keys;
         _drops = new DropLog(log ?? LogManager.GetLogger("vmm.ingest"), () => inventory.Now);
     }
 
@@ -27,7 +27,7 @@ internal sealed class StateIngest
     /// </summary>
     public DropReason Process(ReadOnlySpan<byte> datagram, PeerAddress from)
     {
-        var reason = DatagramGate.Authenticate(datagram, _key, out string? detail);
+        var reason = DatagramGate.Authenticate(datagram, _keys, out string? detail);
         if (reason != DropReason.None) return Refused(datagram, from, reason, detail);
         reason = DatagramGate.Parse(datagram, out var state, out detail);
         if (reason != DropReason.None) return Refused(datagram, from, reason, detail);
@@ -43,7 +43,7 @@ internal sealed class StateIngest
         // Charged to no host: neither the source address nor a name in unauthenticated bytes proves who sent it.
         _inventory.CountUnattributed(reason);
         if (_drops.Due(null, reason, out long suppressed))
-            _drops.Write(null, from, reason, detail ?? DatagramGate.Describe(reason, datagram, _key), suppressed);
+            _drops.Write(null, from, reason, detail ?? DatagramGate.Describe(reason, datagram), suppressed);
         return reason;
     }
 

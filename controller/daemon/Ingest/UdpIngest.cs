@@ -30,14 +30,14 @@ internal sealed class UdpIngest : IDisposable
     /// a port in use is reported at start. Throws <see cref="SocketException"/> when the bind fails.
     /// </summary>
     /// <param name="bind">Address and port to receive on, e.g. [::]:7400.</param>
-    /// <param name="key">The cluster key every datagram must be signed with.</param>
+    /// <param name="keys">The master keys; each datagram must be signed with the key of the host it names.</param>
     /// <param name="inventory">Where good datagrams are applied.</param>
     /// <param name="log">Where drops and socket errors are logged; "vmm.ingest" by default.</param>
     /// <param name="receiveBufferBytes">SO_RCVBUF asked for (the kernel caps it at net.core.rmem_max).</param>
-    public UdpIngest(IPEndPoint bind, ClusterKey key, Inventory inventory, Logger? log = null, int receiveBufferBytes = 8 << 20)
+    public UdpIngest(IPEndPoint bind, HostKeys keys, Inventory inventory, Logger? log = null, int receiveBufferBytes = 8 << 20)
     {
         _log = log ?? LogManager.GetLogger("vmm.ingest");
-        Processor = new StateIngest(inventory, key, _log);
+        Processor = new StateIngest(inventory, keys, _log);
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {

@@ -63,6 +63,10 @@ internal static class DropReasons
         _ => "none",
     };
 
-    /// <summary>Drops that happen in a healthy network (a datagram seen twice or out of order): logged at debug level only.</summary>
-    public static bool IsBenign(this DropReason reason) => reason is DropReason.Duplicate or DropReason.Stale;
+    /// <summary>
+    /// Drops that happen in a healthy network and say nothing about who sent them (a datagram seen twice):
+    /// logged at debug level only. A stale datagram (older than the newest accepted) is logged at warning, as a
+    /// competing boot is: it is what a replay of a host's recorded datagrams looks like.
+    /// </summary>
+    public static bool IsBenign(this DropReason reason) => reason is DropReason.Duplicate;
 }

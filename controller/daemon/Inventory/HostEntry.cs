@@ -50,6 +50,11 @@ internal sealed class HostEntry
     /// <summary>The source address of the newest accepted datagram.</summary>
     public PeerAddress Address { get; set; }
 
+    /// <summary>Monotonic ms of the last warning that the host's address or request port changed (rate limit), and
+    /// the changes since that were not logged.</summary>
+    public long RebindWarnedAt { get; set; }
+    public long RebindsUnlogged { get; set; }
+
     public ulong Accepted { get; set; }
 
     public ulong Dropped { get; set; }

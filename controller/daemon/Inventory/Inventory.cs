@@ -95,6 +95,16 @@ internal sealed partial class Inventory
             long now = _clock();
             ulong before = host.BootId;
             var reason = host.Admit(state.BootId, state.Sequence, now, _downAfterMs, out ulong replaced);
+            if (reason == DropReason.Stale && state.Status == HostStatus.None && host.Report.Awaits(state.Report, state.Page, state.Pages))
+            {
+                // A page of the report being collected that a later page overtook: it completes the report.
+                host.Accepted++;
+                ApplyLatePage(host, state, now);
+                Announce(host, now, _changed, _removedViews);
+                Counters.CountAccepted();
+                if (_removed.Count > 0) ForgetRequestsOf(_removed);
+                return DropReason.None;
+            }
             if (reason != DropReason.None)
             {
                 host.Dropped++;
@@ -102,12 +112,17 @@ internal sealed partial class Inventory
                 return reason;
             }
             if (host.BootId != before) LogBoot(host, state.BootId, replaced, from);
+            bool wasHeard = host.Heard;
+            var oldAddress = host.Address;
+            ushort? oldPort = host.Facts.Port;
             host.Sequence = state.Sequence;
             host.LastHeardMs = now;
             host.Heard = true;
             host.Accepted++;
             host.Address = from;
             host.Facts.Apply(state.Facts);
+            if (wasHeard && (oldAddress != from || (oldPort is not null && host.Facts.Port != oldPort)))
+                LogRebind(host, oldAddress, oldPort, from, now);
             ApplyBody(host, state, now);
             if ((state.Status & HostStatus.Stopping) != 0) host.Stop();
             Announce(host, now, _changed, _removedViews);
@@ -165,10 +180,32 @@ internal sealed partial class Inventory
         foreach (var record in state.Vms)
             ApplyRecord(host, record, state.Sequence, mark, now, watching);
         if (inReport && host.Report.TryComplete(out uint complete))
-        {
-            host.Reported = true;
             RemoveUnreported(host, complete, host.Report.LowestSequence, now, watching);
+    }
+
+    /// <summary>
+    /// A page of the report being collected that arrived after a later page (spec §6.5): it counts towards the
+    /// report, and its records replace only what is older than the page. It adds no VM the host does not hold
+    /// (a later event may have removed it) and removes none; the host's newest sequence stays.
+    /// </summary>
+    private void ApplyLatePage(HostEntry host, in StateView state, long now)
+    {
+        bool watching = Watchers.Watches(host.Name);
+        _changed.Clear();
+        _removedViews.Clear();
+        host.Report.Add(state.Report, state.Page, state.Pages, state.Sequence);
+        foreach (var record in state.Vms)
+        {
+            if ((record.Flags & VmFlags.Tombstone) != 0 || !host.Vms.TryGetValue(record.Uuid, out var vm)) continue;
+            vm.SeenInReport = state.Report;
+            if (vm.Sequence >= state.Sequence) continue;
+            bool changed = vm.Set(record.Bytes);
+            vm.Sequence = state.Sequence;
+            vm.UpdatedMs = now;
+            if (changed && watching) _changed.Add(vm);
         }
+        if (host.Report.TryComplete(out uint complete))
+            RemoveUnreported(host, complete, host.Report.LowestSequence, now, watching);
     }
 
     private void ApplyRecord(HostEntry host, in VmRecordView record, ulong sequence, uint mark, long now, bool watching)
@@ -206,6 +243,7 @@ internal sealed partial class Inventory
     /// </summary>
     private void RemoveUnreported(HostEntry host, uint report, ulong lowestSequence, long now, bool watching)
     {
+        host.Reported = true;   // every VM the host holds is known here now (the warm-up's test, spec §7.4)
         foreach (var (uuid, vm) in host.Vms)
         {
             if (vm.SeenInReport == report || vm.Sequence >= lowestSequence) continue;
@@ -322,6 +360,25 @@ internal sealed partial class Inventory
         if (now - host.VmLimitWarnedAt < 10_000 && host.VmLimitWarnedAt != 0) return;
         host.VmLimitWarnedAt = now;
         _log.Warn("host {0} reports more than {1} VMs, the bound per host: records of further VMs are ignored", host.Name, _options.MaxVmsPerHost);
+    }
+
+    // Where requests for a host go is taken from its datagrams (spec §12): a change is worth a warning, at most one
+    // line per host every 10 s, saying how many changes were not logged in between.
+    private void LogRebind(HostEntry host, PeerAddress oldAddress, ushort? oldPort, PeerAddress from, long now)
+    {
+        if (host.RebindWarnedAt != 0 && now - host.RebindWarnedAt < 10_000)
+        {
+            host.RebindsUnlogged++;
+            return;
+        }
+        host.RebindWarnedAt = now;
+        long more = host.RebindsUnlogged;
+        host.RebindsUnlogged = 0;
+        var changes = new List<string>(2);
+        if (oldAddress != from) changes.Add($"address {oldAddress} -> {from}");
+        if (host.Facts.Port != oldPort) changes.Add($"request port {oldPort?.ToString() ?? "none"} -> {host.Facts.Port?.ToString() ?? "none"}");
+        _log.Warn("host {0} moved: {1}; its requests now go there{2}", host.Name, string.Join(", ", changes),
+            more == 0 ? "" : $" ({more} more changes since the last line)");
     }
 
     private void LogBoot(HostEntry host, ulong boot, ulong replaced, PeerAddress from)

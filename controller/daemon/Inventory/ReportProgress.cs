@@ -44,6 +44,13 @@ internal sealed class ReportProgress
         return true;
     }
 
+    /// <summary>
+    /// True for a page of the report being collected that has not arrived yet: a page that was overtaken by a
+    /// later page of its report (its sequence is then older than the newest accepted) still counts (spec §6.5).
+    /// </summary>
+    public bool Awaits(uint report, ushort page, ushort pages) =>
+        _collecting && report == _report && pages == _pages && page < pages && (_seen[page >> 6] & (1UL << (page & 63))) == 0;
+
     /// <summary>True right after the last missing page of the collected report arrived; the report then stops collecting.</summary>
     public bool TryComplete(out uint report)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
 
 namespace Vmm.Ctl.Commands;
@@ -11,14 +12,19 @@ namespace Vmm.Ctl.Commands;
 internal static class PduCommand
 {
     private const string Help = """
-        Usage: vmmctl pdu encode [TEXT...] [--key-file FILE] [--hex] [--no-check]
-               vmmctl pdu decode [--stream] [--verify --key-file FILE] [--max-length N]
-               vmmctl pdu listen [ADDRESS:]PORT [--verify --key-file FILE] [--count N]
+        Usage: vmmctl pdu encode [TEXT...] [--key-file FILE [--host NAME]] [--hex] [--no-check]
+               vmmctl pdu decode [--stream] [--verify --key-file FILE [--host NAME]] [--max-length N]
+               vmmctl pdu listen [ADDRESS:]PORT [--verify --key-file FILE [--host NAME]] [--count N]
+
+        --key-file is a host key (`vmmctl key derive`) or the cluster master key. A host's
+        key signs and checks what that host sends and receives. With the master key, the
+        key of the host a STATE names is derived from it, and --host NAME derives the key
+        of NAME for every other PDU (requests to NAME, acks from NAME), as a controller does.
 
         encode  Encodes each TEXT (or, with none, each line of stdin) from the text form
                 of spec/PROTOCOL.md §10 and writes the PDUs back to back on stdout. With
-                --key-file the PDUs are signed with the cluster key; without it they go out
-                unsigned (key id 0), as the controller's admin socket expects. --hex writes
+                --key-file the PDUs are signed; without it they go out unsigned (key id
+                0), as the controller's admin socket expects. --hex writes
                 hex, one PDU a line (also the default when stdout is a terminal).
                 Each PDU is decoded again before it is written, so a PDU the spec forbids
                 is refused; --no-check writes it anyway, for negative testing.
@@ -33,21 +39,22 @@ internal static class PduCommand
                 ADDRESS defaults to 0.0.0.0; use [::] for IPv6.
 
         Examples:
-          vmmctl pdu encode 'request id=1 code=ping' --key-file /etc/vmm/cluster.key \
-              | nc -q1 hv1 7401 | vmmctl pdu decode --stream --verify --key-file /etc/vmm/cluster.key
+          vmmctl pdu encode 'request id=1 code=ping' --key-file /etc/vmm/cluster.key --host hv1 \
+              | nc -q1 hv1 7401 | vmmctl pdu decode --stream --verify --key-file /etc/vmm/cluster.key --host hv1
           vmmctl pdu listen 7400 --verify --key-file /etc/vmm/cluster.key
           echo 'ack id=42 code=busy' | vmmctl pdu encode --hex
         """;
 
     public static int Run(string[] argv)
     {
-        var args = new Args(argv, "--key-file", "--max-length", "--count");
+        var args = new Args(argv, "--key-file", "--max-length", "--count", "--host");
         if (args.Has("--help") || args.Positional.Count == 0)
         {
             Console.Out.Write(Help + "\n");
             return args.Has("--help") ? Exit.Ok : Exit.Usage;
         }
-        var key = args.Value("--key-file") is { } path ? LoadKey(path) : null;
+        var key = args.Value("--key-file") is { } path ? new Signer(KeyCommand.Load(path), args.Value("--host")) : null;
+        if (key is null && args.Value("--host") is not null) throw new UsageException("--host needs --key-file");
         return args.Positional[0] switch
         {
             "encode" => Encode(args, key),
@@ -57,15 +64,9 @@ internal static class PduCommand
         };
     }
 
-    private static ClusterKey LoadKey(string path)
+    private static int Encode(Args args, Signer? key)
     {
-        try { return ClusterKey.Load(path); }
-        catch (FormatException e) { throw new IOException(e.Message); }
-    }
-
-    private static int Encode(Args args, ClusterKey? key)
-    {
-        args.Allow("--hex", "--no-check", "--key-file");
+        args.Allow("--hex", "--no-check", "--key-file", "--host");
         bool hex = args.Has("--hex") || !Console.IsOutputRedirected;
         IEnumerable<string> lines = args.Positional.Count > 1 ? args.Positional.Skip(1) : ReadLines(Console.In);
         using var stdout = Console.OpenStandardOutput();
@@ -79,10 +80,10 @@ internal static class PduCommand
             try
             {
                 var pdu = PduText.Parse(line);
-                length = PduCodec.Encode(pdu, buffer, key);
+                length = PduCodec.Encode(pdu, buffer, key?.For(pdu));
                 if (!args.Has("--no-check")) PduCodec.Decode(buffer.AsSpan(0, length));
             }
-            catch (Exception e) when (e is FormatException or ProtocolException or OverflowException or ArgumentException)
+            catch (Exception e) when (e is FormatException or ProtocolException or OverflowException or ArgumentException or UsageException)
             {
                 return Cli.Fail($"line {n}: {e.Message}");
             }
@@ -97,9 +98,9 @@ internal static class PduCommand
         return Exit.Ok;
     }
 
-    private static int Listen(Args args, ClusterKey? key)
+    private static int Listen(Args args, Signer? key)
     {
-        args.Allow("--verify", "--key-file", "--count");
+        args.Allow("--verify", "--key-file", "--count", "--host");
         if (args.Has("--verify") && key is null) throw new UsageException("--verify needs --key-file");
         if (args.Positional.Count != 2) throw new UsageException("usage: vmmctl pdu listen [ADDRESS:]PORT");
         var endpoint = ParseEndpoint(args.Positional[1]);
@@ -120,7 +121,9 @@ internal static class PduCommand
             var datagram = buffer.AsSpan(0, size);
             try
             {
-                var pdu = args.Has("--verify") ? PduCodec.Decode(datagram, key!, PduHeader.MaxDatagram) : PduCodec.Decode(datagram, PduHeader.MaxDatagram);
+                PduFraming.ReadDatagram(datagram, PduHeader.MaxDatagram);
+                if (args.Has("--verify")) key!.Authenticate(datagram);
+                var pdu = PduCodec.Decode(datagram, PduHeader.MaxDatagram);
                 Console.Out.WriteLine(PduText.Format(pdu));
                 Console.Out.Flush();
             }
@@ -144,9 +147,9 @@ internal static class PduCommand
         while (reader.ReadLine() is { } line) yield return line;
     }
 
-    private static int Decode(Args args, ClusterKey? key)
+    private static int Decode(Args args, Signer? key)
     {
-        args.Allow("--stream", "--verify", "--key-file", "--max-length");
+        args.Allow("--stream", "--verify", "--key-file", "--max-length", "--host");
         bool stream = args.Has("--stream");
         bool verify = args.Has("--verify");
         if (verify && key is null) throw new UsageException("--verify needs --key-file");
@@ -268,5 +271,39 @@ internal static class PduCommand
             >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
             _ => -1,
         };
+    }
+
+    /// <summary>
+    /// The key a PDU is signed or checked with (spec §3.3): a host key file's key; or, from a master key file, the
+    /// key of the host a STATE names, or of --host for any other PDU.
+    /// </summary>
+    private sealed class Signer
+    {
+        private readonly KeyFileContents _file;
+        private readonly ClusterKey? _host;
+
+        public Signer(KeyFileContents file, string? host)
+        {
+            _file = file;
+            if (host is null) return;
+            if (Validation.NameProblem(host, "--host") is { } problem) throw new UsageException(problem);
+            if (file.IsMaster) _host = file.Key.DeriveHostKey(host);
+            else if (file.Host != host) throw new UsageException($"--host {host} does not match the key file, which holds {file.Describe()}");
+        }
+
+        public ClusterKey For(Pdu pdu) => pdu is StatePdu state ? ForState(System.Text.Encoding.UTF8.GetBytes(state.Host)) : ForOther();
+
+        public void Authenticate(ReadOnlySpan<byte> frame)
+        {
+            var key = (PduType)frame[3] == PduType.State && StateView.TryPeekHost(PduCodec.Body(frame), out var host)
+                ? ForState(host) : ForOther();
+            key.Authenticate(frame);
+        }
+
+        private ClusterKey ForState(ReadOnlySpan<byte> host) => _file.IsMaster ? _file.Key.DeriveHostKey(host) : _file.Key;
+
+        private ClusterKey ForOther() => _file.IsMaster
+            ? _host ?? throw new UsageException("the master key signs nothing itself: give --host NAME to use that host's key")
+            : _file.Key;
     }
 }

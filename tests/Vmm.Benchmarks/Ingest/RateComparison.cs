@@ -48,7 +48,7 @@ internal static class RateComparison
         // No log targets: the figures leave out the cost of writing logs (nothing is logged when all is well).
         var quiet = new LogFactory().GetLogger("vmm-bench");
         var inventory = new Inventory(new InventoryOptions(), log: quiet);
-        using var ingest = new UdpIngest(new IPEndPoint(IPAddress.Loopback, 0), fleet.Key, inventory, quiet, ReceiveBuffer);
+        using var ingest = new UdpIngest(new IPEndPoint(IPAddress.Loopback, 0), new HostKeys(fleet.Key), inventory, quiet, ReceiveBuffer);
         int heartbeat = 0;
 
         // The ceiling: the whole ingest path of each datagram, without a socket.

@@ -24,7 +24,7 @@ internal sealed class SimulatedFleet
 
     /// <param name="hosts">Hosts in the fleet.</param>
     /// <param name="vmsPerHost">VMs on each host.</param>
-    /// <param name="key">The cluster key every datagram is signed with.</param>
+    /// <param name="key">The cluster master key; each host signs its datagrams with its own key derived from it.</param>
     /// <param name="seed">Seed of the names, uuids, sizes and boot ids, so that runs are comparable.</param>
     public SimulatedFleet(int hosts, int vmsPerHost, ClusterKey key, int seed = 4)
     {
@@ -34,11 +34,13 @@ internal sealed class SimulatedFleet
         var rng = new Random(seed);
         var pages = new List<byte[]>(hosts * (vmsPerHost / 12 + 1));
         _firstPage = new int[hosts + 1];
+        _hostKeys = new ClusterKey[hosts];
         var scratch = new byte[PduHeader.MaxDatagram];
         for (int h = 0; h < hosts; h++)
         {
             _firstPage[h] = pages.Count;
-            AddHost(pages, scratch, rng, HostName(h), vmsPerHost);
+            _hostKeys[h] = key.DeriveHostKey(HostName(h));
+            AddHost(pages, scratch, rng, HostName(h), vmsPerHost, _hostKeys[h]);
         }
         _firstPage[hosts] = pages.Count;
         _datagrams = [.. pages];
@@ -46,6 +48,9 @@ internal sealed class SimulatedFleet
     }
 
     public ClusterKey Key { get; }
+
+    // Each host's own key (spec §3.3), by host index.
+    private readonly ClusterKey[] _hostKeys;
 
     public int Hosts { get; }
 
@@ -81,7 +86,7 @@ internal sealed class SimulatedFleet
             var d = _datagrams[first + p].AsSpan();
             BinaryPrimitives.WriteUInt64BigEndian(d[SequenceAt..], ++sequence);
             BinaryPrimitives.WriteUInt32BigEndian(d[ReportAt..], (uint)heartbeat);
-            Key.Sign(d);
+            _hostKeys[host].Sign(d);
         }
     }
 
@@ -92,7 +97,7 @@ internal sealed class SimulatedFleet
     }
 
     // The pages of one host's report, as StatePublisher.SendReport and Paginate write them.
-    private void AddHost(List<byte[]> pages, byte[] scratch, Random rng, string name, int vmCount)
+    private static void AddHost(List<byte[]> pages, byte[] scratch, Random rng, string name, int vmCount, ClusterKey hostKey)
     {
         ulong boot = (ulong)rng.NextInt64(1, long.MaxValue);
         var vms = new List<VmState>(vmCount);
@@ -122,7 +127,7 @@ internal sealed class SimulatedFleet
             int before = next;
             while (next < vms.Count && w.TryAdd(vms[next])) next++;
             if (next == before && next < vms.Count) throw new InvalidOperationException("a simulated VM record does not fit in an empty page");
-            pages.Add(scratch.AsSpan(0, w.Finish(Key)).ToArray());
+            pages.Add(scratch.AsSpan(0, w.Finish(hostKey)).ToArray());
         }
         while (next < vms.Count);
 

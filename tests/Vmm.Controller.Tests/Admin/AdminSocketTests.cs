@@ -74,7 +74,7 @@ public sealed class AdminSocketTests
 
         // The live boot of hv-a sends its next datagram.
         var hosts = h.Fleet.Inventory.Hosts("hv-a");
-        var live = new HostSim("hv-a", Fleet.Key, hosts[0].BootId) { Sequence = hosts[0].Sequence, Address = IPAddress.Parse("192.0.2.1") };
+        var live = new HostSim("hv-a", Fleet.Key.DeriveHostKey("hv-a"), hosts[0].BootId) { Sequence = hosts[0].Sequence, Address = IPAddress.Parse("192.0.2.1") };
         h.Fleet.Send(live, live.Event(Vms.Vm(1, PowerState.Paused, name: "web-1")));
 
         var pdu = await c.ReadAsync();

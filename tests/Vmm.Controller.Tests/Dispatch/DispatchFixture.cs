@@ -10,7 +10,12 @@ namespace Vmm.Controller.Tests.Dispatch;
 
 internal static class DispatchFixture
 {
-    public static readonly ClusterKey Key = ClusterKey.Generate();
+    /// <summary>The controller's master key.</summary>
+    public static readonly ClusterKey Master = ClusterKey.Generate();
+    /// <summary>The host key of hv1 (a FakeHost's default target), derived from <see cref="Master"/>.</summary>
+    public static readonly ClusterKey Key = Master.DeriveHostKey("hv1");
+    /// <summary>The dispatcher's keys: every host's key derived from <see cref="Master"/>.</summary>
+    public static HostKeys Keys => new(Master);
     public static readonly Guid Vm = Guid.Parse("5f1d2c3b-4a59-4e68-8f77-0a1b2c3d4e5f");
 
     /// <summary>Generous deadlines (a slow machine never hits them), quick backoffs.</summary>

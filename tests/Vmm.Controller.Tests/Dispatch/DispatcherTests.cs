@@ -13,7 +13,7 @@ public sealed class DispatcherTests
     {
         await using var host = new FakeHost(Key, (h, r) => r.Answer(AckCode.Success,
             new AttrList().Add(AttrType.Message, "stopped").Add(AttrType.DurationUs, 1234)));
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
         var parameters = new AttrList().Add(AttrType.TimeoutMs, 15000);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Stop, RequestFlags.Force, Vm, parameters, CancellationToken.None);
@@ -39,7 +39,7 @@ public sealed class DispatcherTests
     {
         var created = Guid.Parse("11111111-2222-4333-8444-555555555555");
         await using var host = new FakeHost(Key, (h, r) => r.Answer(h.AckFor(r.Pdu, AckCode.Success) with { Vm = created }));
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Add, RequestFlags.None, Guid.Empty,
             new AttrList().Add(AttrType.Name, "web-1"), CancellationToken.None);
@@ -65,7 +65,7 @@ public sealed class DispatcherTests
                     held[i].Answer(AckCode.Success, new AttrList().Add(AttrType.Message, held[i].Pdu.Vm.ToString()));
             }
         });
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
         var vms = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToArray();
 
         var results = await Task.WhenAll(vms.Select(vm =>
@@ -92,7 +92,7 @@ public sealed class DispatcherTests
             r.Answer(AckCode.Success, new AttrList().Add(AttrType.Message, "mine"));
         });
         var log = new TestLog();
-        await using var dispatcher = new Dispatcher(Key, Options, log.Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, log.Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Start, RequestFlags.None, Vm, [], CancellationToken.None);
 
@@ -105,7 +105,7 @@ public sealed class DispatcherTests
     public async Task Request_ids_are_unique_across_many_concurrent_requests()
     {
         await using var host = new FakeHost(Key, (h, r) => r.Answer(AckCode.Success));
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 400).Select(_ => Task.Run(() =>
             dispatcher.SendAsync(host.Target(), RequestCode.Pause, RequestFlags.None, Guid.NewGuid(), [], CancellationToken.None))));
@@ -138,7 +138,7 @@ public sealed class DispatcherTests
             }
             _ = Task.Delay(20).ContinueWith(_ => { foreach (var b in batch) b.Answer(AckCode.Success); }, TaskScheduler.Default);
         });
-        await using var dispatcher = new Dispatcher(Key, Options with { MaxInFlightPerHost = bound }, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options with { MaxInFlightPerHost = bound }, new TestLog().Logger);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 7 * bound).Select(_ =>
             dispatcher.SendAsync(host.Target(), RequestCode.Resume, RequestFlags.None, Guid.NewGuid(), [], CancellationToken.None)));
@@ -152,8 +152,8 @@ public sealed class DispatcherTests
     public async Task Hosts_are_told_apart_by_endpoint_each_with_its_own_connection()
     {
         await using var one = new FakeHost(Key, (h, r) => r.Answer(AckCode.Success, new AttrList().Add(AttrType.Message, "one")));
-        await using var two = new FakeHost(Key, (h, r) => r.Answer(AckCode.Failure, new AttrList().Add(AttrType.Message, "two")));
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var two = new FakeHost(Master.DeriveHostKey("hv2"), (h, r) => r.Answer(AckCode.Failure, new AttrList().Add(AttrType.Message, "two")));
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
 
         var a = await dispatcher.SendAsync(one.Target("hv1"), RequestCode.Start, RequestFlags.None, Vm, [], CancellationToken.None);
         var b = await dispatcher.SendAsync(two.Target("hv2"), RequestCode.Start, RequestFlags.None, Vm, [], CancellationToken.None);
@@ -170,7 +170,7 @@ public sealed class DispatcherTests
         var time = new ManualTime();
         await using var host = new FakeHost(Key, (h, r) => r.Answer(AckCode.Success));
         var log = new TestLog();
-        await using var dispatcher = new Dispatcher(Key, Options with { IdleTimeout = TimeSpan.FromSeconds(60) }, log.Logger, time);
+        await using var dispatcher = new Dispatcher(Keys, Options with { IdleTimeout = TimeSpan.FromSeconds(60) }, log.Logger, time);
 
         var first = await dispatcher.SendAsync(host.Target(), RequestCode.Ping, RequestFlags.None, Guid.Empty, [], CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(59));

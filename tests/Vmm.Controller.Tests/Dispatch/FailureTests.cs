@@ -13,7 +13,7 @@ public sealed class FailureTests
     private readonly ManualTime _time = new();
     private readonly TestLog _log = new();
 
-    private Dispatcher NewDispatcher(DispatchOptions options) => new(Key, options, _log.Logger, _time);
+    private Dispatcher NewDispatcher(DispatchOptions options) => new(Keys, options, _log.Logger, _time);
 
     [Fact]
     public async Task No_answer_by_the_deadline_is_a_timeout_that_may_still_take_effect()

@@ -25,7 +25,7 @@ public sealed class RestartedHostTests
                 Results = new AttrList().Add(AttrType.Message, $"request for boot {r.Pdu.BootId:x16}, but this hostd runs boot {NewBoot:x16}: the host restarted"),
             });
         });
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Stop, RequestFlags.None, Vm, [], CancellationToken.None);
 
@@ -44,7 +44,7 @@ public sealed class RestartedHostTests
             RequestId = r.Pdu.RequestId, BootId = NewBoot, Code = AckCode.Failure, Vm = r.Pdu.Vm,
             Results = new AttrList().Add(AttrType.Message, "the host restarted"),
         }));
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Stop, RequestFlags.None, Vm, [], CancellationToken.None);
 
@@ -60,7 +60,7 @@ public sealed class RestartedHostTests
             if (h.TryExecute(r.Pdu, AckCode.Success, null, out var ack)) r.CloseConnection();
             else r.Answer(ack);
         });
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Stop, RequestFlags.None, Vm, [], CancellationToken.None);
 

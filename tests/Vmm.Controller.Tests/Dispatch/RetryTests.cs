@@ -19,7 +19,7 @@ public sealed class RetryTests
             else r.Answer(ack);
         });
         var log = new TestLog();
-        await using var dispatcher = new Dispatcher(Key, Options, log.Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, log.Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Start, RequestFlags.None, Vm, [], CancellationToken.None);
 
@@ -50,7 +50,7 @@ public sealed class RetryTests
             }
             r.Answer(ack);
         });
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
 
         var results = await Task.WhenAll(Enumerable.Range(0, count).Select(_ =>
             dispatcher.SendAsync(host.Target(), RequestCode.Pause, RequestFlags.None, Guid.NewGuid(), [], CancellationToken.None)));
@@ -71,7 +71,7 @@ public sealed class RetryTests
             if (Interlocked.Increment(ref arrivals) <= 3) r.Answer(AckCode.Busy, new AttrList().Add(AttrType.Message, "vm is being stopped"));
             else r.Answer(AckCode.Success);
         });
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Pause, RequestFlags.None, Vm, [], CancellationToken.None);
 
@@ -85,7 +85,7 @@ public sealed class RetryTests
     public async Task Busy_past_the_retry_limit_is_reported_with_the_host_message()
     {
         await using var host = new FakeHost(Key, (h, r) => r.Answer(AckCode.Busy, new AttrList().Add(AttrType.Message, "vm is migrating")));
-        await using var dispatcher = new Dispatcher(Key, Options with { BusyRetries = 3 }, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options with { BusyRetries = 3 }, new TestLog().Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Pause, RequestFlags.None, Vm, [], CancellationToken.None);
 
@@ -108,7 +108,7 @@ public sealed class RetryTests
             else if (n <= 6) r.Answer(AckCode.Busy, new AttrList().Add(AttrType.Message, "request is in progress"));
             else r.Answer(AckCode.Success);
         });
-        await using var dispatcher = new Dispatcher(Key, Options with { BusyRetries = 1 }, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options with { BusyRetries = 1 }, new TestLog().Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Migrate, RequestFlags.None, Vm,
             new AttrList().Add(AttrType.DestUri, "qemu+tcp://hv2/system"), CancellationToken.None);
@@ -128,7 +128,7 @@ public sealed class RetryTests
             else r.Answer(ack);
         });
         var log = new TestLog();
-        await using var dispatcher = new Dispatcher(Key, Options, log.Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, log.Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Restart, RequestFlags.None, Vm, [], CancellationToken.None);
 
@@ -158,7 +158,7 @@ public sealed class RetryTests
             bytes[^17] ^= 0x01;
             r.AnswerRaw(bytes);
         });
-        await using var dispatcher = new Dispatcher(Key, Options, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, new TestLog().Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Start, RequestFlags.None, Vm, [], CancellationToken.None);
 
@@ -177,7 +177,7 @@ public sealed class RetryTests
             else r.Answer(AckCode.Success);
         });
         var log = new TestLog();
-        await using var dispatcher = new Dispatcher(Key, Options, log.Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options, log.Logger);
 
         var result = await dispatcher.SendAsync(host.Target(), RequestCode.Start, RequestFlags.None, Vm, [], CancellationToken.None);
 
@@ -195,7 +195,7 @@ public sealed class RetryTests
         {
             if (r.Pdu.Code == RequestCode.Ping) r.Answer(AckCode.Success);
         });
-        await using var dispatcher = new Dispatcher(Key, Options with { MaxInFlightPerHost = 1 }, new TestLog().Logger);
+        await using var dispatcher = new Dispatcher(Keys, Options with { MaxInFlightPerHost = 1 }, new TestLog().Logger);
         using var cancel = new CancellationTokenSource();
 
         var waiting = dispatcher.SendAsync(host.Target(), RequestCode.Start, RequestFlags.None, Vm, [], cancel.Token);

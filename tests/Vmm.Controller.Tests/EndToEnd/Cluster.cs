@@ -31,7 +31,18 @@ internal sealed class Cluster : IAsyncDisposable
     public string KeyPath { get; }
     public string SocketPath { get; }
     public int UdpPort { get; }
-    public byte[] Key => Convert.FromHexString(File.ReadAllText(KeyPath).Trim());
+    /// <summary>The cluster master key (the controller's key-file).</summary>
+    public Vmm.Protocol.ClusterKey Key => Vmm.Protocol.ClusterKey.Load(KeyPath);
+
+    /// <summary>Host <paramref name="name"/>'s key file, derived from the master with vmmctl on first use.</summary>
+    public string HostKeyPath(string name)
+    {
+        string path = Path.Combine(_dir, name + ".key");
+        if (File.Exists(path)) return path;
+        var (code, _, err) = Run(Bin("vmmctl"), ["key", "derive", name, "--key-file", KeyPath, path]);
+        Assert.True(code == 0, err);
+        return path;
+    }
 
     /// <summary>The repository's out/NAME, built by `make build`.</summary>
     public static string Bin(string name, [CallerFilePath] string here = "")
@@ -41,11 +52,13 @@ internal sealed class Cluster : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: run `make build` first");
     }
 
-    public void StartController()
+    /// <summary>Starts the controller; <paramref name="extra"/> are more flags (e.g. --hosts pins).</summary>
+    public void StartController(params string[] extra)
     {
         _controller = Start(Bin("vmm-controller"), "controller",
-            "--config", Path.Combine(_dir, "none.toml"), "--listen", $"127.0.0.1:{UdpPort}", "--admin-socket", SocketPath,
-            "--key-file", KeyPath, "--heartbeat-interval", Heartbeat, "--down-after", "3", "--request-timeout", "20s", "--log-level", "debug");
+            ["--config", Path.Combine(_dir, "none.toml"), "--listen", $"127.0.0.1:{UdpPort}", "--admin-socket", SocketPath,
+            "--key-file", KeyPath, "--heartbeat-interval", Heartbeat, "--down-after", "3", "--request-timeout", "20s", "--log-level", "debug",
+            .. extra]);
         Eventually(() => File.Exists(SocketPath) && Ctl("host", "list").Code == 0, "the controller's admin socket answers");
     }
 
@@ -63,7 +76,7 @@ internal sealed class Cluster : IAsyncDisposable
         if (!File.Exists(node)) File.Copy(Fixture("node.xml"), node);
         _hosts[name] = Start(Bin("vmm-hostd"), name,
             "--config", Path.Combine(_dir, "none.toml"), "--libvirt-uri", $"test://{node}", "--host-name", name,
-            "--listen", "127.0.0.1:0", "--controllers", $"127.0.0.1:{UdpPort}", "--key-file", KeyPath,
+            "--listen", "127.0.0.1:0", "--controllers", $"127.0.0.1:{UdpPort}", "--key-file", HostKeyPath(name),
             "--heartbeat-interval", Heartbeat, "--storage-path", Path.Combine(_dir, "pool-" + name), "--log-level", "debug");
     }
 
@@ -104,6 +117,9 @@ internal sealed class Cluster : IAsyncDisposable
         }
         Assert.Fail($"not within 20 s: {what}\n{Logs()}");
     }
+
+    /// <summary>Everything daemon <paramref name="name"/> (controller, or a host name) has logged so far.</summary>
+    public string Log(string name) => File.ReadAllText(Path.Combine(_dir, name + ".log"));
 
     /// <summary>The last lines of every process's log, for failure messages.</summary>
     public string Logs() => string.Join("\n", Directory.EnumerateFiles(_dir, "*.log").Select(f =>

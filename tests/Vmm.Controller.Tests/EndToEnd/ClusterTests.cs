@@ -131,7 +131,7 @@ public sealed class ClusterTests
     {
         await using var c = new Cluster();
         c.StartController();
-        var key = new ClusterKey(c.Key);
+        var key = c.Key.DeriveHostKey("fake");
         using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         var to = new IPEndPoint(IPAddress.Loopback, c.UdpPort);
         var vm = new VmState { Uuid = Guid.NewGuid(), Name = "ghost", Power = PowerState.Running, Vcpus = 1, MemoryKib = 1024 };

@@ -31,6 +31,7 @@ public sealed partial class DemoTests
         // Every step printed its verdict, and the operations the test driver cannot do are among them, stated.
         Assert.Equal(steps, Verdict().Matches(output).Count);
         Assert.Contains("The test driver cannot migrate: vmmctl exits 3, unsupported", output);
+        Assert.Contains("requests during the rotation, all succeeded", output);   // keys rotated with requests flowing
 
         string folder = Folder().Match(output).Groups["dir"].Value;
         Assert.False(string.IsNullOrEmpty(folder), output);

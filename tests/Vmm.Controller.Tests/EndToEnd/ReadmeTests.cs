@@ -58,7 +58,8 @@ public sealed partial class ReadmeTests
 
             string output = Output();
             Assert.Matches(HostUp(), output);
-            Assert.Contains("new cluster key", output);
+            Assert.Contains("new cluster master key", output);
+        Assert.Contains("host key of hv1", output);
             Assert.DoesNotContain("Exception", output);
         }
         finally

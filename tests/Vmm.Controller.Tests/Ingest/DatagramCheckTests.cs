@@ -55,6 +55,33 @@ public sealed class DatagramCheckTests
     }
 
     [Fact]
+    public void A_host_cannot_sign_a_datagram_for_another_host()
+    {
+        var (fleet, hv) = Started();
+        // hv-b's name, hv's key: the controller checks it with hv-b's key (spec §3.3), never hv's.
+        var forger = new HostSim("hv-b", hv.Key);
+        var reason = fleet.Send(forger, forger.Build(1, 0, 1, HostStatus.None, null, [Vms.Vm(7)]));
+        Assert.True(reason is DropReason.WrongKey or DropReason.BadTag, $"dropped as {reason}");
+        Assert.Null(fleet.Inventory.Host("hv-b"));
+        Assert.Null(fleet.Vm(7));
+    }
+
+    [Fact]
+    public void Master_keys_replaced_at_a_reload_check_the_next_datagram_with_the_new_host_keys()
+    {
+        var next = ClusterKey.Generate();
+        var keys = new HostKeys(Fleet.Key);
+        var hv = new HostSim("hv-r", Fleet.Key.DeriveHostKey("hv-r"));
+        var d = hv.Event(Vms.Vm(1));
+        Assert.Null(keys.Check(d, "hv-r"u8));
+        keys.Replace(next, Fleet.Key);   // rotating: the new master signs, the old one is still accepted
+        Assert.Null(keys.Check(d, "hv-r"u8));
+        Assert.Equal(next.DeriveHostKey("hv-r").Id, keys.For("hv-r").Signing.Id);
+        keys.Replace(next, null);        // the old master removed
+        Assert.NotNull(keys.Check(d, "hv-r"u8));
+    }
+
+    [Fact]
     public void Unsigned_datagram_is_refused()
     {
         var (fleet, hv) = Started();
@@ -109,7 +136,7 @@ public sealed class DatagramCheckTests
         // Two good records, then a reserved status bit: nothing of it may be applied.
         var d = hv.Build(0, 0, 0, HostStatus.None, null, [Vms.Vm(1, PowerState.Off), Vms.Vm(2)], sign: false);
         d[PduHeader.Size + 24] = 0x80; // status
-        Fleet.Key.Sign(d);
+        hv.Key.Sign(d);
         AssertDropped(fleet, hv, d, DropReason.Malformed);
         Assert.Null(fleet.Vm(2));
     }

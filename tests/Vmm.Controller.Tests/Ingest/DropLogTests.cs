@@ -20,7 +20,7 @@ public sealed class DropLogTests
         var config = new LoggingConfiguration(factory);
         config.AddRuleForAllLevels(_lines);
         factory.Configuration = config;
-        _ingest = new StateIngest(_fleet.Inventory, Fleet.Key, factory.GetLogger("vmm.ingest"));
+        _ingest = new StateIngest(_fleet.Inventory, new HostKeys(Fleet.Key), factory.GetLogger("vmm.ingest"));
     }
 
     private static byte[] Forged(HostSim host)

@@ -16,11 +16,11 @@ public sealed class UdpIngestTests
         var ip = IPAddress.Parse(address);
         if (ip.AddressFamily == AddressFamily.InterNetworkV6 && !Socket.OSSupportsIPv6) return;
         var inventory = new Inventory(new InventoryOptions(), log: LogManager.CreateNullLogger());
-        using var ingest = new UdpIngest(new IPEndPoint(ip, 0), Fleet.Key, inventory, LogManager.CreateNullLogger());
+        using var ingest = new UdpIngest(new IPEndPoint(ip, 0), new HostKeys(Fleet.Key), inventory, LogManager.CreateNullLogger());
         using var stop = new CancellationTokenSource();
         var running = ingest.RunAsync(stop.Token);
 
-        var hv = new HostSim("hv-udp", Fleet.Key);
+        var hv = new HostSim("hv-udp", Fleet.Key.DeriveHostKey("hv-udp"));
         using var sender = new UdpClient(ip.AddressFamily);
         var forged = hv.Event(Vms.Vm(9));
         forged[^1] ^= 1;
@@ -41,7 +41,7 @@ public sealed class UdpIngestTests
     public void A_port_in_use_is_reported_at_construction()
     {
         var inventory = new Inventory(new InventoryOptions(), log: LogManager.CreateNullLogger());
-        using var first = new UdpIngest(new IPEndPoint(IPAddress.Loopback, 0), Fleet.Key, inventory, LogManager.CreateNullLogger());
-        Assert.Throws<SocketException>(() => new UdpIngest(first.LocalEndPoint, Fleet.Key, inventory, LogManager.CreateNullLogger()));
+        using var first = new UdpIngest(new IPEndPoint(IPAddress.Loopback, 0), new HostKeys(Fleet.Key), inventory, LogManager.CreateNullLogger());
+        Assert.Throws<SocketException>(() => new UdpIngest(first.LocalEndPoint, new HostKeys(Fleet.Key), inventory, LogManager.CreateNullLogger()));
     }
 }

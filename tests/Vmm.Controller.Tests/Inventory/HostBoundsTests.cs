@@ -10,6 +10,8 @@ namespace Vmm.Controller.Tests;
 /// </summary>
 public sealed class HostBoundsTests
 {
+    private static readonly DropReason[] Unauthenticated = [DropReason.WrongKey, DropReason.BadTag];
+
     [Fact]
     public void Forged_datagrams_naming_hosts_create_none_and_charge_no_host()
     {
@@ -20,10 +22,11 @@ public sealed class HostBoundsTests
         var forger = new HostSim("hv-01", new ClusterKey(Enumerable.Repeat((byte)7, 32).ToArray())) { Address = real.Address };
         for (int i = 0; i < 100; i++)
         {
-            // Signed with another key, from the real host's address, under its name and under new names.
-            Assert.Equal(DropReason.WrongKey, fleet.Send(forger, forger.Event(Vms.Vm(1, PowerState.Off))));
+            // Signed with another key, from the real host's address, under its name and under new names. The key id
+            // is one byte: a name whose derived key shares the forger's id (1 in 255) is refused bad-tag instead.
+            Assert.Contains(fleet.Send(forger, forger.Event(Vms.Vm(1, PowerState.Off))), Unauthenticated);
             var junk = new HostSim($"junk-{i}", forger.Key) { Address = real.Address };
-            Assert.Equal(DropReason.WrongKey, fleet.Send(junk, junk.Event(Vms.Vm(2))));
+            Assert.Contains(fleet.Send(junk, junk.Event(Vms.Vm(2))), Unauthenticated);
         }
 
         Assert.Equal(["hv-01"], fleet.Inventory.Hosts().Select(h => h.Name));

@@ -1,4 +1,5 @@
 using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
 
 namespace Vmm.Controller.Tests;
 
@@ -28,6 +29,40 @@ public sealed class ReportTests
         Assert.Equal(4, fleet.VmIds().Count);                         // nothing removed yet
         Assert.Equal(DropReason.None, fleet.Send(hv, pages[1]));
         Assert.Equal([Vms.Uuid(1), Vms.Uuid(5)], fleet.VmIds());
+    }
+
+    [Fact]
+    public void A_page_overtaken_by_a_later_page_of_its_report_still_completes_it()
+    {
+        // spec §6.5: before, the overtaken page was stale (§6.6 rule 1) and the report never completed.
+        var fleet = new Fleet();
+        var hv = fleet.Host("hv-01");
+        fleet.Send(hv, hv.CompleteReport([Vms.Vm(1), Vms.Vm(2), Vms.Vm(3)]));
+        var pages = hv.CompleteReport([Vms.Vm(1, PowerState.Paused), Vms.Vm(2)], perPage: 1);
+        Assert.Equal(DropReason.None, fleet.Send(hv, pages[1]));   // page 1 first: reordered on the way
+        Assert.Equal(3, fleet.VmIds().Count);
+        Assert.Equal(DropReason.None, fleet.Send(hv, pages[0]));   // page 0, older sequence: counts all the same
+        Assert.Equal([Vms.Uuid(1), Vms.Uuid(2)], fleet.VmIds());   // complete: VM 3 removed
+        Assert.Equal(PowerState.Paused, fleet.Vm(1)!.ReportedPower);
+        Assert.Equal(DropReason.Stale, fleet.Send(hv, pages[0]));  // once seen, a page again is stale
+    }
+
+    [Fact]
+    public void An_overtaken_page_never_undoes_a_newer_record_nor_brings_back_a_removed_VM()
+    {
+        var fleet = new Fleet();
+        var hv = fleet.Host("hv-01");
+        fleet.Send(hv, hv.CompleteReport([Vms.Vm(1), Vms.Vm(2), Vms.Vm(3)]));
+        var pages = hv.CompleteReport([Vms.Vm(1), Vms.Vm(3), Vms.Vm(2)], perPage: 1);
+        Assert.Equal(DropReason.None, fleet.Send(hv, pages[2]));
+        // Events sent after the report: VM 1 paused, VM 3 gone.
+        Assert.Equal(DropReason.None, fleet.Send(hv, hv.Event(Vms.Vm(1, PowerState.Paused))));
+        Assert.Equal(DropReason.None, fleet.Send(hv, hv.Build(0, 0, 0, HostStatus.None, null,
+            [new VmState { Uuid = Vms.Uuid(3), Name = "vm3", Flags = VmFlags.Tombstone }])));
+        Assert.Equal(DropReason.None, fleet.Send(hv, pages[0]));
+        Assert.Equal(DropReason.None, fleet.Send(hv, pages[1]));
+        Assert.Equal(PowerState.Paused, fleet.Vm(1)!.ReportedPower);
+        Assert.Equal([Vms.Uuid(1), Vms.Uuid(2)], fleet.VmIds());
     }
 
     [Fact]

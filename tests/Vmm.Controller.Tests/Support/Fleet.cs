@@ -6,12 +6,13 @@ namespace Vmm.Controller.Tests;
 /// <summary>An inventory fed through the real ingest path, with a hand-moved clock.</summary>
 internal sealed class Fleet
 {
+    /// <summary>The controller's master key; each simulated host signs with its own key derived from it.</summary>
     public static readonly ClusterKey Key = new(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
 
     public Fleet(InventoryOptions? options = null)
     {
         Inventory = new Inventory(options ?? new InventoryOptions(), Clock.Func, LogManager.CreateNullLogger());
-        Ingest = new StateIngest(Inventory, Key, LogManager.CreateNullLogger());
+        Ingest = new StateIngest(Inventory, new HostKeys(Key), LogManager.CreateNullLogger());
     }
 
     public TestClock Clock { get; } = new();
@@ -20,7 +21,7 @@ internal sealed class Fleet
 
     public StateIngest Ingest { get; }
 
-    public HostSim Host(string name) => new(name, Key);
+    public HostSim Host(string name) => new(name, Key.DeriveHostKey(name));
 
     public DropReason Send(HostSim host, byte[] datagram) => Ingest.Process(datagram, host.From);
 

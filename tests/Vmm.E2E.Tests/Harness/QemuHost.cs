@@ -82,9 +82,19 @@ internal sealed class QemuHost : IDisposable
         if (_hostd is { HasExited: false }) throw new InvalidOperationException($"hostd of {Name} is running");
         _hostd = _cluster.StartInNetns(Path.Combine(Dir, "hostd.log"), Repo.Bin("vmm-hostd"),
             "--config", _cluster.EmptyConfig, "--libvirt-uri", LibvirtUri, "--host-name", Name,
-            "--listen", $"127.0.0.1:{HostdPort}", "--controllers", $"127.0.0.1:{QemuCluster.ControllerPort}", "--key-file", _cluster.KeyPath,
+            "--listen", $"127.0.0.1:{HostdPort}", "--controllers", $"127.0.0.1:{QemuCluster.ControllerPort}", "--key-file", HostKeyPath(),
             "--heartbeat-interval", QemuCluster.HeartbeatText, "--storage-path", _cluster.PoolPath, "--storage-pool", "vmm",
             "--migration-uri", MigrationUri, "--log-level", "debug");
+    }
+
+    // This host's own key, derived from the cluster's master (spec §3.3), made on first use.
+    private string HostKeyPath()
+    {
+        string path = Path.Combine(Dir, "host.key");
+        if (File.Exists(path)) return path;
+        var derived = Command.Run(Repo.Bin("vmmctl"), ["key", "derive", Name, "--key-file", _cluster.KeyPath, path]);
+        if (derived.Code != 0) throw new E2EException($"vmmctl key derive {Name}: {derived}");
+        return path;
     }
 
     /// <summary>kill -9 of hostd, as a crash.</summary>

@@ -34,7 +34,7 @@ internal sealed class DaemonFixture : IAsyncDisposable
     public Socket Controller { get; }
     public ulong Boot => Daemon.BootId;
 
-    public HostdClient Connect(IPAddress? from = null, int receiveBuffer = 0) => new(Daemon.RequestEndPoint, Key, from, receiveBuffer);
+    public HostdClient Connect(IPAddress? from = null, int receiveBuffer = 0) => new(Daemon.RequestEndPoint, Key, from: from, receiveBuffer: receiveBuffer);
 
     /// <summary>The next STATE datagram the controller socket receives.</summary>
     public StatePdu ReceiveState()

@@ -10,15 +10,18 @@ internal sealed class HostdClient : IDisposable
 {
     private readonly Socket _socket;
     private readonly ClusterKey _key;
+    private readonly ClusterKey _verify;
     private byte[] _buffer = new byte[1 << 17];
     private int _filled;
 
     /// <param name="endpoint">hostd's request port.</param>
-    /// <param name="key">The key requests are signed and ACKs checked with.</param>
+    /// <param name="key">The key requests are signed with.</param>
+    /// <param name="verify">The key hostd's answers are checked with; default <paramref name="key"/>.</param>
     /// <param name="from">The local address to connect from (any of 127/8 on loopback); default: the system's pick.</param>
     /// <param name="receiveBuffer">The socket's receive buffer in bytes; 0: the system's, which grows as it likes.</param>
-    public HostdClient(IPEndPoint endpoint, ClusterKey key, IPAddress? from = null, int receiveBuffer = 0)
+    public HostdClient(IPEndPoint endpoint, ClusterKey key, ClusterKey? verify = null, IPAddress? from = null, int receiveBuffer = 0)
     {
+        _verify = verify ?? key;
         _key = key;
         _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = 20000 };
         if (receiveBuffer > 0) _socket.ReceiveBufferSize = receiveBuffer;
@@ -43,7 +46,7 @@ internal sealed class HostdClient : IDisposable
         {
             if (PduFraming.TryReadFrame(_buffer.AsSpan(0, _filled), out _, out int consumed))
             {
-                var pdu = PduCodec.Decode(_buffer.AsSpan(0, consumed), _key);
+                var pdu = PduCodec.Decode(_buffer.AsSpan(0, consumed), _verify);
                 _buffer.AsSpan(consumed, _filled - consumed).CopyTo(_buffer);
                 _filled -= consumed;
                 return pdu;

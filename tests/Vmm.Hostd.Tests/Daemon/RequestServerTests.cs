@@ -217,6 +217,26 @@ public sealed class RequestServerTests
     }
 
     [Fact]
+    public async Task A_rotated_key_is_accepted_at_once_and_the_old_one_only_while_held_as_second()
+    {
+        await using var f = new DaemonFixture();
+        var next = ClusterKey.Generate();
+        f.Daemon.Keys.Replace(next, DaemonFixture.Key);   // a reload while rotating: both accepted, the new one signs
+        // The ACK is checked with the new key only: the host signs with the key it signs with now.
+        using (var c = new HostdClient(f.Daemon.RequestEndPoint, DaemonFixture.Key, verify: next))
+            Assert.Equal(AckCode.Success, c.Call(new RequestPdu { RequestId = 11, Code = RequestCode.Ping }).Code);
+        f.Daemon.Keys.Replace(next, null);                // the old key removed
+        using (var c = new HostdClient(f.Daemon.RequestEndPoint, DaemonFixture.Key, verify: next))
+        {
+            c.Send(new RequestPdu { RequestId = 12, Code = RequestCode.Ping });
+            var error = Assert.IsType<ErrorPdu>(c.Receive());
+            Assert.True(error.Code is ProtocolErrorCode.WrongKey or ProtocolErrorCode.BadTag, error.Code.Name());
+        }
+        using (var c = new HostdClient(f.Daemon.RequestEndPoint, next))
+            Assert.Equal(AckCode.Success, c.Call(new RequestPdu { RequestId = 13, Code = RequestCode.Ping }).Code);
+    }
+
+    [Fact]
     public async Task A_malformed_body_is_answered_with_failure_and_the_connection_lives()
     {
         await using var f = new DaemonFixture();

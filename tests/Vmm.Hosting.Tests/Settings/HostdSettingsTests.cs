@@ -27,7 +27,8 @@ public sealed class HostdSettingsTests
         Assert.Equal(Environment.MachineName, s.HostName);
         Assert.Equal(new HostPort("0.0.0.0", 7401), s.Listen);
         Assert.Empty(s.Controllers);
-        Assert.Equal("/etc/vmm/cluster.key", s.KeyFile);
+        Assert.Equal("/etc/vmm/host.key", s.KeyFile);
+        Assert.Equal("", s.SecondKeyFile);
         Assert.Equal(TimeSpan.FromSeconds(1), s.HeartbeatInterval);
         Assert.Equal("vmm", s.StoragePool);
         Assert.Equal("/var/lib/vmm/images", s.StoragePath);

@@ -48,10 +48,10 @@ public sealed class OperationsSettingsTests
     }
 
     [Fact]
-    public void A_reload_applies_the_log_level_and_file_on_both_and_the_controllers_on_hostd()
+    public void A_reload_applies_the_log_level_and_file_and_the_keys_on_both_and_the_controllers_on_hostd()
     {
-        Assert.Equal(["log-level", "log-file", "controllers"], HostdSettings.Reloadable.Select(k => k.Name).ToArray());
-        Assert.Equal(["log-level", "log-file"], ControllerSettings.Reloadable.Select(k => k.Name).ToArray());
+        Assert.Equal(["log-level", "log-file", "controllers", "key-file", "second-key-file"], HostdSettings.Reloadable.Select(k => k.Name).ToArray());
+        Assert.Equal(["log-level", "log-file", "key-file", "second-key-file"], ControllerSettings.Reloadable.Select(k => k.Name).ToArray());
         foreach (var key in HostdSettings.Reloadable.Concat(ControllerSettings.Reloadable))
             Assert.Contains("SIGHUP applies", key.Description);
     }

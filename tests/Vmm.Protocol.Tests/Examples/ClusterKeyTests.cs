@@ -70,7 +70,7 @@ public sealed class ClusterKeyTests
     {
         var key = ClusterKey.Generate();
         string text = key.ToFileText();
-        Assert.Matches("^[0-9a-f]{64}\n$", text);
+        Assert.Matches("^master [0-9a-f]{64}\n$", text);
         var back = ClusterKey.Parse(text);
         Assert.Equal(Hex(Encode(Samples.Ack, key)), Hex(Encode(Samples.Ack, back)));
     }

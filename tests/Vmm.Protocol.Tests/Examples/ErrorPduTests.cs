@@ -11,7 +11,7 @@ public sealed class ErrorPduTests
     {
         var bad = new byte[PduHeader.MinPduSize];
         PduHeader.Write(bad, PduType.Ack, 0, bad.Length);
-        bad[2] = 2;
+        bad[2] = 1;
         var e = Assert.Throws<ProtocolException>(() => PduCodec.Decode(bad));
         var error = ErrorPdu.For(e);
         Assert.Equal(ProtocolErrorCode.BadVersion, error.Code);

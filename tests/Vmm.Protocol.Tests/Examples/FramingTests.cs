@@ -8,7 +8,7 @@ namespace Vmm.Protocol.Tests.Examples;
 
 public sealed class FramingTests
 {
-    private static byte[] Header(int length, byte type = 0x02, byte version = 1, ushort magic = PduHeader.Magic)
+    private static byte[] Header(int length, byte type = 0x02, byte version = PduHeader.CurrentVersion, ushort magic = PduHeader.Magic)
     {
         var h = new byte[PduHeader.Size];
         BinaryPrimitives.WriteUInt16BigEndian(h, magic);
@@ -90,7 +90,8 @@ public sealed class FramingTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(1)]
+    [InlineData(3)]
     [InlineData(255)]
     public void An_unknown_version_is_BadVersion(byte version)
     {
@@ -177,7 +178,7 @@ public sealed class FramingTests
         var e = ErrorPdu.For(new ProtocolException(ProtocolErrorCode.BadVersion, "PDU version 2 is not supported"));
         Assert.Equal(ProtocolErrorCode.BadVersion, e.Code);
         Assert.Equal("PDU version 2 is not supported", e.Attributes.Text(AttrType.Message));
-        Assert.Equal(1UL, e.Attributes.Number(AttrType.Version));
+        Assert.Equal((ulong)PduHeader.CurrentVersion, e.Attributes.Number(AttrType.Version));
         Assert.Equal(e, DecodeStream(Encode(e)));
 
         var longMessage = ErrorPdu.For(new ProtocolException(ProtocolErrorCode.Malformed, new string('\u65e5', 2000)));

@@ -20,6 +20,17 @@ public sealed class TextFormTests
     }
 
     [Fact]
+    public void Separators_are_any_run_of_spaces_and_tabs_and_hex_is_either_case()
+    {
+        // spec §10: a tab right after a bare value was refused ("needs quotes") while one before a field was taken.
+        var canonical = PduText.Parse("ack id=42 boot=0x00000000000000ab code=busy");
+        Assert.Equal(canonical, PduText.Parse("ack\tid=42  boot=0x00000000000000AB\tcode=busy\t"));
+        Assert.Equal("ack id=42 boot=0x00000000000000ab code=busy", PduText.Format(canonical));
+        Assert.Equal("", Assert.IsType<Vmm.Protocol.Pdus.AckPdu>(PduText.Parse("ack id=1 code=failure message=")).Results.Text(AttrType.Message));
+        Assert.Throws<FormatException>(() => PduText.Parse("ack id= code=busy"));
+    }
+
+    [Fact]
     public void The_text_form_reads_like_the_spec()
     {
         Assert.Equal("ack id=42 code=busy", PduText.Format(new AckPdu { RequestId = 42, Code = AckCode.Busy }));

@@ -45,7 +45,7 @@ public static class Samples
     public static ErrorPdu Error => new()
     {
         Code = ProtocolErrorCode.BadVersion,
-        Attributes = new AttrList().Add(AttrType.Message, "PDU version 2 is not supported; this end speaks version 1").Add(AttrType.Version, 1),
+        Attributes = new AttrList().Add(AttrType.Message, "PDU version 1 is not supported; this end speaks version 2").Add(AttrType.Version, 2),
     };
 
     public static AdminQueryPdu Query => new() { What = QueryKind.Vms, Filters = new AttrList().Add(AttrType.Host, "hv1") };

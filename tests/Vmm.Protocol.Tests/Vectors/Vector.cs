@@ -1,5 +1,6 @@
 // The spec's test vectors (spec/vectors/*.vec): reading a file and checking it against the codec.
 using System.Text;
+using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
 using Xunit.Sdk;
 
@@ -11,14 +12,19 @@ namespace Vmm.Protocol.Tests.Vectors;
 /// # comments and blank lines are ignored
 /// note: free text
 /// transport: stream | datagram      (default stream; datagram = at most 1200 bytes, exactly one PDU)
-/// key: 64 hex digits                (the cluster key: the PDU is authenticated before decoding)
+/// master: 64 hex digits             (the cluster master key; with host:, key: must be host's key under it)
+/// host: a host name                 (the host the PDU is to or from)
+/// key: 64 hex digits                (the key the PDU is signed with: authenticated before decoding; a
+///                                    datagram is checked, as a controller does, with the key derived from
+///                                    master: for the host the STATE names)
 /// text: the one-line text form      (positive vectors)
 /// hex: 564d0103...                  (may continue on lines that begin with whitespace)
 /// error: bad-tag                    (negative vectors: a ProtocolErrorCodes.Name(), or need-more)
 /// </code>
 /// A vector with an error is negative, whether or not it has a text (which then documents the intent).
 /// </summary>
-public sealed record Vector(string Name, string? Note, bool Datagram, string? Key, string? Text, byte[] Bytes, string? Error)
+public sealed record Vector(string Name, string? Note, bool Datagram, string? Key, string? Text, byte[] Bytes, string? Error,
+    string? Master = null, string? Host = null)
 {
     public const string NeedMore = "need-more";
 
@@ -44,8 +50,8 @@ public sealed record Vector(string Name, string? Note, bool Datagram, string? Ke
             int colon = line.IndexOf(':', StringComparison.Ordinal);
             if (colon <= 0) throw new FormatException($"{where}: expected 'field: value'");
             string field = line[..colon].Trim();
-            if (field is not ("note" or "transport" or "key" or "text" or "hex" or "error"))
-                throw new FormatException($"{where}: unknown field '{field}' (note, transport, key, text, hex, error)");
+            if (field is not ("note" or "transport" or "master" or "host" or "key" or "text" or "hex" or "error"))
+                throw new FormatException($"{where}: unknown field '{field}' (note, transport, master, host, key, text, hex, error)");
             if (!fields.TryAdd(field, line[(colon + 1)..].Trim())) throw new FormatException($"{where}: {field}: appears twice");
             last = field;
         }
@@ -68,8 +74,17 @@ public sealed record Vector(string Name, string? Note, bool Datagram, string? Ke
         if (error == NeedMore && datagram) throw new FormatException($"{name}: need-more is a stream outcome; a datagram is whole or Truncated");
         string? key = fields.GetValueOrDefault("key");
         if (key is not null && (key.Length != 64 || !key.All(char.IsAsciiHexDigit))) throw new FormatException($"{name}: key: must be 64 hex digits");
+        string? master = fields.GetValueOrDefault("master"), host = fields.GetValueOrDefault("host");
+        if ((master is null) != (host is null)) throw new FormatException($"{name}: master: and host: go together");
+        if (master is not null)
+        {
+            if (master.Length != 64 || !master.All(char.IsAsciiHexDigit)) throw new FormatException($"{name}: master: must be 64 hex digits");
+            if (key is null) throw new FormatException($"{name}: master: needs key: (the host's key under it)");
+            if (!ClusterKey.Parse(master).DeriveHostKey(host!).SameAs(ClusterKey.Parse(key)))
+                throw new FormatException($"{name}: key: is not the host key of {host} under master: (spec §3.3)");
+        }
 
-        return new Vector(name, fields.GetValueOrDefault("note"), datagram, key, text, Convert.FromHexString(hex), error);
+        return new Vector(name, fields.GetValueOrDefault("note"), datagram, key, text, Convert.FromHexString(hex), error, master, host);
     }
 
     private static readonly string[] KnownErrors =
@@ -89,7 +104,12 @@ public sealed record Vector(string Name, string? Note, bool Datagram, string? Ke
         if (Datagram)
         {
             consumed = Bytes.Length;
-            return key is null ? PduCodec.Decode(Bytes, PduHeader.MaxDatagram) : PduCodec.Decode(Bytes, key, PduHeader.MaxDatagram);
+            if (key is null) return PduCodec.Decode(Bytes, PduHeader.MaxDatagram);
+            PduFraming.ReadDatagram(Bytes, PduHeader.MaxDatagram);
+            // A controller holds only the master: it checks a STATE with the key of the host the STATE names.
+            if (Master is not null && StateView.TryPeekHost(PduCodec.Body(Bytes), out var named))
+                key = ClusterKey.Parse(Master).DeriveHostKey(named);
+            return PduCodec.Decode(Bytes, key, PduHeader.MaxDatagram);
         }
         if (!PduFraming.TryReadFrame(Bytes, out _, out consumed)) return null;
         key?.Authenticate(Bytes.AsSpan(0, consumed));

@@ -52,7 +52,7 @@ public sealed class VectorLoaderTests : IDisposable
             note: the smallest ack
 
             text: ack id=42 code=busy
-            hex: 564d 0103 0000 0000 003c
+            hex: 564d 0203 0000 0000 003c
                  0000 0000 0000 002a 0000 0000 0000 0000 04 00
                  00000000000000000000000000000000
               # a comment between continuation lines
