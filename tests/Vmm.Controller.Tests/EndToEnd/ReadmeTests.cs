@@ -1,8 +1,9 @@
 // The README's "By hand" block, run verbatim as a new user would paste it into a terminal in the repository
 // root: read from README.md (never copied here, so the README cannot drift from what is tested), in a private
 // network namespace (its fixed ports 7400 and 7401 on a loopback of its own) and mount namespace (a /tmp of its
-// own, so /tmp/vmm starts missing, as on a fresh machine), with a pid namespace whose end stops every daemon the
-// block put in the background. Needs root (unshare), as CI runs.
+// own, so /tmp/vmm starts missing, as on a fresh machine; the repository seen at /mnt/repo, since a clone may live
+// under /tmp), with a pid namespace whose end stops every daemon the block put in the background. Needs root
+// (unshare), as CI runs.
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
@@ -32,7 +33,10 @@ public sealed partial class ReadmeTests
         foreach (var a in new[]
         {
             "--mount", "--net", "--pid", "--fork", "--kill-child=KILL", "--mount-proc", "sh", "-c",
-            "set -e; ip link set lo up; mount -t tmpfs vmm-readme /tmp; cd \"$1\"; exec bash -e -c \"$2\"",
+            // The repository is bound on /mnt/repo first (a tmpfs of the namespace's own under it): it may itself be
+            // under /tmp, which the next tmpfs covers.
+            "set -e; ip link set lo up; mount -t tmpfs vmm-readme-repo /mnt; mkdir /mnt/repo; mount --bind \"$1\" /mnt/repo; "
+                + "mount -t tmpfs vmm-readme /tmp; cd /mnt/repo; exec bash -e -c \"$2\"",
             "readme", Root(), block,
         }) psi.ArgumentList.Add(a);
         psi.Environment.Remove("VMM_SOCKET");
