@@ -25,9 +25,11 @@ internal sealed class ChangeSource : IDisposable
     private uint _report;
     private int _flip;
 
+    /// <param name="key">The cluster master key: the source signs with the host key derived from it for its name (spec §3.3).</param>
+    /// <param name="controller">Where its datagrams go.</param>
     public ChangeSource(ClusterKey key, IPEndPoint controller)
     {
-        _key = key;
+        _key = key.DeriveHostKey(HostName);
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _socket.Connect(controller);
         var uuids = Enumerable.Range(0, VmCount).Select(i => new Guid($"63687572-6e00-4000-8000-{i:x12}")).ToArray();

@@ -34,7 +34,8 @@ internal sealed class HostdProcess : IDisposable
         if (!File.Exists(exe)) throw new SetupException($"{exe} not found: run `make build` first (the AOT binaries are measured)");
         string config = Path.Combine(folder, $"{hostName}.toml"), keyFile = Path.Combine(folder, $"{hostName}.key");
         File.WriteAllText(config, "# vmm-bench: every setting from the command line\n");
-        File.WriteAllText(keyFile, key.ToFileText());
+        // A hostd holds only its own host key, derived from the master the controller holds (spec §3.3).
+        File.WriteAllText(keyFile, new KeyFileContents(key.DeriveHostKey(hostName), hostName).ToFileText());
         File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var listen = new IPEndPoint(IPAddress.Loopback, FreeTcpPort());
         var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
