@@ -55,7 +55,9 @@ internal static class Program
             LongRequestTimeout = settings.LongRequestTimeout,
             BusyRetries = settings.BusyRetries,
             MaxInFlightPerHost = settings.MaxInFlightPerHost,
-        }, Log.For("dispatch"));
+            HedgeAfter = settings.HedgeAfter,
+        }, Log.For("dispatch"), adoptBoot: inventory.AdoptBoot);
+        new BootProbe(inventory, dispatcher, Log.For("inventory")).Attach();
         await using var admin = new AdminServer(new AdminOptions
         {
             Path = settings.AdminSocket,

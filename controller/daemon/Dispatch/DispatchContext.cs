@@ -8,4 +8,11 @@ namespace Vmm.Controller.Dispatch;
 /// <param name="Options">Deadlines, retries and bounds.</param>
 /// <param name="Log">Connection events and request outcomes.</param>
 /// <param name="Time">The clock of every deadline, backoff and idle check (tests drive it by hand).</param>
-internal sealed record DispatchContext(HostKeys Keys, DispatchOptions Options, Logger Log, TimeProvider Time);
+/// <param name="AdoptBoot">Told of every ACK whose boot differs from the one its request was bound to (host name,
+/// the ACK's boot), which proves a restart (spec §6.6); false when that boot is not to be trusted (retired). Null:
+/// every such boot is taken as it comes.</param>
+internal sealed record DispatchContext(HostKeys Keys, DispatchOptions Options, Logger Log, TimeProvider Time, Func<string, ulong, bool>? AdoptBoot)
+{
+    /// <summary>Whether <paramref name="boot"/>, from an ACK of <paramref name="host"/>, is now its current boot.</summary>
+    public bool Adopt(string host, ulong boot) => AdoptBoot?.Invoke(host, boot) ?? true;
+}

@@ -30,6 +30,20 @@ internal sealed record DispatchOptions
     /// <summary>Requests in flight to one host at most; further ones wait for a slot (their deadline runs meanwhile).</summary>
     public int MaxInFlightPerHost { get; init; } = 32;
 
+    /// <summary>
+    /// A request with no ACK after this long is sent again, same id, on a fresh connection (the old one stays
+    /// for what it carries): a connection stalled in TCP's retransmission backoff must not hold every request
+    /// to its host behind it (spec §7.6). Zero: never.
+    /// </summary>
+    public TimeSpan HedgeAfter { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Hedged sends of one request at most; each waits twice as long as the one before.</summary>
+    public int MaxHedges { get; init; } = 2;
+
+    /// <summary>Connections a host's link may keep open beside its current one, each carrying requests sent
+    /// before a hedge replaced it; when this many are held, a request is not hedged.</summary>
+    public int MaxRetiredConnections { get; init; } = 4;
+
     /// <summary>How long one TCP connect may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -71,6 +85,9 @@ internal sealed record DispatchOptions
         Positive(ConnectTimeout, nameof(ConnectTimeout));
         Positive(IdleTimeout, nameof(IdleTimeout));
         ArgumentOutOfRangeException.ThrowIfNegative(BusyRetries, nameof(BusyRetries));
+        if (HedgeAfter < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(HedgeAfter), HedgeAfter, "HedgeAfter must not be negative");
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxHedges, nameof(MaxHedges));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRetiredConnections, nameof(MaxRetiredConnections));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlightPerHost, 1, nameof(MaxInFlightPerHost));
     }
 

@@ -29,16 +29,17 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
     /// <summary>
     /// A dispatcher that signs every REQUEST and checks every ACK with the key of its host, from <paramref name="keys"/>; every deadline,
     /// backoff and idle check runs on <paramref name="time"/> (default: the system clock). Throws
-    /// <see cref="ArgumentOutOfRangeException"/> for options out of range.
+    /// <see cref="ArgumentOutOfRangeException"/> for options out of range. <paramref name="adoptBoot"/> learns of every
+    /// new boot an ACK proves (the inventory adopts it, spec §6.6).
     /// </summary>
-    public Dispatcher(HostKeys keys, DispatchOptions options, Logger log, TimeProvider? time = null)
+    public Dispatcher(HostKeys keys, DispatchOptions options, Logger log, TimeProvider? time = null, Func<string, ulong, bool>? adoptBoot = null)
     {
         options.Validate();
         _keys = keys;
         _options = options;
         _log = log;
         _time = time ?? TimeProvider.System;
-        _context = new DispatchContext(keys, options, log, _time);
+        _context = new DispatchContext(keys, options, log, _time, adoptBoot);
         _sweeping = SweepAsync();
     }
 
@@ -112,16 +113,15 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
         if (!_ids.TryNext(out ulong id))
             return Logged(host, code, vm, 0, started, Result(AckCode.Failure, 0, vm,
                 "this controller has used up its 4294967295 request ids; restart it to draw a new origin"));
-        byte[] frame;
+        Flight flight;
         try
         {
-            frame = PduCodec.ToBytes(new RequestPdu { RequestId = id, BootId = host.BootId, Code = code, Flags = flags, Vm = vm, Parameters = parameters }, _keys.For(host.Name).Signing);
+            flight = new Flight(host, link, new RequestPdu { RequestId = id, BootId = host.BootId, Code = code, Flags = flags, Vm = vm, Parameters = parameters }, timeout, _context);
         }
         catch (ProtocolException e)
         {
             return Logged(host, code, vm, 0, started, Result(AckCode.Failure, id, vm, $"cannot encode the {Names.Of(code)} request: {e.Message}"));
         }
-        var flight = new Flight(host, link, id, vm, frame, timeout, _context);
         DispatchResult result;
         try
         {

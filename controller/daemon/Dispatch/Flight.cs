@@ -1,22 +1,48 @@
 // One request on its way to a host and back (spec §7.6). It is encoded and signed once, so every send carries
 // the same id and the same bytes (hostd's request-id cache compares a digest of the body): after a lost
 // connection it goes out again on the next one, after busy again after a backoff, until an ACK settles it or
-// its deadline, which covers the whole attempt, ends it.
+// its deadline, which covers the whole attempt, ends it. Unanswered for HedgeAfter, it is also sent on a fresh
+// connection (a hedge), since TCP's retransmission backoff on a lossy path stalls everything on a connection;
+// the first answer wins. An ACK of a new boot of hostd adopts that boot (§6.6): a request the old boot cannot
+// have received is bound to the new one and sent again, once.
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
 namespace Vmm.Controller.Dispatch;
 
 /// <summary>The attempts of one request, and what to report when they end without an answer.</summary>
-internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, ReadOnlyMemory<byte> frame, TimeSpan timeout, DispatchContext context)
+internal sealed class Flight
 {
-    private readonly DispatchOptions _options = context.Options;
+    private readonly HostTarget _host;
+    private readonly HostLink _link;
+    private readonly TimeSpan _timeout;
+    private readonly DispatchContext _context;
+    private readonly DispatchOptions _options;
+    private readonly List<HostConnection> _written = [];
+    private RequestPdu _request;
+    private byte[] _frame;
+    private bool _rebound;
+    private bool _untracked;
     private int _sends;
     private int _lost;
     private AckPdu? _busy;
 
+    /// <summary>Encodes and signs <paramref name="request"/>; throws <see cref="ProtocolException"/> when it cannot be encoded.</summary>
+    public Flight(HostTarget host, HostLink link, RequestPdu request, TimeSpan timeout, DispatchContext context)
+    {
+        _host = host;
+        _link = link;
+        _request = request;
+        _timeout = timeout;
+        _context = context;
+        _options = context.Options;
+        _frame = Encode(request);
+    }
+
     /// <summary>How many times the request was written to a connection.</summary>
     public int Sends => _sends;
+
+    private ulong Id => _request.RequestId;
 
     /// <summary>
     /// Sends until the host gives an answer other than busy, or busy past the retry limit. Throws
@@ -28,29 +54,34 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
         int busyAnswers = 0;
         while (true)
         {
-            var connection = await link.ConnectAsync(deadline).ConfigureAwait(false);
+            var connection = await _link.ConnectAsync(deadline).ConfigureAwait(false);
             _busy = null;
-            _sends++;
-            var ack = await connection.ExchangeAsync(id, frame, deadline).ConfigureAwait(false);
+            var ack = await ExchangeAsync(connection, deadline).ConfigureAwait(false);
             if (ack is null)
             {
                 // It may have reached the host, which acts on it at most once: the same id on the next connection
                 // gets the first ACK back. The pause keeps a host that drops every connection from being hammered.
                 _lost++;
-                context.Log.Debug("request {Id:x16} to {Host}: connection lost, sending it again", id, host.Name);
-                await Task.Delay(Backoff.Delay(_lost - 1, _options.ReconnectBackoffInitial, _options.ReconnectBackoffMax), context.Time, deadline).ConfigureAwait(false);
+                _context.Log.Debug("request {Id:x16} to {Host}: connection lost, sending it again", Id, _host.Name);
+                await Task.Delay(Backoff.Delay(_lost - 1, _options.ReconnectBackoffInitial, _options.ReconnectBackoffMax), _context.Time, deadline).ConfigureAwait(false);
                 continue;
             }
-            if (_lost > 0 && ack.BootId != host.BootId) return Restarted(ack);
+            // A ping for any boot (boot 0) names the one that runs: adopted if it is new (a probe, §6.6).
+            if (_request.BootId == 0 && ack.Code == AckCode.Success) _context.Adopt(_host.Name, ack.BootId);
+            else if (ack.BootId != _request.BootId)
+            {
+                if (NewBoot(ack) is { } settled) return settled;
+                continue;
+            }
             if (ack.Code != AckCode.Busy) return Answered(ack);
             // Once a connection carrying the request was lost, busy may be this very request still being worked
             // on (§7.6): reporting "busy, try later" would be wrong, so it is asked again until the deadline.
             if (_lost == 0 && busyAnswers >= _options.BusyRetries) return Answered(ack);
             _busy = ack;
             var pause = Backoff.Delay(busyAnswers++, _options.BusyBackoffInitial, _options.BusyBackoffMax);
-            context.Log.Debug("request {Id:x16} to {Host}: busy ({Message}), asking again in {Ms} ms",
-                id, host.Name, ack.Results.Text(AttrType.Message) ?? "no message", (long)pause.TotalMilliseconds);
-            await Task.Delay(pause, context.Time, deadline).ConfigureAwait(false);
+            _context.Log.Debug("request {Id:x16} to {Host}: busy ({Message}), asking again in {Ms} ms",
+                Id, _host.Name, ack.Results.Text(AttrType.Message) ?? "no message", (long)pause.TotalMilliseconds);
+            await Task.Delay(pause, _context.Time, deadline).ConfigureAwait(false);
         }
     }
 
@@ -60,22 +91,137 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
     /// </summary>
     public DispatchResult Unanswered(bool stopping)
     {
-        string seconds = DispatchOptions.Seconds(timeout);
-        string peer = $"{host.Name} ({host.Endpoint})";
+        string seconds = DispatchOptions.Seconds(_timeout);
+        string peer = $"{_host.Name} ({_host.Endpoint})";
         const string mayTakeEffect = "; the request may still take effect";
         if (stopping)
             return _sends == 0
                 ? Make(AckCode.Unavailable, $"not sent to {peer}: the controller is stopping")
-                : Make(AckCode.Timeout, $"the controller stopped before {host.Name} answered" + mayTakeEffect);
+                : Make(AckCode.Timeout, $"the controller stopped before {_host.Name} answered" + mayTakeEffect);
         if (_sends == 0)
-            return Make(AckCode.Unavailable, $"{peer} is unreachable: {link.LastError ?? $"no connection within {seconds} s"}");
+            return Make(AckCode.Unavailable, $"{peer} is unreachable: {_link.LastError ?? $"no connection within {seconds} s"}");
         if (_busy is not null)
             return _lost == 0
                 ? Answered(_busy)
-                : Make(AckCode.Timeout, $"{host.Name} still answered busy after {seconds} s, which may be this request in progress after a lost connection" + mayTakeEffect);
-        if (_lost > 0 && link.LastError is { } error)
-            return Make(AckCode.Timeout, $"no answer from {host.Name} within {seconds} s: the connection was lost and reconnecting failed ({error})" + mayTakeEffect);
-        return Make(AckCode.Timeout, $"no answer from {host.Name} within {seconds} s" + mayTakeEffect);
+                : Make(AckCode.Timeout, $"{_host.Name} still answered busy after {seconds} s, which may be this request in progress after a lost connection" + mayTakeEffect);
+        if (_lost > 0 && _link.LastError is { } error)
+            return Make(AckCode.Timeout, $"no answer from {_host.Name} within {seconds} s: the connection was lost and reconnecting failed ({error})" + mayTakeEffect);
+        return Make(AckCode.Timeout, $"no answer from {_host.Name} within {seconds} s" + mayTakeEffect);
+    }
+
+    // One send on `connection`, hedged: unanswered after HedgeAfter, the same bytes go out on a fresh connection
+    // too (up to MaxHedges times, each waiting twice as long), and the first useful answer is taken. Null: the
+    // connection was lost before an answer, and no hedge brought one.
+    private async Task<AckPdu?> ExchangeAsync(HostConnection connection, CancellationToken deadline)
+    {
+        Written(connection);
+        if (_options.HedgeAfter <= TimeSpan.Zero || _options.MaxHedges == 0)
+            return await connection.ExchangeAsync(Id, _frame, deadline).ConfigureAwait(false);
+
+        using var primaryCancel = CancellationTokenSource.CreateLinkedTokenSource(deadline);
+        using var hedgeCancel = CancellationTokenSource.CreateLinkedTokenSource(deadline);
+        var primary = connection.ExchangeAsync(Id, _frame, primaryCancel.Token);
+        var hedge = HedgeAsync(connection, hedgeCancel.Token);
+        if (await Task.WhenAny(primary, hedge).ConfigureAwait(false) == hedge && await hedge.ConfigureAwait(false) is { } hedged)
+        {
+            // The hedge's answer settles it; the first copy, wherever it is, gets the same answer from hostd's cache.
+            await primaryCancel.CancelAsync().ConfigureAwait(false);
+            await Settled(primary).ConfigureAwait(false);
+            return hedged;
+        }
+        AckPdu? ack = null;
+        try
+        {
+            ack = await primary.ConfigureAwait(false);
+        }
+        finally
+        {
+            await hedgeCancel.CancelAsync().ConfigureAwait(false);
+            // The primary's connection lost, a hedge that answered meanwhile is as good an answer.
+            if (await hedge.ConfigureAwait(false) is { } late && ack is null) ack = late;
+        }
+        return ack;
+    }
+
+    private async Task<AckPdu?> HedgeAsync(HostConnection stalled, CancellationToken cancel)
+    {
+        try
+        {
+            var wait = _options.HedgeAfter;
+            for (int hedges = 0; hedges < _options.MaxHedges; hedges++, wait *= 2)
+            {
+                await Task.Delay(wait, _context.Time, cancel).ConfigureAwait(false);
+                var fresh = await _link.ReplaceAsync(stalled, cancel).ConfigureAwait(false);
+                if (fresh is null || fresh == stalled) return null;
+                _context.Log.Debug("request {Id:x16} to {Host}: no answer within {Ms} ms, sending it again on a fresh connection",
+                    Id, _host.Name, (long)wait.TotalMilliseconds);
+                Written(fresh);
+                var ack = await fresh.ExchangeAsync(Id, _frame, cancel).ConfigureAwait(false);
+                // Busy: hostd holds the request (or another on the VM); its answer comes on the first connection.
+                if (ack is not null) return ack.Code == AckCode.Busy ? null : ack;
+                stalled = fresh;
+            }
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task Settled(Task<AckPdu?> exchange)
+    {
+        try
+        {
+            await exchange.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled once the hedge answered.
+        }
+    }
+
+    // Connections the request went out on, as far as NewBoot needs them (a few); past that, it is taken to have
+    // gone anywhere.
+    private void Written(HostConnection connection)
+    {
+        lock (_written)
+        {
+            _sends++;
+            if (_written.Contains(connection)) return;
+            if (_written.Count < MaxTracked) _written.Add(connection);
+            else _untracked = true;
+        }
+    }
+
+    private const int MaxTracked = 8;
+
+    // The ACK came from a boot other than the one the request was bound to: hostd restarted since the controller
+    // last heard it, and the ACK, signed with the host's key and naming a request id just drawn, proves it. The
+    // boot is adopted (§6.6). If every connection the request went out on was answered by that new boot, the old
+    // boot never had it: it is bound to the new boot and sent again, once; a second restart meanwhile makes it
+    // unavailable (retryable, nothing was done). Null: send again.
+    private DispatchResult? NewBoot(AckPdu ack)
+    {
+        bool adopted = _context.Adopt(_host.Name, ack.BootId);
+        bool onlyNewBoot;
+        lock (_written) onlyNewBoot = !_untracked && _written.TrueForAll(c => c.BootSeen == ack.BootId);
+        if (!onlyNewBoot) return Restarted(ack);
+        // Answered before the boot binding is checked (an unknown critical attribute): true for any boot.
+        if (ack.Code != AckCode.Failure) return Answered(ack);
+        if (adopted && !_rebound)
+        {
+            _context.Log.Info("request {Id:x16} to {Host}: hostd restarted (boot {Old:x16}, now {New:x16}) before it could have received the request; sending it to the new boot",
+                Id, _host.Name, _request.BootId, ack.BootId);
+            _rebound = true;
+            _request = _request with { BootId = ack.BootId };
+            _frame = Encode(_request);
+            return null;
+        }
+        return Make(AckCode.Unavailable,
+            $"{_host.Name} restarted (hostd boot {_request.BootId:x16}, now {ack.BootId:x16}) before the request reached it, " +
+            (adopted ? "and again after it was sent anew" : "and that boot is not one this controller trusts") +
+            "; it was not carried out: send it again");
     }
 
     /// <summary>
@@ -86,11 +232,13 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
     /// which would read as "not done".
     /// </summary>
     private DispatchResult Restarted(AckPdu ack) =>
-        Make(AckCode.Timeout, $"{host.Name} restarted while the request was in flight (hostd boot {host.BootId:x16}, now {ack.BootId:x16}); " +
+        Make(AckCode.Timeout, $"{_host.Name} restarted while the request was in flight (hostd boot {_request.BootId:x16}, now {ack.BootId:x16}); " +
             "the old hostd may have acted on it, in full or in part, and the new one does not act on requests made for the old: " +
             "the request may have taken effect; the VM is as the host now reports it (vmmctl vm show)");
 
+    private byte[] Encode(RequestPdu request) => PduCodec.ToBytes(request, _context.Keys.For(_host.Name).Signing);
+
     private static DispatchResult Answered(AckPdu ack) => new(ack.Code, ack.RequestId, ack.Vm, ack.Results);
 
-    private DispatchResult Make(AckCode code, string message) => Dispatcher.Result(code, id, vm, message);
+    private DispatchResult Make(AckCode code, string message) => Dispatcher.Result(code, Id, _request.Vm, message);
 }

@@ -36,6 +36,8 @@ internal sealed class HostConnection
     private readonly Dictionary<ulong, TaskCompletionSource<AckPdu?>> _waiting = [];
     private string? _closeReason;
     private long _lastUsed;
+    private bool _retired;
+    private ulong _bootSeen;
 
     private HostConnection(Socket socket, string host, string peer, DispatchContext context, Action<HostConnection> onClosed)
     {
@@ -59,6 +61,27 @@ internal sealed class HostConnection
     public bool IsOpen
     {
         get { lock (_waiting) return _closeReason is null; }
+    }
+
+    /// <summary>The boot of the hostd that answered on this connection (one process holds a connection for its
+    /// whole life); 0 until its first ACK.</summary>
+    public ulong BootSeen
+    {
+        get { lock (_waiting) return _bootSeen; }
+    }
+
+    /// <summary>
+    /// A fresh connection took this one's place (a hedge, spec §7.6): it carries no new request and closes once
+    /// the requests it carries have their answers or their deadlines.
+    /// </summary>
+    public void Retire()
+    {
+        lock (_waiting)
+        {
+            _retired = true;
+            if (_waiting.Count > 0) return;
+        }
+        Close("replaced by a fresh connection", expected: true);
     }
 
     /// <summary>
@@ -113,10 +136,13 @@ internal sealed class HostConnection
         }
         finally
         {
+            bool done;
             lock (_waiting)
             {
                 if (_waiting.TryGetValue(requestId, out var current) && current == answer) _waiting.Remove(requestId);
+                done = _retired && _waiting.Count == 0;
             }
+            if (done) Close("replaced by a fresh connection", expected: true);
         }
     }
 
@@ -236,6 +262,7 @@ internal sealed class HostConnection
             if (_closeReason is not null) return;
             _waiting.Remove(ack.RequestId, out waiter);
             _lastUsed = _time.GetTimestamp();
+            _bootSeen = ack.BootId;
         }
         if (waiter is not null)
             waiter.TrySetResult(ack);

@@ -19,6 +19,7 @@ internal sealed class HostLink
     // Guards the fields below. A connection's close callback takes it, so no connection is closed while holding it.
     private readonly Lock _gate = new();
     private HostConnection? _connection;
+    private readonly List<HostConnection> _retired = [];
     private Task<HostConnection?>? _connecting;
     private int _failures;
     private long _retryAt;
@@ -93,6 +94,31 @@ internal sealed class HostLink
         }
     }
 
+    /// <summary>
+    /// A connection other than <paramref name="stalled"/>, for a hedged send (spec §7.6): the link's current one if
+    /// another request replaced <paramref name="stalled"/> already, else a new one, which becomes current while
+    /// <paramref name="stalled"/> is retired (it closes once what it carries is settled). Null when
+    /// <see cref="DispatchOptions.MaxRetiredConnections"/> are held already: the request is not hedged.
+    /// </summary>
+    public async Task<HostConnection?> ReplaceAsync(HostConnection stalled, CancellationToken cancel)
+    {
+        bool retire = false;
+        lock (_gate)
+        {
+            if (_connection is { IsOpen: true } current && current != stalled) return current;
+            if (_connection == stalled && stalled.IsOpen)
+            {
+                _retired.RemoveAll(static c => !c.IsOpen);
+                if (_retired.Count >= _options.MaxRetiredConnections) return null;
+                _retired.Add(stalled);
+                _connection = null;
+                retire = true;
+            }
+        }
+        if (retire) stalled.Retire();
+        return await ConnectAsync(cancel).ConfigureAwait(false);
+    }
+
     /// <summary>True when the link has no connection, or one that has carried nothing for <paramref name="idle"/>.</summary>
     public bool IsIdle(TimeSpan idle)
     {
@@ -105,17 +131,18 @@ internal sealed class HostLink
     /// <summary>Closes the connection and stops connecting; waits for the read loop to end.</summary>
     public async Task StopAsync(string reason)
     {
-        HostConnection? connection;
+        List<HostConnection> connections;
         lock (_gate)
         {
             _stopped = true;
-            connection = _connection;
+            connections = [.. _retired];
+            if (_connection is not null) connections.Add(_connection);
             _connection = null;
+            _retired.Clear();
         }
         _stop.Cancel();
-        if (connection is null) return;
-        connection.Close(reason, expected: true);
-        await connection.Reading.ConfigureAwait(false);
+        foreach (var connection in connections) connection.Close(reason, expected: true);
+        foreach (var connection in connections) await connection.Reading.ConfigureAwait(false);
     }
 
     private async Task<HostConnection?> OpenAsync()
@@ -170,6 +197,7 @@ internal sealed class HostLink
         lock (_gate)
         {
             if (_connection == connection) _connection = null;
+            _retired.Remove(connection);
         }
     }
 }

@@ -93,9 +93,35 @@ internal sealed class HostEntry
             return sequence > Sequence ? DropReason.None : sequence == Sequence ? DropReason.Duplicate : DropReason.Stale;
         if (IsRetired(boot)) return DropReason.RetiredBoot;
         if (BootId != 0 && now - LastHeardMs < downAfterMs) return DropReason.CompetingBoot;
+        replaced = Replace(boot);
+        return DropReason.None;
+    }
 
+    /// <summary>
+    /// The boot that answered a request (or a probe) over TCP, in an ACK signed with this host's key: proof that
+    /// hostd restarted, so it replaces the current boot at once, whatever the silence rule says (spec §6.6). The
+    /// ACK answered a request id this controller just drew, so it cannot be a replay. False when
+    /// <paramref name="boot"/> was retired (an old process still answering: nothing is adopted); true when it is
+    /// current, or now is, and then <paramref name="replaced"/> is the boot it replaced (0 when it was current).
+    /// </summary>
+    public bool Adopt(ulong boot, long now, out ulong replaced)
+    {
+        replaced = 0;
+        if (boot == BootId) return true;
+        if (boot == 0 || IsRetired(boot)) return false;
+        replaced = Replace(boot);
+        // The new boot counts its sequences from its own start: none of the old boot's may hold them back.
+        Sequence = 0;
+        LastHeardMs = now;
+        return true;
+    }
+
+    // A new boot takes over: the current one is retired, the report being collected is forgotten, and every
+    // record held is made older than any datagram of the new boot. Returns the boot replaced (0: none).
+    private ulong Replace(ulong boot)
+    {
         if (BootId != 0) Retire(BootId);
-        replaced = BootId;
+        ulong replaced = BootId;
         BootId = boot;
         Stopped = false;
         Unreachable = false;
@@ -105,7 +131,7 @@ internal sealed class HostEntry
             vm.Sequence = 0;
             vm.SeenInReport = 0;
         }
-        return DropReason.None;
+        return replaced;
     }
 
     /// <summary>The boot said stopping: it is retired at once (spec §6.1) and the host shows as stopped.</summary>

@@ -42,6 +42,13 @@ internal sealed class IngestCounters
 
     internal void CountForgotten() => Interlocked.Increment(ref _forgotten);
 
+    /// <summary>New boots adopted at once from an authenticated ACK (spec §6.6), not by the silence rule.</summary>
+    public long BootsAdopted => Volatile.Read(ref _bootsAdopted);
+
+    private long _bootsAdopted;
+
+    internal void CountBootAdopted() => Interlocked.Increment(ref _bootsAdopted);
+
     internal void CountAccepted() => Interlocked.Increment(ref _accepted);
 
     internal void CountDropped(DropReason reason) => Interlocked.Increment(ref _dropped[(int)reason]);

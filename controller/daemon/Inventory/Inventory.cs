@@ -109,6 +109,7 @@ internal sealed partial class Inventory
             {
                 host.Dropped++;
                 Counters.CountDropped(reason);
+                if (reason == DropReason.CompetingBoot) CompetingBootHeard?.Invoke(host.Name);
                 return reason;
             }
             if (host.BootId != before) LogBoot(host, state.BootId, replaced, from);

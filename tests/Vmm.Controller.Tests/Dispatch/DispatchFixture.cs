@@ -27,6 +27,8 @@ internal static class DispatchFixture
         BusyBackoffMax = TimeSpan.FromMilliseconds(20),
         ReconnectBackoffInitial = TimeSpan.FromMilliseconds(5),
         ReconnectBackoffMax = TimeSpan.FromMilliseconds(50),
+        // Off unless a test is about hedging: others count connections and arrivals.
+        HedgeAfter = TimeSpan.Zero,
     };
 
     public static async Task Eventually(Func<bool> condition, string what)

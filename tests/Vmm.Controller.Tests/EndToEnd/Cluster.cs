@@ -53,11 +53,14 @@ internal sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>Starts the controller; <paramref name="extra"/> are more flags (e.g. --hosts pins).</summary>
-    public void StartController(params string[] extra)
+    public void StartController(params string[] extra) => StartController(3, extra);
+
+    /// <summary>Starts the controller with a host down after <paramref name="downAfter"/> missed heartbeats.</summary>
+    public void StartController(int downAfter, params string[] extra)
     {
         _controller = Start(Bin("vmm-controller"), "controller",
             ["--config", Path.Combine(_dir, "none.toml"), "--listen", $"127.0.0.1:{UdpPort}", "--admin-socket", SocketPath,
-            "--key-file", KeyPath, "--heartbeat-interval", Heartbeat, "--down-after", "3", "--request-timeout", "20s", "--log-level", "debug",
+            "--key-file", KeyPath, "--heartbeat-interval", Heartbeat, "--down-after", $"{downAfter}", "--request-timeout", "20s", "--log-level", "debug",
             .. extra]);
         Eventually(() => File.Exists(SocketPath) && Ctl("host", "list").Code == 0, "the controller's admin socket answers");
     }
@@ -69,14 +72,20 @@ internal sealed class Cluster : IAsyncDisposable
         _controller = null;
     }
 
-    /// <summary>Starts a hostd named <paramref name="name"/> on a private copy of the test node.</summary>
-    public void StartHost(string name)
+    /// <summary>Host <paramref name="name"/>'s test node (a libvirt test-driver file, read at each start): the empty
+    /// node.xml with <paramref name="domains"/> (domain elements) added.</summary>
+    public void SetNode(string name, string domains) =>
+        File.WriteAllText(Path.Combine(_dir, name + ".xml"), File.ReadAllText(Fixture("node.xml")).Replace("</node>", domains + "\n</node>"));
+
+    /// <summary>Starts a hostd named <paramref name="name"/> on a private copy of the test node, taking requests on
+    /// <paramref name="port"/> (0: any free port).</summary>
+    public void StartHost(string name, int port = 0)
     {
         string node = Path.Combine(_dir, name + ".xml");
         if (!File.Exists(node)) File.Copy(Fixture("node.xml"), node);
         _hosts[name] = Start(Bin("vmm-hostd"), name,
             "--config", Path.Combine(_dir, "none.toml"), "--libvirt-uri", $"test://{node}", "--host-name", name,
-            "--listen", "127.0.0.1:0", "--controllers", $"127.0.0.1:{UdpPort}", "--key-file", HostKeyPath(name),
+            "--listen", $"127.0.0.1:{port}", "--controllers", $"127.0.0.1:{UdpPort}", "--key-file", HostKeyPath(name),
             "--heartbeat-interval", Heartbeat, "--storage-path", Path.Combine(_dir, "pool-" + name), "--log-level", "debug");
     }
 
@@ -157,6 +166,9 @@ internal sealed class Cluster : IAsyncDisposable
         if (!p.WaitForExit(60000)) { p.Kill(); throw new TimeoutException($"{exe} {string.Join(' ', args)} did not finish"); }
         return (p.ExitCode, output.Result, error.Result);
     }
+
+    /// <summary>A TCP port free on loopback now.</summary>
+    public static int FreeTcpPort() => FreePort(SocketType.Stream, ProtocolType.Tcp);
 
     private static int FreePort(SocketType type, ProtocolType protocol)
     {

@@ -1,0 +1,81 @@
+// A datagram of a competing boot (spec §6.6 rule 3) is either hostd restarted after a crash, before its old boot
+// has been silent for down-after, or two hostd claiming one name, or a replay. A ping over TCP to the host's
+// request endpoint tells them apart at once: the ACK, signed with the host's key and answering a request id
+// just drawn, names the boot that really runs there, which the inventory then adopts (or keeps, if it is the
+// current one). So after a kill -9 and restart the controller knows the new boot within one heartbeat, with
+// no request needed to find out.
+using NLog;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+
+namespace Vmm.Controller;
+
+/// <summary>Pings hosts whose datagrams came from a competing boot, at most one at a time per host and one a second.</summary>
+internal sealed class BootProbe(Inventory inventory, IDispatcher dispatcher, Logger log)
+{
+    /// <summary>Probes in flight at most; a competing datagram beyond them waits for its host's next one.</summary>
+    public const int MaxInFlight = 64;
+
+    // The least time between two probes of one host, and how many hosts' last probe times are kept at most.
+    private const long GapMs = 1000;
+    private const int MaxRemembered = 4096;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, long> _probedAt = new(StringComparer.Ordinal);
+    private int _inFlight;
+    private long _sent;
+    private long _skipped;
+
+    /// <summary>Pings sent.</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Competing datagrams that asked for a probe while MaxInFlight were out.</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    /// <summary>Hooks the probe to the inventory's competing-boot drops.</summary>
+    public void Attach() => inventory.CompetingBootHeard = Heard;
+
+    /// <summary>A datagram of <paramref name="host"/> was dropped as a competing boot. On the ingest thread: returns at once.</summary>
+    public void Heard(string host)
+    {
+        long now = Environment.TickCount64;
+        lock (_gate)
+        {
+            if (_probedAt.TryGetValue(host, out long at) && now - at < GapMs) return;
+            if (_inFlight >= MaxInFlight)
+            {
+                _skipped++;
+                return;
+            }
+            if (_probedAt.Count >= MaxRemembered)
+                foreach (var (name, time) in _probedAt)
+                    if (now - time >= GapMs) _probedAt.Remove(name);
+            _probedAt[host] = now;
+            _inFlight++;
+            _sent++;
+        }
+        _ = Task.Run(() => ProbeAsync(host));
+    }
+
+    private async Task ProbeAsync(string host)
+    {
+        try
+        {
+            if (!inventory.TryGetTarget(host, out var target)) return;
+            // Boot 0: any boot answers a ping; the dispatcher hands the ACK's boot to the inventory.
+            var result = await dispatcher.SendAsync(target with { BootId = 0 }, RequestCode.Ping, RequestFlags.None, Guid.Empty, [],
+                CancellationToken.None).ConfigureAwait(false);
+            if (result.Code != AckCode.Success)
+                log.Debug("host {0}: a competing boot is heard, and the ping to find out which one runs got {1}: {2}",
+                    host, Vmm.Protocol.Text.Names.Of(result.Code), result.Results.Text(AttrType.Message) ?? "no message");
+        }
+        catch (Exception e)
+        {
+            log.Warn("host {0}: probing a competing boot failed: {1}", host, e.Message);
+        }
+        finally
+        {
+            lock (_gate) _inFlight--;
+        }
+    }
+}

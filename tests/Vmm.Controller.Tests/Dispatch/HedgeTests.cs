@@ -1,0 +1,102 @@
+// Hedged sends (spec §7.6): a request unanswered after HedgeAfter goes out again, same id and bytes, on a fresh
+// connection, so one connection stalled in TCP's retransmission backoff does not hold every request to its host.
+// hostd's request-id cache keeps it at most once.
+using Vmm.Controller.Dispatch;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
+using static Vmm.Controller.Tests.Dispatch.DispatchFixture;
+
+namespace Vmm.Controller.Tests.Dispatch;
+
+public sealed class HedgeTests
+{
+    private static DispatchOptions Hedging => Options with { HedgeAfter = TimeSpan.FromMilliseconds(100) };
+
+    [Fact]
+    public async Task A_request_stalled_on_its_connection_is_answered_through_a_fresh_one()
+    {
+        // The first connection takes requests and never answers (a stalled path); later ones answer.
+        await using var host = new FakeHost(Key, (h, r) =>
+        {
+            if (r.Connection == 1) return;
+            h.TryExecute(r.Pdu, AckCode.Success, null, out var ack);
+            r.Answer(ack);
+        });
+        await using var dispatcher = new Dispatcher(Keys, Hedging, new TestLog().Logger);
+
+        var result = await dispatcher.SendAsync(host.Target(), RequestCode.Pause, RequestFlags.None, Vm, [], CancellationToken.None);
+
+        Assert.Equal(AckCode.Success, result.Code);
+        var arrivals = host.Arrivals.ToArray();
+        Assert.Equal([1, 2], arrivals.Select(a => a.Connection));
+        Assert.Equal(arrivals[0].Body, arrivals[1].Body);
+        Assert.Equal(1, host.Executions[result.RequestId]);
+
+        // The fresh connection is the link's from now on: the next request goes there at once.
+        var next = await dispatcher.SendAsync(host.Target(), RequestCode.Resume, RequestFlags.None, Vm, [], CancellationToken.None);
+        Assert.Equal(AckCode.Success, next.Code);
+        Assert.Equal(2, host.Arrivals.Last().Connection);
+        Assert.Equal(3, host.Arrivals.Count);
+    }
+
+    [Fact]
+    public async Task A_hedge_answered_busy_waits_for_the_first_copy_which_the_host_does_once()
+    {
+        // The first copy is being worked on (slowly): the hedge is told busy, and the answer comes on the first connection.
+        var release = new TaskCompletionSource();
+        await using var host = new FakeHost(Key, (h, r) =>
+        {
+            if (r.Connection == 1)
+            {
+                h.TryExecute(r.Pdu, AckCode.Success, null, out var ack);
+                _ = release.Task.ContinueWith(_ => r.Answer(ack), TaskScheduler.Default);
+                return;
+            }
+            r.Answer(AckCode.Busy, new AttrList().Add(AttrType.Message, "still being worked on"));
+            release.TrySetResult();
+        });
+        await using var dispatcher = new Dispatcher(Keys, Hedging with { MaxHedges = 1 }, new TestLog().Logger);
+
+        var result = await dispatcher.SendAsync(host.Target(), RequestCode.Start, RequestFlags.None, Vm, [], CancellationToken.None);
+
+        Assert.Equal(AckCode.Success, result.Code);
+        Assert.Equal(1, host.Executions[result.RequestId]);
+        Assert.Equal(2, host.Arrivals.Count);
+    }
+
+    [Fact]
+    public async Task A_request_answered_in_time_is_sent_once()
+    {
+        await using var host = new FakeHost(Key, (h, r) => r.Answer(AckCode.Success));
+        await using var dispatcher = new Dispatcher(Keys, Options with { HedgeAfter = TimeSpan.FromSeconds(10) }, new TestLog().Logger);
+
+        for (int i = 0; i < 5; i++)
+            Assert.Equal(AckCode.Success, (await dispatcher.SendAsync(host.Target(), RequestCode.Pause, RequestFlags.None, Vm, [], CancellationToken.None)).Code);
+
+        Assert.Equal(5, host.Arrivals.Count);
+        Assert.Equal(1, host.Connections);
+    }
+
+    [Fact]
+    public async Task A_retired_connection_closes_once_what_it_carried_is_settled()
+    {
+        var release = new TaskCompletionSource();
+        await using var host = new FakeHost(Key, (h, r) =>
+        {
+            // Connection 1 answers only once the hedge has arrived on connection 2.
+            if (r.Connection == 1) _ = release.Task.ContinueWith(_ => r.Answer(AckCode.Success), TaskScheduler.Default);
+            else
+            {
+                r.Answer(AckCode.Busy);
+                release.TrySetResult();
+            }
+        });
+        await using var dispatcher = new Dispatcher(Keys, Hedging with { MaxHedges = 1 }, new TestLog().Logger);
+
+        var result = await dispatcher.SendAsync(host.Target(), RequestCode.Start, RequestFlags.None, Vm, [], CancellationToken.None);
+
+        Assert.Equal(AckCode.Success, result.Code);
+        await Eventually(() => host.ClosedConnections == 1, "the replaced connection to close");
+        Assert.Equal(2, host.Connections);
+    }
+}

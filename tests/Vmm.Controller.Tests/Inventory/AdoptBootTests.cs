@@ -1,0 +1,64 @@
+using Vmm.Protocol;
+
+namespace Vmm.Controller.Tests;
+
+/// <summary>Spec §6.6: an authenticated ACK of a new boot replaces the current boot at once, without waiting
+/// for the old one to be silent for down-after; a competing datagram asks for the probe that finds it.</summary>
+public sealed class AdoptBootTests
+{
+    [Fact]
+    public void A_boot_an_ack_proves_replaces_the_live_boot_at_once_and_its_datagrams_are_accepted()
+    {
+        var fleet = new Fleet();
+        var hv = fleet.Host("hv-01");
+        fleet.Send(hv, hv.CompleteReport([Vms.Vm(1)]));
+        for (int i = 0; i < 50; i++) fleet.Send(hv, hv.Event()); // the old boot's sequence is well ahead of the new one's
+        var late = hv.Event(Vms.Vm(1, PowerState.Off));
+        var restarted = hv.Restart();
+        Assert.Equal(DropReason.CompetingBoot, fleet.Send(restarted, restarted.Event(Vms.Vm(2))));
+
+        Assert.True(fleet.Inventory.AdoptBoot("hv-01", restarted.Boot));
+
+        Assert.Equal(restarted.Boot, fleet.HostView("hv-01").BootId);
+        Assert.Equal(HostState.Up, fleet.HostView("hv-01").State);
+        Assert.Equal(1, fleet.Inventory.Counters.BootsAdopted);
+        Assert.Equal(DropReason.None, fleet.Send(restarted, restarted.Event(Vms.Vm(2))));
+        Assert.NotNull(fleet.Vm(2));
+        // The old boot is retired: its datagrams are replays now, and it cannot be adopted back.
+        Assert.Equal(DropReason.RetiredBoot, fleet.Send(hv, late));
+        Assert.False(fleet.Inventory.AdoptBoot("hv-01", hv.Boot));
+        Assert.Equal(restarted.Boot, fleet.HostView("hv-01").BootId);
+    }
+
+    [Fact]
+    public void Adopting_the_current_boot_changes_nothing_and_an_unknown_host_is_refused()
+    {
+        var fleet = new Fleet();
+        var hv = fleet.Host("hv-01");
+        fleet.Send(hv, hv.Event(Vms.Vm(1)));
+        ulong sequence = fleet.HostView("hv-01").Sequence;
+
+        Assert.True(fleet.Inventory.AdoptBoot("hv-01", hv.Boot));
+        Assert.False(fleet.Inventory.AdoptBoot("hv-99", 42));
+        Assert.False(fleet.Inventory.AdoptBoot("hv-01", 0));
+
+        Assert.Equal(sequence, fleet.HostView("hv-01").Sequence);
+        Assert.Equal(0, fleet.Inventory.Counters.BootsAdopted);
+    }
+
+    [Fact]
+    public void A_competing_datagram_names_its_host_to_the_probe()
+    {
+        var fleet = new Fleet();
+        var heard = new List<string>();
+        fleet.Inventory.CompetingBootHeard = heard.Add;
+        var hv = fleet.Host("hv-01");
+        fleet.Send(hv, hv.Event());
+        var restarted = hv.Restart();
+
+        fleet.Send(restarted, restarted.Event());
+        fleet.Send(hv, hv.Event()); // the live boot: no probe
+
+        Assert.Equal(["hv-01"], heard);
+    }
+}
