@@ -280,10 +280,11 @@ internal sealed class AdminSession
 
     /// <summary>
     /// Streams every change until the client leaves, the controller stops, or the watch falls a whole queue
-    /// behind: then it ends with RESULT unavailable, so the client knows it missed changes (spec §7.4). Once
-    /// the watch must end, the client has <see cref="AdminOptions.LastAnswerLimit"/> to take what is due and the RESULT; one
-    /// that does not read (a paused vmmctl) is closed without it. Changes are encoded as they are taken from
-    /// the queue and flushed every <see cref="WatchFlushBytes"/>, so what waits for the socket is bounded too.
+    /// behind: then it ends with RESULT unavailable, so the client knows it missed changes (spec §7.4). Changes
+    /// are written only while the socket has room for them and the RESULT (<see cref="RoomAsync"/>), so even a
+    /// client that stopped reading (a paused vmmctl) finds the RESULT after the changes it missed; a write that
+    /// still stalls gives up after <see cref="AdminOptions.LastAnswerLimit"/>. Changes are encoded as they are
+    /// taken from the queue, at most <see cref="WatchFlushBytes"/> a flush, so what waits for the socket is bounded too.
     /// </summary>
     private async Task WatchAsync(PipeWriter output, string? host, string? reference, CancellationToken stop)
     {
@@ -297,7 +298,11 @@ internal sealed class AdminSession
         {
             while (await watcher.WaitToReadAsync(stop).ConfigureAwait(false))
             {
-                while (watcher.TryRead(out var change))
+                // Changes go to the socket only while it has room for them and for the RESULT that may end the
+                // watch: a client that stopped reading leaves them in the bounded queue, and when that overflows,
+                // its RESULT still fits, to be read after what came before (spec §7.4).
+                await RoomAsync(watcher, stop).ConfigureAwait(false);
+                while (output.UnflushedBytes < WatchFlushBytes && watcher.TryRead(out var change))
                 {
                     Pdu pdu = change switch
                     {
@@ -306,7 +311,6 @@ internal sealed class AdminSession
                         _ => throw new InvalidOperationException("unknown inventory change"),
                     };
                     PduCodec.Encode(pdu, output);
-                    if (output.UnflushedBytes >= WatchFlushBytes) await output.FlushAsync(writes.Token).ConfigureAwait(false);
                 }
                 await output.FlushAsync(writes.Token).ConfigureAwait(false);
             }
@@ -337,6 +341,20 @@ internal sealed class AdminSession
             _log.Warn("{0}: watch closed without its RESULT: the client took nothing for {1} s", _who, LastAnswerLimit.TotalSeconds);
         }
     }
+
+    /// <summary>
+    /// Waits until the socket is writable, which for a Unix stream socket means at least three quarters of its send
+    /// buffer is free (the kernel's rule): a batch of <see cref="WatchFlushBytes"/> then fits, and leaves room for a
+    /// RESULT. Returns early when the watch is dropped, whose RESULT is due.
+    /// </summary>
+    private async Task RoomAsync(Watcher watcher, CancellationToken stop)
+    {
+        while (!watcher.Dropped.IsCancellationRequested && !_socket.Poll(0, SelectMode.SelectWrite))
+            await Task.Delay(RoomPoll, stop).ConfigureAwait(false);
+    }
+
+    // How often a watch whose client does not read checks for room; only while its queue fills.
+    private static readonly TimeSpan RoomPoll = TimeSpan.FromMilliseconds(20);
 
     private static async Task WriteAsync(PipeWriter output, Pdu pdu, CancellationToken stop)
     {
