@@ -158,6 +158,8 @@ internal sealed class Watcher : IDisposable
         _queue.Writer.TryComplete(new WatcherOverflowException(MaxBytes));
         while (TryRead(out _)) { }
         _dropped.Cancel();
+        // A whole queue (max-watch-queue-kib) was just let go: given back to the system, not kept by the GC.
+        Vmm.Hosting.MemoryTrim.Request();
     }
 
     public void Dispose()
