@@ -61,7 +61,7 @@ MAKEFLAGS += --no-print-directory
 ensure-packages = bash tests/tools/ensure-packages.sh $(1)
 
 .DEFAULT_GOAL := help
-.PHONY: help build test bench soak fuzz deb rpm clean
+.PHONY: help build test bench soak trust fuzz deb rpm clean
 
 # List the targets.
 help:
@@ -71,6 +71,7 @@ help:
 	@echo "make demo    the same cluster through a scripted tour of every vmmctl operation; exits 0 if every step passed"
 	@echo "make bench   run the benchmarks (BENCH_FILTER='$(BENCH_FILTER)' narrows them)"
 	@echo "make soak    hostd and the controller under load for SOAK_SECONDS=$(SOAK_SECONDS) s, then watchers and idle connections (about 3 min more): memory, closes, latency"
+	@echo "make trust   the controller and hostd killed and restarted under vmmctl loops: duplicates, wrong exit codes, time back to success"
 	@echo "make fuzz    fuzz the codec for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds (fuzz/run.sh)"
 	@echo "make deb     build, then the vmm-controller and vmm-hostd .deb packages into $(PACKAGE_DIR)/, checked by lintian"
 	@echo "make rpm     build, then the vmm-controller and vmm-hostd .rpm packages into $(PACKAGE_DIR)/, checked by rpmlint"
@@ -132,6 +133,12 @@ SOAK_PACKAGES := libvirt0
 soak: build
 	@$(call ensure-packages,$(SOAK_PACKAGES))
 	dotnet run -c Release --project tests/Vmm.Benchmarks -- --soak
+
+# What scripts see around restarts (tests/Vmm.Benchmarks/Trust/): the controller and hostd each killed and started
+# again TRUST_RESTARTS times (default 5) under loops of vmmctl; duplicates, wrong exit codes, time back to success.
+trust: build
+	@$(call ensure-packages,$(SOAK_PACKAGES))
+	dotnet run -c Release --project tests/Vmm.Benchmarks -- --trust
 
 # Coverage-guided fuzzing with afl++ and SharpFuzz for FUZZ_SECONDS seconds.
 fuzz:

@@ -107,22 +107,33 @@ public sealed class AdminFailureTests : IDisposable
     }
 
     [Fact]
-    public void A_controller_that_closes_without_answering_exits_1()
+    public void A_controller_that_closes_with_a_request_in_flight_is_exit_6_as_its_outcome_is_unknown()
     {
+        // Exit 1 would read "not done", and a script would do it again: the controller may have sent it to the host.
         using var controller = new FakeController { Answer = _ => [] };
         var r = Vmmctl.Run("vm", "start", "web-01", "--socket", controller.SocketPath);
-        Assert.Equal(1, r.Exit);
+        Assert.Equal(6, r.Exit);
         PduCommandTests.AssertOneLine(r.Stderr);
-        Assert.Contains("closed the connection before it answered", r.Stderr);
+        Assert.Contains("closed the connection before it answered: the request may have taken effect", r.Stderr);
     }
 
     [Fact]
-    public void A_controller_that_closes_inside_a_pdu_exits_1()
+    public void A_controller_that_closes_before_answering_a_query_is_unreachable_exit_9()
+    {
+        using var controller = new FakeController { Answer = _ => [] };
+        var r = Vmmctl.Run("vm", "list", "--socket", controller.SocketPath);
+        Assert.Equal(9, r.Exit);
+        PduCommandTests.AssertOneLine(r.Stderr);
+        Assert.Contains("controller unreachable", r.Stderr);
+    }
+
+    [Fact]
+    public void A_controller_that_closes_inside_a_pdu_leaves_the_outcome_unknown()
     {
         var result = PduCodec.ToBytes(FakeController.Parse("result code=success"));
         using var controller = new FakeController { Handler = (_, c) => c.SendRaw(result[..20]) };
         var r = Vmmctl.Run("vm", "start", "web-01", "--socket", controller.SocketPath);
-        Assert.Equal(1, r.Exit);
+        Assert.Equal(6, r.Exit);
         PduCommandTests.AssertOneLine(r.Stderr);
         Assert.Contains("inside a PDU", r.Stderr);
     }

@@ -34,7 +34,7 @@ internal sealed class AdminClient(string socketPath)
                     vms.Add(vm);
                     break;
                 case null:
-                    throw ClosedBeforeResult();
+                    throw c.Lost("closed the connection");
                 case var other:
                     throw c.Refuse(new ProtocolException(ProtocolErrorCode.UnexpectedType,
                         $"{other.Type.Name()} in the answer to a {Vmm.Protocol.Text.Names.Of(what)} query"));
@@ -46,11 +46,12 @@ internal sealed class AdminClient(string socketPath)
     public AdminResultPdu Submit(AdminSubmitPdu submit)
     {
         using var c = AdminConnection.Open(socketPath);
+        c.RequestInFlight = true;
         c.Send(submit);
         return c.Receive() switch
         {
             AdminResultPdu result => result,
-            null => throw ClosedBeforeResult(),
+            null => throw c.Lost("closed the connection"),
             var other => throw c.Refuse(new ProtocolException(ProtocolErrorCode.UnexpectedType,
                 $"{other.Type.Name()} in the answer to a submit: a submit is answered by one result")),
         };
@@ -81,7 +82,4 @@ internal sealed class AdminClient(string socketPath)
             }
         }
     }
-
-    private AdminException ClosedBeforeResult() =>
-        new(Exit.Failure, $"the controller at {socketPath} closed the connection before it answered");
 }

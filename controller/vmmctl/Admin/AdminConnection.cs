@@ -109,8 +109,7 @@ internal sealed class AdminConnection : IDisposable
                 if (!PduFraming.TryReadFrame(pending, out _, out int consumed))
                 {
                     if (Fill()) continue;
-                    if (_end > _start)
-                        throw new AdminException(Exit.Failure, $"the controller closed the connection inside a PDU ({_end - _start} bytes of it had arrived)");
+                    if (_end > _start) throw Lost($"closed the connection inside a PDU ({_end - _start} bytes of it had arrived)");
                     if (_sendFailure is { } failure) throw Broken(failure);
                     return null;
                 }
@@ -181,8 +180,20 @@ internal sealed class AdminConnection : IDisposable
         return n > 0;
     }
 
-    private AdminException Broken(SocketException e) =>
-        new(Exit.Failure, $"the connection to the controller at {SocketPath} broke: {e.Message}");
+    /// <summary>
+    /// What a connection lost before the answer means: by default the controller went away (exit 9, unreachable:
+    /// nothing was asked of a host, try again); for a SUBMIT, the request may have reached a host and been done, so
+    /// the outcome is unknown (exit 6), as for a controller that gave up waiting.
+    /// </summary>
+    public bool RequestInFlight { get; set; }
+
+    /// <summary>The error for a connection closed or broken before the answer, by <see cref="RequestInFlight"/>.</summary>
+    public AdminException Lost(string what) => RequestInFlight
+        ? new(Exit.Timeout, $"the controller at {SocketPath} {what} before it answered: the request may have taken effect (vmmctl vm show tells); " +
+            "sending it again with --request-id, once the controller is back, gets its outcome without doing it twice")
+        : new(Exit.Unreachable, $"controller unreachable: the controller at {SocketPath} {what} before it answered; try again");
+
+    private AdminException Broken(SocketException e) => Lost($"broke the connection ({e.Message})");
 
     public void Dispose() => _socket.Dispose();
 }
