@@ -162,18 +162,7 @@ internal static unsafe partial class Libvirt
     {
         nint* array = null;
         int n = Ensure(virConnectListAllDomains(conn, &array, 0), "virConnectListAllDomains");
-        var domains = new List<DomainHandle>(n);
-        try
-        {
-            for (int i = 0; i < n; i++)
-                domains.Add(new DomainHandle(array[i], conn));
-        }
-        finally
-        {
-            // The elements now belong to their handles; the array itself is the caller's to free.
-            NativeMemory.Free(array);
-        }
-        return domains;
+        return NativeArrays.Adopt(array, n, p => new DomainHandle(p, conn));
     }
 
     /// <summary>The domain with <paramref name="uuid"/>, or null when the connection has none.</summary>

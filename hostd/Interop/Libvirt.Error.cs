@@ -34,6 +34,7 @@ internal static class ErrorNumber
     public const int SystemError = 38;
     public const int Rpc = 39;
     public const int NoDomain = 42;
+    public const int NoNetwork = 43;
     public const int NoStoragePool = 49;
     public const int NoStorageVolume = 50;
     public const int OperationInvalid = 55;
@@ -94,10 +95,12 @@ internal static unsafe partial class Libvirt
         return new HypervisorException(Classify(code, message), (uint)code, message);
     }
 
-    /// <summary>Which ack a libvirt error deserves: what the driver cannot do is unsupported; an operation
-    /// refused because another job holds the domain is busy (retrying later can succeed); the rest failed.</summary>
+    /// <summary>Which ack a libvirt error deserves: what the driver cannot do is unsupported; a domain, snapshot,
+    /// network or volume that does not exist is not-found; an operation refused because another job holds the
+    /// domain is busy (retrying later can succeed); the rest failed.</summary>
     public static AckCode Classify(int code, string message) => code switch
     {
+        ErrorNumber.NoDomain or ErrorNumber.NoDomainSnapshot or ErrorNumber.NoNetwork or ErrorNumber.NoStorageVolume => AckCode.NotFound,
         ErrorNumber.NoSupport or ErrorNumber.ArgumentUnsupported or ErrorNumber.OperationUnsupported => AckCode.Unsupported,
         ErrorNumber.OperationTimeout => AckCode.Busy,
         // OPERATION_INVALID also says "domain is not running", which retrying will not fix; only the
