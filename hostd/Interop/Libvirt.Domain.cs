@@ -170,22 +170,12 @@ internal static unsafe partial class Libvirt
     {
         byte* bytes = stackalloc byte[16];
         uuid.TryWriteBytes(new Span<byte>(bytes, 16), bigEndian: true, out _);
-        nint p = virDomainLookupByUUID(conn, bytes);
-        if (p != 0) return new DomainHandle(p, conn);
-        var e = LastError("virDomainLookupByUUID");
-        if (e.ErrorCode == ErrorNumber.NoDomain) return null;
-        throw e;
+        return Found(virDomainLookupByUUID(conn, bytes), ErrorNumber.NoDomain, "virDomainLookupByUUID", p => new DomainHandle(p, conn));
     }
 
     /// <summary>The domain named <paramref name="name"/>, or null when the connection has none.</summary>
-    public static DomainHandle? LookupDomain(ConnectionHandle conn, string name)
-    {
-        nint p = virDomainLookupByName(conn, name);
-        if (p != 0) return new DomainHandle(p, conn);
-        var e = LastError("virDomainLookupByName");
-        if (e.ErrorCode == ErrorNumber.NoDomain) return null;
-        throw e;
-    }
+    public static DomainHandle? LookupDomain(ConnectionHandle conn, string name) =>
+        Found(virDomainLookupByName(conn, name), ErrorNumber.NoDomain, "virDomainLookupByName", p => new DomainHandle(p, conn));
 
     internal static int FreeDomain(nint dom) => virDomainFree(dom);
 

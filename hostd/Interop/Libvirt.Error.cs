@@ -78,6 +78,16 @@ internal static unsafe partial class Libvirt
         return p;
     }
 
+    /// <summary>A lookup's result: the object at <paramref name="p"/>, or null when the call failed with
+    /// <paramref name="missing"/> (there is no such object); any other failure throws.</summary>
+    public static T? Found<T>(nint p, int missing, string call, Func<nint, T> handle) where T : class
+    {
+        if (p != 0) return handle(p);
+        var e = LastError(call);
+        if (e.ErrorCode == missing) return null;
+        throw e;
+    }
+
     /// <summary>The calling thread's last libvirt error as an exception. Must run on the thread of the failed
     /// call and before any other libvirt call there: the error is thread-local and the next call resets it.</summary>
     [DoesNotReturn]

@@ -20,14 +20,8 @@ internal static unsafe partial class Libvirt
     internal static int FreeNetwork(nint network) => virNetworkFree(network);
 
     /// <summary>The network named <paramref name="name"/> (active or not), or null when the host has none of that name.</summary>
-    public static NetworkHandle? LookupNetwork(ConnectionHandle conn, string name)
-    {
-        nint p = virNetworkLookupByName(conn, name);
-        if (p != 0) return new NetworkHandle(p, conn);
-        var e = LastError("virNetworkLookupByName");
-        if (e.ErrorCode == ErrorNumber.NoNetwork) return null;
-        throw e;
-    }
+    public static NetworkHandle? LookupNetwork(ConnectionHandle conn, string name) =>
+        Found(virNetworkLookupByName(conn, name), ErrorNumber.NoNetwork, "virNetworkLookupByName", p => new NetworkHandle(p, conn));
 
     /// <summary>The names of every network of the host, active or not.</summary>
     public static List<string> ListNetworkNames(ConnectionHandle conn)

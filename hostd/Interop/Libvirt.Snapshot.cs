@@ -37,14 +37,8 @@ internal static unsafe partial class Libvirt
         new(Ensure(virDomainSnapshotCreateXML(dom, xml, 0), "virDomainSnapshotCreateXML"), dom.Connection);
 
     /// <summary>The domain's snapshot named <paramref name="name"/>, or null when it has none of that name.</summary>
-    public static SnapshotHandle? LookupSnapshot(DomainHandle dom, string name)
-    {
-        nint p = virDomainSnapshotLookupByName(dom, name, 0);
-        if (p != 0) return new SnapshotHandle(p, dom.Connection);
-        var e = LastError("virDomainSnapshotLookupByName");
-        if (e.ErrorCode == ErrorNumber.NoDomainSnapshot) return null;
-        throw e;
-    }
+    public static SnapshotHandle? LookupSnapshot(DomainHandle dom, string name) =>
+        Found(virDomainSnapshotLookupByName(dom, name, 0), ErrorNumber.NoDomainSnapshot, "virDomainSnapshotLookupByName", p => new SnapshotHandle(p, dom.Connection));
 
     /// <summary>The names of every snapshot of the domain.</summary>
     public static List<string> ListSnapshotNames(DomainHandle dom)
