@@ -10,7 +10,7 @@ public enum RequestCode : byte
     Ping = 17,
 }
 
-/// <summary>Ack and admin result codes (spec §8.2). 0-4 come from hosts; 5-7 only from the controller.</summary>
+/// <summary>Ack and admin result codes (spec §8.2). 0-4 and 6 (not-found) come from hosts too; 5 and 7 only from the controller.</summary>
 public enum AckCode : byte
 {
     Success = 0, Failure = 1, Unsupported = 2, UnknownRequest = 3, Busy = 4,

@@ -20,7 +20,7 @@ internal static class Exit
     public const int Busy = 5;
     /// <summary>No answer from the host in time; the outcome is unknown (RESULT timeout).</summary>
     public const int Timeout = 6;
-    /// <summary>No such VM or host (RESULT not-found).</summary>
+    /// <summary>No such VM, host, snapshot, base image or network (RESULT not-found, from the controller or the host).</summary>
     public const int NotFound = 7;
     /// <summary>The host is down or unreachable, no host has room, or the inventory warms up (RESULT unavailable).</summary>
     public const int Unavailable = 8;
@@ -80,7 +80,7 @@ internal static class Cli
         Exit status:
           0 success            5 busy: another operation on the VM is in flight
           1 failure            6 timeout: no answer from the host; the outcome is unknown
-          2 usage error        7 not found: no such VM or host
+          2 usage error        7 not found: no such VM, host, snapshot, base image or network
           3 unsupported        8 unavailable: the host is down, no host has room, or the
           4 unknown request      controller's inventory is warming up (retry; never "not found")
                                9 the controller is unreachable (no socket, refused, denied)

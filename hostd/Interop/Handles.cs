@@ -87,3 +87,13 @@ internal sealed class StorageVolumeHandle : ConnectionChildHandle
 
     protected override bool Free(nint p) => Libvirt.FreeStorageVolume(p) == 0;
 }
+
+/// <summary>virNetworkPtr.</summary>
+internal sealed class NetworkHandle : ConnectionChildHandle
+{
+    public NetworkHandle() { }
+
+    internal NetworkHandle(nint p, ConnectionHandle connection) => Adopt(p, connection);
+
+    protected override bool Free(nint p) => Libvirt.FreeNetwork(p) == 0;
+}

@@ -20,12 +20,21 @@ internal static unsafe partial class Libc
     [LibraryImport(Libraries.Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int StatxNative(int dirfd, string path, int flags, uint mask, byte* buffer);
 
+    private const int Enoent = 2;
+    private const int Enotdir = 20;
+
     /// <summary>The canonical absolute path of <paramref name="path"/>, every symbolic link and ".." resolved;
-    /// throws <see cref="IOException"/> with the system's reason (no such file, permission denied).</summary>
+    /// throws <see cref="FileNotFoundException"/> when it names nothing, else <see cref="IOException"/>, with the
+    /// system's reason (no such file, permission denied).</summary>
     public static string RealPath(string path)
     {
         nint p = RealPathNative(path, 0);
-        if (p == 0) throw new IOException(Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError()));
+        if (p == 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            string why = Marshal.GetPInvokeErrorMessage(errno);
+            throw errno is Enoent or Enotdir ? new FileNotFoundException(why, path) : new IOException(why);
+        }
         return NativeStrings.Take(p)!;
     }
 

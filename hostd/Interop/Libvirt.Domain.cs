@@ -162,18 +162,7 @@ internal static unsafe partial class Libvirt
     {
         nint* array = null;
         int n = Ensure(virConnectListAllDomains(conn, &array, 0), "virConnectListAllDomains");
-        var domains = new List<DomainHandle>(n);
-        try
-        {
-            for (int i = 0; i < n; i++)
-                domains.Add(new DomainHandle(array[i], conn));
-        }
-        finally
-        {
-            // The elements now belong to their handles; the array itself is the caller's to free.
-            NativeMemory.Free(array);
-        }
-        return domains;
+        return NativeArrays.Adopt(array, n, p => new DomainHandle(p, conn));
     }
 
     /// <summary>The domain with <paramref name="uuid"/>, or null when the connection has none.</summary>
@@ -181,22 +170,12 @@ internal static unsafe partial class Libvirt
     {
         byte* bytes = stackalloc byte[16];
         uuid.TryWriteBytes(new Span<byte>(bytes, 16), bigEndian: true, out _);
-        nint p = virDomainLookupByUUID(conn, bytes);
-        if (p != 0) return new DomainHandle(p, conn);
-        var e = LastError("virDomainLookupByUUID");
-        if (e.ErrorCode == ErrorNumber.NoDomain) return null;
-        throw e;
+        return Found(virDomainLookupByUUID(conn, bytes), ErrorNumber.NoDomain, "virDomainLookupByUUID", p => new DomainHandle(p, conn));
     }
 
     /// <summary>The domain named <paramref name="name"/>, or null when the connection has none.</summary>
-    public static DomainHandle? LookupDomain(ConnectionHandle conn, string name)
-    {
-        nint p = virDomainLookupByName(conn, name);
-        if (p != 0) return new DomainHandle(p, conn);
-        var e = LastError("virDomainLookupByName");
-        if (e.ErrorCode == ErrorNumber.NoDomain) return null;
-        throw e;
-    }
+    public static DomainHandle? LookupDomain(ConnectionHandle conn, string name) =>
+        Found(virDomainLookupByName(conn, name), ErrorNumber.NoDomain, "virDomainLookupByName", p => new DomainHandle(p, conn));
 
     internal static int FreeDomain(nint dom) => virDomainFree(dom);
 

@@ -34,6 +34,7 @@ internal static class ErrorNumber
     public const int SystemError = 38;
     public const int Rpc = 39;
     public const int NoDomain = 42;
+    public const int NoNetwork = 43;
     public const int NoStoragePool = 49;
     public const int NoStorageVolume = 50;
     public const int OperationInvalid = 55;
@@ -77,6 +78,16 @@ internal static unsafe partial class Libvirt
         return p;
     }
 
+    /// <summary>A lookup's result: the object at <paramref name="p"/>, or null when the call failed with
+    /// <paramref name="missing"/> (there is no such object); any other failure throws.</summary>
+    public static T? Found<T>(nint p, int missing, string call, Func<nint, T> handle) where T : class
+    {
+        if (p != 0) return handle(p);
+        var e = LastError(call);
+        if (e.ErrorCode == missing) return null;
+        throw e;
+    }
+
     /// <summary>The calling thread's last libvirt error as an exception. Must run on the thread of the failed
     /// call and before any other libvirt call there: the error is thread-local and the next call resets it.</summary>
     [DoesNotReturn]
@@ -94,10 +105,12 @@ internal static unsafe partial class Libvirt
         return new HypervisorException(Classify(code, message), (uint)code, message);
     }
 
-    /// <summary>Which ack a libvirt error deserves: what the driver cannot do is unsupported; an operation
-    /// refused because another job holds the domain is busy (retrying later can succeed); the rest failed.</summary>
+    /// <summary>Which ack a libvirt error deserves: what the driver cannot do is unsupported; a domain, snapshot,
+    /// network or volume that does not exist is not-found; an operation refused because another job holds the
+    /// domain is busy (retrying later can succeed); the rest failed.</summary>
     public static AckCode Classify(int code, string message) => code switch
     {
+        ErrorNumber.NoDomain or ErrorNumber.NoDomainSnapshot or ErrorNumber.NoNetwork or ErrorNumber.NoStorageVolume => AckCode.NotFound,
         ErrorNumber.NoSupport or ErrorNumber.ArgumentUnsupported or ErrorNumber.OperationUnsupported => AckCode.Unsupported,
         ErrorNumber.OperationTimeout => AckCode.Busy,
         // OPERATION_INVALID also says "domain is not running", which retrying will not fix; only the

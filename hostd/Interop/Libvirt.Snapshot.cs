@@ -36,24 +36,16 @@ internal static unsafe partial class Libvirt
     public static SnapshotHandle CreateSnapshot(DomainHandle dom, string xml) =>
         new(Ensure(virDomainSnapshotCreateXML(dom, xml, 0), "virDomainSnapshotCreateXML"), dom.Connection);
 
-    public static SnapshotHandle LookupSnapshot(DomainHandle dom, string name) =>
-        new(Ensure(virDomainSnapshotLookupByName(dom, name, 0), "virDomainSnapshotLookupByName"), dom.Connection);
+    /// <summary>The domain's snapshot named <paramref name="name"/>, or null when it has none of that name.</summary>
+    public static SnapshotHandle? LookupSnapshot(DomainHandle dom, string name) =>
+        Found(virDomainSnapshotLookupByName(dom, name, 0), ErrorNumber.NoDomainSnapshot, "virDomainSnapshotLookupByName", p => new SnapshotHandle(p, dom.Connection));
 
     /// <summary>The names of every snapshot of the domain.</summary>
     public static List<string> ListSnapshotNames(DomainHandle dom)
     {
         nint* array = null;
         int n = Ensure(virDomainListAllSnapshots(dom, &array, 0), "virDomainListAllSnapshots");
-        var handles = new List<SnapshotHandle>(n);
-        try
-        {
-            for (int i = 0; i < n; i++)
-                handles.Add(new SnapshotHandle(array[i], dom.Connection));
-        }
-        finally
-        {
-            NativeMemory.Free(array);
-        }
+        var handles = NativeArrays.Adopt(array, n, p => new SnapshotHandle(p, dom.Connection));
         var names = new List<string>(n);
         foreach (var h in handles)
         {

@@ -61,14 +61,8 @@ internal static unsafe partial class Libvirt
     internal static int FreeStorageVolume(nint vol) => virStorageVolFree(vol);
 
     /// <summary>The pool named <paramref name="name"/>, or null when there is none.</summary>
-    public static StoragePoolHandle? LookupStoragePool(ConnectionHandle conn, string name)
-    {
-        nint p = virStoragePoolLookupByName(conn, name);
-        if (p != 0) return new StoragePoolHandle(p, conn);
-        var e = LastError("virStoragePoolLookupByName");
-        if (e.ErrorCode == ErrorNumber.NoStoragePool) return null;
-        throw e;
-    }
+    public static StoragePoolHandle? LookupStoragePool(ConnectionHandle conn, string name) =>
+        Found(virStoragePoolLookupByName(conn, name), ErrorNumber.NoStoragePool, "virStoragePoolLookupByName", p => new StoragePoolHandle(p, conn));
 
     public static StoragePoolHandle DefineStoragePool(ConnectionHandle conn, string xml) =>
         new(Ensure(virStoragePoolDefineXML(conn, xml, 0), "virStoragePoolDefineXML"), conn);
@@ -86,14 +80,8 @@ internal static unsafe partial class Libvirt
         new(Ensure(virStorageVolCreateXML(pool, xml, 0), "virStorageVolCreateXML"), pool.Connection);
 
     /// <summary>The volume at <paramref name="path"/> in any pool of the connection, or null when no pool holds it.</summary>
-    public static StorageVolumeHandle? LookupStorageVolume(ConnectionHandle conn, string path)
-    {
-        nint p = virStorageVolLookupByPath(conn, path);
-        if (p != 0) return new StorageVolumeHandle(p, conn);
-        var e = LastError("virStorageVolLookupByPath");
-        if (e.ErrorCode == ErrorNumber.NoStorageVolume) return null;
-        throw e;
-    }
+    public static StorageVolumeHandle? LookupStorageVolume(ConnectionHandle conn, string path) =>
+        Found(virStorageVolLookupByPath(conn, path), ErrorNumber.NoStorageVolume, "virStorageVolLookupByPath", p => new StorageVolumeHandle(p, conn));
 
     public static VirStorageVolInfo GetStorageVolumeInfo(StorageVolumeHandle vol)
     {

@@ -4,6 +4,7 @@
 // by their real path (symbolic links and ".." resolved), never anything under /proc, /sys or /dev.
 using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
+using Vmm.Protocol;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -13,8 +14,8 @@ internal static class BaseImages
 
     /// <summary>
     /// The real path of <paramref name="baseImage"/> when it is a regular file inside one of
-    /// <paramref name="directories"/>; otherwise a <see cref="SpecException"/> (a failure ACK) saying why and
-    /// what to do.
+    /// <paramref name="directories"/>; a <see cref="HypervisorException"/> not-found when there is no such file;
+    /// otherwise a <see cref="SpecException"/> (a failure ACK) saying why and what to do.
     /// </summary>
     public static string Check(string baseImage, IReadOnlyList<string> directories)
     {
@@ -22,6 +23,10 @@ internal static class BaseImages
         try
         {
             real = Libc.RealPath(baseImage);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new HypervisorException(AckCode.NotFound, 0, $"disk-spec: base-image {baseImage} not found on this host");
         }
         catch (IOException e)
         {

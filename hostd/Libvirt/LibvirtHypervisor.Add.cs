@@ -22,6 +22,8 @@ internal sealed partial class LibvirtHypervisor
         using (var same = Native.LookupDomain(s.Connection, spec.Name))
             if (same is not null) return Outcome.Failure(uuid, $"a VM named {spec.Name} already exists on this host ({Native.GetUuid(same)})");
 
+        CheckNetworks(s, spec.Nics);
+
         var created = new List<string>();
         try
         {

@@ -3,6 +3,7 @@ using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
+using Vmm.Protocol.Text;
 using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
@@ -13,6 +14,7 @@ internal sealed partial class LibvirtHypervisor
     {
         var nic = RequestSpecs.ParseNic(Parameters.RequiredNested(r.Parameters, AttrType.NicSpec, "nic-spec", "the NIC to attach"));
         using var dom = Domain(s, r.Vm);
+        CheckNetworks(s, [nic]);
         Native.AttachDevice(dom, DeviceXml.Nic(nic), LiveAndConfig(dom));
         return Outcome.Success(r.Vm);
     }
@@ -104,7 +106,7 @@ internal sealed partial class LibvirtHypervisor
         bool active = Native.IsActive(dom);
         ulong current = VmReader.Capacity(s.Connection, dom, active, disk, _log);
         if (size <= current)
-            throw new SpecException($"size {size} is not above the current capacity {current} of {target}: disks only grow");
+            throw new SpecException($"size {SizeText.Exact(size)} is not above the current capacity {SizeText.Exact(current)} of {target}: disks only grow");
         if (active)
         {
             Native.BlockResize(dom, target, size);

@@ -59,10 +59,10 @@ internal sealed partial class LibvirtHypervisor
         return Outcome.Success(r.Vm);
     }
 
-    /// <summary>The request's VM; a uuid the host does not have is a failure naming it.</summary>
+    /// <summary>The request's VM; a uuid the host does not have is not-found, naming it.</summary>
     private static DomainHandle Domain(LibvirtSession s, Guid uuid) =>
         Native.LookupDomain(s.Connection, uuid)
-        ?? throw new HypervisorException(AckCode.Failure, ErrorNumber.NoDomain, $"no VM with uuid {uuid} on this host");
+        ?? throw new HypervisorException(AckCode.NotFound, ErrorNumber.NoDomain, $"no VM with uuid {uuid} on this host");
 
     /// <summary>Live when the domain runs, config when it has a persistent definition: what "live and persistent" means for it.</summary>
     private static Affect LiveAndConfig(DomainHandle dom)

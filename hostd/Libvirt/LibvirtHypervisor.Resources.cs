@@ -3,6 +3,7 @@ using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
+using Vmm.Protocol.Text;
 using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
@@ -15,7 +16,7 @@ internal sealed partial class LibvirtHypervisor
         if (kib == 0) throw new SpecException("memory 0 KiB: a VM needs memory");
         using var dom = Domain(s, r.Vm);
         ulong max = Native.GetInfo(dom).MaxMem.Value;
-        if (kib > max) throw new SpecException($"memory {kib} KiB is above this VM's max-memory {max} KiB");
+        if (kib > max) throw new SpecException($"memory {SizeText.ExactKib(kib)} is above this VM's max-memory {SizeText.ExactKib(max)}");
         // One call per side: some drivers (the test driver) refuse live and config together for memory.
         var affect = LiveAndConfig(dom);
         if (affect.HasFlag(Affect.Live)) Native.SetMemory(dom, kib, Affect.Live);
@@ -31,10 +32,11 @@ internal sealed partial class LibvirtHypervisor
         long now = Native.GetInfo(dom).NrVirtCpu;
         long max = Math.Max(Describe(dom).MaxVcpus, now);
         long wanted = now + direction * (long)count;
+        // Named by the total the request would make, which is what an operator setting a count asked for.
         if (wanted < 1)
-            throw new SpecException($"count {count}: the VM has {now} vCPU(s) and at least 1 must stay");
+            throw new SpecException($"count {count}: {now} - {count} would leave the VM {wanted} vCPUs; at least 1 must stay");
         if (wanted > max)
-            throw new SpecException($"count {count}: the VM has {now} of at most {max} vCPUs (max-vcpus)");
+            throw new SpecException($"count {count}: {now} + {count} would give the VM {wanted} vCPUs, above its max-vcpus {max}");
         Native.SetVcpus(dom, (uint)wanted, LiveAndConfig(dom));
         return Outcome.Success(r.Vm);
     }

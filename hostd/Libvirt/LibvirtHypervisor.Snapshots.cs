@@ -1,4 +1,5 @@
 // snapshot: create, revert, delete and list (spec §8.1, §8.7).
+using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
@@ -28,12 +29,17 @@ internal sealed partial class LibvirtHypervisor
                 using (Native.CreateSnapshot(dom, SnapshotXml.Create(snapshot))) { }
                 break;
             case SnapshotOp.Revert:
-                using (var h = Native.LookupSnapshot(dom, snapshot)) Native.RevertToSnapshot(h);
+                using (var h = Existing(dom, snapshot)) Native.RevertToSnapshot(h);
                 break;
             default:
-                using (var h = Native.LookupSnapshot(dom, snapshot)) Native.DeleteSnapshot(h);
+                using (var h = Existing(dom, snapshot)) Native.DeleteSnapshot(h);
                 break;
         }
         return Outcome.Success(r.Vm, new AttrList().Add(AttrType.SnapshotName, snapshot));
     }
+
+    /// <summary>The VM's snapshot <paramref name="name"/>; one it does not have is not-found, naming both.</summary>
+    private static SnapshotHandle Existing(DomainHandle dom, string name) =>
+        Native.LookupSnapshot(dom, name)
+        ?? throw new HypervisorException(AckCode.NotFound, ErrorNumber.NoDomainSnapshot, $"snapshot-name: VM {Native.GetName(dom)} has no snapshot named {name}");
 }

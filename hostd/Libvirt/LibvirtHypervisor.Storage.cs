@@ -1,4 +1,5 @@
 // Vmm's storage pool and the volumes it creates in it.
+using System.Buffers.Binary;
 using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Native = Vmm.Hostd.Interop.Libvirt;
@@ -57,9 +58,16 @@ internal sealed partial class LibvirtHypervisor
     private static string CreateVolume(StoragePoolHandle pool, string vmName, string target, DiskRequest d)
     {
         string name = $"{vmName}-{target}.qcow2";
-        string xml = d.BaseImage is string b
-            ? VolumeXml.Overlay(name, b, BaseFormat(b), d.Size)
-            : VolumeXml.Blank(name, d.Size!.Value);
+        string xml;
+        if (d.BaseImage is string b)
+        {
+            var (format, size) = BaseImage(b);
+            xml = VolumeXml.Overlay(name, b, format, d.Size ?? size);
+        }
+        else
+        {
+            xml = VolumeXml.Blank(name, d.Size!.Value);
+        }
         using var vol = Native.CreateStorageVolume(pool, xml);
         return Native.GetStorageVolumePath(vol);
     }
@@ -92,21 +100,30 @@ internal sealed partial class LibvirtHypervisor
         return left;
     }
 
-    private static ReadOnlySpan<byte> Qcow2Magic => "QFI\xfb"u8;
+    // Not "QFI\xfb"u8: a u8 literal encodes \xfb (U+00FB) as two bytes, and no header would ever match.
+    private static ReadOnlySpan<byte> Qcow2Magic => [(byte)'Q', (byte)'F', (byte)'I', 0xfb];
 
-    /// <summary>The format of a base image: qcow2 when its header says so, else raw. An image hostd cannot read
-    /// is named by its extension; libvirt then reports any mismatch when it opens it.</summary>
-    internal static string BaseFormat(string path)
+    /// <summary>
+    /// The format of a base image (qcow2 when its header says so, else raw) and the size a guest sees of it (a
+    /// qcow2 header's size field, a raw file's length), so that an overlay without a size of its own gets the base's:
+    /// libvirt's storage backends differ on whether they work it out themselves (the test driver does not). An image
+    /// hostd cannot read is named by its extension, with no size; libvirt then reports what is wrong when it opens it.
+    /// </summary>
+    internal static (string Format, ulong? Size) BaseImage(string path)
     {
         try
         {
             using var f = File.OpenRead(path);
-            Span<byte> magic = stackalloc byte[4];
-            return f.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual(Qcow2Magic) ? "qcow2" : "raw";
+            Span<byte> header = stackalloc byte[32];
+            int read = f.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+            if (read < 4 || !header[..4].SequenceEqual(Qcow2Magic)) return ("raw", f.Length > 0 ? (ulong)f.Length : null);
+            // QCowHeader: magic, version, backing_file_offset (8), backing_file_size, cluster_bits, then size (8) at 24.
+            ulong size = read == header.Length ? BinaryPrimitives.ReadUInt64BigEndian(header[24..]) : 0;
+            return ("qcow2", size > 0 ? size : null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return path.EndsWith(".qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw";
+            return (path.EndsWith(".qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw", null);
         }
     }
 }

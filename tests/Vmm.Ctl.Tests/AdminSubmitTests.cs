@@ -80,8 +80,9 @@ public sealed class AdminSubmitTests : IDisposable
     [InlineData("vm delete web-01", "deleted web-01 on hv-01")]
     [InlineData("vm migrate web-01 --to hv-02", "migrated web-01 to hv-02")]
     [InlineData("vm create --name web-01", $"created web-01 ({AdminQueryTests.Web01Uuid}) on hv-01")]
-    [InlineData("vm memory set web-01 3G", "set the memory of web-01 to 3GiB on hv-01")]
-    [InlineData("vm disk resize web-01 vda 40G", "resized vda of web-01 to 40GiB on hv-01")]
+    [InlineData("vm memory set web-01 3G", "set the memory of web-01 to 3 GiB on hv-01")]
+    [InlineData("vm memory set web-01 1.25G", "set the memory of web-01 to 1.25 GiB on hv-01")]
+    [InlineData("vm disk resize web-01 vda 40G", "resized vda of web-01 to 40 GiB on hv-01")]
     public void Success_is_one_line_saying_what_was_done(string command, string line)
     {
         var r = Run(command.Split(' '));
@@ -188,10 +189,13 @@ public sealed class AdminSubmitTests : IDisposable
     }
 
     [Theory]
-    [InlineData("9", "9 vCPUs asked, but web-01 allows at most 4 (max-vcpus")]
-    public void Cpu_set_beyond_the_vms_limits_names_the_total_asked_and_sends_no_request(string target, string message)
+    [InlineData("9", true, "cannot set web-01 to 9 vCPUs: at most 4 (max-vcpus")]
+    // A record without max-vcpus has as many as vcpus (spec §5.3): 2 here.
+    [InlineData("3", false, "cannot set web-01 to 3 vCPUs: at most 2 (max-vcpus")]
+    public void Cpu_set_beyond_the_vms_limits_names_the_total_asked_and_sends_no_request(string target, bool maxGiven, string message)
     {
-        _controller.Answer = _ => [AdminQueryTests.Web01, "result code=success"];
+        string record = maxGiven ? AdminQueryTests.Web01 : AdminQueryTests.Web01.Replace(" max-vcpus=4", "");
+        _controller.Answer = _ => [record, "result code=success"];
         var r = Run("vm", "cpu", "set", "web-01", target);
         Assert.True(r.Exit == 1, r.Stderr);
         PduCommandTests.AssertOneLine(r.Stderr);

@@ -359,9 +359,15 @@ ctl 1 vm memory set web-01 8G
 says "max-memory"
 expect "web-01 still has 2 GiB" is 2147483648 web-01 .memory
 
-step "an unknown snapshot: exit 1, failure"
-ctl 1 vm snapshot revert web-01 nope
-says "snapshot not found"
+step "an unknown snapshot: exit 7, not found"
+ctl 7 vm snapshot revert web-01 nope
+says "has no snapshot named nope"
+
+step "a network the host does not have: exit 7, not found, named with the host's networks"
+ctl 7 vm create --name app-09 --nic network=nowhere --host hv-a
+says "network nowhere not found on this host (it has default)"
+ctl 7 vm show app-09
+says "no VM named or with uuid 'app-09'"
 
 step "no controller at the socket: exit 9, unreachable"
 ctl 9 --socket "$CLUSTER_DIR/no-such.sock" host list

@@ -2,6 +2,7 @@
 // the hosts' own heartbeats: memory-free as reported, and CPUs as the host's logical CPUs (times an
 // overcommit ratio) less the vCPUs of its VMs that hold CPUs now.
 using Vmm.Protocol;
+using Vmm.Protocol.Text;
 
 namespace Vmm.Controller;
 
@@ -40,11 +41,11 @@ internal sealed class Placer
             if (largest is null || room.Beats(largest)) largest = room;
             if (room.MemoryKib >= memoryKib && room.Vcpus >= vcpus && (best is null || room.Beats(best))) best = room;
         }
-        if (best is not null) return new(best.Host, $"placed on {best.Host}: {Mib(best.MemoryKib)} MiB and {best.Vcpus} vCPUs free");
-        string need = $"no host has room for {vcpus} vCPUs and {MibUp(memoryKib)} MiB";
+        if (best is not null) return new(best.Host, $"placed on {best.Host}: {SizeText.RoundedKib(best.MemoryKib)} and {best.Vcpus} vCPUs free");
+        string need = $"no host has room for {vcpus} vCPUs and {SizeText.ExactKib(memoryKib)}";
         return new(null, largest is null
             ? $"{need}: no host is up and reporting its free memory and CPUs"
-            : $"{need}: largest free is {Mib(largest.MemoryKib)} MiB and {largest.Vcpus} vCPUs on {largest.Host}");
+            : $"{need}: largest free is {SizeText.RoundedKib(largest.MemoryKib)} and {largest.Vcpus} vCPUs on {largest.Host}");
     }
 
     /// <summary>What a host has free for a new VM.</summary>
@@ -58,8 +59,4 @@ internal sealed class Placer
             return c > 0;
         }
     }
-
-    private static ulong Mib(ulong kib) => kib / 1024;
-
-    private static ulong MibUp(ulong kib) => (kib + 1023) / 1024;
 }

@@ -15,9 +15,11 @@ internal static class VmCreateCommand
             with room. Unset values are the host's defaults; a maximum lets the VM grow while running.
               --disk DISK   {DiskSpec.Syntax}
                             a new volume of SIZE, or a copy-on-write overlay on IMAGE (an absolute path
-                            on the host); bus: virtio (default), scsi, sata, ide, usb; target: vda, vdb...
+                            on the host; of IMAGE's size unless SIZE is given); bus: virtio (default),
+                            scsi, sata, ide, usb; target: vda, vdb...
               --nic NIC     {NicSpec.Syntax}
                             model: virtio (default), e1000, e1000e, rtl8139; mac: 52:54:00:12:34:56
+            An IMAGE or network the host does not have exits 7 (not found), and nothing is created.
             Both repeat, in the guest's device order. Example:
               vmmctl vm create --name web-02 --vcpus 2 --memory 2G --disk 20G --nic network=default
             """,

@@ -2,6 +2,7 @@ using Vmm.Ctl.Input;
 using Vmm.Ctl.Output;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
+using Vmm.Protocol.Text;
 
 namespace Vmm.Ctl.Commands;
 
@@ -55,7 +56,7 @@ internal static class VmDeviceCommands
         string vm = operands[0];
         ulong kib = Sizes.ParseMemoryKib(operands[1], "memory size");
         var parameters = VmCommand.Ref(call, vm).Add(AttrType.Memory, kib);
-        return call.Submit(RequestCode.UpdateMemory, $"memory set {vm}", parameters, r => $"set the memory of {vm} to {Human.Kib(kib)}{VmCommand.On(r)}");
+        return call.Submit(RequestCode.UpdateMemory, $"memory set {vm}", parameters, r => $"set the memory of {vm} to {SizeText.ExactKib(kib)}{VmCommand.On(r)}");
     }
 
     private static int Cpu(Call call, RequestCode code)
@@ -80,9 +81,10 @@ internal static class VmDeviceCommands
         var current = VmCommand.Find(call, vm, action);
         int difference = target - current.Vm.Vcpus;
         // The host would refuse these too, but in terms of the difference it was asked for ("count 5");
-        // the operator typed a total, so the refusal names the total.
-        if (current.Vm.Attributes.Number(AttrType.MaxVcpus) is { } max && target > max)
-            return Cli.Fail($"{action}: {target} vCPUs asked, but {vm} allows at most {max} (max-vcpus, fixed when it was created)");
+        // the operator typed a total, so the refusal names the total. A record without max-vcpus has it equal to vcpus.
+        ulong max = current.Vm.Attributes.Number(AttrType.MaxVcpus) ?? current.Vm.Vcpus;
+        if (target > max)
+            return Cli.Fail($"{action}: cannot set {vm} to {target} vCPUs: at most {max} (max-vcpus, fixed when it was created)");
         if (difference == 0)
         {
             // Nothing to ask of the host; a script still gets a success document.
@@ -113,7 +115,7 @@ internal static class VmDeviceCommands
         string target = Checks.Name(operands[1], "disk target", 32);
         ulong size = Sizes.ParseBytes(operands[2], "disk size");
         var parameters = VmCommand.Ref(call, vm).Add(AttrType.DiskOp, (ulong)DiskOp.Resize).Add(AttrType.Target, target).Add(AttrType.Size, size);
-        return call.Submit(RequestCode.UpdateDisk, $"disk resize {vm} {target}", parameters, r => $"resized {target} of {vm} to {Human.Bytes(size)}{VmCommand.On(r)}");
+        return call.Submit(RequestCode.UpdateDisk, $"disk resize {vm} {target}", parameters, r => $"resized {target} of {vm} to {SizeText.Exact(size)}{VmCommand.On(r)}");
     }
 
     private static int DiskRemove(Call call)

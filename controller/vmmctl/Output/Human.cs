@@ -1,30 +1,16 @@
 using System.Globalization;
+using Vmm.Protocol.Text;
 
 namespace Vmm.Ctl.Output;
 
 /// <summary>Numbers as people read them: binary sizes, short ages, MAC addresses.</summary>
 internal static class Human
 {
-    private static readonly string[] Units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-
     /// <summary>A memory size in KiB (the protocol's unit for memory): 512MiB, 1.5GiB.</summary>
-    public static string Kib(ulong kib) => kib > ulong.MaxValue / 1024 ? Bytes(kib, 1) : Bytes(kib * 1024);
+    public static string Kib(ulong kib) => SizeText.RoundedKib(kib, "");
 
     /// <summary>A size in bytes: 10GiB, 1.5GiB, 512B.</summary>
-    public static string Bytes(ulong bytes) => Bytes(bytes, 0);
-
-    private static string Bytes(ulong value, int unit)
-    {
-        double v = value;
-        while (v >= 1024 && unit < Units.Length - 1)
-        {
-            v /= 1024;
-            unit++;
-        }
-        // One decimal below 100 (1.5GiB), none above (512MiB); never a trailing .0.
-        string number = v >= 100 || unit == 0 ? Math.Round(v).ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.#", CultureInfo.InvariantCulture);
-        return number + Units[unit];
-    }
+    public static string Bytes(ulong bytes) => SizeText.Rounded(bytes, "");
 
     /// <summary>Time since the controller last heard the host: 0.4s, 12s, 5m, 3h, 2d; - when unknown.</summary>
     public static string Age(ulong? ms) => ms switch

@@ -6,7 +6,7 @@ namespace Vmm.Ctl.Output;
 
 /// <summary>
 /// JSON for scripts, written with Utf8JsonWriter (no reflection: AOT-safe and small). Keys are the protocol's
-/// attribute names; memory is in KiB and disk sizes in bytes, as on the wire; 64-bit ids are strings, since
+/// attribute names; every size is in bytes (the wire carries memory in KiB, which the writers convert); 64-bit ids are strings, since
 /// jq and JavaScript hold numbers as doubles. Every key is always present (null when unknown).
 /// </summary>
 internal static class Json

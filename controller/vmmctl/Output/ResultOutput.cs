@@ -46,7 +46,7 @@ internal static class ResultOutput
         AckCode.UnknownRequest => "the host does not know this request",
         AckCode.Busy => "another operation on this VM is in flight; try again shortly",
         AckCode.Timeout => "no answer from the host in time; the request may still take effect (see vmmctl vm show)",
-        AckCode.NotFound => "no such VM or host",
+        AckCode.NotFound => "no such VM, host, snapshot, base image or network",
         AckCode.Unavailable => "the host is down or unreachable, or no host has room",
         _ => "an outcome this vmmctl does not know",
     };

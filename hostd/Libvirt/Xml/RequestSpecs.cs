@@ -1,4 +1,5 @@
 using Vmm.Protocol;
+using Vmm.Protocol.Text;
 
 namespace Vmm.Hostd.Libvirt.Xml;
 
@@ -48,7 +49,7 @@ internal static class RequestSpecs
 
         ulong memory = Memory(parameters.Number(AttrType.Memory) ?? DefaultMemoryKib, "memory");
         ulong maxMemory = Memory(parameters.Number(AttrType.MaxMemory) ?? memory, "max-memory");
-        if (maxMemory < memory) throw new SpecException($"max-memory {maxMemory} KiB is less than memory {memory} KiB: the maximum must be at least the memory at start");
+        if (maxMemory < memory) throw new SpecException($"max-memory {SizeText.ExactKib(maxMemory)} is less than memory {SizeText.ExactKib(memory)}: the maximum must be at least the memory at start");
 
         var disks = new List<DiskRequest>();
         foreach (var a in parameters.All(AttrType.DiskSpec))

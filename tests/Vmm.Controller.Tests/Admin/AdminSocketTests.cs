@@ -228,7 +228,7 @@ public sealed class AdminSocketTests
 
         var refused = await c.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "huge").Add(AttrType.Vcpus, 64).Add(AttrType.Memory, 1UL << 30));
         Assert.Equal(AckCode.Unavailable, refused.Code);
-        Assert.StartsWith("no host has room for 64 vCPUs and 1048576 MiB: largest free is 32768 MiB", refused.Attributes.Text(AttrType.Message));
+        Assert.StartsWith("no host has room for 64 vCPUs and 1 TiB: largest free is 32 GiB", refused.Attributes.Text(AttrType.Message));
         Assert.Single(h.Dispatcher.Calls);
 
         var pinned = await c.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "there").Add(AttrType.Host, "hv-b"));
@@ -273,7 +273,7 @@ public sealed class AdminSocketTests
         // 20 GiB more fits hv-a as it reports itself, but not beside the create in flight there.
         var next = await second.SubmitAsync(RequestCode.Add, new AttrList().Add(AttrType.Name, "big-2").Add(AttrType.Memory, 20UL << 20));
         Assert.Equal(AckCode.Unavailable, next.Code);
-        Assert.StartsWith("no host has room for 1 vCPUs and 20480 MiB: largest free is 12288 MiB", next.Attributes.Text(AttrType.Message));
+        Assert.StartsWith("no host has room for 1 vCPUs and 20 GiB: largest free is 12 GiB", next.Attributes.Text(AttrType.Message));
 
         answer.SetResult(new DispatchResult(AckCode.Failure, 7, Guid.Empty, new AttrList().Add(AttrType.Message, "refused")));
         Assert.Equal(AckCode.Failure, (await creating).Code);

@@ -22,7 +22,7 @@ public sealed class PlacerTests
     {
         var d = new Placer().Choose([Host("a", 4, 1024), Host("b", 8, 3000, used: 2)], 4, 4096 * 1024);
         Assert.False(d.Placed);
-        Assert.Equal("no host has room for 4 vCPUs and 4096 MiB: largest free is 3000 MiB and 6 vCPUs on b", d.Message);
+        Assert.Equal("no host has room for 4 vCPUs and 4 GiB: largest free is 2.9 GiB and 6 vCPUs on b", d.Message);
     }
 
     [Fact]

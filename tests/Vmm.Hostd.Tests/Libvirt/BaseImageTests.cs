@@ -2,6 +2,7 @@
 // an image-paths directory, by their real path. Each refusal is a failure ACK naming the reason, and nothing
 // is created: no VM, no volume.
 using System.Diagnostics;
+using Vmm.Hostd.Libvirt;
 using Vmm.Hostd.Tests.Support;
 using Vmm.Protocol;
 
@@ -39,7 +40,6 @@ public sealed class BaseImageTests
     [InlineData("/dev/null", "is under /dev")]
     [InlineData("/proc/self/environ", "is under /proc")]
     [InlineData("/sys/kernel", "is under /sys")]
-    [InlineData("/nonexistent/base.qcow2", "No such file or directory")]
     public void A_host_path_outside_the_image_directories_is_refused(string path, string why)
     {
         using var node = TestNode.WithImageDir();
@@ -107,5 +107,16 @@ public sealed class BaseImageTests
         Assert.Equal(AckCode.Failure, o.Code);
         Assert.Contains("outside the directories base images may come from", o.Results.Text(AttrType.Message));
         Assert.Single(node.ReadVm(TestNode.DefaultDomain).Attributes.All(AttrType.Disk));
+    }
+
+    [Fact]
+    public void A_base_image_is_told_qcow2_by_its_magic_and_sized_by_its_header_or_length()
+    {
+        using var node = TestNode.WithImageDir();
+        string qcow2 = Image(Path.Combine(node.ImageDir, "disk.img"));   // the magic, not the name, says qcow2
+        Assert.Equal(("qcow2", (ulong?)null), LibvirtHypervisor.BaseImage(qcow2));   // too short for a size field
+        string raw = Path.Combine(node.ImageDir, "disk.qcow2");
+        File.WriteAllBytes(raw, new byte[4096]);
+        Assert.Equal(("raw", (ulong?)4096), LibvirtHypervisor.BaseImage(raw));
     }
 }

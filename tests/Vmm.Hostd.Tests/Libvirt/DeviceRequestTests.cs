@@ -88,7 +88,7 @@ public sealed class DeviceRequestTests
 
         var shrink = node.Execute(RequestCode.UpdateDisk, TestNode.Web, DiskOp(Protocol.DiskOp.Resize).Add(AttrType.Target, "vda").Add(AttrType.Size, 5UL << 30));
         Assert.Equal(AckCode.Failure, shrink.Code);
-        Assert.Equal("size 5368709120 is not above the current capacity 10737418240 of vda: disks only grow", shrink.Results.Text(AttrType.Message));
+        Assert.Equal("size 5 GiB is not above the current capacity 10 GiB of vda: disks only grow", shrink.Results.Text(AttrType.Message));
         Assert.StartsWith("size is required", node.Execute(RequestCode.UpdateDisk, TestNode.Web, DiskOp(Protocol.DiskOp.Resize).Add(AttrType.Target, "vda")).Results.Text(AttrType.Message));
     }
 

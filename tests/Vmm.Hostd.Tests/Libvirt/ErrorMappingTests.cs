@@ -15,7 +15,10 @@ public sealed class ErrorMappingTests
     [InlineData(ErrorNumber.OperationTimeout, "Timed out during operation: cannot acquire state change lock (held by monitor=remoteDispatchDomainSuspend)", AckCode.Busy)]
     [InlineData(ErrorNumber.OperationInvalid, "Requested operation is not valid: another migration job is already running for domain 'a'", AckCode.Busy)]
     [InlineData(ErrorNumber.OperationInvalid, "Requested operation is not valid: domain is not running", AckCode.Failure)]
-    [InlineData(ErrorNumber.NoDomain, "Domain not found", AckCode.Failure)]
+    [InlineData(ErrorNumber.NoDomain, "Domain not found", AckCode.NotFound)]
+    [InlineData(ErrorNumber.NoDomainSnapshot, "Domain snapshot not found: no domain snapshot with matching name 'a'", AckCode.NotFound)]
+    [InlineData(ErrorNumber.NoNetwork, "Network not found: no network with matching name 'a'", AckCode.NotFound)]
+    [InlineData(ErrorNumber.NoStorageVolume, "Storage volume not found: no storage vol with matching path '/a'", AckCode.NotFound)]
     [InlineData(ErrorNumber.InternalError, "internal error", AckCode.Failure)]
     public void Libvirt_errors_map_to_ack_codes(int code, string message, AckCode expected) =>
         Assert.Equal(expected, Native.Classify(code, message));
@@ -35,7 +38,7 @@ public sealed class ErrorMappingTests
         Assert.Equal("internal error: qemu said: bad thing happened", Native.OneLine("internal error: qemu said:\n  bad thing\r\nhappened\n"));
 
     [Fact]
-    public void An_unknown_uuid_is_a_failure_naming_it_with_libvirts_no_domain_code()
+    public void An_unknown_uuid_is_not_found_naming_it_with_libvirts_no_domain_code()
     {
         using var node = TestNode.Default();
         var unknown = Guid.Parse("deadbeef-0000-4000-8000-000000000001");
@@ -43,7 +46,7 @@ public sealed class ErrorMappingTests
         foreach (var code in new[] { RequestCode.Start, RequestCode.Pause, RequestCode.Remove, RequestCode.Snapshot, RequestCode.AddCpu })
         {
             var o = node.Execute(code, unknown);
-            Assert.Equal(AckCode.Failure, o.Code);
+            Assert.Equal(AckCode.NotFound, o.Code);
             Assert.Equal($"no VM with uuid {unknown} on this host", o.Results.Text(AttrType.Message));
             Assert.Equal((ulong)ErrorNumber.NoDomain, o.Results.Number(AttrType.ErrorCode));
         }

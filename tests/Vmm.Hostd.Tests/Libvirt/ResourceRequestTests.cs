@@ -30,7 +30,7 @@ public sealed class ResourceRequestTests
         using var node = TestNode.Default();
         var o = node.Execute(RequestCode.UpdateMemory, Vm, Requests.Params((AttrType.Memory, 8388609)));
         Assert.Equal(AckCode.Failure, o.Code);
-        Assert.Equal("memory 8388609 KiB is above this VM's max-memory 8388608 KiB", o.Results.Text(AttrType.Message));
+        Assert.Equal("memory 8388609 KiB is above this VM's max-memory 8 GiB", o.Results.Text(AttrType.Message));
         Assert.Equal(2097152ul, node.ReadVm(Vm).MemoryKib);
     }
 
@@ -59,10 +59,10 @@ public sealed class ResourceRequestTests
         using var node = TestNode.FromFixture();
         var over = node.Execute(RequestCode.AddCpu, TestNode.Web, Requests.Params((AttrType.Count, 3)));
         Assert.Equal(AckCode.Failure, over.Code);
-        Assert.Equal("count 3: the VM has 2 of at most 4 vCPUs (max-vcpus)", over.Results.Text(AttrType.Message));
+        Assert.Equal("count 3: 2 + 3 would give the VM 5 vCPUs, above its max-vcpus 4", over.Results.Text(AttrType.Message));
         var under = node.Execute(RequestCode.RemoveCpu, TestNode.Web, Requests.Params((AttrType.Count, 2)));
         Assert.Equal(AckCode.Failure, under.Code);
-        Assert.Equal("count 2: the VM has 2 vCPU(s) and at least 1 must stay", under.Results.Text(AttrType.Message));
+        Assert.Equal("count 2: 2 - 2 would leave the VM 0 vCPUs; at least 1 must stay", under.Results.Text(AttrType.Message));
         Assert.Equal(2, node.ReadVm(TestNode.Web).Vcpus);
     }
 }

@@ -34,15 +34,6 @@ public sealed class SnapshotRequestTests
     }
 
     [Fact]
-    public void An_unknown_snapshot_is_libvirts_no_snapshot_failure()
-    {
-        using var node = TestNode.Default();
-        var o = node.Execute(RequestCode.Snapshot, Vm, Op(SnapshotOp.Revert, "nope"));
-        Assert.Equal(AckCode.Failure, o.Code);
-        Assert.Equal(72ul, o.Results.Number(AttrType.ErrorCode));
-    }
-
-    [Fact]
     public void Missing_name_and_unknown_op_are_named()
     {
         using var node = TestNode.Default();

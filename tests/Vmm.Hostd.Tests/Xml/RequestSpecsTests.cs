@@ -95,9 +95,9 @@ public sealed class RequestSpecsTests
         Assert.Equal("memory 0 KiB: a VM needs memory (in KiB: 524288 is 512 MiB)", RefusedAdd(Text(AttrType.Name, "a"), Num(AttrType.Memory, 0)));
         Assert.Equal("max-memory 0 KiB: a VM needs memory (in KiB: 524288 is 512 MiB)", RefusedAdd(Text(AttrType.Name, "a"), Num(AttrType.MaxMemory, 0)));
         Assert.Equal($"memory {ulong.MaxValue} KiB is more than 2^64 bytes", RefusedAdd(Text(AttrType.Name, "a"), Num(AttrType.Memory, ulong.MaxValue)));
-        Assert.Equal("max-memory 1024 KiB is less than memory 2048 KiB: the maximum must be at least the memory at start",
+        Assert.Equal("max-memory 1 MiB is less than memory 2 MiB: the maximum must be at least the memory at start",
             RefusedAdd(Text(AttrType.Name, "a"), Num(AttrType.Memory, 2048), Num(AttrType.MaxMemory, 1024)));
-        Assert.Equal("max-memory 1024 KiB is less than memory 524288 KiB: the maximum must be at least the memory at start",
+        Assert.Equal("max-memory 1 MiB is less than memory 512 MiB: the maximum must be at least the memory at start",
             RefusedAdd(Text(AttrType.Name, "a"), Num(AttrType.MaxMemory, 1024)));
         Assert.Equal("disk-spec: target vdb is given twice", RefusedAdd(Text(AttrType.Name, "a"),
             Nested(AttrType.DiskSpec, Num(AttrType.Size, 1), Text(AttrType.Target, "vdb")),
