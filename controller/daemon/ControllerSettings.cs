@@ -47,6 +47,9 @@ internal sealed record ControllerSettings : ILogSettings
     /// <summary>Most requests in flight to one host.</summary>
     public required int MaxInFlightPerHost { get; init; }
 
+    /// <summary>Requests kept with their signed bytes and result, to be sent again by id (vmmctl --request-id).</summary>
+    public required int MaxRecentRequests { get; init; }
+
     /// <summary>KiB of changes a watch client may fall behind before it is dropped (RESULT unavailable).</summary>
     public required int MaxWatchQueueKib { get; init; }
 
@@ -103,6 +106,8 @@ internal sealed record ControllerSettings : ILogSettings
             "5", "retries of a request answered busy before busy is reported");
         public static readonly ConfigKey<int> MaxInFlightPerHost = new("max-in-flight-per-host", Int(1, 4096),
             "32", "most requests in flight to one host");
+        public static readonly ConfigKey<int> MaxRecentRequests = new("max-recent-requests", Int(0, 1 << 20),
+            "4096", "requests kept to be sent again by id (vmmctl --request-id); 0 keeps none");
         public static readonly ConfigKey<int> MaxWatchQueueKib = new("max-watch-queue-kib", Int(16, 1 << 20),
             "512", "KiB of changes a watch may fall behind before it is ended with RESULT unavailable");
         public static readonly ConfigKey<int> MaxHosts = new("max-hosts", Int(1, 1_000_000),
@@ -131,7 +136,7 @@ internal sealed record ControllerSettings : ILogSettings
     public static readonly ConfigSchema Schema = new([
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
-        Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
+        Keys.MaxRecentRequests, Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
         Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.LogLevel, Keys.LogFile,
     ]);
 
@@ -160,6 +165,7 @@ internal sealed record ControllerSettings : ILogSettings
             LongRequestTimeout = config.Get(Keys.LongRequestTimeout),
             BusyRetries = config.Get(Keys.BusyRetries),
             MaxInFlightPerHost = config.Get(Keys.MaxInFlightPerHost),
+            MaxRecentRequests = config.Get(Keys.MaxRecentRequests),
             MaxWatchQueueKib = config.Get(Keys.MaxWatchQueueKib),
             MaxHosts = config.Get(Keys.MaxHosts),
             MaxVmsPerHost = config.Get(Keys.MaxVmsPerHost),

@@ -55,6 +55,7 @@ internal static class Program
             LongRequestTimeout = settings.LongRequestTimeout,
             BusyRetries = settings.BusyRetries,
             MaxInFlightPerHost = settings.MaxInFlightPerHost,
+            MaxRecentRequests = settings.MaxRecentRequests,
         }, Log.For("dispatch"));
         await using var admin = new AdminServer(new AdminOptions
         {
@@ -98,7 +99,7 @@ internal static class Program
             await running.ConfigureAwait(false);
             await monitorStop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(reloads, monitor).ConfigureAwait(false);
-            log.Info("stopped");
+            log.Info("stopped; {0}", dispatcher.Recent.Summary());
         }
         return ExitCodes.Ok;
     }

@@ -10,7 +10,7 @@ using Vmm.Protocol.Text;
 namespace Vmm.Controller.Dispatch;
 
 /// <summary>Sends requests to hosts over pooled, pipelined TCP connections and waits for their ACKs.</summary>
-internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
+internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
 {
     private readonly DispatchContext _context;
     private readonly HostKeys _keys;
@@ -39,6 +39,7 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
         _log = log;
         _time = time ?? TimeProvider.System;
         _context = new DispatchContext(keys, options, log, _time);
+        Recent = new RecentRequests(options.MaxRecentRequests);
         _sweeping = SweepAsync();
     }
 
@@ -121,6 +122,7 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
         {
             return Logged(host, code, vm, 0, started, Result(AckCode.Failure, id, vm, $"cannot encode the {Names.Of(code)} request: {e.Message}"));
         }
+        Recent.Add(new RecentRequest { Id = id, Host = host, Code = code, Flags = flags, Vm = vm, Parameters = parameters, Frame = frame, Timeout = timeout });
         var flight = new Flight(host, link, id, vm, frame, timeout, _context);
         DispatchResult result;
         try

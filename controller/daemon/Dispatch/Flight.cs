@@ -90,7 +90,7 @@ internal sealed class Flight(HostTarget host, HostLink link, ulong id, Guid vm, 
             "the old hostd may have acted on it, in full or in part, and the new one does not act on requests made for the old: " +
             "the request may have taken effect; the VM is as the host now reports it (vmmctl vm show)");
 
-    private static DispatchResult Answered(AckPdu ack) => new(ack.Code, ack.RequestId, ack.Vm, ack.Results);
+    private static DispatchResult Answered(AckPdu ack) => new(ack.Code, ack.RequestId, ack.Vm, ack.Results, ack.Flags, ack.BootId);
 
     private DispatchResult Make(AckCode code, string message) => Dispatcher.Result(code, id, vm, message);
 }
