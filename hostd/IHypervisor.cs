@@ -45,7 +45,14 @@ internal interface IHypervisor : IDisposable
 /// (message, error-code, snapshot-name).</summary>
 internal readonly record struct Outcome(AckCode Code, Guid Vm, AttrList Results)
 {
+    /// <summary>The ACK's flags: unchanged for a success that found the VM as asked already (spec §7.2).</summary>
+    public AckFlags Flags { get; init; }
+
     public static Outcome Success(Guid vm, AttrList? results = null) => new(AckCode.Success, vm, results ?? []);
+
+    /// <summary>A success that changed nothing, with one line saying how the VM is (spec §7.2, unchanged).</summary>
+    public static Outcome Unchanged(Guid vm, string message) =>
+        With(AckCode.Success, vm, message, null) with { Flags = AckFlags.Unchanged };
 
     public static Outcome Failure(Guid vm, string message, uint? errorCode = null) =>
         With(AckCode.Failure, vm, message, errorCode);

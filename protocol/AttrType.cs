@@ -22,7 +22,7 @@ public enum AttrType : byte
 
     // Admin.
     Host = 0x50, Ref = 0x51, DestHost = 0x52, AgeMs = 0x53, Address = 0x54, LastAck = 0x55, LastCode = 0x56,
-    LastPower = 0x57, Accepted = 0x58, Dropped = 0x59,
+    LastPower = 0x57, Accepted = 0x58, Dropped = 0x59, RequestId = 0x5A, AckFlags = 0x5B,
 }
 
 /// <summary>How an attribute's value is laid out (spec §5.2).</summary>
@@ -126,6 +126,8 @@ public static class AttrRegistry
             new(AttrType.LastPower, "last-power", AttrKind.U8),
             new(AttrType.Accepted, "accepted", AttrKind.U64),
             new(AttrType.Dropped, "dropped", AttrKind.U64),
+            new(AttrType.RequestId, "request-id", AttrKind.U64),
+            new(AttrType.AckFlags, "ack-flags", AttrKind.U8),
         };
         var table = new AttrDef?[128];
         foreach (var r in rows) table[(byte)r.Type] = r;

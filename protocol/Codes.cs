@@ -54,7 +54,8 @@ public enum HostStatus : byte
 public enum RequestFlags : byte
 {
     None = 0,
-    /// <summary>stop: destroy the VM if the graceful shutdown has not finished by the timeout.</summary>
+    /// <summary>stop: destroy the VM if the graceful shutdown has not finished by the timeout; remove and delete:
+    /// power a running or paused VM off first (without it they are refused for such a VM).</summary>
     Force = 0x01,
 }
 
@@ -65,6 +66,8 @@ public enum AckFlags : byte
     None = 0,
     /// <summary>This ack answers a retransmission from the request-id cache; nothing was done again.</summary>
     Replayed = 0x01,
+    /// <summary>A success that changed nothing: the VM was already as the request asked (start of a running VM, ...).</summary>
+    Unchanged = 0x02,
 }
 
 /// <summary>Disk bus (spec §8.5).</summary>

@@ -49,6 +49,8 @@ internal sealed record ControllerSettings : ILogSettings
 
     /// <summary>How long a request waits for its ACK before it is also sent on a fresh connection; zero: never.</summary>
     public required TimeSpan HedgeAfter { get; init; }
+    /// <summary>Requests kept with their signed bytes and result, to be sent again by id (vmmctl --request-id).</summary>
+    public required int MaxRecentRequests { get; init; }
 
     /// <summary>KiB of changes a watch client may fall behind before it is dropped (RESULT unavailable).</summary>
     public required int MaxWatchQueueKib { get; init; }
@@ -108,6 +110,8 @@ internal sealed record ControllerSettings : ILogSettings
             "32", "most requests in flight to one host");
         public static readonly ConfigKey<TimeSpan> HedgeAfter = new("hedge-after", Duration(TimeSpan.Zero, TimeSpan.FromMinutes(10)),
             "1s", "a request unanswered this long is sent again, same id, on a fresh connection (0s: never)");
+        public static readonly ConfigKey<int> MaxRecentRequests = new("max-recent-requests", Int(0, 1 << 20),
+            "4096", "requests kept to be sent again by id (vmmctl --request-id); 0 keeps none");
         public static readonly ConfigKey<int> MaxWatchQueueKib = new("max-watch-queue-kib", Int(16, 1 << 20),
             "512", "KiB of changes a watch may fall behind before it is ended with RESULT unavailable");
         public static readonly ConfigKey<int> MaxHosts = new("max-hosts", Int(1, 1_000_000),
@@ -136,7 +140,7 @@ internal sealed record ControllerSettings : ILogSettings
     public static readonly ConfigSchema Schema = new([
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
-        Keys.HedgeAfter, Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
+        Keys.HedgeAfter, Keys.MaxRecentRequests, Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
         Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.LogLevel, Keys.LogFile,
     ]);
 
@@ -166,6 +170,7 @@ internal sealed record ControllerSettings : ILogSettings
             BusyRetries = config.Get(Keys.BusyRetries),
             MaxInFlightPerHost = config.Get(Keys.MaxInFlightPerHost),
             HedgeAfter = config.Get(Keys.HedgeAfter),
+            MaxRecentRequests = config.Get(Keys.MaxRecentRequests),
             MaxWatchQueueKib = config.Get(Keys.MaxWatchQueueKib),
             MaxHosts = config.Get(Keys.MaxHosts),
             MaxVmsPerHost = config.Get(Keys.MaxVmsPerHost),

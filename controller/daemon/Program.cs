@@ -56,6 +56,7 @@ internal static class Program
             BusyRetries = settings.BusyRetries,
             MaxInFlightPerHost = settings.MaxInFlightPerHost,
             HedgeAfter = settings.HedgeAfter,
+            MaxRecentRequests = settings.MaxRecentRequests,
         }, Log.For("dispatch"), adoptBoot: inventory.AdoptBoot);
         new BootProbe(inventory, dispatcher, Log.For("inventory")).Attach();
         await using var admin = new AdminServer(new AdminOptions
@@ -100,7 +101,7 @@ internal static class Program
             await running.ConfigureAwait(false);
             await monitorStop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(reloads, monitor).ConfigureAwait(false);
-            log.Info("stopped");
+            log.Info("stopped; {0}", dispatcher.Recent.Summary());
         }
         return ExitCodes.Ok;
     }

@@ -92,7 +92,7 @@ internal sealed class RequestProcessor(
             case CacheVerdict.Replayed:
                 Interlocked.Increment(ref Counters.Replayed);
                 log.Info("request {0} {1} {2}: replayed from the cache ({3})", Id(request), request.Vm, Name(request.Code), Names.Of(cached!.Code));
-                return cached with { Flags = AckFlags.Replayed, KeyId = 0, Tag = default };
+                return cached with { Flags = cached.Flags | AckFlags.Replayed, KeyId = 0, Tag = default };
             case CacheVerdict.InFlight:
                 Interlocked.Increment(ref Counters.Busy);
                 return Answer(request, Outcome.Busy(request.Vm, $"request {Id(request)} is still being worked on"), started, peer);
@@ -178,7 +178,7 @@ internal sealed class RequestProcessor(
         var elapsed = Stopwatch.GetElapsedTime(started);
         AttrList results = [.. outcome.Results];
         results.Add(AttrType.DurationUs, (ulong)(elapsed.Ticks / 10));
-        var ack = new AckPdu { RequestId = request.RequestId, BootId = bootId, Code = outcome.Code, Vm = outcome.Vm == Guid.Empty ? request.Vm : outcome.Vm, Results = results };
+        var ack = new AckPdu { RequestId = request.RequestId, BootId = bootId, Code = outcome.Code, Flags = outcome.Flags, Vm = outcome.Vm == Guid.Empty ? request.Vm : outcome.Vm, Results = results };
         if (outcome.Code == AckCode.Success)
             log.Info("request {0} {1} {2} from {3}: {4} in {5:0.###} ms", Id(request), ack.Vm, Name(request.Code), peer, Names.Of(outcome.Code), elapsed.TotalMilliseconds);
         else

@@ -105,8 +105,9 @@ _vmmctl()
         "  ") options="--socket --json --help --version" ;;
         "host list "*) options=$shared ;;
         "vm list "*) options="--host $shared" ;;
-        "vm stop "*) options="--force --timeout $shared" ;;
-        "vm migrate "*) options="--to $shared" ;;
+        "vm stop "*) options="--force --timeout --request-id $shared" ;;
+        "vm remove "* | "vm delete "*) options="--force --request-id $shared" ;;
+        "vm migrate "*) options="--to --request-id $shared" ;;
         "vm create "*) options="--name --vcpus --max-vcpus --memory --max-memory --disk --nic --host $shared" ;;
         "vm nic add") options="--network --bridge --model --mac $shared" ;;
         "vm nic remove") options="--mac $shared" ;;

@@ -9,7 +9,7 @@ namespace Vmm.Protocol.Pdus;
 ///   request_id (64)    // the request answered (0 only when the request was unreadable)
 ///   boot_id    (64)    // the answering hostd's boot id
 ///   code       (8)     // ack code registry
-///   flags      (8)     // bit 0 replayed; others 0
+///   flags      (8)     // bit 0 replayed, bit 1 unchanged; others 0
 ///   uuid       (128)   // the VM acted on; for add, the new VM's uuid
 ///   results    (rest of body)   // attribute list: error-code, message, duration-us, snapshot-name, ...
 /// }
@@ -66,5 +66,5 @@ public readonly ref struct AckView
     public AttrReader Results => AttrReader.OverChecked(_x.Attributes);
 
     /// <summary>Parses and checks an ACK body.</summary>
-    public static AckView Parse(ReadOnlySpan<byte> body) => new(Exchange.Parse(body, "ack", (byte)AckFlags.Replayed, zeroIdAllowed: true));
+    public static AckView Parse(ReadOnlySpan<byte> body) => new(Exchange.Parse(body, "ack", (byte)(AckFlags.Replayed | AckFlags.Unchanged), zeroIdAllowed: true));
 }

@@ -35,7 +35,7 @@ public static class Names
     private static readonly string[] HostStatusBits = ["unreachable", "stopping"];
     private static readonly string[] DiskFlagBits = ["readonly", "cdrom", "owned"];
     private static readonly string[] ForceBit = ["force"];
-    private static readonly string[] ReplayedBit = ["replayed"];
+    private static readonly string[] AckFlagBits = ["replayed", "unchanged"];
 
     /// <summary>Name of a request code.</summary>
     public static string Of(RequestCode v) => Get(Requests, (byte)v);
@@ -64,7 +64,7 @@ public static class Names
     /// <summary>Names of request flags.</summary>
     public static string Of(RequestFlags v) => Bits(ForceBit, (byte)v);
     /// <summary>Names of ack flags.</summary>
-    public static string Of(AckFlags v) => Bits(ReplayedBit, (byte)v);
+    public static string Of(AckFlags v) => Bits(AckFlagBits, (byte)v);
 
     /// <summary>Parses a request code name or number.</summary>
     public static bool TryParse(string s, out RequestCode v) => Try(Requests, s, out v);
@@ -94,7 +94,7 @@ public static class Names
     /// <summary>Parses request flags.</summary>
     public static bool TryParse(string s, out RequestFlags v) => TryBits(ForceBit, s, out v);
     /// <summary>Parses ack flags.</summary>
-    public static bool TryParse(string s, out AckFlags v) => TryBits(ReplayedBit, s, out v);
+    public static bool TryParse(string s, out AckFlags v) => TryBits(AckFlagBits, s, out v);
 
     /// <summary>The name table for the value of an enumerated attribute, or null for a plain number.</summary>
     internal static string[]? ForAttr(AttrType t) => t switch
@@ -108,6 +108,20 @@ public static class Names
         AttrType.LastPower => Powers,
         _ => null,
     };
+
+    /// <summary>The bit names of a flag-set attribute (ack-flags), or null when the attribute is not one.</summary>
+    internal static string[]? BitsForAttr(AttrType t) => t == AttrType.AckFlags ? AckFlagBits : null;
+
+    /// <summary>A flag-set attribute's value as its text form writes it: names, or 0xNN for a bit without one.</summary>
+    internal static string AttrBits(string[] names, byte v) => Bits(names, v);
+
+    /// <summary>Parses a flag-set attribute's value.</summary>
+    internal static bool TryAttrBits(string[] names, string s, out byte v)
+    {
+        bool ok = TryBits(names, s, out AckFlags set);
+        v = (byte)set;
+        return ok;
+    }
 
     internal static string Get(string[] table, byte v) => v < table.Length && table[v].Length > 0 ? table[v] : Num(v);
 

@@ -157,6 +157,11 @@ public static partial class PduText
                     Sb.Append('}');
                     break;
                 default:
+                    if (Names.BitsForAttr(a.Type) is { } bits && a.Number <= byte.MaxValue)
+                    {
+                        Sb.Append(Names.AttrBits(bits, (byte)a.Number));
+                        break;
+                    }
                     var table = Names.ForAttr(a.Type);
                     Sb.Append(table is not null && a.Number <= byte.MaxValue ? Names.Get(table, (byte)a.Number) : a.Number.ToString(CultureInfo.InvariantCulture));
                     break;

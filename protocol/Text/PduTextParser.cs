@@ -227,6 +227,7 @@ public static partial class PduText
         var s = n.Scalar(context);
         ulong max = def.Kind switch { AttrKind.U8 => byte.MaxValue, AttrKind.U16 => ushort.MaxValue, AttrKind.U32 => uint.MaxValue, _ => ulong.MaxValue };
         if (Names.ForAttr(def.Type) is { } table && Names.TryIndex(table, s, out byte b)) return a with { Number = b };
+        if (Names.BitsForAttr(def.Type) is { } bits && Names.TryAttrBits(bits, s, out byte set)) return a with { Number = set };
         return a with { Number = Number(s, max, where) };
     }
 

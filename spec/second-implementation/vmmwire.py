@@ -78,7 +78,7 @@ STATUS_FLAGS = ['unreachable', 'stopping']                       # §6.1
 RECORD_FLAGS = ['tombstone', 'persistent', 'autostart', 'truncated']  # §6.2
 DISK_FLAGS = ['readonly', 'cdrom', 'owned']                      # §6.3 / §8.5
 REQ_FLAGS = ['force']                                            # §7.1
-ACK_FLAGS = ['replayed']                                         # §7.2
+ACK_FLAGS = ['replayed', 'unchanged']                            # §7.2
 
 # §5.3 attribute registry: type -> (name, kind, max, repeatable, enum table, where)
 # "where" tokens: facts, host, vm, record, ack, result, error, query, submit, disk-spec, nic-spec,
@@ -130,6 +130,8 @@ _reg(0x56, 'last-code', 'u8', enum=REQ_CODES, where='vm')  # "request code of th
 _reg(0x57, 'last-power', 'u8', enum=POWER, where='vm')     # "the power state last reported"
 _reg(0x58, 'accepted', 'u64', where='host')
 _reg(0x59, 'dropped', 'u64', where='host')
+_reg(0x5A, 'request-id', 'u64', where='submit')
+_reg(0x5B, 'ack-flags', 'u8', enum=ACK_FLAGS, where='result')   # a flag set: its enum table is a list of bit names
 ATTR_BY_NAME = {v[0]: t for t, v in _A.items()}
 INT_SIZES = {'u8': 1, 'u16': 2, 'u32': 4, 'u64': 8}
 
@@ -535,6 +537,11 @@ def fmt_enum(v, table):
 def fmt_flags(v, names):
     return ','.join(n for i, n in enumerate(names) if v >> i & 1) or 'none'
 
+def fmt_bits(v, names):
+    """A flag-set attribute (§10): its bits by name, a bit without a name as 0xNN; 'none' for 0."""
+    parts = [names[i] if i < len(names) else f'0x{1 << i:02x}' for i in range(8) if v >> i & 1]
+    return ','.join(parts) or 'none'
+
 def fmt_mac(b):
     return ':'.join(f'{x:02x}' for x in b)
 
@@ -601,6 +608,8 @@ def fmt_attrs(attrs, fixed):
 def fmt_attr_value(t, v):
     name, kind, _mx, _rep, enum, _w = _A[t]
     if kind in INT_SIZES:
+        if isinstance(enum, list):
+            return fmt_bits(v, enum)
         return fmt_enum(v, enum) if enum else str(v)
     if kind == 'mac':
         return fmt_mac(v)
@@ -772,6 +781,8 @@ def parse_attr(crit, name, val):
         return [t, crit, bytes.fromhex(_str(val))]
     _n, kind, _mx, _rep, enum, _w = _A[t]
     if kind in INT_SIZES:
+        if isinstance(enum, list):
+            return [t, crit, parse_flags(_str(val), enum)]
         return [t, crit, parse_enum(_str(val), enum) if enum else parse_int(_str(val))]
     if kind == 'mac':
         return [t, crit, parse_mac(_str(val))]

@@ -156,6 +156,8 @@ def main():
     positive("ack-unknown-request", "hostd does not know the code", f"ack id=0x5a17c0de00000012 boot={BOOT} code=unknown-request uuid={U1} message=\"unknown request code 200\"")
     positive("ack-busy", "another operation on the VM is in flight", f"ack id=42 code=busy")
     positive("ack-replayed", "a retransmitted request answered from the cache", f"ack id=0x5a17c0de00000003 boot={BOOT} code=success flags=replayed uuid={U1} duration-us=1210")
+    positive("ack-unchanged", "start of a VM that was running already: success, nothing done",
+             f"ack id=0x5a17c0de00000015 boot={BOOT} code=success flags=unchanged uuid={U1} message=\"web-01 is already running\" duration-us=85")
     positive("ack-snapshot-list", "snapshot list: one snapshot-name per snapshot", f"ack id=0x5a17c0de00000014 boot={BOOT} code=success uuid={U1} snapshot-name=before-upgrade snapshot-name=nightly")
     positive("ack-ping", "ping answered: the host's boot id", f"ack id=1 boot={BOOT} code=success")
 
@@ -178,6 +180,10 @@ def main():
              f"vm host=hv-01 vm={{uuid={U1} name=web-01 power=unknown flags=persistent vcpus=2 memory=2097152}} age-ms=9000 last-power=running",
              key=None)
     positive("result-success", "a submit that succeeded", f"result code=success id=0x5a17c0de00000001 uuid={U1} host=hv-01", key=None)
+    positive("result-unchanged", "a submit whose request changed nothing, answered again from the controller's recent requests",
+             f"result code=success id=0x5a17c0de00000015 uuid={U1} message=\"web-01 is already running\" host=hv-01 ack-flags=replayed,unchanged", key=None)
+    positive("submit-request-id", "vmmctl vm cpu add web-01 --request-id 5a17c0de:22: send request 0x5a17c0de00000016 again",
+             "submit code=add-cpu ref=web-01 !request-id=0x5a17c0de00000016", key=None)
     positive("result-not-found", "no VM by that name", "result code=not-found message=\"no VM named web-99\"", key=None)
 
     # Negative vectors: each edits the bytes of a positive one.

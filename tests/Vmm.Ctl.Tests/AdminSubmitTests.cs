@@ -24,6 +24,13 @@ public sealed class AdminSubmitTests : IDisposable
         { "vm resume web-01", "submit code=resume ref=web-01" },
         { "vm remove web-01", "submit code=remove ref=web-01" },
         { "vm delete web-01", "submit code=delete ref=web-01" },
+        // --force: a running or paused VM is powered off first, else hostd refuses it.
+        { "vm remove web-01 --force", "submit code=remove flags=force ref=web-01" },
+        { "vm delete web-01 --force", "submit code=delete flags=force ref=web-01" },
+        // --request-id: that request again, not a new one; critical, so a controller without it refuses.
+        { "vm cpu add web-01 2 --request-id 5a17c0de:22", "submit code=add-cpu count=2 ref=web-01 !request-id=6491869447593132054" },
+        { "vm start web-01 --request-id 6491869447593132054", "submit code=start ref=web-01 !request-id=6491869447593132054" },
+        { "vm stop web-01 --request-id 0x5a17c0de00000016", "submit code=stop ref=web-01 !request-id=6491869447593132054" },
         { "vm stop web-01", "submit code=stop ref=web-01" },
         { "vm stop web-01 --force --timeout 30s", "submit code=stop flags=force timeout-ms=30000 ref=web-01" },
         { "vm stop web-01 --timeout=2m", "submit code=stop timeout-ms=120000 ref=web-01" },
@@ -75,14 +82,14 @@ public sealed class AdminSubmitTests : IDisposable
     }
 
     [Theory]
-    [InlineData("vm start web-01", "started web-01 on hv-01")]
-    [InlineData("vm stop web-01", "stopped web-01 on hv-01")]
-    [InlineData("vm delete web-01", "deleted web-01 on hv-01")]
-    [InlineData("vm migrate web-01 --to hv-02", "migrated web-01 to hv-02")]
-    [InlineData("vm create --name web-01", $"created web-01 ({AdminQueryTests.Web01Uuid}) on hv-01")]
-    [InlineData("vm memory set web-01 3G", "set the memory of web-01 to 3 GiB on hv-01")]
-    [InlineData("vm memory set web-01 1.25G", "set the memory of web-01 to 1.25 GiB on hv-01")]
-    [InlineData("vm disk resize web-01 vda 40G", "resized vda of web-01 to 40 GiB on hv-01")]
+    [InlineData("vm start web-01", "started web-01 on hv-01 (request 5a17c0de:1)")]
+    [InlineData("vm stop web-01", "stopped web-01 on hv-01 (request 5a17c0de:1)")]
+    [InlineData("vm delete web-01", "deleted web-01 on hv-01 (request 5a17c0de:1)")]
+    [InlineData("vm migrate web-01 --to hv-02", "migrated web-01 to hv-02 (request 5a17c0de:1)")]
+    [InlineData("vm create --name web-01", $"created web-01 ({AdminQueryTests.Web01Uuid}) on hv-01 (request 5a17c0de:1)")]
+    [InlineData("vm memory set web-01 3G", "set the memory of web-01 to 3 GiB on hv-01 (request 5a17c0de:1)")]
+    [InlineData("vm memory set web-01 1.25G", "set the memory of web-01 to 1.25 GiB on hv-01 (request 5a17c0de:1)")]
+    [InlineData("vm disk resize web-01 vda 40G", "resized vda of web-01 to 40 GiB on hv-01 (request 5a17c0de:1)")]
     public void Success_is_one_line_saying_what_was_done(string command, string line)
     {
         var r = Run(command.Split(' '));
@@ -185,7 +192,7 @@ public sealed class AdminSubmitTests : IDisposable
         Assert.True(r.Exit == 0, r.Stderr);
         // The request names the VM by the uuid that was counted, not by a name that may move.
         Assert.Equal(["query what=vms ref=web-01", $"submit code={request} ref={AdminQueryTests.Web01Uuid}"], _controller.ReceivedText);
-        Assert.Equal($"web-01 has {target} vCPUs (was 2) on hv-01\n", r.Text);
+        Assert.Equal($"web-01 has {target} vCPUs (was 2) on hv-01 (request 5a17c0de:1)\n", r.Text);
     }
 
     [Theory]
@@ -210,7 +217,49 @@ public sealed class AdminSubmitTests : IDisposable
         var r = Run("vm", "cpu", "set", "web-01", "2");
         Assert.True(r.Exit == 0, r.Stderr);
         Assert.Equal(["query what=vms ref=web-01"], _controller.ReceivedText);
-        Assert.Equal("web-01 has 2 vCPUs already\n", r.Text);
+        Assert.Equal("web-01 has 2 vCPUs already (nothing to do)\n", r.Text);
+        // Scripts see that nothing changed.
+        using var doc = JsonDocument.Parse(Run("vm", "cpu", "set", "web-01", "2", "--json").Text);
+        Assert.False(doc.RootElement.GetProperty("changed").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("result code=success id=6491869447593132033 message=\"web-01 is already running\" host=hv-01 ack-flags=unchanged",
+        "web-01 is already running (nothing to do) (request 5a17c0de:1)\n", false, false)]
+    [InlineData("result code=success id=6491869447593132033 host=hv-01 ack-flags=replayed",
+        "started web-01 on hv-01 (request 5a17c0de:1, answered again: done once)\n", true, true)]
+    [InlineData("result code=success id=6491869447593132033 host=hv-01", "started web-01 on hv-01 (request 5a17c0de:1)\n", true, false)]
+    public void A_success_says_whether_it_changed_anything_and_whether_it_was_answered_again(string result, string line, bool changed, bool replayed)
+    {
+        _controller.Answer = _ => [result];
+        var r = Run("vm", "start", "web-01");
+        Assert.Equal((0, line), (r.Exit, r.Text));
+        using var doc = JsonDocument.Parse(Run("vm", "start", "web-01", "--json").Text);
+        Assert.Equal(changed, doc.RootElement.GetProperty("changed").GetBoolean());
+        Assert.Equal(replayed, doc.RootElement.GetProperty("replayed").GetBoolean());
+        Assert.Equal("6491869447593132033", doc.RootElement.GetProperty("request-id").GetString());
+    }
+
+    [Fact]
+    public void A_failure_names_its_request()
+    {
+        _controller.Answer = _ => ["result code=timeout id=6491869447593132033 message=\"no answer from hv-01 within 30 s\" host=hv-01"];
+        var r = Run("vm", "cpu", "add", "web-01");
+        Assert.Equal(6, r.Exit);
+        Assert.Equal("vmmctl: cpu add web-01: timeout: no answer from hv-01 within 30 s [host hv-01, request 5a17c0de:1]\n", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("web-01")]
+    [InlineData("0")]
+    [InlineData("5a17c0de:x")]
+    [InlineData("5a17c0de1:2")]
+    public void A_bad_request_id_is_a_usage_error_sending_nothing(string id)
+    {
+        var r = Run("vm", "start", "web-01", "--request-id", id);
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("is not a request id", r.Stderr);
+        Assert.Empty(_controller.ReceivedText);
     }
 
     [Fact]

@@ -141,7 +141,7 @@ public sealed class FaultTests(ClusterFixture fixture)
 
     private void Delete(params string[] names)
     {
-        foreach (var name in names) Ok("vm", "delete", name);
+        foreach (var name in names) Ok("vm", "delete", name, "--force");
     }
 
     private void Ok(params string[] args)

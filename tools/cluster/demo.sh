@@ -152,6 +152,7 @@ expect "web-01 is running on hv-a" eval 'is running web-01 .power && is hv-a web
 step "vm create without --host: the controller places it on a host with room"
 ctl 0 vm create --name app-01 --vcpus 1 --max-vcpus 4 --memory 512M --max-memory 2G --disk 2G --nic network=default
 placed=${OUT##* on }
+placed=${placed%% (request *}   # "created app-01 (UUID) on hv-b (request 5a17c0de:1)"
 says "created app-01"
 expect "app-01 is listed on the host it was placed on ($placed), off" eval 'listed app-01 "$placed" && is off app-01 .power'
 expect "1 vCPU of at most 4, 512 MiB of at most 2 GiB" \
@@ -171,6 +172,10 @@ expect "its last request is the add, acknowledged success" eval 'is "add success
 step "vm start app-01"
 ctl 0 vm start app-01
 expect "app-01 is running" is running app-01 .power
+
+step "vm start app-01 again: it runs already, so nothing to do (exit 0, \"changed\": false in --json)"
+ctl 0 vm start app-01
+says "app-01 is already running (nothing to do)"
 
 step "vm pause app-01"
 ctl 0 vm pause app-01
@@ -312,6 +317,11 @@ wait "$watch_pid" 2>/dev/null
 watch_rc=$?
 sed 's/^/  /' "$watch_out"
 if (( watch_rc == 0 || watch_rc == 143 )); then ok "watch exited $watch_rc"; else bad "watch exited $watch_rc"; fi
+
+step "vm remove web-01 while it runs: refused without --force (which would power it off first)"
+ctl 1 vm remove web-01
+says "remove needs force"
+expect "web-01 still runs" is running web-01 .power
 
 step "vm remove app-02: forgotten by its host (its disks stay)"
 say "The disks stay in the host's pool; on the test driver that pool lives in hostd's memory, so only the"

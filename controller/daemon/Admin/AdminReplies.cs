@@ -40,5 +40,19 @@ internal static class AdminReplies
         return new AdminResultPdu { Code = code, RequestId = requestId, Vm = vm, Attributes = attrs };
     }
 
+    /// <summary>
+    /// RESULT of a request sent to <paramref name="host"/>: the outcome's code and id, the VM, the host's message,
+    /// error-code and snapshot names, the host, and the ACK's flags as ack-flags (spec §7.5) when it has any.
+    /// </summary>
+    public static AdminResultPdu Outcome(DispatchResult outcome, Guid vm, string host)
+    {
+        var attrs = new AttrList();
+        foreach (var a in outcome.Results)
+            if (a.Type is AttrType.Message or AttrType.ErrorCode or AttrType.SnapshotName) attrs.Add(a);
+        attrs.Add(AttrType.Host, host);
+        if (outcome.Flags != AckFlags.None) attrs.Add(AttrType.AckFlags, (byte)outcome.Flags);
+        return new AdminResultPdu { Code = outcome.Code, RequestId = outcome.RequestId, Vm = vm, Attributes = attrs };
+    }
+
     private static ulong Ms(long ms) => (ulong)Math.Clamp(ms, 0, uint.MaxValue);
 }

@@ -12,6 +12,7 @@ namespace Vmm.Controller;
 internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher, Placer placer, Logger log)
 {
     private readonly Reservations _reservations = new();
+    private readonly ResendHandler _resends = new(inventory, dispatcher, log);
 
     /// <summary>Creates in flight (each holds its name and placed capacity until its RESULT).</summary>
     public int CreatesInFlight => _reservations.Count;
@@ -27,6 +28,9 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
     {
         if (!Enum.IsDefined(submit.Code))
             return AdminReplies.Result(AckCode.UnknownRequest, $"request code {(byte)submit.Code} is not known to this controller");
+
+        // request-id: not a new request, but one this controller sent, sent again (spec §7.4).
+        if (submit.Parameters.Number(AttrType.RequestId) is { } again) return await _resends.HandleAsync(submit, again, stop).ConfigureAwait(false);
 
         var p = submit.Parameters;
         // A new VM's name is checked against the whole fleet: not before every live host has been heard.
@@ -76,11 +80,9 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
         if (outcome.Code == AckCode.Success && settlement is not null &&
             !await settlement.WaitAsync(vm, outcome.RequestId, 2 * inventory.Options.HeartbeatInterval, stop).ConfigureAwait(false))
             log.Debug("{0} {1} on {2}: the inventory did not show it within two heartbeats", Names.Of(submit.Code), vm, target.Name);
-        var attrs = new AttrList();
-        foreach (var a in outcome.Results)
-            if (a.Type is AttrType.Message or AttrType.ErrorCode or AttrType.SnapshotName) attrs.Add(a);
-        attrs.Add(AttrType.Host, target.Name);
-        return new AdminResultPdu { Code = outcome.Code, RequestId = outcome.RequestId, Vm = vm, Attributes = attrs };
+        var result = AdminReplies.Outcome(outcome, vm, target.Name);
+        dispatcher.Recent?.Settle(outcome.RequestId, route.VmName ?? p.Text(AttrType.Name), result);
+        return result;
     }
 
     /// <summary>
@@ -151,7 +153,7 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
         var at = found.Location;
         if (at.HostState != HostState.Up)
             return Refuse(AckCode.Unavailable, $"host {at.Host} of VM {at.Name} is {Names.Of(at.HostState)}: the request cannot reach it; try again once it reports");
-        var route = ToHost(at.Host, at.Vm);
+        var route = ToHost(at.Host, at.Vm) with { VmName = at.Name };
         if (code != RequestCode.Migrate || route.Refusal is not null) return route;
 
         if (p.Text(AttrType.DestHost) is not { } dest)
@@ -182,5 +184,5 @@ internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher,
     }
 
     /// <summary>Where a request goes, or the RESULT that refuses it (<see cref="Missed"/>: because a lookup found nothing).</summary>
-    private readonly record struct Route(HostTarget? Target, Guid Vm, string? DestUri, AdminResultPdu? Refusal, bool Missed = false);
+    private readonly record struct Route(HostTarget? Target, Guid Vm, string? DestUri, AdminResultPdu? Refusal, bool Missed = false, string? VmName = null);
 }

@@ -50,6 +50,9 @@ internal sealed record DispatchOptions
     /// <summary>A connection with nothing in flight for this long is closed.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Requests kept, newest first, with their signed bytes and final result, to be sent again by id (spec §7.4).</summary>
+    public int MaxRecentRequests { get; init; } = 4096;
+
     /// <summary>
     /// How long the controller waits for the ACK of a request: a <c>timeout-ms</c> the caller passed is the
     /// deadline itself (spec §5.3), except for stop, where it is the guest's shutdown time (0: destroy at once)
@@ -89,6 +92,7 @@ internal sealed record DispatchOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxHedges, nameof(MaxHedges));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetiredConnections, nameof(MaxRetiredConnections));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlightPerHost, 1, nameof(MaxInFlightPerHost));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRecentRequests, nameof(MaxRecentRequests));
     }
 
     /// <summary>A duration as messages and logs give it: seconds, up to three decimals.</summary>

@@ -10,7 +10,7 @@ using Vmm.Protocol.Text;
 namespace Vmm.Controller.Dispatch;
 
 /// <summary>Sends requests to hosts over pooled, pipelined TCP connections and waits for their ACKs.</summary>
-internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
+internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
 {
     private readonly DispatchContext _context;
     private readonly HostKeys _keys;
@@ -40,6 +40,7 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
         _log = log;
         _time = time ?? TimeProvider.System;
         _context = new DispatchContext(keys, options, log, _time, adoptBoot);
+        Recent = new RecentRequests(options.MaxRecentRequests);
         _sweeping = SweepAsync();
     }
 
@@ -122,6 +123,8 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
         {
             return Logged(host, code, vm, 0, started, Result(AckCode.Failure, id, vm, $"cannot encode the {Names.Of(code)} request: {e.Message}"));
         }
+        var recent = new RecentRequest { Id = id, Host = host, Code = code, Flags = flags, Vm = vm, Parameters = parameters, Frame = flight.Frame, Timeout = timeout };
+        Recent.Add(recent);
         DispatchResult result;
         try
         {
@@ -131,6 +134,8 @@ internal sealed class Dispatcher : IDispatcher, IAsyncDisposable
         {
             result = flight.Unanswered(_stopping.IsCancellationRequested);
         }
+        // Sent again to a new boot: a resend by id is those bytes, to that boot.
+        if (flight.BootId != host.BootId) recent.Rebind(host with { BootId = flight.BootId }, flight.Frame);
         return Logged(host, code, vm, flight.Sends, started, result);
     }
 

@@ -19,16 +19,21 @@ internal sealed class Flight
     private readonly DispatchContext _context;
     private readonly DispatchOptions _options;
     private readonly List<HostConnection> _written = [];
+    private readonly bool _sentBefore;
     private RequestPdu _request;
-    private byte[] _frame;
+    private ReadOnlyMemory<byte> _frame;
     private bool _rebound;
     private bool _untracked;
     private int _sends;
     private int _lost;
     private AckPdu? _busy;
 
-    /// <summary>Encodes and signs <paramref name="request"/>; throws <see cref="ProtocolException"/> when it cannot be encoded.</summary>
-    public Flight(HostTarget host, HostLink link, RequestPdu request, TimeSpan timeout, DispatchContext context)
+    /// <summary>
+    /// Encodes and signs <paramref name="request"/>; throws <see cref="ProtocolException"/> when it cannot be encoded.
+    /// With <paramref name="sentBefore"/>, the request is one sent before (vmmctl --request-id): those bytes go again,
+    /// and as an earlier boot may have had them, an answer from another boot is never taken as "not received".
+    /// </summary>
+    public Flight(HostTarget host, HostLink link, RequestPdu request, TimeSpan timeout, DispatchContext context, ReadOnlyMemory<byte>? sentBefore = null)
     {
         _host = host;
         _link = link;
@@ -36,11 +41,18 @@ internal sealed class Flight
         _timeout = timeout;
         _context = context;
         _options = context.Options;
-        _frame = Encode(request);
+        _sentBefore = sentBefore is not null;
+        _frame = sentBefore ?? Encode(request);
     }
 
     /// <summary>How many times the request was written to a connection.</summary>
     public int Sends => _sends;
+
+    /// <summary>The signed bytes sent last: bound to <see cref="BootId"/>.</summary>
+    public ReadOnlyMemory<byte> Frame => _frame;
+
+    /// <summary>The boot the request is bound to now: the target's, or the new boot it was sent to again.</summary>
+    public ulong BootId => _request.BootId;
 
     private ulong Id => _request.RequestId;
 
@@ -204,6 +216,8 @@ internal sealed class Flight
     private DispatchResult? NewBoot(AckPdu ack)
     {
         bool adopted = _context.Adopt(_host.Name, ack.BootId);
+        // Sent before this flight: the caller knows what the earlier sends were, and says what the answer means.
+        if (_sentBefore) return Answered(ack);
         bool onlyNewBoot;
         lock (_written) onlyNewBoot = !_untracked && _written.TrueForAll(c => c.BootSeen == ack.BootId);
         if (!onlyNewBoot) return Restarted(ack);
@@ -238,7 +252,7 @@ internal sealed class Flight
 
     private byte[] Encode(RequestPdu request) => PduCodec.ToBytes(request, _context.Keys.For(_host.Name).Signing);
 
-    private static DispatchResult Answered(AckPdu ack) => new(ack.Code, ack.RequestId, ack.Vm, ack.Results);
+    private static DispatchResult Answered(AckPdu ack) => new(ack.Code, ack.RequestId, ack.Vm, ack.Results, ack.Flags, ack.BootId);
 
     private DispatchResult Make(AckCode code, string message) => Dispatcher.Result(code, Id, _request.Vm, message);
 }

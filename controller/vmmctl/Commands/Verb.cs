@@ -1,4 +1,5 @@
 using Vmm.Ctl.Admin;
+using Vmm.Ctl.Input;
 using Vmm.Ctl.Output;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
@@ -94,23 +95,35 @@ internal sealed class Call(Verb verb, Args args, IReadOnlyList<string> operands)
         return reply;
     }
 
-    /// <summary>Submits a request and reports its RESULT (see <see cref="Report"/>).</summary>
-    public int Submit(RequestCode code, string action, AttrList parameters, Func<AdminResultPdu, string?> done, RequestFlags flags = RequestFlags.None)
+    /// <summary>
+    /// Submits a request and reports its RESULT (see <see cref="Report"/>). With --request-id ID the SUBMIT names
+    /// that request (spec §7.4, critical: a controller that does not know it refuses rather than sending a new one).
+    /// </summary>
+    public int Submit(RequestCode code, string action, AttrList parameters, Func<AdminResultPdu, string?> done,
+        RequestFlags flags = RequestFlags.None, bool showRequest = true)
     {
+        if (args.Value("--request-id") is { } again)
+            parameters.Add(new Attr { Type = AttrType.RequestId, Critical = true, Number = Checks.RequestId(again, "--request-id") });
         var result = Controller.Submit(new AdminSubmitPdu { Code = code, Flags = flags, Parameters = parameters });
-        return Report(result, action, done);
+        return Report(result, action, done, showRequest);
     }
 
     /// <summary>
     /// Reports a RESULT: with --json its document on stdout, whatever the outcome; a success as the line
-    /// <paramref name="done"/> makes (none when it returns null); anything else as one line on stderr, and
+    /// <paramref name="done"/> makes (none when it returns null), or for one that changed nothing the host's
+    /// message and "(nothing to do)", followed by the request id; anything else as one line on stderr, and
     /// the exit code of its code.
     /// </summary>
-    public int Report(AdminResultPdu result, string action, Func<AdminResultPdu, string?> done)
+    public int Report(AdminResultPdu result, string action, Func<AdminResultPdu, string?> done, bool showRequest = true)
     {
         if (Json) Output.Json.Write(w => ResultOutput.Document(w, result));
         if (result.Code != AckCode.Success) return Cli.Fail(Exit.Of(result.Code), ResultOutput.Failure(result, action));
-        if (!Json && done(result) is { } line) Console.Out.Write(line + "\n");
+        if (Json) return Exit.Ok;
+        var flags = ResultOutput.Flags(result);
+        string? line = flags.HasFlag(AckFlags.Unchanged)
+            ? $"{result.Attributes.Text(AttrType.Message) ?? done(result)} (nothing to do)"
+            : done(result);
+        if (line is not null) Console.Out.Write(line + (showRequest ? ResultOutput.Request(result) : "") + "\n");
         return Exit.Ok;
     }
 }

@@ -40,9 +40,9 @@ internal static class VmCommand
         Power("restart", RequestCode.Restart, "restarted", "Reboots the guest."),
         Power("pause", RequestCode.Pause, "paused", "Suspends the VM's vCPUs; it stays in memory."),
         Power("resume", RequestCode.Resume, "resumed", "Resumes a paused VM."),
-        Power("remove", RequestCode.Remove, "removed",
-            "Forgets the VM on its host: destroys it if running and undefines it with its snapshots.\nIts disks stay."),
-        Power("delete", RequestCode.Delete, "deleted",
+        Destroying("remove", RequestCode.Remove, "removed",
+            "Forgets the VM on its host: undefines it with its snapshots. Its disks stay."),
+        Destroying("delete", RequestCode.Delete, "deleted",
             "Like remove, and also deletes the disks Vmm created for the VM. Disks Vmm did not create\nare never deleted."),
         new("migrate", "vmmctl vm migrate VM --to HOST",
             "Live-migrates the VM to HOST (peer to peer); its disks are copied when storage is not shared.",
@@ -52,7 +52,19 @@ internal static class VmCommand
     // Every verb that names a VM also takes --host: the VM of that name (or uuid) on that host, which resolves a
     // reference that is ambiguous (one name on two hosts, or a uuid two hosts report during a migration).
     private static readonly Verb[] All =
-        [.. new[] { Basics, VmCreateCommand.Verbs, VmDeviceCommands.Verbs, VmSnapshotCommands.Verbs }.SelectMany(v => v).Select(WithHost)];
+        [.. new[] { Basics, VmCreateCommand.Verbs, VmDeviceCommands.Verbs, VmSnapshotCommands.Verbs }.SelectMany(v => v).Select(WithHost).Select(WithRequestId)];
+
+    // Every verb that sends a request can send one it sent before, by its id, instead of a new one. Not cpu set,
+    // which sends cpu add or cpu remove by what it finds: its id is resent with that verb.
+    private static Verb WithRequestId(Verb v) =>
+        v.Words is "list" or "show" or "cpu set" ? v
+            : v with
+            {
+                Usage = v.Usage + " [--request-id ID]",
+                Help = v.Help + "\n--request-id ID sends again the request of that id (as a run of vmmctl printed it), not a new one:\n" +
+                    "after a timeout (exit 6) it gets that request's answer, and the request is never carried out twice.",
+                Options = [.. v.Options, "--request-id ID"],
+            };
 
     private static Verb WithHost(Verb v) =>
         !v.Usage.Contains(" VM", StringComparison.Ordinal) || v.Options.Contains("--host H") ? v
@@ -87,6 +99,16 @@ internal static class VmCommand
         {
             string vm = call.Operands(1, 1)[0];
             return call.Submit(code, $"{word} {vm}", Ref(call, vm), r => $"{done} {vm}{On(r)}");
+        });
+
+    // remove and delete power a running or paused VM off first only when told to (--force): hostd refuses otherwise.
+    private static Verb Destroying(string word, RequestCode code, string done, string help) =>
+        new(word, $"vmmctl vm {word} VM [--force]",
+            help + "\nA running or paused VM is refused unless --force, which powers it off first (destroy).", ["--force"], call =>
+        {
+            string vm = call.Operands(1, 1)[0];
+            var flags = call.Args.Has("--force") ? RequestFlags.Force : RequestFlags.None;
+            return call.Submit(code, $"{word} {vm}", Ref(call, vm), r => $"{done} {vm}{On(r)}", flags);
         });
 
     /// <summary>" on HOST" when the RESULT says where it happened.</summary>

@@ -23,7 +23,9 @@ internal static class VmDeviceCommands
         new("cpu add", "vmmctl vm cpu add VM [N]", "Brings N more vCPUs online (default 1), up to the VM's maximum.", [], call => Cpu(call, RequestCode.AddCpu)),
         new("cpu remove", "vmmctl vm cpu remove VM [N]", "Takes N vCPUs offline (default 1); at least one stays.", [], call => Cpu(call, RequestCode.RemoveCpu)),
         new("cpu set", "vmmctl vm cpu set VM N",
-            "Gives the VM N vCPUs: adds or removes the difference from what the controller reports now.", [], CpuSet),
+            "Gives the VM N vCPUs: adds or removes the difference from what the controller reports now.\n" +
+            "It prints the request it sent (cpu add or cpu remove) with its id: to send that request again after\n" +
+            "a timeout, give the id to that command (vmmctl vm cpu add VM COUNT --request-id ID).", [], CpuSet),
         new("disk add", "vmmctl vm disk add VM SIZE|base=IMAGE[,...] [--bus B] [--target T]",
             $"Attaches a new disk: {DiskSpec.Syntax}\n(see vmmctl vm create --help). Without --target the next free vdX is used.",
             ["--bus B", "--target T"], DiskAdd),
@@ -87,14 +89,17 @@ internal static class VmDeviceCommands
             return Cli.Fail($"{action}: cannot set {vm} to {target} vCPUs: at most {max} (max-vcpus, fixed when it was created)");
         if (difference == 0)
         {
-            // Nothing to ask of the host; a script still gets a success document.
-            return call.Report(new AdminResultPdu { Code = AckCode.Success, Vm = current.Vm.Uuid }, action,
+            // Nothing to ask of the host; a script still gets a success document, with changed false.
+            var unchanged = new AttrList().Add(AttrType.AckFlags, (ulong)AckFlags.Unchanged);
+            return call.Report(new AdminResultPdu { Code = AckCode.Success, Vm = current.Vm.Uuid, Attributes = unchanged }, action,
                 _ => $"{vm} has {target} vCPUs already");
         }
         // Name the VM by the uuid just resolved, so that the request reaches the VM that was counted.
         var parameters = VmCommand.Ref(call, current.Vm.Uuid.ToString()).Add(AttrType.Count, (ulong)Math.Abs(difference));
         var code = difference > 0 ? RequestCode.AddCpu : RequestCode.RemoveCpu;
-        return call.Submit(code, action, parameters, r => $"{vm} has {target} vCPUs (was {current.Vm.Vcpus}){VmCommand.On(r)}");
+        // The action names the request actually sent, so that a timeout says what to send again.
+        string sent = $"{action} (cpu {(difference > 0 ? "add" : "remove")} {vm} {Math.Abs(difference)})";
+        return call.Submit(code, sent, parameters, r => $"{vm} has {target} vCPUs (was {current.Vm.Vcpus}){VmCommand.On(r)}");
     }
 
     private static int DiskAdd(Call call)

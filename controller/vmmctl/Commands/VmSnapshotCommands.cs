@@ -28,6 +28,7 @@ internal static class VmSnapshotCommands
         string vm = call.Operands(1, 1)[0];
         var parameters = VmCommand.Ref(call, vm).Add(AttrType.SnapshotOp, (ulong)SnapshotOp.List);
         return call.Submit(RequestCode.Snapshot, $"snapshot list {vm}", parameters,
-            r => r.Attributes.All(AttrType.SnapshotName).Any() ? string.Join('\n', r.Attributes.All(AttrType.SnapshotName).Select(s => s.Text)) : null);
+            r => r.Attributes.All(AttrType.SnapshotName).Any() ? string.Join('\n', r.Attributes.All(AttrType.SnapshotName).Select(s => s.Text)) : null,
+            showRequest: false);
     }
 }

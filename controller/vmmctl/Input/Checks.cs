@@ -40,6 +40,27 @@ internal static class Checks
         return mac;
     }
 
+    /// <summary>
+    /// A request id as vmmctl prints it: ORIGIN:COUNTER (8 hex digits, a decimal counter; spec §7.1), or as --json
+    /// gives it (decimal), or 0x and 16 hex digits. Never 0.
+    /// </summary>
+    public static ulong RequestId(string value, string what)
+    {
+        if (ParseRequestId(value) is { } id and not 0) return id;
+        throw new UsageException($"{what} '{Validation.Shorten(value)}' is not a request id: give it as vmmctl printed it, such as 5a17c0de:22 (or --json's request-id)");
+    }
+
+    private static ulong? ParseRequestId(string value)
+    {
+        const NumberStyles hex = NumberStyles.AllowHexSpecifier;
+        var inv = CultureInfo.InvariantCulture;
+        if (value.Split(':') is [var origin, var counter])
+            return uint.TryParse(origin, hex, inv, out uint o) && uint.TryParse(counter, NumberStyles.None, inv, out uint c) ? (ulong)o << 32 | c : null;
+        if (value.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+            return ulong.TryParse(value.AsSpan(2), hex, inv, out ulong h) ? h : null;
+        return ulong.TryParse(value, NumberStyles.None, inv, out ulong d) ? d : null;
+    }
+
     private static UsageException BadMac(string value) =>
         new($"MAC '{Validation.Shorten(value)}' is not six hex pairs such as 52:54:00:12:34:56");
 }

@@ -40,9 +40,9 @@ internal static class Human
     /// <summary>A boot id as 16 hex digits, or - for none.</summary>
     public static string Boot(ulong boot) => boot == 0 ? "-" : boot.ToString("x16", CultureInfo.InvariantCulture);
 
-    /// <summary>An integer, or - when absent.</summary>
     /// <summary>A request id as hostd and the controller log it: origin:counter (spec §7.1), or "-".</summary>
     public static string RequestId(ulong? id) => id is { } v ? $"{(uint)(v >> 32):x8}:{(uint)v}" : "-";
 
+    /// <summary>An integer, or - when absent.</summary>
     public static string Number(ulong? n) => n?.ToString(CultureInfo.InvariantCulture) ?? "-";
 }

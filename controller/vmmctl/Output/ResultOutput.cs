@@ -15,6 +15,11 @@ internal static class ResultOutput
         w.WriteString("code", Names.Of(r.Code));
         w.WriteNumber("exit", Exit.Of(r.Code));
         w.Id("request-id", r.RequestId);
+        // Whether the request changed anything: false when the VM was already as asked; null unless it succeeded.
+        var flags = Flags(r);
+        if (r.Code == AckCode.Success) w.WriteBoolean("changed", !flags.HasFlag(AckFlags.Unchanged));
+        else w.WriteNull("changed");
+        w.WriteBoolean("replayed", flags.HasFlag(AckFlags.Replayed));
         w.Uuid("uuid", r.Vm);
         w.StringOrNull("host", a.Text(AttrType.Host));
         w.StringOrNull("message", a.Text(AttrType.Message));
@@ -35,9 +40,22 @@ internal static class ResultOutput
         var line = new System.Text.StringBuilder($"{action}: {Names.Of(r.Code)}: ");
         line.Append(a.Text(AttrType.Message) is { Length: > 0 } message ? message : Meaning(r.Code));
         if (a.Number(AttrType.ErrorCode) is { } error) line.Append($" (hypervisor error {error})");
-        if (a.Text(AttrType.Host) is { } host) line.Append($" [host {host}]");
+        var where = new List<string>();
+        if (a.Text(AttrType.Host) is { } host) where.Add($"host {host}");
+        if (r.RequestId != 0) where.Add($"request {Human.RequestId(r.RequestId)}");
+        if (where.Count > 0) line.Append($" [{string.Join(", ", where)}]");
         return line.ToString();
     }
+
+    /// <summary>The host's ACK flags the RESULT carries (ack-flags): unchanged, replayed.</summary>
+    public static AckFlags Flags(AdminResultPdu r) => (AckFlags)(r.Attributes.Number(AttrType.AckFlags) ?? 0);
+
+    /// <summary>" (request 5a17c0de:22)" after a success line, saying when the answer is a first one given again;
+    /// empty when the RESULT names no request.</summary>
+    public static string Request(AdminResultPdu r) =>
+        r.RequestId == 0 ? ""
+            : Flags(r).HasFlag(AckFlags.Replayed) ? $" (request {Human.RequestId(r.RequestId)}, answered again: done once)"
+            : $" (request {Human.RequestId(r.RequestId)})";
 
     private static string Meaning(AckCode code) => code switch
     {

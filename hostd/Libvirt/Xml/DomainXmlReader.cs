@@ -101,6 +101,15 @@ internal static class DomainXmlReader
         return max;
     }
 
+    /// <summary>The currentMemory element of a domain's XML (the memory element when it has none), KiB.</summary>
+    /// <exception cref="FormatException">the XML is malformed, not a domain, or the value is not a size (one line).</exception>
+    public static ulong CurrentMemoryKib(string domainXml)
+    {
+        var root = XmlText.Load(domainXml, "domain", What);
+        if (root.Element("currentMemory") is not { } current) return ReadMaxMemory(root);
+        return MemoryUnits.ToKib(current.Value, XmlText.Attr(current, "unit"), "KiB", $"{What}: currentMemory");
+    }
+
     private static ulong ReadMaxMemory(XElement root)
     {
         var memory = root.Element("memory");

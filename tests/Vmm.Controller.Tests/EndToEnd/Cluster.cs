@@ -95,6 +95,10 @@ internal sealed class Cluster : IAsyncDisposable
         _hosts.Remove(name);
     }
 
+    /// <summary>Freezes (SIGSTOP) or thaws (SIGCONT) hostd <paramref name="name"/>: a host that takes requests and does not answer.</summary>
+    public void FreezeHost(string name, bool frozen) =>
+        Process.Start("kill", [frozen ? "-STOP" : "-CONT", _hosts[name].Id.ToString()])!.WaitForExit();
+
     /// <summary>Runs vmmctl against this cluster's controller.</summary>
     public (int Code, string Out, string Err) Ctl(params string[] args) =>
         Run(Bin("vmmctl"), ["--socket", SocketPath, .. args]);

@@ -14,6 +14,12 @@ internal sealed class FakeDispatcher : IDispatcher
     /// <summary>When set, answers instead of <see cref="Answer"/>: a host that takes its time (or never answers).</summary>
     public Func<Call, CancellationToken, Task<DispatchResult>>? AnswerAsync { get; set; }
 
+    /// <summary>Keeps nothing: sending again by id is the real dispatcher's (end-to-end tests).</summary>
+    public Vmm.Controller.Dispatch.RecentRequests? Recent => null;
+
+    public Task<DispatchResult> ResendAsync(Vmm.Controller.Dispatch.RecentRequest request, CancellationToken cancel) =>
+        throw new NotSupportedException("FakeDispatcher keeps no requests");
+
     public Task<DispatchResult> SendAsync(HostTarget host, RequestCode code, RequestFlags flags, Guid vm, AttrList parameters, CancellationToken cancel)
     {
         var call = new Call(host, code, flags, vm, parameters);

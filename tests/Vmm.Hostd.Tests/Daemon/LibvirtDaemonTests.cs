@@ -49,7 +49,11 @@ public sealed class LibvirtDaemonTests : IDisposable
         Assert.Equal(AckCode.Success, c.Call(Req(f, RequestCode.Pause, vm)).Code);
         f.ReceiveStateUntil(s => s.Vms.Any(v => v.Uuid == vm && v.Power == PowerState.Paused));
 
-        Assert.Equal(AckCode.Success, c.Call(Req(f, RequestCode.Delete, vm)).Code);
+        // A paused VM is not deleted without force (it would be powered off); with force it is.
+        var refused = c.Call(Req(f, RequestCode.Delete, vm));
+        Assert.Equal(AckCode.Failure, refused.Code);
+        Assert.Equal("web1 is paused: delete needs force (vmmctl vm delete --force), which powers it off first", refused.Results.Text(AttrType.Message));
+        Assert.Equal(AckCode.Success, c.Call(Req(f, RequestCode.Delete, vm) with { Flags = RequestFlags.Force }).Code);
         f.ReceiveStateUntil(s => s.Pages == 0 && s.Vms.Any(v => v.Uuid == vm && v.Flags.HasFlag(VmFlags.Tombstone)));
         var after = f.ReceiveStateUntil(s => s.Pages > 0 && s.Page == 0);
         Assert.DoesNotContain(after.Vms, v => v.Uuid == vm);
@@ -75,6 +79,21 @@ public sealed class LibvirtDaemonTests : IDisposable
         var plain = new AttrList().Add(AttrType.DestUri, "x");
         Assert.Equal(AckCode.Success, c.Call(Req(f, RequestCode.Pause, TestNode.DefaultDomain, plain)).Code);
         f.ReceiveStateUntil(s => s.Vms.Any(v => v.Uuid == TestNode.DefaultDomain && v.Power == PowerState.Paused));
+    }
+
+    [Fact]
+    public async Task A_start_that_changed_nothing_is_flagged_unchanged_and_its_resend_replayed_and_unchanged()
+    {
+        var hypervisor = PrivateNode();
+        await using var f = new DaemonFixture(hypervisor: hypervisor);
+        f.ReceiveStateUntil(s => s.Pages > 0 && s.Vms.Any(v => v.Uuid == TestNode.DefaultDomain && v.Power == PowerState.Running));
+        using var c = f.Connect();
+        var start = Req(f, RequestCode.Start, TestNode.DefaultDomain);
+        var first = c.Call(start);
+        Assert.Equal((AckCode.Success, AckFlags.Unchanged), (first.Code, first.Flags));
+        Assert.Equal("test is already running", first.Results.Text(AttrType.Message));
+        var again = c.Call(start);
+        Assert.Equal((AckCode.Success, AckFlags.Unchanged | AckFlags.Replayed), (again.Code, again.Flags));
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public sealed class AddRemoveTests
         node.Succeed(RequestCode.Add, NewVm, Requests.Add("keep").Add(AttrType.DiskSpec, Requests.DiskSpec(size: GiB)));
         node.Succeed(RequestCode.Start, NewVm);
         node.Succeed(RequestCode.Snapshot, NewVm, new AttrList().Add(AttrType.SnapshotName, "s1"));
-        node.Succeed(RequestCode.Remove, NewVm);
+        node.Succeed(RequestCode.Remove, NewVm, flags: RequestFlags.Force);
         Assert.Null(node.Hypervisor.Read(NewVm));
         Assert.True(VolumeExists(node, Path.Combine(node.PoolPath, "keep-vda.qcow2")));
     }
@@ -115,11 +115,11 @@ public sealed class AddRemoveTests
     public void Delete_removes_the_vm_and_only_the_volumes_vmm_created()
     {
         using var node = TestNode.FromFixture();
-        node.Succeed(RequestCode.Delete, TestNode.Web);
+        node.Succeed(RequestCode.Delete, TestNode.Web, flags: RequestFlags.Force);
         Assert.Null(node.Hypervisor.Read(TestNode.Web));
         Assert.False(VolumeExists(node, Path.Combine(node.PoolPath, "web-vda.qcow2")));
 
-        node.Succeed(RequestCode.Delete, TestNode.Db);   // a VM defined outside Vmm: nothing of its is owned
+        node.Succeed(RequestCode.Delete, TestNode.Db, flags: RequestFlags.Force);   // a VM defined outside Vmm: nothing of its is owned
         Assert.Null(node.Hypervisor.Read(TestNode.Db));
         Assert.Single(node.Hypervisor.ReadAll());
     }

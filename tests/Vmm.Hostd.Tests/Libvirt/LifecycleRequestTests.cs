@@ -45,16 +45,6 @@ public sealed class LifecycleRequestTests
     }
 
     [Fact]
-    public void Start_of_a_running_vm_is_libvirts_refusal()
-    {
-        using var node = TestNode.Default();
-        var o = node.Execute(RequestCode.Start, Vm);
-        Assert.Equal(AckCode.Failure, o.Code);
-        Assert.Contains("already running", o.Results.Text(AttrType.Message));
-        Assert.NotNull(o.Results.Number(AttrType.ErrorCode));
-    }
-
-    [Fact]
     public void Migrate_is_unsupported_by_the_test_driver()
     {
         using var node = TestNode.Default();

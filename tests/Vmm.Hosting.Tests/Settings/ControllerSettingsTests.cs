@@ -34,6 +34,7 @@ public sealed class ControllerSettingsTests : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(10), s.LongRequestTimeout);
         Assert.Equal(5, s.BusyRetries);
         Assert.Equal(32, s.MaxInFlightPerHost);
+        Assert.Equal(4096, s.MaxRecentRequests);
         Assert.Equal(512, s.MaxWatchQueueKib);
         Assert.Equal((16384, 8192), (s.MaxHosts, s.MaxVmsPerHost));
         Assert.Equal(TimeSpan.FromHours(24), s.ForgetAfter);
@@ -57,6 +58,7 @@ public sealed class ControllerSettingsTests : IDisposable
             long-request-timeout = "1h"
             busy-retries = 0
             max-in-flight-per-host = 8
+            max-recent-requests = 100
             max-watch-queue-kib = 64
             max-hosts = 100
             max-vms-per-host = 50
@@ -81,6 +83,7 @@ public sealed class ControllerSettingsTests : IDisposable
         Assert.Equal(TimeSpan.FromHours(1), s.LongRequestTimeout);
         Assert.Equal(0, s.BusyRetries);
         Assert.Equal(8, s.MaxInFlightPerHost);
+        Assert.Equal(100, s.MaxRecentRequests);
         Assert.Equal(64, s.MaxWatchQueueKib);
         Assert.Equal((100, 50), (s.MaxHosts, s.MaxVmsPerHost));
         Assert.Equal(TimeSpan.FromHours(2), s.ForgetAfter);

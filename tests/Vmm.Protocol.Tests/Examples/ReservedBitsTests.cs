@@ -53,7 +53,8 @@ public sealed class ReservedBitsTests
         for (int bit = 1; bit < 8; bit++)
         {
             data.Add($"request flags bit {bit}", Samples.Request with { Flags = (RequestFlags)(1 << bit) });
-            data.Add($"ack flags bit {bit}", Samples.Ack with { Flags = (AckFlags)(1 << bit) });
+            // ACK bit 1 is unchanged (spec §7.2); bits 2-7 are reserved.
+            if (bit >= 2) data.Add($"ack flags bit {bit}", Samples.Ack with { Flags = (AckFlags)(1 << bit) });
             data.Add($"submit flags bit {bit}", Samples.Submit with { Flags = (RequestFlags)(1 << bit) });
         }
         return data;

@@ -307,7 +307,7 @@ public static class Gens
         from id in U64
         from boot in U64
         from code in RawByte<AckCode>(8)
-        from flags in Flags<AckFlags>(0x01)
+        from flags in Flags<AckFlags>(0x03)
         from uuid in Uuid
         from rs in List(maxCount: 12, budget: 60000)
         select new AckPdu { RequestId = id, BootId = boot, Code = code, Flags = flags, Vm = uuid, Results = rs });
