@@ -69,15 +69,16 @@ internal sealed class Cluster : IAsyncDisposable
         _controller = null;
     }
 
-    /// <summary>Starts a hostd named <paramref name="name"/> on a private copy of the test node.</summary>
-    public void StartHost(string name)
+    /// <summary>Starts a hostd named <paramref name="name"/> on a private copy of the test node, sending its state to the
+    /// controller (or to port <paramref name="sendTo"/> on loopback); <paramref name="extra"/> are more flags.</summary>
+    public void StartHost(string name, int? sendTo = null, params string[] extra)
     {
         string node = Path.Combine(_dir, name + ".xml");
         if (!File.Exists(node)) File.Copy(Fixture("node.xml"), node);
         _hosts[name] = Start(Bin("vmm-hostd"), name,
-            "--config", Path.Combine(_dir, "none.toml"), "--libvirt-uri", $"test://{node}", "--host-name", name,
-            "--listen", "127.0.0.1:0", "--controllers", $"127.0.0.1:{UdpPort}", "--key-file", HostKeyPath(name),
-            "--heartbeat-interval", Heartbeat, "--storage-path", Path.Combine(_dir, "pool-" + name), "--log-level", "debug");
+            ["--config", Path.Combine(_dir, "none.toml"), "--libvirt-uri", $"test://{node}", "--host-name", name,
+            "--listen", "127.0.0.1:0", "--controllers", $"127.0.0.1:{sendTo ?? UdpPort}", "--key-file", HostKeyPath(name),
+            "--heartbeat-interval", Heartbeat, "--storage-path", Path.Combine(_dir, "pool-" + name), "--log-level", "debug", .. extra]);
     }
 
     public void StopHost(string name, bool kill = false)
