@@ -394,9 +394,9 @@ internal sealed class StatePublisher : IDisposable
         return pages;
     }
 
-    // A liveness datagram (spec §6.5): an event datagram without records, with a sequence number of its own, saying
-    // what the last report said of the host (up, or unreachable), so that one lost datagram does not leave an interval
-    // silent. Nothing while nothing has been read since a (re)connect: the report that follows says it first.
+    // A liveness datagram (spec §6.5): an event datagram without records, with a sequence number of its own and the
+    // host's status now (unreachable, or not), so that one lost datagram does not leave an interval silent. None while
+    // nothing has been read since a (re)connect: the report that follows says first that the host is back.
     private void SendLiveness()
     {
         if (!_hypervisor.Reachable)
