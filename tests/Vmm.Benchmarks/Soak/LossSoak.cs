@@ -65,7 +65,7 @@ internal static class LossSoak
 
     private static int Shell(string command)
     {
-        var start = new ProcessStartInfo("bash", ["-c", command + " >/dev/null 2>&1"]) { UseShellExecute = false };
+        var start = new ProcessStartInfo("bash", ["-c", $"{{ {command}; }} >/dev/null 2>&1"]) { UseShellExecute = false };
         try
         {
             using var p = Process.Start(start)!;
