@@ -33,6 +33,9 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>How often a heartbeat is sent when nothing changes.</summary>
     public required TimeSpan HeartbeatInterval { get; init; }
 
+    /// <summary>The least state datagrams sent each heartbeat interval: liveness datagrams make up a short report.</summary>
+    public required int MinDatagramsPerInterval { get; init; }
+
     /// <summary>The libvirt storage pool VM disks are created in.</summary>
     public required string StoragePool { get; init; }
 
@@ -89,6 +92,9 @@ internal sealed record HostdSettings : ILogSettings
             "", "a second host key accepted while keys rotate, never signed with (SIGHUP applies what the file holds then)");
         public static readonly ConfigKey<TimeSpan> HeartbeatInterval = new("heartbeat-interval",
             Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60)), "1s", "time between heartbeats");
+        public static readonly ConfigKey<int> MinDatagramsPerInterval = new("min-datagrams-per-interval", Int(1, Internal.HeartbeatSlots.Max),
+            HostdOptions.DefaultMinDatagramsPerInterval.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "least state datagrams sent each heartbeat interval: a report of fewer pages is eked out with small liveness datagrams spread over the interval, so that lost datagrams do not make the host look down (1: the report alone)");
         public static readonly ConfigKey<string> StoragePool = new("storage-pool", Name(),
             "vmm", "libvirt storage pool for VM disks");
         public static readonly ConfigKey<string> StoragePath = new("storage-path", Path(),
@@ -123,7 +129,7 @@ internal sealed record HostdSettings : ILogSettings
 
     /// <summary>Every setting of vmm-hostd, in the order --help lists them.</summary>
     public static readonly ConfigSchema Schema = new([
-        Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval,
+        Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.MinDatagramsPerInterval,
         Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
         Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LogLevel, Keys.LogFile,
     ]);
@@ -143,6 +149,7 @@ internal sealed record HostdSettings : ILogSettings
         KeyFile = config.Get(Keys.KeyFile),
         SecondKeyFile = config.Get(Keys.SecondKeyFile),
         HeartbeatInterval = config.Get(Keys.HeartbeatInterval),
+        MinDatagramsPerInterval = config.Get(Keys.MinDatagramsPerInterval),
         StoragePool = config.Get(Keys.StoragePool),
         StoragePath = config.Get(Keys.StoragePath),
         ImagePaths = config.Get(Keys.ImagePaths),

@@ -33,7 +33,8 @@ internal static class Program
         var controllers = Resolve(settings.Controllers, log);
         var options = new HostdOptions(settings.HostName, (IPEndPoint)settings.Listen.ToEndPoint(), controllers,
             settings.HeartbeatInterval, settings.CallTimeout, settings.MaxConnections, settings.MaxRequestsPerConnection,
-            settings.StopTimeout, settings.MaxConnectionsPerSource, settings.HandshakeTimeout, settings.MaxQueuedAckBytes);
+            settings.StopTimeout, settings.MaxConnectionsPerSource, settings.HandshakeTimeout, settings.MaxQueuedAckBytes,
+            settings.MinDatagramsPerInterval);
         var libvirt = new LibvirtOptions(settings.LibvirtUri, settings.StoragePool, settings.StoragePath,
             settings.MigrationUri.Length == 0 ? null : settings.MigrationUri, settings.ImagePaths);
 

@@ -1,5 +1,6 @@
 // hostd's half of STATE (spec §6.5): event datagrams within milliseconds of a libvirt event (bursts
-// coalesced), and a complete report of every VM each heartbeat interval, paged at 1200 bytes.
+// coalesced), and a complete report of every VM each heartbeat interval, paged at 1200 bytes; a report of fewer
+// pages than min-datagrams-per-interval is eked out with liveness datagrams spread over the interval (HeartbeatSlots).
 // Two threads, two owners: the refresher alone calls the hypervisor and updates the table; the heartbeat
 // only reads the table, so a hypervisor that hangs never delays a heartbeat. The heartbeat loop is also
 // what systemd's watchdog trusts (Heartbeat): it goes round whatever libvirt does, unless hostd is wedged.
@@ -23,6 +24,8 @@ internal sealed class StatePublisher : IDisposable
     private readonly string _host;
     private readonly KeyRing _keys;
     private readonly TimeSpan _interval, _callTimeout;
+    private readonly int _perInterval;
+    private readonly TimeProvider _time;
     private readonly BlockingWorkers _workers;
     private readonly Logger _log;
     private Route _route;   // replaced whole under _sendLock (a reload's new controllers list)
@@ -48,10 +51,17 @@ internal sealed class StatePublisher : IDisposable
     private readonly byte[] _datagram = new byte[PduHeader.MaxDatagram];
     private ulong _sequence;
     private uint _report;
+    private long _slots;
 
+    // perInterval: the least datagrams sent each interval (min-datagrams-per-interval, spec §6.5), the report's pages
+    // and liveness datagrams for the rest. time: the heartbeat loop's clock; the system's unless a test gives its own.
     public StatePublisher(IHypervisor hypervisor, ulong bootId, string host, IReadOnlyList<IPEndPoint> controllers,
-        KeyRing keys, TimeSpan interval, TimeSpan callTimeout, BlockingWorkers workers, Logger log)
+        KeyRing keys, TimeSpan interval, int perInterval, TimeSpan callTimeout, BlockingWorkers workers, Logger log, TimeProvider? time = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(perInterval, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(perInterval, HeartbeatSlots.Max);
+        _perInterval = perInterval;
+        _time = time ?? TimeProvider.System;
         BootId = bootId;
         _hypervisor = hypervisor;
         _host = host;
@@ -101,6 +111,9 @@ internal sealed class StatePublisher : IDisposable
         old.Dispose();
     }
 
+    /// <summary>Slots of heartbeat intervals the loop has finished (each sent what it had to): for tests.</summary>
+    internal long SlotsDone => Interlocked.Read(ref _slots);
+
     /// <summary>How many VMs the last refresh saw.</summary>
     public int VmCount { get { lock (_lock) return _vms.Count; } }
 
@@ -139,13 +152,17 @@ internal sealed class StatePublisher : IDisposable
         }) { IsBackground = true, Name = "vmm-state-refresh" };
         _wake.Release();   // read everything at once
         refresher.Start();
-        using var timer = new PeriodicTimer(_interval);
+        using var timer = new PeriodicTimer(HeartbeatSlots.Length(_interval, _perInterval), _time);
+        int slot = 0, reportDatagrams = 0;
         try
         {
             do
             {
-                SendReport();
+                if (slot == 0) reportDatagrams = SendReport();
+                else if (HeartbeatSlots.SendsLiveness(slot, _perInterval, reportDatagrams)) SendLiveness();
+                slot = (slot + 1) % _perInterval;
                 Heartbeat.Tick();
+                Interlocked.Increment(ref _slots);
             }
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
         }
@@ -332,8 +349,9 @@ internal sealed class StatePublisher : IDisposable
 
     // ---- sending ----
 
-    // Sends one complete report now: the heartbeat, and the first complete picture after a (re)connect.
-    internal void SendReport()
+    // Sends one complete report now: the heartbeat, and the first complete picture after a (re)connect. Returns the
+    // datagrams it took (0: nothing read yet, nothing sent).
+    internal int SendReport()
     {
         if (!_hypervisor.Reachable)
         {
@@ -342,13 +360,14 @@ internal sealed class StatePublisher : IDisposable
             // Not before libvirt was tried: until the reason changes from the one it had before the first
             // connect ("not connected yet"), "unreachable" says nothing about libvirt.
             if (_hypervisor.UnreachableReason is { } reason && reason != _reasonBeforeTrying) _started.TrySetResult();
-            return;
+            return 1;
         }
         List<VmState> vms;
         AttrList facts;
+        int pages;
         lock (_lock)
         {
-            if (!_loaded) return;   // nothing read yet: an empty report would remove every VM at the controller
+            if (!_loaded) return 0;   // nothing read yet: an empty report would remove every VM at the controller
             vms = [.. _vms.Values];
             facts = [.. _facts];
         }
@@ -358,6 +377,7 @@ internal sealed class StatePublisher : IDisposable
         {
             uint report = ++_report;
             var counts = Paginate(vms, facts);
+            pages = counts.Count;
             int next = 0;
             for (int page = 0; page < counts.Count; page++)
             {
@@ -371,6 +391,22 @@ internal sealed class StatePublisher : IDisposable
             }
         }
         _started.TrySetResult();
+        return pages;
+    }
+
+    // A liveness datagram (spec §6.5): an event datagram without records, with a sequence number of its own and the
+    // host's status now (unreachable, or not), so that one lost datagram does not leave an interval silent. None while
+    // nothing has been read since a (re)connect: the report that follows says first that the host is back.
+    private void SendLiveness()
+    {
+        if (!_hypervisor.Reachable)
+        {
+            SendEvent([], HostStatus.Unreachable);
+            return;
+        }
+        bool loaded;
+        lock (_lock) loaded = _loaded;
+        if (loaded) SendEvent([], HostStatus.None);
     }
 
     // How many records go in each page, counted from sizes (the pages are written once, when sent); a record too

@@ -111,6 +111,8 @@ def main():
              transport="datagram")
     positive("state-event-tombstone", "an event datagram: a VM was undefined",
              f"state host=hv-01 boot={BOOT} seq=43 vm={{uuid={U2} name=db-01 power=unknown flags=tombstone}}", transport="datagram")
+    positive("state-liveness", "a liveness datagram: an event datagram without records or facts (§6.5)",
+             f"state host=hv-01 boot={BOOT} seq=44", transport="datagram")
     positive("state-unreachable", "hypervisor unreachable: a one-page report with no VM records",
              f"state host=hv-02 boot=0x0123456789abcdef seq=1 report=1 pages=1 status=unreachable cpus=8 port=7401 vm-count=0",
              transport="datagram", host="hv-02")

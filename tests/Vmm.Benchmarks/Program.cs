@@ -5,6 +5,7 @@
 // minute, needs `make build`'s out/vmm-controller and out/vmmctl), then the codec benchmarks.
 // `-- --roundtrip` runs only the round trip; `-- --ingest` only the UDP ingest; `-- --soak` the soak of
 // `make soak` (Soak/: SOAK_SECONDS and the other SOAK_* settings in the environment), never part of '*';
+// `-- --loss` only the soak's part (f), hosts under datagram loss (SOAK_LOSS_SECONDS, SOAK_LOSS_PERCENT).
 // `-- --trust` the restart figures of `make trust` (Trust/: TRUST_RESTARTS), never part of '*' either.
 // `-- --check` only builds and checks the fixtures and prints their sizes (a few seconds, no benchmark).
 using BenchmarkDotNet.Columns;
@@ -29,6 +30,8 @@ public static class Program
         if (args.Contains("--roundtrip")) return RoundTripBenchmark.Run();
         if (args.Contains("--ingest")) return IngestBenchmark.Run();
         if (args.Contains("--soak")) return Vmm.Benchmarks.Soak.SoakBenchmark.Run();
+        if (Vmm.Benchmarks.Soak.LossSoak.IsInner(args)) return Vmm.Benchmarks.Soak.LossSoak.RunInner();
+        if (args.Contains("--loss")) return Vmm.Benchmarks.Soak.LossSoak.Run();
         if (args.Contains("--trust")) return Vmm.Benchmarks.Trust.TrustBenchmark.Run();
         if (args.Contains("--e2e")) return Vmm.Benchmarks.E2E.E2EBenchmark.Run();
         int roundTrip = FilterIsEverything(args) ? RoundTripBenchmark.Run() : 0;

@@ -138,6 +138,13 @@ internal sealed class ControllerProcess : IDisposable
         return JsonDocument.Parse(stdout);
     }
 
+    /// <summary>How many lines the controller has printed (warnings and errors) that contain <paramref name="text"/>.</summary>
+    public int LinesContaining(string text)
+    {
+        lock (_output)
+            return _output.ToString().Split('\n').Count(line => line.Contains(text, StringComparison.Ordinal));
+    }
+
     /// <summary>What the controller printed last (warnings and errors), for a failure message.</summary>
     public string LastOutput()
     {

@@ -27,8 +27,10 @@ internal sealed class HostdProcess : IDisposable
     /// <summary>Where hostd takes requests.</summary>
     public IPEndPoint RequestEndPoint { get; }
 
-    /// <summary>Starts hostd as <paramref name="hostName"/> on <paramref name="node"/>, in <paramref name="folder"/>, and returns once it listens.</summary>
-    public static HostdProcess Start(string binaries, ClusterKey key, string folder, TestNode node, string hostName, IPEndPoint controller)
+    /// <summary>Starts hostd as <paramref name="hostName"/> on <paramref name="node"/>, in <paramref name="folder"/>, with any
+    /// <paramref name="settings"/> as more flags, and returns once it listens.</summary>
+    public static HostdProcess Start(string binaries, ClusterKey key, string folder, TestNode node, string hostName, IPEndPoint controller,
+        params string[] settings)
     {
         string exe = Path.Combine(binaries, "vmm-hostd");
         if (!File.Exists(exe)) throw new SetupException($"{exe} not found: run `make build` first (the AOT binaries are measured)");
@@ -40,7 +42,7 @@ internal sealed class HostdProcess : IDisposable
         var listen = new IPEndPoint(IPAddress.Loopback, FreeTcpPort());
         var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in (string[])["--config", config, "--key-file", keyFile, "--libvirt-uri", $"test://{node.Path}", "--host-name", hostName,
-                     "--listen", listen.ToString(), "--controllers", controller.ToString(), "--storage-path", Path.Combine(folder, "pool"), "--log-level", "warn"])
+                     "--listen", listen.ToString(), "--controllers", controller.ToString(), "--storage-path", Path.Combine(folder, "pool"), "--log-level", "warn", .. settings])
             start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new SetupException($"{exe} did not start");
         var hostd = new HostdProcess(process, listen);

@@ -8,7 +8,8 @@
 //   (c) one `vmmctl watch --json > /dev/null` while SOAK_CHANGES VM changes flow: the controller's growth;
 //   (d) SOAK_WATCHERS watchers that never read while SOAK_STUCK_CHANGES changes flow: whether each is closed
 //       with RESULT unavailable, the growth, the RSS once they are gone, and SIGTERM's time under that load;
-//   (e) SOAK_IDLE_CONNECTIONS idle TCP connections from 127.0.0.2 to hostd, then a controller request's time.
+//   (e) SOAK_IDLE_CONNECTIONS idle TCP connections from 127.0.0.2 to hostd, then a controller request's time;
+//   (f) one-page hosts under SOAK_LOSS_PERCENT datagram loss for SOAK_LOSS_SECONDS: their flaps (LossSoak).
 // A flow of changes stops early when the controller's RSS passes SOAK_RSS_CAP_MB, and the report says so.
 using System.Diagnostics;
 using System.Net;
@@ -59,8 +60,9 @@ internal static class SoakBenchmark
         PrintIdle(idle, s);
 
         PrintGoals(hostd, fleet, reading, stuck, idle, s);
+        int loss = LossSoak.Run();
         foreach (var f in failures) Console.Error.WriteLine($"soak: {f}");
-        return failures.Count == 0 ? 0 : 1;
+        return failures.Count == 0 && loss == 0 ? 0 : 1;
     }
 
     private static T? Attempt<T>(string part, List<string> failures, Func<T> run) where T : class

@@ -14,7 +14,7 @@ internal sealed record SoakSettings(
         RssCapMib: Read("SOAK_RSS_CAP_MB", 2048, 64, 1 << 20),
         ChangeRate: Read("SOAK_CHANGE_RATE", 5000, 1, 1_000_000));
 
-    private static long Read(string name, long fallback, long min, long max)
+    internal static long Read(string name, long fallback, long min, long max)
     {
         string? text = Environment.GetEnvironmentVariable(name);
         if (string.IsNullOrWhiteSpace(text)) return fallback;

@@ -78,15 +78,16 @@ internal sealed class Cluster : IAsyncDisposable
         File.WriteAllText(Path.Combine(_dir, name + ".xml"), File.ReadAllText(Fixture("node.xml")).Replace("</node>", domains + "\n</node>"));
 
     /// <summary>Starts a hostd named <paramref name="name"/> on a private copy of the test node, taking requests on
-    /// <paramref name="port"/> (0: any free port).</summary>
-    public void StartHost(string name, int port = 0)
+    /// <paramref name="port"/> (0: any free port) and sending its state to the controller (or to port
+    /// <paramref name="sendTo"/> on loopback); <paramref name="extra"/> are more flags.</summary>
+    public void StartHost(string name, int port = 0, int? sendTo = null, params string[] extra)
     {
         string node = Path.Combine(_dir, name + ".xml");
         if (!File.Exists(node)) File.Copy(Fixture("node.xml"), node);
         _hosts[name] = Start(Bin("vmm-hostd"), name,
-            "--config", Path.Combine(_dir, "none.toml"), "--libvirt-uri", $"test://{node}", "--host-name", name,
-            "--listen", $"127.0.0.1:{port}", "--controllers", $"127.0.0.1:{UdpPort}", "--key-file", HostKeyPath(name),
-            "--heartbeat-interval", Heartbeat, "--storage-path", Path.Combine(_dir, "pool-" + name), "--log-level", "debug");
+            ["--config", Path.Combine(_dir, "none.toml"), "--libvirt-uri", $"test://{node}", "--host-name", name,
+            "--listen", $"127.0.0.1:{port}", "--controllers", $"127.0.0.1:{sendTo ?? UdpPort}", "--key-file", HostKeyPath(name),
+            "--heartbeat-interval", Heartbeat, "--storage-path", Path.Combine(_dir, "pool-" + name), "--log-level", "debug", .. extra]);
     }
 
     public void StopHost(string name, bool kill = false)
