@@ -114,3 +114,11 @@ WRAPPER
 chmod +x "$scratch/plain/vmmctl"
 render vmmctl 1 "drive a Vmm cluster: hosts, VMs, a live watch, protocol tools" "$scratch/plain/vmmctl" \
     --include="$scratch/vmmctl-commands.h2m"
+
+# Left-aligned, not justified: a command line padded to the margin ("vmmctl  vm  nic  add") cannot be
+# copied or searched for as typed.
+for page in "$outdir"/vmmctl.1 "$outdir"/vmm-hostd.8 "$outdir"/vmm-controller.8; do
+    sed -i '0,/^\.TH /{/^\.TH /a\
+.ad l
+}' "$page"
+done
