@@ -4,9 +4,9 @@
 // Two threads, two owners: the refresher alone calls the hypervisor and updates the table; the heartbeat
 // only reads the table, so a hypervisor that hangs never delays a heartbeat. The heartbeat loop is also
 // what systemd's watchdog trusts (Heartbeat): it goes round whatever libvirt does, unless hostd is wedged.
+// What goes on the wire (sequence numbers, pages, the socket) is StateSender's.
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using NLog;
 using Vmm.Hosting.Systemd;
 using Vmm.Protocol;
@@ -28,7 +28,7 @@ internal sealed class StatePublisher : IDisposable
     private readonly TimeProvider _time;
     private readonly BlockingWorkers _workers;
     private readonly Logger _log;
-    private Route _route;   // replaced whole under _sendLock (a reload's new controllers list)
+    private readonly StateSender _sender;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string? _reasonBeforeTrying;
 
@@ -46,11 +46,6 @@ internal sealed class StatePublisher : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private Task? _pendingCall;
 
-    // Sequence numbers and report numbers of this boot: one sender at a time.
-    private readonly Lock _sendLock = new();
-    private readonly byte[] _datagram = new byte[PduHeader.MaxDatagram];
-    private ulong _sequence;
-    private uint _report;
     private long _slots;
 
     // perInterval: the least datagrams sent each interval (min-datagrams-per-interval, spec §6.5), the report's pages
@@ -70,7 +65,7 @@ internal sealed class StatePublisher : IDisposable
         _callTimeout = callTimeout;
         _workers = workers;
         _log = log;
-        _route = new Route(controllers);
+        _sender = new StateSender(bootId, host, controllers, keys, log);
         _reasonBeforeTrying = hypervisor.UnreachableReason;
         // The heartbeat loop ticks once an interval; twice that and a little, and it is stuck.
         Heartbeat = new Liveness("heartbeat loop", interval * 2 + TimeSpan.FromSeconds(5));
@@ -93,23 +88,13 @@ internal sealed class StatePublisher : IDisposable
     public Task Started => _started.Task;
 
     /// <summary>The controllers state goes to.</summary>
-    public IReadOnlyList<IPEndPoint> Controllers { get { lock (_sendLock) return _route.Controllers; } }
+    public IReadOnlyList<IPEndPoint> Controllers => _sender.Controllers;
 
     /// <summary>
     /// Sends state to <paramref name="controllers"/> from the next datagram on (a reload). A report being
     /// paged out when this is called finishes on the old list: every datagram stands alone.
     /// </summary>
-    public void SetControllers(IReadOnlyList<IPEndPoint> controllers)
-    {
-        var route = new Route(controllers);
-        Route old;
-        lock (_sendLock)
-        {
-            old = _route;
-            _route = route;
-        }
-        old.Dispose();
-    }
+    public void SetControllers(IReadOnlyList<IPEndPoint> controllers) => _sender.SetControllers(controllers);
 
     /// <summary>Slots of heartbeat intervals the loop has finished (each sent what it had to): for tests.</summary>
     internal long SlotsDone => Interlocked.Read(ref _slots);
@@ -170,7 +155,7 @@ internal sealed class StatePublisher : IDisposable
         _wake.Release();
         await refresherDone.Task.ConfigureAwait(false);
         FlushDirty();
-        SendEvent([], HostStatus.Stopping);
+        _sender.SendEvent([], HostStatus.Stopping);
     }
 
     /// <summary>
@@ -271,7 +256,7 @@ internal sealed class StatePublisher : IDisposable
             }
             _loaded = true;
         }
-        if (changed.Count > 0) SendEvent(changed, HostStatus.None);
+        if (changed.Count > 0) _sender.SendEvent(changed, HostStatus.None);
         // The first complete picture (at start, after a reconnect) goes out now, not at the next heartbeat.
         if (first) SendReport();
     }
@@ -313,7 +298,7 @@ internal sealed class StatePublisher : IDisposable
         }
         finally
         {
-            if (changed.Count > 0) SendEvent(changed, HostStatus.None);
+            if (changed.Count > 0) _sender.SendEvent(changed, HostStatus.None);
         }
     }
 
@@ -356,7 +341,7 @@ internal sealed class StatePublisher : IDisposable
         if (!_hypervisor.Reachable)
         {
             // No records while the hypervisor is away: the controller shows the VMs unknown and keeps them (§6.1).
-            SendEvent([], HostStatus.Unreachable);
+            _sender.SendEvent([], HostStatus.Unreachable);
             // Not before libvirt was tried: until the reason changes from the one it had before the first
             // connect ("not connected yet"), "unreachable" says nothing about libvirt.
             if (_hypervisor.UnreachableReason is { } reason && reason != _reasonBeforeTrying) _started.TrySetResult();
@@ -364,7 +349,6 @@ internal sealed class StatePublisher : IDisposable
         }
         List<VmState> vms;
         AttrList facts;
-        int pages;
         lock (_lock)
         {
             if (!_loaded) return 0;   // nothing read yet: an empty report would remove every VM at the controller
@@ -373,23 +357,7 @@ internal sealed class StatePublisher : IDisposable
         }
         facts.Add(AttrType.Port, Port);
         facts.Add(AttrType.VmCount, (ulong)vms.Count);
-        lock (_sendLock)
-        {
-            uint report = ++_report;
-            var counts = Paginate(vms, facts);
-            pages = counts.Count;
-            int next = 0;
-            for (int page = 0; page < counts.Count; page++)
-            {
-                var w = new StateWriter(_datagram, BootId, ++_sequence, report, (ushort)page, (ushort)counts.Count, HostStatus.None, _host, page == 0 ? facts : null);
-                for (int i = 0; i < counts[page]; i++)
-                {
-                    bool added = w.TryAdd(vms[next++]);
-                    Debug.Assert(added, "Paginate counted a record that does not fit");
-                }
-                Send(w.Finish(_keys.Signing));
-            }
-        }
+        int pages = _sender.SendReport(vms, facts);
         _started.TrySetResult();
         return pages;
     }
@@ -401,119 +369,21 @@ internal sealed class StatePublisher : IDisposable
     {
         if (!_hypervisor.Reachable)
         {
-            SendEvent([], HostStatus.Unreachable);
+            _sender.SendEvent([], HostStatus.Unreachable);
             return;
         }
         bool loaded;
         lock (_lock) loaded = _loaded;
-        if (loaded) SendEvent([], HostStatus.None);
-    }
-
-    // How many records go in each page, counted from sizes (the pages are written once, when sent); a record too
-    // large for an empty page is replaced by its truncated form. Page 0 alone carries the facts.
-    private List<int> Paginate(List<VmState> vms, AttrList facts)
-    {
-        int firstRoom = Room(facts), otherRoom = Room([]);
-        var counts = new List<int>();
-        int i = 0;
-        do
-        {
-            int room = counts.Count == 0 ? firstRoom : otherRoom, n = 0;
-            for (int size; i < vms.Count && (size = vms[i].EncodedSize) <= room; i++, n++) room -= size;
-            if (n == 0 && i < vms.Count)
-            {
-                vms[i] = Truncate(vms[i], room);
-                continue;
-            }
-            counts.Add(n);
-        }
-        while (i < vms.Count);
-        return counts;
-    }
-
-    // Bytes a datagram has for records after the header, this host's fixed part, the facts and the tag.
-    private int Room(AttrList facts) => PduHeader.MaxDatagram - new StatePdu { Host = _host, Facts = facts }.EncodedSizeWithoutVms;
-
-    /// <summary>Leaves out disk and nic attributes from the end until the record fits (spec §6.2, truncated).</summary>
-    internal static VmState Truncate(VmState vm, int room)
-    {
-        AttrList attrs = [.. vm.Attributes];
-        vm = vm with { Flags = vm.Flags | VmFlags.Truncated, Attributes = attrs };
-        while (vm.EncodedSize > room)
-        {
-            int last = attrs.FindLastIndex(a => a.Type is AttrType.Disk or AttrType.Nic);
-            if (last < 0) break;
-            attrs.RemoveAt(last);
-        }
-        return vm;
-    }
-
-    private void SendEvent(List<VmState> vms, HostStatus status)
-    {
-        lock (_sendLock)
-        {
-            int i = 0;
-            do
-            {
-                var w = new StateWriter(_datagram, BootId, ++_sequence, 0, 0, 0, status, _host, null);
-                int first = i;
-                while (i < vms.Count && w.TryAdd(vms[i])) i++;
-                if (i == first && i < vms.Count) w.TryAdd(Truncate(vms[i++], w.Remaining));
-                Send(w.Finish(_keys.Signing));
-            }
-            while (i < vms.Count);
-        }
-    }
-
-    // Under _sendLock.
-    private void Send(int length)
-    {
-        var route = _route;
-        for (int i = 0; i < route.Targets.Length; i++)
-        {
-            try
-            {
-                route.Socket.SendTo(_datagram.AsSpan(0, length), SocketFlags.None, route.Targets[i]);
-            }
-            catch (SocketException e)
-            {
-                // A controller that is down answers with ICMP; the next heartbeat tries again.
-                _log.Debug("state to {0} not sent: {1}", route.Controllers[i], e.Message);
-            }
-        }
+        if (loaded) _sender.SendEvent([], HostStatus.None);
     }
 
     public void Dispose()
     {
         _hypervisor.VmChanged -= MarkDirty;
         _hypervisor.ReachabilityChanged -= OnReachability;
-        lock (_sendLock) _route.Dispose();
+        _sender.Dispose();
         _wake.Dispose();
     }
 
-    /// <summary>The controllers and the one socket that reaches them all.</summary>
-    private sealed class Route : IDisposable
-    {
-        public Route(IReadOnlyList<IPEndPoint> controllers)
-        {
-            Controllers = [.. controllers];
-            // IPv4 alone unless a controller has an IPv6 address (a host may have IPv6 off).
-            bool ipv6 = controllers.Any(c => c.AddressFamily == AddressFamily.InterNetworkV6);
-            Socket = ipv6
-                ? new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true }
-                : new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            // Serialized once: SendTo with an EndPoint would serialize it again for every datagram.
-            Targets = [.. controllers.Select(c => (ipv6 && c.AddressFamily == AddressFamily.InterNetwork
-                ? new IPEndPoint(c.Address.MapToIPv6(), c.Port) : c).Serialize())];
-        }
 
-        public IReadOnlyList<IPEndPoint> Controllers { get; }
-
-        /// <summary><see cref="Controllers"/> as the socket addresses datagrams go to (IPv4 ones mapped on a dual-mode socket).</summary>
-        public SocketAddress[] Targets { get; }
-
-        public Socket Socket { get; }
-
-        public void Dispose() => Socket.Dispose();
-    }
 }

@@ -142,7 +142,7 @@ public sealed class StatePublisherTests
         var attrs = new AttrList();
         for (int i = 0; i < 40; i++) attrs.Add(new DiskInfo($"vd{i:00}", DiskBus.Virtio, DiskFlags.None, 1UL << 30));
         var vm = new VmState { Uuid = Guid.NewGuid(), Name = "big", Power = PowerState.Running, Attributes = attrs };
-        var cut = StatePublisher.Truncate(vm, 600);
+        var cut = StateSender.Truncate(vm, 600);
         Assert.True(cut.EncodedSize <= 600);
         Assert.True(cut.Flags.HasFlag(VmFlags.Truncated));
         Assert.Equal(attrs.Take(cut.Attributes.Count), cut.Attributes);
