@@ -29,7 +29,7 @@ internal sealed class BootProbe(Inventory inventory, IDispatcher dispatcher, Log
     /// <summary>Pings sent.</summary>
     public long Sent => Interlocked.Read(ref _sent);
 
-    /// <summary>Competing datagrams that asked for a probe while MaxInFlight were out.</summary>
+    /// <summary>Competing datagrams that asked for a probe while MaxInFlight were out, or MaxRemembered hosts were probed within the gap.</summary>
     public long Skipped => Interlocked.Read(ref _skipped);
 
     /// <summary>Hooks the probe to the inventory's competing-boot drops.</summary>
@@ -42,14 +42,15 @@ internal sealed class BootProbe(Inventory inventory, IDispatcher dispatcher, Log
         lock (_gate)
         {
             if (_probedAt.TryGetValue(host, out long at) && now - at < GapMs) return;
-            if (_inFlight >= MaxInFlight)
+            if (_probedAt.Count >= MaxRemembered)
+                foreach (var (name, time) in _probedAt)
+                    if (now - time >= GapMs) _probedAt.Remove(name);
+            // Every remembered host probed within the gap, or every probe out: this datagram waits for the next one.
+            if (_inFlight >= MaxInFlight || _probedAt.Count >= MaxRemembered)
             {
                 _skipped++;
                 return;
             }
-            if (_probedAt.Count >= MaxRemembered)
-                foreach (var (name, time) in _probedAt)
-                    if (now - time >= GapMs) _probedAt.Remove(name);
             _probedAt[host] = now;
             _inFlight++;
             _sent++;

@@ -16,41 +16,25 @@ internal sealed partial class Dispatcher
     RecentRequests? IDispatcher.Recent => Recent;
 
     /// <inheritdoc/>
-    public async Task<DispatchResult> ResendAsync(RecentRequest request, CancellationToken cancel)
+    public Task<DispatchResult> ResendAsync(RecentRequest request, CancellationToken cancel)
     {
-        long started = _time.GetTimestamp();
         var host = request.Host;
-        var link = Rent(host);
-        if (link is null) return Result(AckCode.Unavailable, request.Id, request.Vm, $"not sent to {host.Name}: the controller is stopping");
-        try
+        return InSlotAsync(host, request.Code, request.Vm, request.Id, request.Timeout, cancel, async (link, deadline, started) =>
         {
-            using var expiry = new CancellationTokenSource(request.Timeout, _time);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stopping.Token, expiry.Token);
             var flight = new Flight(host, link, new RequestPdu { RequestId = request.Id, BootId = host.BootId, Code = request.Code, Flags = request.Flags, Vm = request.Vm, Parameters = request.Parameters },
                 request.Timeout, _context, request.Frame);
             DispatchResult result;
-            bool slot = false;
             try
             {
-                await link.Slots.WaitAsync(deadline.Token).ConfigureAwait(false);
-                slot = true;
-                result = await flight.RunAsync(deadline.Token).ConfigureAwait(false);
+                result = await flight.RunAsync(deadline).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
             {
                 result = flight.Unanswered(_stopping.IsCancellationRequested);
             }
-            finally
-            {
-                if (slot) link.Slots.Release();
-            }
             if (result.AnsweredBoot != 0 && result.AnsweredBoot != host.BootId) result = Restarted(request, result.AnsweredBoot);
             return Logged(host, request.Code, request.Vm, flight.Sends, started, result);
-        }
-        finally
-        {
-            Return(link);
-        }
+        });
     }
 
     /// <summary>

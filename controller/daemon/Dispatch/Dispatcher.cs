@@ -48,15 +48,24 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
     public uint Origin => _ids.Origin;
 
     /// <inheritdoc/>
-    public async Task<DispatchResult> SendAsync(HostTarget host, RequestCode code, RequestFlags flags, Guid vm, AttrList parameters, CancellationToken cancel)
+    public Task<DispatchResult> SendAsync(HostTarget host, RequestCode code, RequestFlags flags, Guid vm, AttrList parameters, CancellationToken cancel)
+    {
+        var timeout = _options.TimeoutFor(code, parameters);
+        return InSlotAsync(host, code, vm, 0, timeout, cancel,
+            (link, deadline, started) => FlyAsync(link, host, code, flags, vm, parameters, timeout, started, deadline, cancel));
+    }
+
+    // What every request goes through: the host's link, one of its slots, and one token for the request's whole
+    // life (its deadline, the caller's cancel and the dispatcher's stop), which `fly` gets. A request that never got
+    // a slot was never sent (`id`, 0 for a new one, has not reached the host).
+    private async Task<DispatchResult> InSlotAsync(HostTarget host, RequestCode code, Guid vm, ulong id, TimeSpan timeout, CancellationToken cancel,
+        Func<HostLink, CancellationToken, long, Task<DispatchResult>> fly)
     {
         long started = _time.GetTimestamp();
-        var timeout = _options.TimeoutFor(code, parameters);
         var link = Rent(host);
-        if (link is null) return Result(AckCode.Unavailable, 0, vm, $"not sent to {host.Name}: the controller is stopping");
+        if (link is null) return Result(AckCode.Unavailable, id, vm, $"not sent to {host.Name}: the controller is stopping");
         try
         {
-            // One token for the request's whole life: its deadline, the caller's cancel and the dispatcher's stop.
             using var expiry = new CancellationTokenSource(timeout, _time);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stopping.Token, expiry.Token);
             try
@@ -65,15 +74,14 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
             {
-                // Never sent, so no id spent: the host cannot have acted on it.
                 return Logged(host, code, vm, 0, started, _stopping.IsCancellationRequested
-                    ? Result(AckCode.Unavailable, 0, vm, $"not sent to {host.Name}: the controller is stopping")
-                    : Result(AckCode.Timeout, 0, vm,
+                    ? Result(AckCode.Unavailable, id, vm, $"not sent to {host.Name}: the controller is stopping")
+                    : Result(AckCode.Timeout, id, vm,
                         $"not sent to {host.Name}: its {_options.MaxInFlightPerHost} request slots stayed taken for {DispatchOptions.Seconds(timeout)} s"));
             }
             try
             {
-                return await FlyAsync(link, host, code, flags, vm, parameters, timeout, started, deadline.Token, cancel).ConfigureAwait(false);
+                return await fly(link, deadline.Token, started).ConfigureAwait(false);
             }
             finally
             {

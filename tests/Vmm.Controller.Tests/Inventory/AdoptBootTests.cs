@@ -62,3 +62,27 @@ public sealed class AdoptBootTests
         Assert.Equal(["hv-01"], heard);
     }
 }
+
+/// <summary>The probe a competing datagram asks for: a ping with boot 0 to the host's endpoint, at most one a
+/// second per host, so a host whose old boot keeps its name does not make the controller ping it per datagram.</summary>
+public sealed class BootProbeTests
+{
+    [Fact]
+    public async Task A_competing_boot_is_pinged_for_any_boot_once_however_many_datagrams_it_sends()
+    {
+        var fleet = new Fleet();
+        var dispatcher = new FakeDispatcher();
+        var probe = new BootProbe(fleet.Inventory, dispatcher, NLog.LogManager.GetLogger("test"));
+        probe.Attach();
+        var hv = fleet.Host("hv-01");
+        fleet.Send(hv, hv.Event());
+        var restarted = hv.Restart();
+
+        for (int i = 0; i < 20; i++) fleet.Send(restarted, restarted.Event());
+
+        await Eventually.True(() => { lock (dispatcher.Calls) return dispatcher.Calls.Count == 1; }, "the probe's ping");
+        var ping = dispatcher.Calls[0];
+        Assert.Equal((RequestCode.Ping, 0UL, "hv-01"), (ping.Code, ping.Host.BootId, ping.Host.Name));
+        Assert.Equal(1, probe.Sent);
+    }
+}
