@@ -189,8 +189,8 @@ internal sealed class AdminConnection : IDisposable
 
     /// <summary>The error for a connection closed or broken before the answer, by <see cref="RequestInFlight"/>.</summary>
     public AdminException Lost(string what) => RequestInFlight
-        ? new(Exit.Timeout, $"the controller at {SocketPath} {what} before it answered: the request may have taken effect (vmmctl vm show tells); " +
-            "sending it again with --request-id, once the controller is back, gets its outcome without doing it twice")
+        ? new(Exit.Timeout, $"the controller at {SocketPath} {what} before it answered: the request may have taken effect; " +
+            "vmmctl vm show tells (a controller that restarted no longer knows the request by its id)")
         : new(Exit.Unreachable, $"controller unreachable: the controller at {SocketPath} {what} before it answered; try again");
 
     private AdminException Broken(SocketException e) => Lost($"broke the connection ({e.Message})");
