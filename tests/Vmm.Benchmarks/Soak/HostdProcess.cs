@@ -66,6 +66,10 @@ internal sealed class HostdProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Every line hostd prints, as it prints it (on a thread of the process' reader), before the tail
+    /// kept for <see cref="LastOutput"/> forgets it.</summary>
+    public event Action<string>? Line;
+
     /// <summary>What hostd printed last, for a failure message.</summary>
     public string LastOutput()
     {
@@ -79,6 +83,7 @@ internal sealed class HostdProcess : IDisposable
     private void Keep(string? line)
     {
         if (line is null) return;
+        Line?.Invoke(line);
         lock (_output)
         {
             if (_output.Length > 64 * 1024) _output.Clear();   // a soak runs for an hour: keep the tail only

@@ -9,7 +9,8 @@ namespace Vmm.Benchmarks.Soak;
 /// <param name="Exit">vmmctl's exit code; -1 when it was killed at the deadline.</param>
 /// <param name="Elapsed">Wall time from start to exit, process start included.</param>
 /// <param name="Error">What it printed on stderr.</param>
-internal sealed record VmmctlRun(int Exit, TimeSpan Elapsed, string Error)
+/// <param name="Output">What it printed on stdout.</param>
+internal sealed record VmmctlRun(int Exit, TimeSpan Elapsed, string Error, string Output = "")
 {
     public override string ToString() => Exit switch
     {
@@ -36,7 +37,7 @@ internal static class Vmmctl
             return new VmmctlRun(-1, clock.Elapsed, "");
         }
         var elapsed = clock.Elapsed;
-        return new VmmctlRun(p.ExitCode, elapsed, stderr.Result.Trim());
+        return new VmmctlRun(p.ExitCode, elapsed, stderr.Result.Trim(), stdout.Result);
     }
 
     /// <summary>Waits until the controller shows <paramref name="host"/> up with <paramref name="vms"/> VMs.</summary>
