@@ -10,6 +10,7 @@
 //       with RESULT unavailable, the growth, the RSS once they are gone, and SIGTERM's time under that load;
 //   (e) SOAK_IDLE_CONNECTIONS idle TCP connections from 127.0.0.2 to hostd, then a controller request's time;
 //   (f) one-page hosts under SOAK_LOSS_PERCENT datagram loss for SOAK_LOSS_SECONDS: their flaps (LossSoak).
+//   (g) then SOAK_LOSS_OPERATIONS pause/resume under the same loss of TCP and UDP: p99, lost, doubled (LossOperations).
 // A flow of changes stops early when the controller's RSS passes SOAK_RSS_CAP_MB, and the report says so.
 using System.Diagnostics;
 using System.Net;
