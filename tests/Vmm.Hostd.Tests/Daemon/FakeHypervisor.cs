@@ -61,7 +61,20 @@ internal sealed class FakeHypervisor : IHypervisor
 
     public IReadOnlyList<VmState> ReadAll() => _reachable ? [.. _vms.Values] : throw new HypervisorException(AckCode.Failure, 1, "unreachable");
 
-    public VmState? Read(Guid uuid) => _reachable ? Get(uuid) : throw new HypervisorException(AckCode.Failure, 1, "unreachable");
+    /// <summary>While closed, Read of one VM blocks until it opens (a libvirt call that hangs).</summary>
+    public ManualResetEventSlim ReadGate { get; } = new(true);
+
+    /// <summary>Reads of one VM blocked at the gate now.</summary>
+    public int ReadsWaiting => Volatile.Read(ref _readsWaiting);
+    private int _readsWaiting;
+
+    public VmState? Read(Guid uuid)
+    {
+        Interlocked.Increment(ref _readsWaiting);
+        try { ReadGate.Wait(TimeSpan.FromSeconds(30)); }
+        finally { Interlocked.Decrement(ref _readsWaiting); }
+        return _reachable ? Get(uuid) : throw new HypervisorException(AckCode.Failure, 1, "unreachable");
+    }
 
     public Outcome Execute(RequestPdu request)
     {
@@ -90,5 +103,9 @@ internal sealed class FakeHypervisor : IHypervisor
         }
     }
 
-    public void Dispose() => Gate.Dispose();
+    public void Dispose()
+    {
+        Gate.Dispose();
+        ReadGate.Dispose();
+    }
 }
