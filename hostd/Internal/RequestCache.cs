@@ -1,6 +1,7 @@
 // Exactly-once (spec §7.6): the ids of finished requests with a digest of their body and their ACK,
 // the ids being worked on, and per origin the highest counter evicted, so that nothing is acted on twice
 // even after its entry has left the window.
+using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
 namespace Vmm.Hostd.Internal;
@@ -32,7 +33,9 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
     /// <summary>Origins remembered for the low-water mark: one per controller run (and per vmmctl user).</summary>
     public const int DefaultMaxOrigins = 1024;
 
-    private readonly record struct Entry(ulong Digest, AckPdu? Ack);
+    // A finished request's ACK is kept encoded (about 120 bytes, against 256 for the object and its attribute list):
+    // the window is full after 4096 requests and stays so, and a replay, which decodes it, is rare.
+    private readonly record struct Entry(ulong Digest, byte[]? Ack);
 
     private readonly Lock _lock = new();
     private readonly Dictionary<ulong, Entry> _entries = [];
@@ -55,7 +58,7 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
             {
                 if (e.Digest != digest) return CacheVerdict.Reused;
                 if (e.Ack is null) return CacheVerdict.InFlight;
-                cached = e.Ack;
+                cached = (AckPdu)PduCodec.Decode(e.Ack);
                 return CacheVerdict.Replayed;
             }
             if (_evictedHigh.TryGetValue(Origin(requestId), out uint high) && Counter(requestId) <= high)
@@ -71,7 +74,7 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
         lock (_lock)
         {
             if (!_entries.TryGetValue(requestId, out var e)) return;
-            _entries[requestId] = e with { Ack = ack };
+            _entries[requestId] = e with { Ack = PduCodec.ToBytes(ack with { KeyId = 0, Tag = default }) };
             _finished.Enqueue(requestId);
             while (_finished.Count > Capacity) Evict(_finished.Dequeue());
         }
