@@ -40,8 +40,8 @@ DEB_PACKAGES := debhelper help2man lintian
 RPM_PACKAGES := rpm help2man rpmlint
 # The unit tests run systemd-analyze verify (systemd) and send signals with kill (procps); the install test
 # reads the shipped logrotate files with logrotate -d; the demo test
-# checks vmmctl --json with jq.
-TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 jq systemd procps logrotate $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES) \
+# checks vmmctl --json with jq; the hedge test stalls a connection with iptables (and finds it with ss, iproute2).
+TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 jq systemd procps logrotate iptables $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES) \
 	$(DEB_PACKAGES) $(RPM_PACKAGES) cpio bash-completion
 BENCH_PACKAGES := python3 $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES)
 FUZZ_PACKAGES  := afl++
