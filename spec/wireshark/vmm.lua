@@ -498,12 +498,16 @@ end
 
 local dissect_attrs
 
+-- A disk or NIC value shorter than its fixed part is malformed (§5.2).
+local function too_short(ctx, r, min, what)
+    if r ~= nil and r:len() >= min then return false end
+    fault(ctx, "malformed", what .. " value of " .. (r and r:len() or 0) .. " bytes is shorter than " .. min, r)
+    return true
+end
+
 local function disk_value(ctx, r, item, def)
     -- DiskState { capacity (64), bus (8), flags (8), target (rest) } (§6.3)
-    if r == nil or r:len() < 11 then
-        fault(ctx, "malformed", "disk value of " .. (r and r:len() or 0) .. " bytes is shorter than 11", r)
-        return "?"
-    end
+    if too_short(ctx, r, 11, "disk") then return "?" end
     item:add(pf.disk_capacity, r(0, 8))
     item:add(pf.disk_bus, r(8, 1))
     local flags = item:add(pf.disk_flags, r(9, 1))
@@ -517,10 +521,7 @@ end
 
 local function nic_value(ctx, r, item, def)
     -- NicState { mac (48), model (8), kind (8), source (rest) } (§6.4)
-    if r == nil or r:len() < 8 then
-        fault(ctx, "malformed", "nic value of " .. (r and r:len() or 0) .. " bytes is shorter than 8", r)
-        return "?"
-    end
+    if too_short(ctx, r, 8, "nic") then return "?" end
     item:add(pf.nic_mac, r(0, 6))
     item:add(pf.nic_model, r(6, 1))
     item:add(pf.nic_kind, r(7, 1))
@@ -729,19 +730,17 @@ local function body_exchange(ctx, c, tree, is_request)
         names_of(code:uint(), is_request and request_codes or ack_codes))
 end
 
-local function body_error(ctx, c, tree)
-    local code = field(ctx, c, tree, pf.error_code, 2, "error code")
-    if not code then return end
-    attr_list(ctx, c, tree, "Attributes")
-    ctx.info = "ERROR " .. names_of(code:uint(), error_codes)
+-- Error (§7.3) and Query (§7.4): one code, then an attribute list.
+local function code_then_attributes(keyword, f, size, names, label)
+    return function(ctx, c, tree)
+        local code = field(ctx, c, tree, f, size, keyword:lower() .. " code")
+        if not code then return end
+        attr_list(ctx, c, tree, label)
+        ctx.info = keyword .. " " .. names_of(code:uint(), names)
+    end
 end
-
-local function body_query(ctx, c, tree)
-    local what = field(ctx, c, tree, pf.query_what, 1, "query what")
-    if not what then return end
-    attr_list(ctx, c, tree, "Filters")
-    ctx.info = "QUERY " .. names_of(what:uint(), query_kinds)
-end
+local body_error = code_then_attributes("ERROR", pf.error_code, 2, error_codes, "Attributes")
+local body_query = code_then_attributes("QUERY", pf.query_what, 1, query_kinds, "Filters")
 
 local function body_submit(ctx, c, tree)
     local code = field(ctx, c, tree, pf.request_code, 1, "submit code")
