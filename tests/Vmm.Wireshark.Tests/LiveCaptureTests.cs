@@ -1,7 +1,8 @@
 // The dissector on real traffic: a controller and a hostd (the AOT binaries of `make build`, hostd on libvirt's
 // test driver) run in a network namespace of their own while dumpcap captures its loopback, and vmmctl creates,
 // starts, pauses and resumes a VM. Only the daemons' own traffic is captured: nothing else on this machine's
-// loopback is sniffed. The daemons use free ports, not 7400/7401, so the capture is found by the heuristics.
+// loopback is sniffed. The daemons use free ports, not 7400/7401, so the capture is found by the heuristics, which
+// tshark is told to try before the dissectors registered on ports: an ephemeral port may be one of those.
 using System.Diagnostics;
 using Vmm.Controller.Tests.EndToEnd;
 using Vmm.Protocol;
@@ -39,11 +40,11 @@ public sealed class LiveCaptureTests
 
                 // With the master key: STATE checked with hv1's derived key, REQUEST and ACK with the key of the host
                 // whose STATE verified earlier in the capture.
-                CheckAllGood(Tshark.Dissect(pcap, Tshark.MasterKey(master)), "the master key");
+                CheckAllGood(Tshark.Dissect(pcap, [.. HeuristicsFirst, .. Tshark.MasterKey(master)]), "the master key");
                 // With hv1's own key.
-                CheckAllGood(Tshark.Dissect(pcap, Tshark.HostKey(hostKey)), "hv1's host key");
+                CheckAllGood(Tshark.Dissect(pcap, [.. HeuristicsFirst, .. Tshark.HostKey(hostKey)]), "hv1's host key");
                 // With a key of the same id but other bytes, every tag is bad: the verdict is not always "good".
-                var bad = Tshark.Dissect(pcap, Tshark.HostKey(SameIdOtherKey(hostKey)));
+                var bad = Tshark.Dissect(pcap, [.. HeuristicsFirst, .. Tshark.HostKey(SameIdOtherKey(hostKey))]);
                 Assert.Empty(bad.Bugs);
                 Assert.NotEmpty(bad.Pdus);
                 Assert.All(bad.Pdus, p => Assert.True(p.TagStatus == "bad" && p.Faults.Contains("bad-tag"), $"with a wrong key: {p.Describe()}"));
@@ -56,6 +57,8 @@ public sealed class LiveCaptureTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    private static readonly string[] HeuristicsFirst = ["-o", "tcp.try_heuristic_first:TRUE", "-o", "udp.try_heuristic_first:TRUE"];
 
     private static void CheckAllGood(Dissection d, string key)
     {
