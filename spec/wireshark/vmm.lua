@@ -1002,8 +1002,17 @@ local function heuristic_udp(tvb, pinfo, tree)
     return true
 end
 
+-- A stream's first segment may end inside the header: magic, version and a known type (4 bytes), and a zero flags
+-- byte if it is there, are enough to take the conversation; the rest of the header is checked once it arrives.
+local function looks_like_vmm_stream(tvb)
+    local n = tvb:len()
+    if n >= HEADER then return looks_like_vmm(tvb, MAX_STREAM) end
+    if n < 4 or tvb(0, 2):uint() ~= 0x564D or tvb(2, 1):uint() ~= 2 or not pdu_types[tvb(3, 1):uint()] then return false end
+    return n < 5 or tvb(4, 1):uint() == 0
+end
+
 local function heuristic_tcp(tvb, pinfo, tree)
-    if not looks_like_vmm(tvb, MAX_STREAM) then return false end
+    if not looks_like_vmm_stream(tvb) then return false end
     pinfo.conversation = vmm
     pinfo.private.vmm_info = nil
     guarded(dissect_tcp, tvb, pinfo, tree)

@@ -3,7 +3,7 @@
 // controller checks them: with the key of the host each STATE names); stream vectors as TCP to hostd's port 7401,
 // each on a connection of its own, checked with the host key they are signed with. The positive vectors again on
 // other ports (found by the heuristics), and the positive stream vectors as one TCP stream, in 7-byte segments and
-// in one segment (reassembly).
+// in one segment (reassembly), on the default port and on another.
 using System.Security.Cryptography;
 using Vmm.Protocol;
 using Vmm.Protocol.Tests.Vectors;
@@ -39,7 +39,10 @@ public sealed class VectorCaptures : IDisposable
         int before = tcp.Count;
         tcp.Tcp(44000, TcpPort, joined, segment: 7);
         SmallSegments = tcp.Count - before;
-        tcp.Tcp(44001, OtherTcpPort, joined);
+        tcp.Tcp(44001, TcpPort, joined);
+        // The same on another port: the heuristic takes a stream whose first segment ends inside the header.
+        tcp.Tcp(44002, OtherTcpPort, joined, segment: 7);
+        tcp.Tcp(44003, OtherTcpPort, joined);
         TcpPcap = Save(tcp, "tcp.pcap");
 
         Udp = Tshark.Dissect(UdpPcap, Tshark.MasterKey(master));
@@ -67,9 +70,9 @@ public sealed class VectorCaptures : IDisposable
     /// <summary>PDUs the UDP capture holds: each datagram vector on 7400, then the positive ones on another port.</summary>
     public int UdpPdus => Datagrams.Sum(PdusOf) + Datagrams.Count(v => !v.IsNegative);
 
-    /// <summary>PDUs the TCP capture holds: each stream vector on 7401, then the positive ones on another port, in
-    /// 7-byte segments, and in one segment.</summary>
-    public int TcpPdus => Streams.Sum(PdusOf) + 3 * PositiveStreams.Count;
+    /// <summary>PDUs the TCP capture holds: each stream vector on 7401, then the positive ones on another port, then
+    /// all of them as one stream in 7-byte segments and in one segment, on 7401 and on another port.</summary>
+    public int TcpPdus => Streams.Sum(PdusOf) + 5 * PositiveStreams.Count;
 
     /// <summary>PDUs tshark shows for one vector on its own: none for a stream that must wait for more bytes.</summary>
     public static int PdusOf(Vector v) => v.Error == Vector.NeedMore ? 0 : 1;
