@@ -368,11 +368,14 @@ local keys = { bytes = nil, kind = key_kinds.host, id = nil, problem = nil }
 local derived = {}      -- host name -> { key, id } under the master (bounded)
 local derived_count = 0
 local heard = {}        -- key id -> { host name = key } of hosts whose STATE verified under the master
+-- Tag verdicts by frame and offset: a GUI dissects a packet again and again (and in any order), and must show the
+-- verdict of the first pass, when the hosts heard before it were known. Cleared with each new capture.
+local verdicts = {}
 
 local function load_key()
     keys.bytes, keys.id, keys.problem = nil, nil, nil
     keys.kind = vmm.prefs.key_kind
-    derived, derived_count, heard = {}, 0, {}
+    derived, derived_count, heard, verdicts = {}, 0, {}, {}
     local text = (vmm.prefs.key or ""):gsub("^%s*master%s+", ""):gsub("^%s*host%s+%S+%s+", ""):gsub("%s", "")
     if text == "" then return end
     if #text ~= 64 or text:find("[^%x]") then
@@ -799,68 +802,76 @@ local function state_host(tvb, offset, length)
     return tvb(offset + HEADER + 26, n):raw()
 end
 
-local function check_tag(ctx, tvb, offset, length, ptype, kid, tree)
-    local tag_r = tvb(offset + length - TAG, TAG)
-    local function status(s, expert_field, text, host, expected)
-        local item = tree:add(pf.tag_status, s)
-        item:set_generated()
-        if host then tree:add(pf.tag_host, host):set_generated() end
-        if expected then tree:add(pf.tag_expected, tohex(expected)):set_generated() end
-        tree:add_tvb_expert_info(expert_field, tag_r, text)
-        ctx.tag = s
-    end
-    local admin = ptype >= 0x10
+-- The tag's verdict (§3.3) for the PDU at offset: { status, text, host, expected, fault = error name or nil }.
+local function verdict(tvb, offset, length, ptype, kid)
     if kid == 0 then
-        if admin then
-            tree:add(pf.tag_status, "unsigned"):set_generated()
-            ctx.tag = "unsigned"
-            return
-        end
-        fault(ctx, "unsigned", "key id 0 on a PDU that must be signed", tvb(offset + 5, 1))
-        return status("unsigned", ef.tag_bad, "tag: unsigned (key id 0)")
+        -- Admin PDUs travel unsigned by design; any other is refused.
+        if ptype >= 0x10 then return { status = "unsigned" } end
+        return { status = "unsigned", text = "tag: unsigned (key id 0)", fault = "unsigned" }
     end
-    if keys.problem then return status("unverified", ef.tag_unverified, "tag: not verified: " .. keys.problem) end
-    if not keys.bytes then return status("unverified", ef.tag_unverified, "tag: not verified (no key in the preferences)") end
+    if keys.problem then return { status = "unverified", text = "tag: not verified: " .. keys.problem } end
+    if not keys.bytes then return { status = "unverified", text = "tag: not verified (no key in the preferences)" } end
 
-    local candidates = {}   -- { name or false, key }
+    local candidates = {}   -- { host name or false, key, key id }
     if keys.kind == key_kinds.host then
         candidates[1] = { false, keys.bytes, keys.id }
     elseif ptype == 0x01 then
         local name = state_host(tvb, offset, length)
-        if name == nil then return status("unverified", ef.tag_unverified, "tag: not verified: the STATE body is too short to name its host") end
+        if name == nil then return { status = "unverified", text = "tag: not verified: the STATE body is too short to name its host" } end
         local entry = key_of_host(name)
         candidates[1] = { name, entry.key, entry.id }
     else
         for name, key in pairs(heard[kid] or {}) do candidates[#candidates + 1] = { name, key, kid } end
         if #candidates == 0 then
-            return status("unverified", ef.tag_unverified, string.format(
-                "tag: not verified: key id %d is that of no host whose STATE verified earlier in the capture under the master key", kid))
+            return { status = "unverified", text = string.format(
+                "tag: not verified: key id %d is that of no host whose STATE verified earlier in the capture under the master key", kid) }
         end
     end
 
     local signed = tvb(offset, length - TAG):raw()
-    local tag = tag_r:raw()
-    local wrong = nil
+    local tag = tvb(offset + length - TAG, TAG):raw()
     for _, cand in ipairs(candidates) do
         local name, key, id = cand[1], cand[2], cand[3]
-        if id ~= kid then
-            wrong = string.format("tag: wrong key: key id %d, the key %s has id %d", kid, name and ("of host " .. name) or "given", id)
-        else
+        if id == kid then
             local expected = hmac_sha256(key, signed):sub(1, TAG)
+            local whose = name and (" (key of host " .. name .. ")") or ""
             if expected == tag then
                 if name and ptype == 0x01 then
                     heard[kid] = heard[kid] or {}
                     heard[kid][name] = key
                 end
-                return status("good", ef.tag_good, "tag: good" .. (name and (" (key of host " .. name .. ")") or ""), name or nil)
+                return { status = "good", text = "tag: good" .. whose, host = name or nil }
             end
-            wrong = nil
-            fault(ctx, "bad-tag", "the tag does not verify", tag_r)
-            return status("bad", ef.tag_bad, "tag: bad: expected " .. tohex(expected) .. (name and (" (key of host " .. name .. ")") or ""), name or nil, expected)
+            return { status = "bad", text = "tag: bad: expected " .. tohex(expected) .. whose, host = name or nil, expected = tohex(expected), fault = "bad-tag" }
         end
     end
-    fault(ctx, "wrong-key", wrong, tvb(offset + 5, 1))
-    return status("wrong-key", ef.tag_bad, wrong)
+    local name, id = candidates[1][1], candidates[1][3]
+    return { status = "wrong-key", fault = "wrong-key",
+        text = string.format("tag: wrong key: key id %d, the key %s has id %d", kid, name and ("of host " .. name) or "given", id) }
+end
+
+local function check_tag(ctx, pinfo, tvb, offset, length, ptype, kid, tree)
+    -- The tag in the slot too: should two PDUs of one frame be dissected at one offset of different buffers (a
+    -- reassembled one and the segment's own), they still never share a verdict.
+    local tag_r = tvb(offset + length - TAG, TAG)
+    local slot = pinfo.number .. ":" .. offset .. ":" .. tag_r:raw()
+    local v = verdicts[slot]
+    if not v then
+        v = verdict(tvb, offset, length, ptype, kid)
+        verdicts[slot] = v
+    end
+    tree:add(pf.tag_status, v.status):set_generated()
+    ctx.tag = v.status
+    if v.host then tree:add(pf.tag_host, v.host):set_generated() end
+    if v.expected then tree:add(pf.tag_expected, v.expected):set_generated() end
+    if v.fault then
+        local messages = { unsigned = "key id 0 on a PDU that must be signed", ["bad-tag"] = "the tag does not verify", ["wrong-key"] = v.text }
+        fault(ctx, v.fault, messages[v.fault], v.fault == "bad-tag" and tag_r or tvb(offset + 5, 1))
+    end
+    if v.text then
+        local e = v.status == "good" and ef.tag_good or v.status == "unverified" and ef.tag_unverified or ef.tag_bad
+        tree:add_tvb_expert_info(e, tag_r, v.text)
+    end
 end
 
 ---------------------------------------------------------------------------------------------------------------
@@ -928,7 +939,7 @@ local function dissect_pdu(tvb, pinfo, root, offset, avail, transport)
         tree:add_tvb_expert_info(ef.unexpected, tvb(offset + 3, 1), string.format("unexpected-type: %s does not travel on %s (spec §2)",
             pdu_types[t], transport == "udp" and "UDP" or "TCP"))
     end
-    check_tag(ctx, tvb, offset, length, t, tvb(offset + 5, 1):uint(), tree)
+    check_tag(ctx, pinfo, tvb, offset, length, t, tvb(offset + 5, 1):uint(), tree)
     local c = cursor(tvb, offset + HEADER, length - HEADER - TAG)
     bodies[t](ctx, c, tree)
     tree:add(pf.tag, tvb(offset + length - TAG, TAG))
@@ -1038,8 +1049,9 @@ function vmm.prefs_changed()
 end
 
 function vmm.init()
-    -- A new capture: forget the hosts heard in the previous one.
-    heard = {}
+    -- A new capture, or the same dissected again after a change of preferences: forget the hosts heard and the
+    -- verdicts.
+    heard, verdicts = {}, {}
 end
 
 load_key()

@@ -43,6 +43,8 @@ public sealed class VectorCaptures : IDisposable
         // The same on another port: the heuristic takes a stream whose first segment ends inside the header.
         tcp.Tcp(44002, OtherTcpPort, joined, segment: 7);
         tcp.Tcp(44003, OtherTcpPort, joined);
+        // 150-byte segments: many end one PDU and hold another whole one, each shown with its own tag verdict.
+        tcp.Tcp(44004, TcpPort, joined, segment: 150);
         TcpPcap = Save(tcp, "tcp.pcap");
 
         Udp = Tshark.Dissect(UdpPcap, Tshark.MasterKey(master));
@@ -71,8 +73,9 @@ public sealed class VectorCaptures : IDisposable
     public int UdpPdus => Datagrams.Sum(PdusOf) + Datagrams.Count(v => !v.IsNegative);
 
     /// <summary>PDUs the TCP capture holds: each stream vector on 7401, then the positive ones on another port, then
-    /// all of them as one stream in 7-byte segments and in one segment, on 7401 and on another port.</summary>
-    public int TcpPdus => Streams.Sum(PdusOf) + 5 * PositiveStreams.Count;
+    /// all of them as one stream in 7-byte segments and in one segment, on 7401 and on another port, and in 150-byte
+    /// segments.</summary>
+    public int TcpPdus => Streams.Sum(PdusOf) + 6 * PositiveStreams.Count;
 
     /// <summary>PDUs tshark shows for one vector on its own: none for a stream that must wait for more bytes.</summary>
     public static int PdusOf(Vector v) => v.Error == Vector.NeedMore ? 0 : 1;

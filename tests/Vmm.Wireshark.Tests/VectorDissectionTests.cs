@@ -54,6 +54,9 @@ public sealed class VectorDissectionTests(VectorCaptures captures) : IClassFixtu
             Assert.Single(one.ByVector.Values.Select(p => p[0].Frame).Distinct());
             next = one.Next;
         }
+        // 150-byte segments.
+        var mixed = VectorCaptures.Slice(captures.Tcp, positives, next);
+        foreach (var v in positives) Check(v, mixed.ByVector[v.Name]);
     }
 
     [TsharkFact]
