@@ -925,8 +925,11 @@ local function dissect_pdu(tvb, pinfo, root, offset, avail, transport)
     local tree = root:add(vmm, tvb(offset, shown))
     local ctx = { tree = tree, tvb = tvb, faults = {} }
     if avail < HEADER then
-        fault(ctx, "truncated", "a datagram of " .. avail .. " bytes is shorter than a PDU header (10)")
-        add_info(pinfo, "Vmm: truncated")
+        -- A datagram too short for a header; on a stream, only a bad magic is shown before 10 bytes (§3.4).
+        local code = transport == "udp" and "truncated" or "bad-magic"
+        fault(ctx, code, transport == "udp" and ("a datagram of " .. avail .. " bytes is shorter than a PDU header (10)")
+            or string.format("magic is 0x%04x, expected 0x564d", tvb(offset, 2):uint()), tvb(offset, avail))
+        add_info(pinfo, "Vmm: " .. code)
         return avail
     end
     local t = tvb(offset + 3, 1):uint()
@@ -941,7 +944,7 @@ local function dissect_pdu(tvb, pinfo, root, offset, avail, transport)
         fault(ctx, code, message, tvb(offset, HEADER))
         tree:append_text(": " .. code)
         add_info(pinfo, "Vmm: " .. code)
-        return transport == "udp" and avail or avail   -- nothing after a broken header can be delimited
+        return avail   -- nothing after a broken header can be delimited
     end
     if transport == "udp" and avail ~= length then
         local c = avail < length and "truncated" or "bad-length"

@@ -24,12 +24,15 @@ public sealed class MalformedInputTests
         foreach (var d in datagrams) pcap.Udp(40000, VectorCaptures.UdpPort, d);
         for (int i = 0; i < vectors.Count; i++)
             pcap.Tcp(42000 + i, VectorCaptures.TcpPort, [.. Mutate(vectors[i].Bytes, random), .. vectors[(i + 1) % vectors.Count].Bytes], segment: 1 + random.Next(40));
+        // A stream that is not Vmm at all, shorter than a header: its magic is enough to say so (§3.4).
+        pcap.Tcp(45000, VectorCaptures.TcpPort, "hello"u8);
         string path = Path.Combine(Path.GetTempPath(), $"vmm-malformed-{Environment.ProcessId}.pcap");
         pcap.Save(path);
         try
         {
             var d = Tshark.Dissect(path);
             Assert.Empty(d.Bugs);
+            Assert.Equal(["bad-magic"], d.Pdus[^1].Faults);
             // One PDU shown per datagram (a datagram never holds more, and a broken one is shown too).
             var udp = d.Pdus.Take(datagrams.Count).ToList();
             Assert.All(udp, p => Assert.True(p.Frame <= datagrams.Count, $"a datagram shown as no Vmm PDU before frame {p.Frame}"));
