@@ -41,8 +41,11 @@ RPM_PACKAGES := rpm help2man rpmlint
 # The unit tests run systemd-analyze verify (systemd) and send signals with kill (procps); the install test
 # reads the shipped logrotate files with logrotate -d; the demo test
 # checks vmmctl --json with jq; the hedge test stalls a connection with iptables (and finds it with ss, iproute2).
+# The Wireshark tests (tests/Vmm.Wireshark.Tests) run spec/wireshark/vmm.lua in tshark and capture live traffic with
+# its dumpcap (wireshark-common; its debconf question, whether non-root users may capture, takes its default "no"
+# under ensure-packages' noninteractive frontend).
 TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 jq systemd procps logrotate iptables $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES) \
-	$(DEB_PACKAGES) $(RPM_PACKAGES) cpio bash-completion
+	$(DEB_PACKAGES) $(RPM_PACKAGES) cpio bash-completion tshark
 BENCH_PACKAGES := python3 $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES)
 FUZZ_PACKAGES  := afl++
 

@@ -28,6 +28,10 @@ internal sealed class Cluster : IAsyncDisposable
         File.WriteAllText(Path.Combine(_dir, "none.toml"), "");
     }
 
+    /// <summary>A command the daemons are started under, such as nsenter into a network namespace (the Wireshark
+    /// tests capture there); empty: they are started as they are. nsenter execs the daemon, so pids stay theirs.</summary>
+    public string[] Launcher { get; init; } = [];
+
     public string KeyPath { get; }
     public string SocketPath { get; }
     public int UdpPort { get; }
@@ -141,8 +145,9 @@ internal sealed class Cluster : IAsyncDisposable
 
     private Process Start(string exe, string logName, params string[] args)
     {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        string[] command = [.. Launcher, exe, .. args];
+        var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in command[1..]) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
         var log = new StreamWriter(Path.Combine(_dir, logName + ".log"), append: true) { AutoFlush = true };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
