@@ -36,8 +36,8 @@ internal interface IHypervisor : IDisposable
     /// <exception cref="HypervisorException">the hypervisor failed or is unreachable.</exception>
     VmState? Read(Guid uuid);
 
-    /// <summary>Carries out a request whose code is known, blocking until done. Never throws for a
-    /// hypervisor error or bad parameters: those are outcomes.</summary>
+    /// <summary>Carries out a request whose code is known and is not ping (the daemon answers those itself),
+    /// blocking until done. Never throws for a hypervisor error or bad parameters: those are outcomes.</summary>
     Outcome Execute(RequestPdu request);
 }
 
