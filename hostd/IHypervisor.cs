@@ -66,7 +66,7 @@ internal readonly record struct Outcome(AckCode Code, Guid Vm, AttrList Results)
     {
         var results = new AttrList();
         if (errorCode is uint e) results.Add(AttrType.ErrorCode, e);
-        results.Add(AttrType.Message, ErrorPdu.Truncate(message, 1024));
+        results.AddMessage(message);
         return new(code, vm, results);
     }
 }

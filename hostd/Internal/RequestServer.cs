@@ -311,11 +311,10 @@ internal sealed class RequestServer : IDisposable
 
         // Transport refusals only: framing and authentication (a stream error), a body that does not parse, hostd
         // stopping, and this connection's bound. Every other decision about a request is the processor's.
-        private void OnFrame(ReadOnlySpan<byte> frame)
+        private void OnFrame(PduFrame frame)
         {
-            var type = (PduType)frame[3];
-            if (type != PduType.Request)
-                throw new ProtocolException(ProtocolErrorCode.UnexpectedType, $"hostd takes only REQUEST PDUs on this port, not type 0x{(byte)type:x2}");
+            if (frame.Type != PduType.Request)
+                throw new ProtocolException(ProtocolErrorCode.UnexpectedType, $"hostd takes only REQUEST PDUs on this port, not type 0x{(byte)frame.Type:x2}");
             RequestPdu request;
             try
             {
@@ -326,7 +325,7 @@ internal sealed class RequestServer : IDisposable
                 // A PDU error in an authentic REQUEST: answer it and keep the connection (spec §9).
                 Prove();
                 Interlocked.Increment(ref server.Counters.BadPdus);
-                ulong id = RequestView.PeekRequestId(PduCodec.Body(frame));
+                ulong id = RequestView.PeekRequestId(frame.Body);
                 server.LogThrottled(LogLevel.Warn, Source, e.Code.ToString(), "request {0} refused: {1}", $"{RequestProcessor.Id(id)} from {peer}", e.Message);
                 Send(Answer(id, Guid.Empty, e.Code == ProtocolErrorCode.UnknownCritical ? AckCode.Unsupported : AckCode.Failure, e.Message));
                 return;

@@ -98,6 +98,11 @@ public sealed partial class WireLayoutTests
         Assert.Matches(ByteOffset(declaration + ";\n" + line), line);
 
     [Theory]
+    [InlineData("ulong digest = XxHash3.HashToUInt64(PduCodec.Body(frame)[8..]);")]
+    [InlineData("ulong digest = XxHash3.HashToUInt64(frame.Body[8..]);")]
+    public void A_body_sliced_by_offset_is_caught(string line) => Assert.Matches(BodySlice(), line);
+
+    [Theory]
     [InlineData("string vm = operands[0];", "ReadOnlySpan<byte> datagram")]
     [InlineData("if (datagram.Length < 26) return;", "ReadOnlySpan<byte> datagram")]
     [InlineData("header.Type == PduType.State", "ReadOnlySpan<byte> header")]
@@ -139,7 +144,7 @@ public sealed partial class WireLayoutTests
     [GeneratedRegex(@"\bPduHeader\.(?:Magic|CurrentVersion)\b")]
     private static partial Regex HeaderConstant();
 
-    [GeneratedRegex(@"\bPduCodec\.Body\([^()]*\)\s*\[")]
+    [GeneratedRegex(@"\bPduCodec\.Body\([^()]*\)\s*\[|\.Body\s*\[\s*\^?\s*\d")]
     private static partial Regex BodySlice();
 
     [GeneratedRegex(@"\bFixedSize\b")]
