@@ -85,6 +85,9 @@ internal sealed class HostdDaemon : IDisposable
 
     public RequestServer Server { get; }
 
+    /// <summary>What the processor and the listener counted, as the STATUS line and the last log line show it.</summary>
+    public string Counts => TransportCounters.Summary(Processor.Counters, Server.Counters);
+
     public IPEndPoint RequestEndPoint => Server.LocalEndPoint;
 
     /// <summary>
@@ -116,7 +119,7 @@ internal sealed class HostdDaemon : IDisposable
         if (!_hypervisor.Reachable)
             return _hypervisor.UnreachableReason is { } why ? $"hypervisor unreachable: {why}; state {to}" : $"connecting to the hypervisor; state {to}";
         int vms = Publisher.VmCount;
-        return $"libvirt connected, {vms} VM{(vms == 1 ? "" : "s")}, state {to}, {Server.Connections} controller connection(s), {Processor.Counters.Summary()}";
+        return $"libvirt connected, {vms} VM{(vms == 1 ? "" : "s")}, state {to}, {Server.Connections} controller connection(s), {Counts}";
     }
 
     private static ulong NewBootId()

@@ -36,8 +36,8 @@ internal interface IHypervisor : IDisposable
     /// <exception cref="HypervisorException">the hypervisor failed or is unreachable.</exception>
     VmState? Read(Guid uuid);
 
-    /// <summary>Carries out a request whose code is known, blocking until done. Never throws for a
-    /// hypervisor error or bad parameters: those are outcomes.</summary>
+    /// <summary>Carries out a request whose code is known and is not ping (the daemon answers those itself),
+    /// blocking until done. Never throws for a hypervisor error or bad parameters: those are outcomes.</summary>
     Outcome Execute(RequestPdu request);
 }
 
@@ -66,7 +66,7 @@ internal readonly record struct Outcome(AckCode Code, Guid Vm, AttrList Results)
     {
         var results = new AttrList();
         if (errorCode is uint e) results.Add(AttrType.ErrorCode, e);
-        results.Add(AttrType.Message, ErrorPdu.Truncate(message, 1024));
+        results.AddMessage(message);
         return new(code, vm, results);
     }
 }

@@ -73,7 +73,7 @@ internal static class Program
             await running.ConfigureAwait(false);
             await monitorStop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(reloads, monitor).ConfigureAwait(false);
-            log.Info("stopped after {0}", daemon.Processor.Counters.Summary());
+            log.Info("stopped after {0}", daemon.Counts);
         }
         return ExitCodes.Ok;
     }

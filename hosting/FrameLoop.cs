@@ -1,14 +1,14 @@
 // The read side of every Vmm stream (hostd's request listener, the controller's connections to hosts,
 // the admin socket): PDUs delimited by their header (spec §3.4), the declared length checked before
-// anything is buffered, each whole PDU handed over as one contiguous span.
+// anything is buffered, each whole PDU handed over as one contiguous frame with its header parsed once, here.
 using System.Buffers;
 using System.IO.Pipelines;
 using Vmm.Protocol;
 
 namespace Vmm.Hosting;
 
-/// <summary>Receives one whole PDU (header, body and tag). The span is valid only during the call.</summary>
-public delegate void FrameHandler(ReadOnlySpan<byte> frame);
+/// <summary>Receives one whole PDU, its header checked. The frame is valid only during the call.</summary>
+public delegate void FrameHandler(PduFrame frame);
 
 /// <summary>Reads PDUs from a stream until it ends.</summary>
 public static class FrameLoop
@@ -71,26 +71,28 @@ public static class FrameLoop
         }
         Span<byte> h = stackalloc byte[PduHeader.Size];
         buffer.Slice(0, PduHeader.Size).CopyTo(h);
-        int length = PduHeader.Parse(h, maxLength).Length;
+        var header = PduHeader.Parse(h, maxLength);
+        int length = header.Length;
         if (buffer.Length < length) return false;
         if (head.Length >= length)
         {
-            onFrame(head[..length]);
+            onFrame(new PduFrame(header, head[..length]));
             buffer = buffer.Slice(length);
             return true;
         }
-        return TakeCopied(ref buffer, length, onFrame, ref scratch);
+        return TakeCopied(ref buffer, header, onFrame, ref scratch);
     }
 
-    private static bool TakeCopied(ref ReadOnlySequence<byte> buffer, int length, FrameHandler onFrame, ref byte[]? scratch)
+    private static bool TakeCopied(ref ReadOnlySequence<byte> buffer, PduHeader header, FrameHandler onFrame, ref byte[]? scratch)
     {
+        int length = header.Length;
         if (scratch is null || scratch.Length < length)
         {
             if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
             scratch = ArrayPool<byte>.Shared.Rent(length);
         }
         buffer.Slice(0, length).CopyTo(scratch);
-        onFrame(scratch.AsSpan(0, length));
+        onFrame(new PduFrame(header, scratch.AsSpan(0, length)));
         buffer = buffer.Slice(length);
         return true;
     }

@@ -65,6 +65,9 @@ public sealed class AttrList : EqList<Attr>
     /// <summary>Adds a text or name attribute.</summary>
     public AttrList Add(AttrType t, string v) => Add(new Attr { Type = t, Text = v });
 
+    /// <summary>Adds a <c>message</c>, cut at a character boundary to its limit (<see cref="AttrRegistry.MaxMessageBytes"/>).</summary>
+    public AttrList AddMessage(string message) => Add(AttrType.Message, AttrRegistry.Cut(AttrType.Message, message));
+
     /// <summary>Adds a nested attribute list.</summary>
     public AttrList Add(AttrType t, AttrList v) => Add(new Attr { Type = t, Nested = v });
 

@@ -1,3 +1,5 @@
+using Vmm.Protocol.Pdus;
+
 namespace Vmm.Protocol;
 
 /// <summary>
@@ -60,6 +62,9 @@ public static class AttrRegistry
     /// <summary>Bit 7 of the type byte: the receiver must understand the attribute or reject the PDU.</summary>
     public const byte CriticalBit = 0x80;
 
+    /// <summary>The longest <c>message</c> in bytes (spec §5.3): one line for a person in an ACK, RESULT or ERROR.</summary>
+    public const int MaxMessageBytes = 1024;
+
     private static readonly AttrDef?[] Defs = Build();
 
     /// <summary>All registered attributes in type order.</summary>
@@ -75,6 +80,15 @@ public static class AttrRegistry
             if (d is not null && d.Name == name) return d;
         return null;
     }
+
+    /// <summary>
+    /// <paramref name="text"/> cut to the registry's limit for the text attribute <paramref name="type"/>, at a
+    /// character boundary: what a sender does with longer text (spec §5.3).
+    /// </summary>
+    public static string Cut(AttrType type, string text) =>
+        Find((byte)type) is { Kind: AttrKind.Text, MaxLength: var max }
+            ? ErrorPdu.Truncate(text, max)
+            : throw new ArgumentException($"{type} is not a text attribute", nameof(type));
 
     private static AttrDef?[] Build()
     {
@@ -113,7 +127,7 @@ public static class AttrRegistry
             new(AttrType.Bridge, "bridge", AttrKind.Name, MaxLength: 15),
             new(AttrType.Model, "model", AttrKind.U8),
             new(AttrType.ErrorCode, "error-code", AttrKind.U32),
-            new(AttrType.Message, "message", AttrKind.Text, MaxLength: 1024),
+            new(AttrType.Message, "message", AttrKind.Text, MaxLength: MaxMessageBytes),
             new(AttrType.DurationUs, "duration-us", AttrKind.U64),
             new(AttrType.Version, "version", AttrKind.U8),
             new(AttrType.Host, "host", AttrKind.Name, MaxLength: 64),

@@ -86,6 +86,16 @@ public static class PduCodec
         return DecodeFrame(header, pdu);
     }
 
+    /// <summary>Decodes a frame whose header a frame reader checked already. The tag is not checked.</summary>
+    public static Pdu Decode(in PduFrame frame) => DecodeFrame(frame.Header, frame.Bytes);
+
+    /// <summary>Authenticates (with either key of the ring) then decodes a frame whose header a frame reader checked already.</summary>
+    public static Pdu Decode(in PduFrame frame, KeyRing keys)
+    {
+        keys.Authenticate(frame.Bytes);
+        return DecodeFrame(frame.Header, frame.Bytes);
+    }
+
     /// <summary>The body of a complete frame: between header and tag.</summary>
     public static ReadOnlySpan<byte> Body(ReadOnlySpan<byte> frame) => frame[PduHeader.Size..^PduHeader.TagSize];
 

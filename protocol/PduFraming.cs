@@ -21,7 +21,7 @@ public static class PduFraming
         if (input.Length < PduHeader.Size)
         {
             // Refuse garbage early: a bad magic is visible from the first two bytes.
-            if (input.Length >= 2 && (input[0] != 0x56 || input[1] != 0x4D)) PduHeader.Parse(Pad(input), maxLength);
+            if (!PduHeader.CouldStartPdu(input)) PduHeader.Parse(Pad(input), maxLength);
             return false;
         }
         header = PduHeader.Parse(input, maxLength);
@@ -33,15 +33,42 @@ public static class PduFraming
     /// <summary>Checks that a datagram is exactly one PDU of at most <paramref name="maxLength"/> bytes and returns its header.</summary>
     public static PduHeader ReadDatagram(ReadOnlySpan<byte> datagram, int maxLength = PduHeader.MaxDatagram)
     {
-        if (datagram.Length < PduHeader.Size) Fail.ShorterThanHeader(datagram.Length);
-        var header = PduHeader.Parse(datagram, Math.Max(maxLength, PduHeader.MinPduSize));
-        if (datagram.Length != header.Length) Fail.SizeMismatch(datagram.Length, header.Length);
-        return header;
+        if (!TryReadDatagram(datagram, out var frame, out _, maxLength)) Fail.Datagram(datagram, Limit(maxLength));
+        return frame.Header;
     }
+
+    /// <summary>
+    /// The checks of <see cref="ReadDatagram"/>, without an exception: false with the spec's error code of the
+    /// first that fails. The UDP fast path: a flood of forged or foreign datagrams costs no exception.
+    /// </summary>
+    public static bool TryReadDatagram(ReadOnlySpan<byte> datagram, out PduFrame frame, out ProtocolErrorCode fault, int maxLength = PduHeader.MaxDatagram)
+    {
+        frame = default;
+        if (!PduHeader.TryParse(datagram, Limit(maxLength), out var header, out fault)) return false;
+        if (datagram.Length != header.Length)
+        {
+            fault = datagram.Length < header.Length ? ProtocolErrorCode.Truncated : ProtocolErrorCode.BadLength;
+            return false;
+        }
+        frame = new PduFrame(header, datagram);
+        return true;
+    }
+
+    // A limit below the smallest PDU would refuse every datagram as too large, whatever it holds.
+    private static int Limit(int maxLength) => Math.Max(maxLength, PduHeader.MinPduSize);
 
     /// <summary>The messages, built out of line so that <see cref="ReadDatagram"/> stays small.</summary>
     private static class Fail
     {
+        /// <summary>Throws what <see cref="TryReadDatagram"/> found, with the message that says why.</summary>
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Datagram(ReadOnlySpan<byte> datagram, int maxLength)
+        {
+            if (datagram.Length < PduHeader.Size) ShorterThanHeader(datagram.Length);
+            var header = PduHeader.Parse(datagram, maxLength);   // throws the header's fault
+            SizeMismatch(datagram.Length, header.Length);
+        }
+
         [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
         public static void ShorterThanHeader(int size) =>
             Throw.Stream(ProtocolErrorCode.Truncated, $"datagram of {size} bytes is shorter than a PDU header ({PduHeader.Size})");

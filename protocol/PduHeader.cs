@@ -51,24 +51,68 @@ public readonly record struct PduHeader(PduType Type, byte KeyId, int Length)
     /// <summary>
     /// Checks a complete 10-byte header (spec §3.2, in this order: magic, version, flags, length, type) and
     /// returns it. <paramref name="maxLength"/> is the transport's limit, checked before anything is buffered.
+    /// Throws <see cref="ProtocolException"/> with the fault that <see cref="TryParse"/> finds, and a message.
     /// </summary>
     public static PduHeader Parse(ReadOnlySpan<byte> header, int maxLength)
     {
-        ushort magic = BinaryPrimitives.ReadUInt16BigEndian(header);
-        if (magic != Magic) Fail.BadMagic(magic);
-        byte version = header[2];
-        if (version != CurrentVersion) Fail.BadVersion(version);
-        if (header[4] != 0) Fail.Flags(header[4]);
+        if (!TryParse(header, maxLength, out var result, out var fault)) Fail.For(fault, header, maxLength);
+        return result;
+    }
+
+    /// <summary>
+    /// The checks of <see cref="Parse"/>, without an exception: false with the spec's error code for the first
+    /// check that fails (Truncated when fewer than <see cref="Size"/> bytes are given). What a receiver that
+    /// must not pay for an exception per forged datagram uses.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<byte> header, int maxLength, out PduHeader result, out ProtocolErrorCode fault)
+    {
+        result = default;
+        if (header.Length < Size) return Refuse(ProtocolErrorCode.Truncated, out fault);
+        if (BinaryPrimitives.ReadUInt16BigEndian(header) != Magic) return Refuse(ProtocolErrorCode.BadMagic, out fault);
+        if (header[2] != CurrentVersion) return Refuse(ProtocolErrorCode.BadVersion, out fault);
+        if (header[4] != 0) return Refuse(ProtocolErrorCode.Malformed, out fault);
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header[6..]);
-        if (length < MinPduSize) Fail.Short(length);
-        if (length > (uint)maxLength) Fail.TooLarge(length, maxLength);
-        if (!PduTypes.IsKnown(header[3])) Fail.UnknownType(header[3]);
-        return new PduHeader((PduType)header[3], header[5], (int)length);
+        if (length < MinPduSize) return Refuse(ProtocolErrorCode.BadLength, out fault);
+        if (length > (uint)maxLength) return Refuse(ProtocolErrorCode.TooLarge, out fault);
+        if (!PduTypes.IsKnown(header[3])) return Refuse(ProtocolErrorCode.UnknownType, out fault);
+        result = new PduHeader((PduType)header[3], header[5], (int)length);
+        fault = default;
+        return true;
+    }
+
+    /// <summary>Whether the first two bytes of <paramref name="partial"/> could start a PDU (fewer than two always could).</summary>
+    internal static bool CouldStartPdu(ReadOnlySpan<byte> partial) =>
+        partial.Length < 2 || BinaryPrimitives.ReadUInt16BigEndian(partial) == Magic;
+
+    private static bool Refuse(ProtocolErrorCode code, out ProtocolErrorCode fault)
+    {
+        fault = code;
+        return false;
     }
 
     /// <summary>The messages, built out of line so that <see cref="Parse"/> stays small.</summary>
     private static class Fail
     {
+        /// <summary>Throws <paramref name="fault"/>, as <see cref="TryParse"/> found it, with the message that says why.</summary>
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void For(ProtocolErrorCode fault, ReadOnlySpan<byte> header, int maxLength)
+        {
+            switch (fault)
+            {
+                case ProtocolErrorCode.Truncated: Truncated(header.Length); break;
+                case ProtocolErrorCode.BadMagic: BadMagic(BinaryPrimitives.ReadUInt16BigEndian(header)); break;
+                case ProtocolErrorCode.BadVersion: BadVersion(header[2]); break;
+                case ProtocolErrorCode.Malformed: Flags(header[4]); break;
+                case ProtocolErrorCode.BadLength: Short(BinaryPrimitives.ReadUInt32BigEndian(header[6..])); break;
+                case ProtocolErrorCode.TooLarge: TooLarge(BinaryPrimitives.ReadUInt32BigEndian(header[6..]), maxLength); break;
+                default: UnknownType(header[3]); break;
+            }
+        }
+
+        [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Truncated(int size) =>
+            Throw.Stream(ProtocolErrorCode.Truncated, $"{size} bytes are shorter than a PDU header ({Size})");
+
         [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
         public static void BadMagic(ushort magic) =>
             Throw.Stream(ProtocolErrorCode.BadMagic, $"not a Vmm PDU: magic is 0x{magic:x4}, expected 0x564d");

@@ -78,11 +78,11 @@ internal sealed class HostKeys
 
     /// <summary>
     /// Checks key id and tag of a STATE datagram naming <paramref name="host"/> against that host's keys: null
-    /// when it verifies, else Unsigned, WrongKey or BadTag. A host whose datagram verified is cached.
+    /// when it verifies, else Unsigned, WrongKey or BadTag. A host whose datagram verified is cached. The
+    /// caller refuses an unsigned datagram first (its frame's key id): here it would cost a derivation.
     /// </summary>
     public ProtocolErrorCode? Check(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> host)
     {
-        if (datagram[5] == 0) return ProtocolErrorCode.Unsigned;
         KeyRing? ring;
         lock (_gate)
         {

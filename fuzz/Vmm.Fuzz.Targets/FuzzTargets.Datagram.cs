@@ -28,7 +28,7 @@ public static partial class FuzzTargets
     /// zero-allocation <see cref="StateView"/> (or <see cref="RequestView"/>, <see cref="AckView"/>) walked to its
     /// last attribute. The fuzzer cannot forge a tag, so the body is decoded whatever authentication says, and the
     /// datagram is also signed with the key to drive the authenticated path.
-    /// <para>Oracle: the view and the model (<see cref="PduCodec.Decode(ReadOnlySpan{byte}, int)"/>) accept the same
+    /// <para>Oracle: the non-throwing header checks of the fast path agree with the throwing ones; the view and the model (<see cref="PduCodec.Decode(ReadOnlySpan{byte}, int)"/>) accept the same
     /// datagrams and refuse the others with the same code; walking a checked view (records, attribute lists, nested
     /// lists) never throws and yields exactly the model's values; a datagram signed with the key authenticates and
     /// <see cref="PduCodec.Decode(ReadOnlySpan{byte}, ClusterKey, int)"/> gives the model with the new key id and tag;
@@ -36,6 +36,7 @@ public static partial class FuzzTargets
     /// </summary>
     public static void Datagram(ReadOnlySpan<byte> input)
     {
+        Oracle.HeaderChecksAgree(input, PduHeader.MaxDatagram);
         PduHeader header;
         try { header = PduFraming.ReadDatagram(input, PduHeader.MaxDatagram); }
         catch (ProtocolException e)

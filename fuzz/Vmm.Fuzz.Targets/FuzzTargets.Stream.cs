@@ -8,7 +8,7 @@ public static partial class FuzzTargets
     /// <summary>
     /// The input as the bytes of a TCP stream: <see cref="PduCodec.TryDecode"/> in a loop, as a connection's reader
     /// runs it, consuming PDUs until it needs more bytes or refuses the stream with a <see cref="ProtocolException"/>.
-    /// <para>Oracle, for every PDU decoded: its frame re-encodes to exactly the same bytes (the tag is carried in the
+    /// <para>Oracle: the non-throwing header checks agree with the throwing ones on the input. For every PDU decoded: its frame re-encodes to exactly the same bytes (the tag is carried in the
     /// model), as many as its EncodedSize properties say (STATE, VM records); its text form parses back to an equal
     /// PDU and formats the same again; every prefix of its frame reads as "need more bytes", never as a PDU or an
     /// error. "Need more bytes" comes only with a sound header or fewer bytes than a header. Every refusal carries a
@@ -17,6 +17,7 @@ public static partial class FuzzTargets
     /// </summary>
     public static void Stream(ReadOnlySpan<byte> input)
     {
+        Oracle.HeaderChecksAgree(input, PduHeader.MaxStreamPdu);
         var rest = input;
         while (true)
         {

@@ -10,7 +10,7 @@ using Vmm.Protocol;
 namespace Vmm.Hostd.Internal;
 
 /// <summary>One connection's outgoing PDUs. Thread-safe: requests finish on any thread.</summary>
-internal sealed class AckQueue(KeyRing keys, int maxBytes, HostdCounters counters)
+internal sealed class AckQueue(KeyRing keys, int maxBytes, TransportCounters counters)
 {
     // Buffers grown past this by a burst are let go once drained, so an idle connection holds little.
     private const int KeepCapacity = 16 * 1024;

@@ -1,6 +1,8 @@
 // Exactly-once (spec §7.6): the ids of finished requests with a digest of their body and their ACK,
 // the ids being worked on, and per origin the highest counter evicted, so that nothing is acted on twice
 // even after its entry has left the window.
+using System.Buffers;
+using System.IO.Hashing;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
@@ -47,6 +49,26 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
 
     /// <summary>Finished requests held now.</summary>
     public int Count { get { lock (_lock) return _finished.Count; } }
+
+    /// <summary>
+    /// What tells a retry (the same id and content: answered from the cache) from an id reused for other content
+    /// (refused): a hash of the request as encoded, unsigned. Its id is part of it, which changes nothing, as only
+    /// entries of the same id are compared; key id and tag are not, so a retry signed under the other master key
+    /// of a rotation is a retry all the same.
+    /// </summary>
+    public static ulong Digest(RequestPdu request)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(PduHeader.MaxStreamPdu);
+        try
+        {
+            int length = PduCodec.Encode(request with { KeyId = 0, Tag = default }, buffer);
+            return XxHash3.HashToUInt64(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>Looks the request up and, when it is new, marks it in flight in the same step.</summary>
     public CacheVerdict Begin(ulong requestId, ulong digest, out AckPdu? cached)

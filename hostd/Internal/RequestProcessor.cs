@@ -8,43 +8,12 @@ using Vmm.Protocol.Text;
 
 namespace Vmm.Hostd.Internal;
 
-/// <summary>Counters of what hostd refused, for the logs and the tests.</summary>
-internal sealed class HostdCounters
+/// <summary>What the processor decided, counted (the transport counts its own refusals: <see cref="TransportCounters"/>).</summary>
+internal sealed class RequestCounters
 {
-    public long Requests, Replayed, Busy, Refused, Replays, BadPdus, StreamErrors, ConnectionsRefused;
-
-    /// <summary>Connections closed to make room for a newer one: they had sent no authentic PDU.</summary>
-    public long ConnectionsEvicted;
-
-    /// <summary>Connections closed because no authentic PDU came within handshake-timeout.</summary>
-    public long HandshakeTimeouts;
-
-    /// <summary>Times a connection's requests were left unread because its ACKs were not being read.</summary>
-    public long ReadPauses;
-
-    /// <summary>ACK bytes queued and not yet written, over every connection (a gauge).</summary>
-    public long QueuedAckBytes;
-
-    /// <summary>The most ACK bytes any one connection has had queued at once.</summary>
-    public long QueuedAckBytesPeak;
-
-    /// <summary>The counts as the STATUS line and the last log line show them; those that are 0 are left out.</summary>
-    public string Summary()
-    {
-        var parts = new List<string> { $"{Interlocked.Read(ref Requests)} requests" };
-        void Add(long n, string what) { if (n != 0) parts.Add($"{n} {what}"); }
-        Add(Interlocked.Read(ref Replayed), "replayed");
-        Add(Interlocked.Read(ref Busy), "busy");
-        Add(Interlocked.Read(ref Refused), "refused");
-        Add(Interlocked.Read(ref Replays), "replays refused");
-        Add(Interlocked.Read(ref BadPdus), "bad PDUs");
-        Add(Interlocked.Read(ref StreamErrors), "stream errors");
-        Add(Interlocked.Read(ref ConnectionsRefused), "connections refused");
-        Add(Interlocked.Read(ref ConnectionsEvicted), "connections displaced");
-        Add(Interlocked.Read(ref HandshakeTimeouts), "handshake timeouts");
-        Add(Interlocked.Read(ref ReadPauses), "reads paused");
-        return string.Join(", ", parts);
-    }
+    /// <summary>Requests handed to the processor, and of those: answered from the cache, busy (the id in flight, or its VM
+    /// busy), refused (another boot, hypervisor unreachable, id reused, a foreign critical attribute), and replays.</summary>
+    public long Requests, Replayed, Busy, Refused, Replays;
 }
 
 /// <summary>Turns requests into ACKs. Thread-safe: connections call it concurrently.</summary>
@@ -60,15 +29,16 @@ internal sealed class RequestProcessor(
     private readonly RequestCache _cache = cache ?? new RequestCache();
     private readonly VmLocks _locks = new();
 
-    public HostdCounters Counters { get; } = new();
+    public RequestCounters Counters { get; } = new();
 
     public ulong BootId => bootId;
 
     /// <summary>
-    /// Answers one authentic, well-formed request. <paramref name="digest"/> identifies its content (the body
-    /// after the request id) for the request-id cache. Never throws: every outcome is an ACK.
+    /// Answers one authentic, well-formed request, as the transport decoded it. Every decision about it is
+    /// taken here: ping, the boot binding, unknown codes, the request-id cache, busy VMs and the hypervisor's
+    /// outcome. Never throws: every outcome is an ACK.
     /// </summary>
-    public async ValueTask<AckPdu> HandleAsync(RequestPdu request, ulong digest, string peer)
+    public async ValueTask<AckPdu> HandleAsync(RequestPdu request, string peer)
     {
         Interlocked.Increment(ref Counters.Requests);
         long started = Stopwatch.GetTimestamp();
@@ -80,14 +50,15 @@ internal sealed class RequestProcessor(
             Interlocked.Increment(ref Counters.Refused);
             return Answer(request, Outcome.With(AckCode.Unsupported, request.Vm, foreign, null), started, peer);
         }
-        if (request.Code == RequestCode.Ping && request.BootId == 0) return Answer(request, Outcome.Success(Guid.Empty), started, peer);
+        // Ping asks nothing of the hypervisor: answered here, for boot 0 (a controller learning the boot id) or this boot.
+        if (request.Code == RequestCode.Ping && (request.BootId == 0 || request.BootId == bootId))
+            return Answer(request, Outcome.Success(Guid.Empty), started, peer);
         if (request.BootId != bootId)
             return Refuse(request, started, peer,
                 $"request for boot {request.BootId:x16}, but this hostd runs boot {bootId:x16}: the host restarted; take the boot id from its newest STATE");
-        if (request.Code == RequestCode.Ping) return Answer(request, Outcome.Success(Guid.Empty), started, peer);
         if (!Enum.IsDefined(request.Code))
             return Answer(request, Outcome.With(AckCode.UnknownRequest, request.Vm, $"unknown request code {(byte)request.Code}", null), started, peer);
-        switch (_cache.Begin(request.RequestId, digest, out var cached))
+        switch (_cache.Begin(request.RequestId, RequestCache.Digest(request), out var cached))
         {
             case CacheVerdict.Replayed:
                 Interlocked.Increment(ref Counters.Replayed);
@@ -136,15 +107,12 @@ internal sealed class RequestProcessor(
         return ack;
     }
 
+    // The hypervisor turns its own errors into outcomes (IHypervisor.Execute); anything else it throws is a bug.
     private Outcome Execute(RequestPdu request)
     {
         try
         {
             return hypervisor.Execute(request);
-        }
-        catch (HypervisorException e)
-        {
-            return Outcome.With(e.Code, request.Vm, e.Message, e.ErrorCode == 0 ? null : e.ErrorCode);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -10,7 +10,6 @@
 // at most one per source and reason every 10 s.
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.IO.Hashing;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -65,6 +64,9 @@ internal sealed class RequestServer : IDisposable
     /// <summary>Sources with a connection open now.</summary>
     public int Sources => _admission.Sources;
 
+    /// <summary>What this listener refused or held back (the processor counts its own decisions).</summary>
+    public TransportCounters Counters { get; } = new();
+
     /// <summary>Requests taken and not answered yet, over every connection.</summary>
     public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
 
@@ -103,14 +105,14 @@ internal sealed class RequestServer : IDisposable
                 var slot = _admission.TryAdmit(connection.Address, connection.Displace, out var evicted, out string? refusal);
                 if (slot is null)
                 {
-                    Interlocked.Increment(ref _processor.Counters.ConnectionsRefused);
+                    Interlocked.Increment(ref Counters.ConnectionsRefused);
                     LogThrottled(LogLevel.Warn, connection.Source, "refused", "connection from {0} refused: {1}", connection.Peer, refusal);
                     socket.Dispose();
                     continue;
                 }
                 if (evicted is not null)
                 {
-                    Interlocked.Increment(ref _processor.Counters.ConnectionsEvicted);
+                    Interlocked.Increment(ref Counters.ConnectionsEvicted);
                     evicted.Close();
                 }
                 open.RemoveAll(t => t.IsCompleted);
@@ -203,7 +205,7 @@ internal sealed class RequestServer : IDisposable
             Address = remote?.Address ?? IPAddress.None;
             peer = remote?.ToString() ?? "?";
             Source = ConnectionAdmission.SourceName(Address);
-            _out = new AckQueue(server._keys, server._limits.MaxQueuedAckBytes, server._processor.Counters);
+            _out = new AckQueue(server._keys, server._limits.MaxQueuedAckBytes, server.Counters);
         }
 
         /// <summary>The peer's address, what the per-source bound counts by.</summary>
@@ -235,7 +237,7 @@ internal sealed class RequestServer : IDisposable
             catch (ProtocolException e)
             {
                 // A stream error: say why, then close (spec §9). Requests already begun still finish and are cached.
-                Interlocked.Increment(ref server._processor.Counters.StreamErrors);
+                Interlocked.Increment(ref server.Counters.StreamErrors);
                 server.LogThrottled(LogLevel.Warn, Source, e.Code.ToString(), "connection from {0} closed: {1}", peer, $"{e.Message} ({e.Code})");
                 _out.EnqueueLast(ErrorPdu.For(e));
             }
@@ -244,7 +246,7 @@ internal sealed class RequestServer : IDisposable
                 // The peer went away, or was cut off, or hostd is stopping; nothing to answer.
                 if (!_proven && !_displaced && _abort.IsCancellationRequested && !closing.IsCancellationRequested)
                 {
-                    Interlocked.Increment(ref server._processor.Counters.HandshakeTimeouts);
+                    Interlocked.Increment(ref server.Counters.HandshakeTimeouts);
                     server.LogThrottled(LogLevel.Info, Source, "handshake-timeout", "connection from {0} closed: {1}", peer,
                         $"no authentic PDU within {server._limits.HandshakeTimeout.TotalSeconds:0.#} s (handshake-timeout)");
                 }
@@ -307,11 +309,12 @@ internal sealed class RequestServer : IDisposable
             Results = Outcome.With(code, vm, message, null).Results,
         };
 
-        private void OnFrame(ReadOnlySpan<byte> frame)
+        // Transport refusals only: framing and authentication (a stream error), a body that does not parse, hostd
+        // stopping, and this connection's bound. Every other decision about a request is the processor's.
+        private void OnFrame(PduFrame frame)
         {
-            var type = (PduType)frame[3];
-            if (type != PduType.Request)
-                throw new ProtocolException(ProtocolErrorCode.UnexpectedType, $"hostd takes only REQUEST PDUs on this port, not type 0x{(byte)type:x2}");
+            if (frame.Type != PduType.Request)
+                throw new ProtocolException(ProtocolErrorCode.UnexpectedType, $"hostd takes only REQUEST PDUs on this port, not type 0x{(byte)frame.Type:x2}");
             RequestPdu request;
             try
             {
@@ -321,9 +324,8 @@ internal sealed class RequestServer : IDisposable
             {
                 // A PDU error in an authentic REQUEST: answer it and keep the connection (spec §9).
                 Prove();
-                Interlocked.Increment(ref server._processor.Counters.BadPdus);
-                var body = PduCodec.Body(frame);
-                ulong id = RequestView.PeekRequestId(body);
+                Interlocked.Increment(ref server.Counters.BadPdus);
+                ulong id = RequestView.PeekRequestId(frame.Body);
                 server.LogThrottled(LogLevel.Warn, Source, e.Code.ToString(), "request {0} refused: {1}", $"{RequestProcessor.Id(id)} from {peer}", e.Message);
                 Send(Answer(id, Guid.Empty, e.Code == ProtocolErrorCode.UnknownCritical ? AckCode.Unsupported : AckCode.Failure, e.Message));
                 return;
@@ -331,7 +333,7 @@ internal sealed class RequestServer : IDisposable
             Prove();
             if (server._stopping)
             {
-                Interlocked.Increment(ref server._processor.Counters.Refused);
+                Interlocked.Increment(ref server.Counters.Refused);
                 server._log.Info("request {0} from {1} refused: hostd is stopping", RequestProcessor.Id(request.RequestId), peer);
                 Send(Answer(request.RequestId, request.Vm, AckCode.Failure, StoppingMessage));
                 return;
@@ -339,15 +341,14 @@ internal sealed class RequestServer : IDisposable
             if (Interlocked.Increment(ref _inFlight) > server._maxInFlight)
             {
                 Interlocked.Decrement(ref _inFlight);
-                Interlocked.Increment(ref server._processor.Counters.Busy);
+                Interlocked.Increment(ref server.Counters.Busy);
                 Send(Answer(request.RequestId, request.Vm, AckCode.Busy, $"{server._maxInFlight} requests in flight on this connection already; retry with the same id"));
                 return;
             }
-            ulong digest = XxHash3.HashToUInt64(PduCodec.Body(frame)[8..]);
-            _ = ProcessAsync(request, digest);
+            _ = ProcessAsync(request);
         }
 
-        private async Task ProcessAsync(RequestPdu request, ulong digest)
+        private async Task ProcessAsync(RequestPdu request)
         {
             var pending = new Pending(request);
             lock (_pending) _pending.Add(pending);
@@ -355,7 +356,7 @@ internal sealed class RequestServer : IDisposable
             AckPdu ack;
             try
             {
-                ack = await server._processor.HandleAsync(request, digest, peer).ConfigureAwait(false);
+                ack = await server._processor.HandleAsync(request, peer).ConfigureAwait(false);
             }
             finally
             {

@@ -33,9 +33,8 @@ internal sealed partial class LibvirtHypervisor
                 RequestCode.RemoveCpu => ChangeVcpus(s, request, -1),
                 RequestCode.UpdateDisk => UpdateDisk(s, request),
                 RequestCode.Snapshot => Snapshot(s, request),
-                // The daemon answers ping itself; should one come here, doing nothing is what it asks.
-                RequestCode.Ping => Outcome.Success(request.Vm),
-                _ => Outcome.With(AckCode.UnknownRequest, request.Vm, $"request code {(byte)request.Code} is not known to this host", null),
+                // Ping and unknown codes are the daemon's to answer (IHypervisor.Execute): one here is a bug there.
+                _ => throw new ArgumentOutOfRangeException(nameof(request), request.Code, "not a request for the hypervisor"),
             };
         }
         catch (HypervisorException e)

@@ -141,7 +141,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
             .Add(AttrType.MemoryTotal, (ulong)node.Memory.Value)
             .Add(AttrType.Hypervisor, $"{s.Type} {VersionText(Native.GetVersion(s.Connection))}");
         string migration = _options.MigrationUri ?? MigrationUris.Derive(Native.GetUri(s.Connection), Native.GetHostname(s.Connection));
-        facts.Add(AttrType.MigrationUri, ErrorPdu.Truncate(migration, 1024));
+        facts.Add(AttrType.MigrationUri, AttrRegistry.Cut(AttrType.MigrationUri, migration));
         return facts;
     }
 

@@ -68,7 +68,7 @@ internal static class VmReader
             Vcpus = vcpus,
             MemoryKib = memory,
             // VM names are libvirt's, which allows longer ones than a record carries.
-            Name = ErrorPdu.Truncate(name, 255),
+            Name = ErrorPdu.Truncate(name, VmState.MaxNameBytes),
             Attributes = attrs,
         };
     }

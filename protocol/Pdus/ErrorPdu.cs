@@ -23,7 +23,7 @@ public sealed record ErrorPdu : Pdu
     /// <summary>The ERROR that answers <paramref name="e"/>.</summary>
     public static ErrorPdu For(ProtocolException e)
     {
-        var attrs = new AttrList().Add(AttrType.Message, Truncate(e.Message, 1024));
+        var attrs = new AttrList().AddMessage(e.Message);
         if (e.Code == ProtocolErrorCode.BadVersion) attrs.Add(AttrType.Version, PduHeader.CurrentVersion);
         return new ErrorPdu { Code = e.Code, Attributes = attrs };
     }

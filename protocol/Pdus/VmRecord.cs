@@ -20,6 +20,9 @@ public sealed record VmState
     public ushort Vcpus { get; init; }
     /// <summary>Current memory in KiB.</summary>
     public ulong MemoryKib { get; init; }
+    /// <summary>The longest VM name in bytes (spec §6.2: its length is one byte).</summary>
+    public const int MaxNameBytes = 255;
+
     /// <summary>libvirt's name of the VM (any text, up to 255 bytes: VMs defined outside Vmm are reported too).</summary>
     public string Name { get; init; } = "";
     /// <summary>Disks, NICs, maxima, snapshot count, last request (spec §6.2).</summary>
@@ -70,7 +73,7 @@ public sealed record VmState
         w.U8((byte)Flags);
         w.U16(Vcpus);
         w.U64(MemoryKib);
-        w.Str8(Name, 255, "VM name");
+        w.Str8(Name, MaxNameBytes, "VM name");
         AttrCodec.Write(ref w, Attributes);
         w.PatchU16(lengthAt, checked((ushort)(w.Position - lengthAt - 2)));
     }
@@ -137,13 +140,21 @@ public readonly ref struct VmRecordView
         return 2 + length;
     }
 
+    /// <summary>
+    /// A view over a record's bytes after its length field (what <see cref="Bytes"/> gave) that <see cref="Parse"/>
+    /// checked before: a receiver that keeps records as received reads their fields through this.
+    /// </summary>
+    public static VmRecordView OverChecked(ReadOnlySpan<byte> record)
+    {
+        int nameLength = record[FixedSize - 1];
+        return new VmRecordView(record, record.Slice(FixedSize, nameLength), record[(FixedSize + nameLength)..]);
+    }
+
     /// <summary>Slices a record that <see cref="Parse"/> already checked; returns the bytes it used.</summary>
     internal static int Slice(ReadOnlySpan<byte> input, out VmRecordView view)
     {
         int length = (input[0] << 8) | input[1];
-        var record = input.Slice(2, length);
-        int nameLength = record[FixedSize - 1];
-        view = new VmRecordView(record, record.Slice(FixedSize, nameLength), record[(FixedSize + nameLength)..]);
+        view = OverChecked(input.Slice(2, length));
         return 2 + length;
     }
 }

@@ -78,7 +78,9 @@ public static class Program
         return ManualConfig.Create(DefaultConfig.Instance)
             .AddJob(job)
             .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
-            .WithOptions(ConfigOptions.JoinSummary);
+            .WithOptions(ConfigOptions.JoinSummary)
+            // The child process is built first: on a loaded 2-core machine that takes longer than the default 2 minutes.
+            .WithBuildTimeout(TimeSpan.FromMinutes(10));
     }
 
     /// <summary>Prints, for each goal row, its speed-up over protobuf and its allocation, and whether both meet the goal.</summary>

@@ -35,7 +35,7 @@ internal static class AdminReplies
     public static AdminResultPdu Result(AckCode code, string? message = null, ulong requestId = 0, Guid vm = default, string? host = null)
     {
         var attrs = new AttrList();
-        if (message is { Length: > 0 }) attrs.Add(AttrType.Message, ErrorPdu.Truncate(message, 1024));
+        if (message is { Length: > 0 }) attrs.AddMessage(message);
         if (host is not null) attrs.Add(AttrType.Host, host);
         return new AdminResultPdu { Code = code, RequestId = requestId, Vm = vm, Attributes = attrs };
     }

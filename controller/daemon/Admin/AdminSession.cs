@@ -114,18 +114,17 @@ internal sealed class AdminSession
         }
     }
 
-    private void OnFrame(ReadOnlySpan<byte> frame)
+    private void OnFrame(PduFrame frame)
     {
-        var header = PduHeader.Parse(frame, PduHeader.MaxStreamPdu);
-        if (header.Type is not (PduType.AdminQuery or PduType.AdminSubmit))
+        if (frame.Type is not (PduType.AdminQuery or PduType.AdminSubmit))
         {
-            if (header.Type == PduType.Error)
+            if (frame.Type == PduType.Error)
             {
                 _log.Info("{0}: the client sent ERROR and is closed: {1}", _who, Describe(frame));
                 throw new OperationCanceledException();
             }
             throw new ProtocolException(ProtocolErrorCode.UnexpectedType,
-                $"a {header.Type.Name()} PDU is not sent to a controller's admin socket; only QUERY and SUBMIT are");
+                $"a {frame.Type.Name()} PDU is not sent to a controller's admin socket; only QUERY and SUBMIT are");
         }
         if (Interlocked.Increment(ref _queued) > _server.Options.MaxPipelined)
             throw new OverloadedException(_server.Options.MaxPipelined);
@@ -370,7 +369,7 @@ internal sealed class AdminSession
         await WriteAsync(output, pdu, limit.Token).ConfigureAwait(false);
     }
 
-    private static string Describe(ReadOnlySpan<byte> frame)
+    private static string Describe(PduFrame frame)
     {
         try { return PduText.Format(PduCodec.Decode(frame)); }
         catch (ProtocolException e) { return e.Message; }

@@ -112,7 +112,7 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
 
     /// <summary>A result the controller makes itself (timeout, unavailable, ...), its reason in <c>message</c>.</summary>
     internal static DispatchResult Result(AckCode code, ulong requestId, Guid vm, string message) =>
-        new(code, requestId, vm, new AttrList().Add(AttrType.Message, ErrorPdu.Truncate(message, 1024)));
+        new(code, requestId, vm, new AttrList().AddMessage(message));
 
     // The id is drawn only now, with a slot held: ids then reach a host roughly in counter order, which keeps
     // them inside hostd's replay window (§7.6) however long a request waited for its slot.

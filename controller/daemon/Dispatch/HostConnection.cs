@@ -233,10 +233,9 @@ internal sealed class HostConnection
 
     // ACK and ERROR are all a hostd sends (spec §3.2: anything else is unexpected-type). The header was checked
     // by the frame loop; the tag is checked before the body is parsed.
-    private void OnFrame(ReadOnlySpan<byte> frame)
+    private void OnFrame(PduFrame frame)
     {
-        var type = (PduType)frame[3];
-        switch (type)
+        switch (frame.Type)
         {
             case PduType.Ack:
                 OnAck(frame);
@@ -246,16 +245,16 @@ internal sealed class HostConnection
                 break;
             default:
                 throw new ProtocolException(ProtocolErrorCode.UnexpectedType,
-                    $"a {type.Name()} PDU has no place on a connection to hostd, which sends only ack and error");
+                    $"a {frame.Type.Name()} PDU has no place on a connection to hostd, which sends only ack and error");
         }
     }
 
-    private void OnAck(ReadOnlySpan<byte> frame)
+    private void OnAck(PduFrame frame)
     {
         // Only this host's key: an ACK signed by any other host (or a holder of its key) is a stream error.
-        _keys.For(_host).Authenticate(frame);
+        _keys.For(_host).Authenticate(frame.Bytes);
         // An ACK with a PDU error is not answered in kind: a peer that sends broken ACKs is not trusted further (§9).
-        var ack = AckPdu.From(AckView.Parse(PduCodec.Body(frame)));
+        var ack = AckPdu.From(AckView.Parse(frame.Body));
         TaskCompletionSource<AckPdu?>? waiter;
         lock (_waiting)
         {
@@ -274,9 +273,9 @@ internal sealed class HostConnection
 
     // The host's last word before it closes (§7.3). One it cannot sign with our key (another key, usually) is
     // still worth showing, marked as such; either way it is only logged.
-    private void OnError(ReadOnlySpan<byte> frame)
+    private void OnError(PduFrame frame)
     {
-        bool verified = _keys.For(_host).Check(frame) is null;
+        bool verified = _keys.For(_host).Check(frame.Bytes) is null;
         string what;
         try
         {

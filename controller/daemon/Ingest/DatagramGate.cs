@@ -1,10 +1,9 @@
 // The checks a STATE datagram passes before it reaches the inventory, in the spec's order (§3.5, §3.2,
 // §3.3, then the body §6): framing, type, key id, tag (under the key of the host the datagram names, so a
-// host can sign only for itself), body. A well-framed datagram takes the fast path,
-// which throws nothing, so a flood of forged datagrams (bad tag, wrong key, unsigned) costs one HMAC each
-// and no exception; only garbage headers and broken authentic bodies go through the codec's exceptions,
-// whose messages are kept for the log.
-using System.Buffers.Binary;
+// host can sign only for itself), body. A well-framed datagram takes the fast path (the codec's
+// non-throwing TryReadDatagram), so a flood of forged datagrams (bad tag, wrong key, unsigned) costs one
+// HMAC each and no exception; only garbage headers and broken authentic bodies go through the codec's
+// exceptions, whose messages are kept for the log.
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
@@ -17,8 +16,10 @@ internal static class DatagramGate
     public static DropReason Authenticate(ReadOnlySpan<byte> datagram, HostKeys keys, out string? detail)
     {
         detail = null;
-        if (IsWellFramedState(datagram) && StateView.TryPeekHost(PduCodec.Body(datagram), out var host))
+        if (PduFraming.TryReadDatagram(datagram, out var frame, out _) && frame.Type == PduType.State
+            && StateView.TryPeekHost(frame.Body, out var host))
         {
+            if (frame.KeyId == 0) return DropReason.Unsigned;
             return keys.Check(datagram, host) switch
             {
                 null => DropReason.None,
@@ -66,23 +67,21 @@ internal static class DatagramGate
     }
 
     /// <summary>The message for a drop the fast path found (no codec message).</summary>
-    public static string Describe(DropReason reason, ReadOnlySpan<byte> datagram) => reason switch
+    public static string Describe(DropReason reason, ReadOnlySpan<byte> datagram)
     {
-        DropReason.Unsigned => "unsigned (key id 0); STATE must be signed with the host's key",
-        DropReason.WrongKey => $"signed with a key that is not host {HostOf(datagram)}'s (key id 0x{datagram[5]:x2}): "
-            + "another host's key, or a key derived from another master; check that host's key file",
-        DropReason.BadTag => $"authentication tag does not verify under host {HostOf(datagram)}'s key: the datagram was altered or forged",
-        _ => reason.Name(),
-    };
+        if (!PduFraming.TryReadDatagram(datagram, out var frame, out _)) return reason.Name();
+        return reason switch
+        {
+            DropReason.Unsigned => "unsigned (key id 0); STATE must be signed with the host's key",
+            DropReason.WrongKey => $"signed with a key that is not host {HostOf(frame)}'s (key id 0x{frame.KeyId:x2}): "
+                + "another host's key, or a key derived from another master; check that host's key file",
+            DropReason.BadTag => $"authentication tag does not verify under host {HostOf(frame)}'s key: the datagram was altered or forged",
+            _ => reason.Name(),
+        };
+    }
 
-    private static string HostOf(ReadOnlySpan<byte> datagram) =>
-        StateView.TryPeekHost(PduCodec.Body(datagram), out var host) ? Validation.Shorten(System.Text.Encoding.UTF8.GetString(host)) : "?";
-
-    // magic "VM", version 1, type STATE, flags 0, and a length equal to the datagram's size, within 26..1200.
-    private static bool IsWellFramedState(ReadOnlySpan<byte> d) =>
-        d.Length is >= PduHeader.MinPduSize and <= PduHeader.MaxDatagram
-        && d[0] == 0x56 && d[1] == 0x4D && d[2] == PduHeader.CurrentVersion && d[3] == (byte)PduType.State && d[4] == 0
-        && BinaryPrimitives.ReadUInt32BigEndian(d[6..]) == (uint)d.Length;
+    private static string HostOf(in PduFrame frame) =>
+        StateView.TryPeekHost(frame.Body, out var host) ? Validation.Shorten(System.Text.Encoding.UTF8.GetString(host)) : "?";
 
     private static DropReason CheckCritical(in StateView state, out string? detail)
     {

@@ -1,6 +1,5 @@
 // Immutable copies of inventory state, taken under a host's lock: what queries, watchers, placement and
 // the admin socket work from, so that none of them holds a lock while it formats or writes.
-using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using Vmm.Protocol;
@@ -22,22 +21,24 @@ internal readonly record struct LastRequest(RequestCode Code, AckCode Ack);
 /// </summary>
 internal sealed record VmView(string Host, byte[] Record, bool Unknown, bool Removed, long AgeMs, LastRequest? Last)
 {
-    public Guid Uuid => new(Record.AsSpan(0, 16), bigEndian: true);
+    // The record's fields (it was checked when its STATE was parsed). Private: a record's printer would box it.
+    private VmRecordView View => VmRecordView.OverChecked(Record);
+
+    public Guid Uuid => View.Uuid;
 
     public string Name => Encoding.UTF8.GetString(NameUtf8);
 
-    public ReadOnlySpan<byte> NameUtf8 => Record.AsSpan(VmRecordView.FixedSize, Record[VmRecordView.FixedSize - 1]);
+    public ReadOnlySpan<byte> NameUtf8 => View.NameUtf8;
 
     /// <summary>The power state the host last reported (also while <see cref="Unknown"/>).</summary>
-    public PowerState ReportedPower => (PowerState)Record[16];
+    public PowerState ReportedPower => View.Power;
 
     /// <summary>The id of the last request hostd finished for this VM (<c>last-request</c>, spec §6.2), or 0.</summary>
     public ulong LastRequestId
     {
         get
         {
-            int attrs = VmRecordView.FixedSize + Record[VmRecordView.FixedSize - 1];
-            var reader = new AttrReader(Record.AsSpan(attrs));
+            var reader = View.Attributes;
             while (reader.MoveNext())
                 if (reader.Type == AttrType.LastRequest) return reader.Number;
             return 0;
@@ -48,11 +49,7 @@ internal sealed record VmView(string Host, byte[] Record, bool Unknown, bool Rem
     /// tombstone once removed.</summary>
     public VmState ToState()
     {
-        var bytes = new byte[2 + Record.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(bytes, (ushort)Record.Length);
-        Record.CopyTo(bytes, 2);
-        VmRecordView.Parse(bytes, out var view);
-        var state = VmState.From(view);
+        var state = VmState.From(View);
         if (Removed) return VmState.TombstoneFor(state.Uuid, state.Name);
         return Unknown ? state with { Power = PowerState.Unknown, Reason = 0 } : state;
     }

@@ -1,7 +1,6 @@
 // One VM as a host reported it: the record's raw bytes, kept as received. An unchanged record (the usual
 // heartbeat) costs a comparison and no allocation; a changed one of the same size is overwritten in place.
 // Decoding to VmState happens only when someone asks (a query, a watch).
-using System.Buffers.Binary;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
@@ -10,9 +9,6 @@ namespace Vmm.Controller;
 /// <summary>The newest record of one VM on one host. Guarded by its host's lock.</summary>
 internal sealed class VmEntry(Guid uuid)
 {
-    // Offsets in a record after its length field (spec §6.2).
-    private const int PowerAt = 16, FlagsAt = 18, VcpusAt = 19, NameLengthAt = VmRecordView.FixedSize - 1;
-
     private byte[] _record = [];
 
     public Guid Uuid { get; } = uuid;
@@ -32,13 +28,16 @@ internal sealed class VmEntry(Guid uuid)
     /// <summary>Monotonic ms when the record was last received.</summary>
     public long UpdatedMs { get; set; }
 
-    public PowerState Power => (PowerState)_record[PowerAt];
+    /// <summary>The record's fields (it was checked when its STATE was parsed).</summary>
+    public VmRecordView View => VmRecordView.OverChecked(Record);
 
-    public VmFlags Flags => (VmFlags)_record[FlagsAt];
+    public PowerState Power => View.Power;
 
-    public ushort Vcpus => BinaryPrimitives.ReadUInt16BigEndian(_record.AsSpan(VcpusAt));
+    public VmFlags Flags => View.Flags;
 
-    public ReadOnlySpan<byte> NameUtf8 => _record.AsSpan(VmRecordView.FixedSize, _record[NameLengthAt]);
+    public ushort Vcpus => View.Vcpus;
+
+    public ReadOnlySpan<byte> NameUtf8 => View.NameUtf8;
 
     /// <summary>Whether the VM holds its host's CPUs now (placement counts them as used).</summary>
     public bool UsesCpus => Power is PowerState.Running or PowerState.Blocked or PowerState.Paused or PowerState.ShuttingDown or PowerState.Unknown;

@@ -121,9 +121,9 @@ internal static class PduCommand
             var datagram = buffer.AsSpan(0, size);
             try
             {
-                PduFraming.ReadDatagram(datagram, PduHeader.MaxDatagram);
-                if (args.Has("--verify")) key!.Authenticate(datagram);
-                var pdu = PduCodec.Decode(datagram, PduHeader.MaxDatagram);
+                var frame = new PduFrame(PduFraming.ReadDatagram(datagram, PduHeader.MaxDatagram), datagram);
+                if (args.Has("--verify")) key!.Authenticate(frame);
+                var pdu = PduCodec.Decode(frame);
                 Console.Out.WriteLine(PduText.Format(pdu));
                 Console.Out.Flush();
             }
@@ -172,10 +172,10 @@ internal static class PduCommand
                 int consumed;
                 try
                 {
-                    if (!PduFraming.TryReadFrame(span, out _, out consumed, max)) break;
-                    var frame = span[..consumed];
+                    if (!PduFraming.TryReadFrame(span, out var header, out consumed, max)) break;
+                    var frame = new PduFrame(header, span[..consumed]);
                     if (verify) key!.Authenticate(frame);
-                    var pdu = PduCodec.Decode(frame, max);
+                    var pdu = PduCodec.Decode(frame);
                     Console.Out.WriteLine(PduText.Format(pdu));
                     Console.Out.Flush();
                 }
@@ -293,11 +293,11 @@ internal static class PduCommand
 
         public ClusterKey For(Pdu pdu) => pdu is StatePdu state ? ForState(System.Text.Encoding.UTF8.GetBytes(state.Host)) : ForOther();
 
-        public void Authenticate(ReadOnlySpan<byte> frame)
+        public void Authenticate(PduFrame frame)
         {
-            var key = (PduType)frame[3] == PduType.State && StateView.TryPeekHost(PduCodec.Body(frame), out var host)
+            var key = frame.Type == PduType.State && StateView.TryPeekHost(frame.Body, out var host)
                 ? ForState(host) : ForOther();
-            key.Authenticate(frame);
+            key.Authenticate(frame.Bytes);
         }
 
         private ClusterKey ForState(ReadOnlySpan<byte> host) => _file.IsMaster ? _file.Key.DeriveHostKey(host) : _file.Key;

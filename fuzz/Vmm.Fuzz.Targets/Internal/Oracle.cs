@@ -45,6 +45,40 @@ internal static class Oracle
         Check(rest.Length < header.Length, $"need-more-bytes with {rest.Length} bytes of a {header.Length}-byte PDU");
     }
 
+    /// <summary>
+    /// The non-throwing header checks (<see cref="PduHeader.TryParse"/>, <see cref="PduFraming.TryReadDatagram"/>:
+    /// the controller's UDP fast path) and the throwing ones are one decision: they accept the same bytes with the
+    /// same header and refuse the others with the same code, a stream error.
+    /// </summary>
+    public static void HeaderChecksAgree(ReadOnlySpan<byte> input, int maxLength)
+    {
+        bool parsed = PduHeader.TryParse(input, maxLength, out var header, out var fault);
+        try
+        {
+            var thrown = PduHeader.Parse(input, maxLength);
+            Check(parsed, $"TryParse refuses ({fault.Name()}) a header Parse accepts");
+            Check(thrown == header, $"TryParse reads {header}, Parse {thrown}");
+        }
+        catch (ProtocolException e)
+        {
+            Check(!parsed, $"TryParse accepts a header Parse refuses ({e.Code.Name()}: {e.Message})");
+            Check(e.Code == fault && e.IsStreamError, $"TryParse refuses with {fault.Name()}, Parse with {e.Code.Name()}: {e.Message}");
+        }
+
+        bool framed = PduFraming.TryReadDatagram(input, out var frame, out fault, maxLength);
+        try
+        {
+            var thrown = PduFraming.ReadDatagram(input, maxLength);
+            Check(framed, $"TryReadDatagram refuses ({fault.Name()}) a datagram ReadDatagram accepts");
+            Check(thrown == frame.Header && frame.Bytes.Length == input.Length, $"TryReadDatagram reads {frame.Header}, ReadDatagram {thrown}");
+        }
+        catch (ProtocolException e)
+        {
+            Check(!framed, $"TryReadDatagram accepts a datagram ReadDatagram refuses ({e.Code.Name()}: {e.Message})");
+            Check(e.Code == fault && e.IsStreamError, $"TryReadDatagram refuses with {fault.Name()}, ReadDatagram with {e.Code.Name()}: {e.Message}");
+        }
+    }
+
     /// <summary>Every strict prefix of a sound frame reads as "need more bytes": a reader never acts on part of a PDU.</summary>
     public static void PrefixesNeedMore(ReadOnlySpan<byte> frame, int maxLength)
     {

@@ -29,8 +29,10 @@ internal sealed class HostdUnderTest : IDisposable
 
         var log = LogManager.GetLogger("vmm-hostd");
         var hypervisor = new LibvirtHypervisor(new LibvirtOptions(Uri, "vmm-bench", Path.Combine(folder, "pool"), null), log);
+        // The loads connect at the start and some first send after the figures before theirs (tens of seconds on
+        // a busy machine): past hostd's default handshake-timeout, which would close them unused.
         var options = new HostdOptions("bench-host", new IPEndPoint(IPAddress.Loopback, 0),
-            [(IPEndPoint)_controller.LocalEndPoint!], Heartbeat, CallTimeout);
+            [(IPEndPoint)_controller.LocalEndPoint!], Heartbeat, CallTimeout, HandshakeTimeout: TimeSpan.FromMinutes(10));
         Daemon = new HostdDaemon(hypervisor, Key, options, log);
         // LibvirtHypervisor connects before RunAsync returns its task.
         _run = Daemon.RunAsync(_stop.Token);

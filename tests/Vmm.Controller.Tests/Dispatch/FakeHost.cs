@@ -117,7 +117,7 @@ internal sealed class FakeHost : IAsyncDisposable
         var reader = PipeReader.Create(connection.Stream);
         try
         {
-            await FrameLoop.RunAsync(reader, frame => OnFrame(connection, frame), _stop.Token);
+            await FrameLoop.RunAsync(reader, frame => OnFrame(connection, frame.Bytes), _stop.Token);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or ProtocolException)
         {

@@ -66,7 +66,7 @@ public sealed class ConnectionBoundTests
         {
             // Sources 127.0.1.1 ... 127.0.1.40, more connections than the table holds.
             for (int i = 1; i <= 40; i++) idle.Add(Idle(f, IPAddress.Parse($"127.0.1.{i}")));
-            SpinWait.SpinUntil(() => Interlocked.Read(ref f.Daemon.Processor.Counters.ConnectionsEvicted) >= 33, TimeSpan.FromSeconds(20));
+            SpinWait.SpinUntil(() => Interlocked.Read(ref f.Daemon.Server.Counters.ConnectionsEvicted) >= 33, TimeSpan.FromSeconds(20));
             Assert.Equal(AckCode.Success, proven.Call(Ping(2)).Code);
             // A newcomer gets in too: it takes the place of one of the idle ones.
             using var another = f.Connect(IPAddress.Parse("127.0.0.3"));
@@ -90,7 +90,7 @@ public sealed class ConnectionBoundTests
         using var third = f.Connect(Attacker);
         third.Send(Ping(3));
         Assert.Null(third.ReceiveOrClose());
-        Assert.Equal(1, Interlocked.Read(ref f.Daemon.Processor.Counters.ConnectionsRefused));
+        Assert.Equal(1, Interlocked.Read(ref f.Daemon.Server.Counters.ConnectionsRefused));
         using var other = f.Connect(ControllerAddress);
         Assert.Equal(AckCode.Success, other.Call(Ping(4)).Code);
     }
@@ -105,7 +105,7 @@ public sealed class ConnectionBoundTests
         using var silent = f.Connect();
         silent.SendRaw(PduCodec.ToBytes(Ping(2), DaemonFixture.Key).AsSpan(0, 12));   // a PDU begun, never finished
         Assert.Null(silent.ReceiveOrClose());
-        Assert.Equal(1, Interlocked.Read(ref f.Daemon.Processor.Counters.HandshakeTimeouts));
+        Assert.Equal(1, Interlocked.Read(ref f.Daemon.Server.Counters.HandshakeTimeouts));
         Thread.Sleep(3 * timeout);
         Assert.Equal(AckCode.Success, proven.Call(Ping(3)).Code);
     }
@@ -122,7 +122,7 @@ public sealed class ConnectionBoundTests
             using var refused = f.Connect(Attacker);
             Assert.Null(refused.ReceiveOrClose());
         }
-        Assert.Equal(50, Interlocked.Read(ref f.Daemon.Processor.Counters.ConnectionsRefused));
+        Assert.Equal(50, Interlocked.Read(ref f.Daemon.Server.Counters.ConnectionsRefused));
         Assert.Single(lines.Logs, l => l.Contains("refused") && l.Contains("127.0.0.1"));
     }
 
@@ -148,7 +148,7 @@ public sealed class ConnectionBoundTests
                 greedy.SendRaw(batch);
             }
         });
-        var counters = f.Daemon.Processor.Counters;
+        var counters = f.Daemon.Server.Counters;
         Assert.True(SpinWait.SpinUntil(() => Interlocked.Read(ref counters.ReadPauses) > 0, TimeSpan.FromSeconds(60)), "hostd never stopped reading");
 
         // Meanwhile hostd serves everyone else.

@@ -65,9 +65,9 @@ public sealed class RequestCacheTests
         var processor = new RequestProcessor(hypervisor, 9, TimeSpan.FromSeconds(20), workers, (_, _) => { }, LogManager.GetLogger("test"), new RequestCache(capacity: 1));
         RequestPdu Start(uint counter) => new() { RequestId = Id(3, counter), BootId = 9, Code = RequestCode.Start, Vm = vm };
 
-        Assert.Equal(AckCode.Success, (await processor.HandleAsync(Start(1), 1, "test")).Code);
-        Assert.Equal(AckCode.Success, (await processor.HandleAsync(Start(2), 1, "test")).Code);   // evicts 1
-        var replay = await processor.HandleAsync(Start(1), 1, "test");
+        Assert.Equal(AckCode.Success, (await processor.HandleAsync(Start(1), "test")).Code);
+        Assert.Equal(AckCode.Success, (await processor.HandleAsync(Start(2), "test")).Code);   // evicts 1
+        var replay = await processor.HandleAsync(Start(1), "test");
 
         Assert.Equal(AckCode.Failure, replay.Code);
         Assert.StartsWith("replay", replay.Results.Text(AttrType.Message));
@@ -87,16 +87,16 @@ public sealed class RequestCacheTests
         RequestPdu Req(RequestCode code, AttrList? p = null) => new() { RequestId = Id(4, ++counter), BootId = 9, Code = code, Vm = vm, Parameters = p ?? [] };
 
         var stop = Req(RequestCode.Stop, new AttrList().Add(AttrType.TimeoutMs, 0));
-        var late = await processor.HandleAsync(stop, 1, "test");
+        var late = await processor.HandleAsync(stop, "test");
         Assert.Equal(AckCode.Failure, late.Code);
         Assert.Contains("did not finish", late.Results.Text(AttrType.Message));
-        Assert.Equal(AckCode.Busy, (await processor.HandleAsync(Req(RequestCode.Start), 2, "test")).Code);
-        var retry = await processor.HandleAsync(stop, 1, "test");   // the outcome is cached like any other
+        Assert.Equal(AckCode.Busy, (await processor.HandleAsync(Req(RequestCode.Start), "test")).Code);
+        var retry = await processor.HandleAsync(stop, "test");   // the outcome is cached like any other
         Assert.Equal((AckCode.Failure, AckFlags.Replayed), (retry.Code, retry.Flags));
 
         hypervisor.Gate.Set();
         Assert.True(SpinWait.SpinUntil(() => { lock (changed) return changed.Contains(vm); }, TimeSpan.FromSeconds(20)), "the late call's VM is re-read when it returns");
-        Assert.Equal(AckCode.Success, (await processor.HandleAsync(Req(RequestCode.Start), 3, "test")).Code);
+        Assert.Equal(AckCode.Success, (await processor.HandleAsync(Req(RequestCode.Start), "test")).Code);
         Assert.Equal(PowerState.Running, hypervisor.Get(vm)!.Power);
     }
 }

@@ -188,7 +188,7 @@ public sealed class RequestServerTests
         Assert.Null(bad.ReceiveOrClose());
         Assert.Empty(f.Hypervisor.Executed);
         Assert.Equal(AckCode.Success, good.Call(Req(f, RequestCode.Start, vm)).Code);
-        Assert.Equal(1, f.Daemon.Processor.Counters.StreamErrors);
+        Assert.Equal(1, f.Daemon.Server.Counters.StreamErrors);
         // The counts reach the operator through the STATUS line systemd shows (and the last log line).
         Assert.EndsWith(", 1 requests, 1 stream errors", f.Daemon.Status());
     }

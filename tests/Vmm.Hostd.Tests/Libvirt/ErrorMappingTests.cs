@@ -63,10 +63,12 @@ public sealed class ErrorMappingTests
         Assert.Contains("not running", o.Results.Text(AttrType.Message));
     }
 
+    // Unknown codes (and ping) are the daemon's to answer, once (RequestProcessor; RequestServerTests sends one
+    // and gets unknown-request): one that reaches the hypervisor is a bug of its caller, not an outcome.
     [Fact]
-    public void An_unknown_request_code_is_unknown_request()
+    public void An_unknown_request_code_is_not_the_hypervisors_to_answer()
     {
         using var node = TestNode.Default();
-        Assert.Equal(AckCode.UnknownRequest, node.Execute((RequestCode)99, TestNode.DefaultDomain).Code);
+        Assert.Throws<ArgumentOutOfRangeException>(() => node.Execute((RequestCode)99, TestNode.DefaultDomain));
     }
 }
