@@ -1,6 +1,7 @@
 // IHypervisor over libvirt: the connection's life (open, events, loss, reconnect) and reading state.
 // The requests are in LibvirtHypervisor.*.cs, one file per group of request codes.
 using NLog;
+using Vmm.Hosting;
 using Vmm.Hostd.Interop;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
@@ -10,6 +11,10 @@ namespace Vmm.Hostd.Libvirt;
 
 internal sealed partial class LibvirtHypervisor : IHypervisor
 {
+    // The reconnect backoff's first and longest nominal delays.
+    internal static readonly TimeSpan ReconnectFirst = TimeSpan.FromMilliseconds(500);
+    internal static readonly TimeSpan ReconnectCap = TimeSpan.FromSeconds(30);
+
     private readonly LibvirtOptions _options;
     private readonly Logger _log;
     private readonly Lock _poolGate = new();
@@ -41,7 +46,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
     /// <summary>
     /// The first connection attempt is made before this returns, so a reachable hypervisor is usable as soon as
     /// RunAsync is called. Then it waits for the connection to be lost and reconnects with doubling, jittered
-    /// delays (0.5 s up to 30 s); a first open that fails is retried the same way.
+    /// delays (0.5 s up to 30 s, <see cref="Backoff"/>); a first open that fails is retried the same way.
     /// </summary>
     public Task RunAsync(CancellationToken stop)
     {
@@ -52,7 +57,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
 
     private async Task MaintainAsync(bool connected, CancellationToken stop)
     {
-        var backoff = new Backoff(Backoff.DefaultFirst, Backoff.DefaultCap);
+        var backoff = new Backoff(ReconnectFirst, ReconnectCap);
         try
         {
             while (!stop.IsCancellationRequested && _disposed == 0)

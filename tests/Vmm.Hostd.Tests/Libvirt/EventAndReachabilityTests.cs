@@ -2,6 +2,7 @@
 using System.Collections.Concurrent;
 using Vmm.Hostd.Libvirt;
 using Vmm.Hostd.Tests.Support;
+using Vmm.Hosting;
 using Vmm.Protocol;
 
 namespace Vmm.Hostd.Tests.Libvirt;
@@ -57,14 +58,14 @@ public sealed class EventAndReachabilityTests
     [Fact]
     public void Backoff_doubles_to_its_cap_with_jitter_and_resets()
     {
-        var b = new Backoff(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
+        var b = new Backoff(LibvirtHypervisor.ReconnectFirst, LibvirtHypervisor.ReconnectCap);
         double[] nominal = [0.5, 1, 2, 4, 8, 16, 30, 30];
         foreach (var n in nominal)
         {
             var d = b.Next().TotalSeconds;
-            Assert.InRange(d, n * 0.8, n * 1.2);
+            Assert.InRange(d, n / 2, n);
         }
         b.Reset();
-        Assert.InRange(b.Next().TotalSeconds, 0.4, 0.6);
+        Assert.InRange(b.Next().TotalSeconds, 0.25, 0.5);
     }
 }
