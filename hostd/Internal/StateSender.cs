@@ -91,13 +91,14 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
     /// <summary>Leaves out disk and nic attributes from the end until the record fits (spec §6.2, truncated).</summary>
     internal static VmState Truncate(VmState vm, int room)
     {
-        AttrList attrs = [.. vm.Attributes];
-        vm = vm with { Flags = vm.Flags | VmFlags.Truncated, Attributes = attrs };
+        List<Attr> attrs = [.. vm.Attributes];
+        vm = vm with { Flags = vm.Flags | VmFlags.Truncated };
         while (vm.EncodedSize > room)
         {
             int last = attrs.FindLastIndex(a => a.Type is AttrType.Disk or AttrType.Nic);
             if (last < 0) break;
             attrs.RemoveAt(last);
+            vm = vm with { Attributes = [.. attrs] };   // a record's list is frozen: each cut is a new one
         }
         return vm;
     }
