@@ -32,15 +32,15 @@ internal sealed class StatePublisher : IDisposable
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string? _reasonBeforeTrying;
 
-    // The table: the refresher writes, the heartbeat and the tests read (under _lock).
-    private readonly Lock _lock = new();
+    // The table: the refresher writes, the heartbeat and the tests read (under _gate).
+    private readonly Lock _gate = new();
     private readonly Dictionary<Guid, VmState> _vms = [];
     private readonly Dictionary<Guid, ulong> _lastRequest = [];
     private AttrList _facts = [];
     private bool _loaded;
 
     // Work for the refresher.
-    private readonly Lock _dirtyLock = new();
+    private readonly Lock _dirtyGate = new();
     private readonly HashSet<Guid> _dirty = [];
     private bool _fullRefresh = true;
     private readonly SemaphoreSlim _wake = new(0);
@@ -100,28 +100,28 @@ internal sealed class StatePublisher : IDisposable
     internal long SlotsDone => Interlocked.Read(ref _slots);
 
     /// <summary>How many VMs the last refresh saw.</summary>
-    public int VmCount { get { lock (_lock) return _vms.Count; } }
+    public int VmCount { get { lock (_gate) return _vms.Count; } }
 
     /// <summary>A request finished for <paramref name="vm"/>: remember its id for last-request and re-read the VM
     /// (memory, vCPUs, disks, NICs and snapshots change without a libvirt event).</summary>
     public void RequestDone(Guid vm, ulong requestId)
     {
-        lock (_lock) _lastRequest[vm] = requestId;
+        lock (_gate) _lastRequest[vm] = requestId;
         MarkDirty(vm);
     }
 
     /// <summary>A VM changed (libvirt event): re-read it soon. Called on libvirt's event thread: never blocks.</summary>
     public void MarkDirty(Guid vm)
     {
-        lock (_dirtyLock) _dirty.Add(vm);
+        lock (_dirtyGate) _dirty.Add(vm);
         _wake.Release();
     }
 
     // Lost or back: re-read every VM soon; after a reconnect, report anew as soon as the table is read again.
     private void OnReachability(bool reachable)
     {
-        if (reachable) lock (_lock) _loaded = false;
-        lock (_dirtyLock) _fullRefresh = true;
+        if (reachable) lock (_gate) _loaded = false;
+        lock (_dirtyGate) _fullRefresh = true;
         _wake.Release();
     }
 
@@ -166,7 +166,7 @@ internal sealed class StatePublisher : IDisposable
     private void FlushDirty()
     {
         Guid[] dirty;
-        lock (_dirtyLock) { dirty = [.. _dirty]; _dirty.Clear(); }
+        lock (_dirtyGate) { dirty = [.. _dirty]; _dirty.Clear(); }
         if (dirty.Length == 0 || !_hypervisor.Reachable) return;
         var deadline = _callTimeout < FinalReadTimeout ? _callTimeout : FinalReadTimeout;
         try
@@ -199,7 +199,7 @@ internal sealed class StatePublisher : IDisposable
 
             bool full;
             Guid[] dirty;
-            lock (_dirtyLock)
+            lock (_dirtyGate)
             {
                 full = _fullRefresh || Stopwatch.GetElapsedTime(lastFull) >= _interval;
                 _fullRefresh = false;
@@ -219,7 +219,7 @@ internal sealed class StatePublisher : IDisposable
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 // Stopping in the middle of a read: the last read before the stopping datagram does these VMs.
-                lock (_dirtyLock) foreach (var g in dirty) _dirty.Add(g);
+                lock (_dirtyGate) foreach (var g in dirty) _dirty.Add(g);
                 return;
             }
             catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
@@ -227,7 +227,7 @@ internal sealed class StatePublisher : IDisposable
                 if (e is HypervisorException or TimeoutException) _log.Warn("reading the VMs failed: {0}", e.Message);
                 else _log.Error(e, "reading the VMs failed");
                 // Try again: the dirty VMs were not read.
-                lock (_dirtyLock) { foreach (var g in dirty) _dirty.Add(g); if (full) _fullRefresh = true; }
+                lock (_dirtyGate) { foreach (var g in dirty) _dirty.Add(g); if (full) _fullRefresh = true; }
             }
         }
     }
@@ -238,7 +238,7 @@ internal sealed class StatePublisher : IDisposable
         var facts = Call(_hypervisor.ReadFacts, _callTimeout, stop);
         var changed = new List<VmState>();
         bool first;
-        lock (_lock)
+        lock (_gate)
         {
             first = !_loaded;
             _facts = WithMemoryFree(facts, all);
@@ -289,7 +289,7 @@ internal sealed class StatePublisher : IDisposable
             {
                 if (uuid == Guid.Empty) continue;
                 var vm = Call(() => _hypervisor.Read(uuid), timeout, stop);
-                lock (_lock)
+                lock (_gate)
                 {
                     if (vm is not null) { if (Store(vm) is { } s) changed.Add(s); }
                     else if (_vms.Remove(uuid, out var gone)) changed.Add(VmState.TombstoneFor(uuid, gone.Name));
@@ -302,7 +302,7 @@ internal sealed class StatePublisher : IDisposable
         }
     }
 
-    // Stores a VM as read (plus last-request); returns it when it differs from what was held. Under _lock.
+    // Stores a VM as read (plus last-request); returns it when it differs from what was held. Under _gate.
     private VmState? Store(VmState vm)
     {
         if (_lastRequest.TryGetValue(vm.Uuid, out ulong id))
@@ -349,7 +349,7 @@ internal sealed class StatePublisher : IDisposable
         }
         List<VmState> vms;
         AttrList facts;
-        lock (_lock)
+        lock (_gate)
         {
             if (!_loaded) return 0;   // nothing read yet: an empty report would remove every VM at the controller
             vms = [.. _vms.Values];
@@ -373,7 +373,7 @@ internal sealed class StatePublisher : IDisposable
             return;
         }
         bool loaded;
-        lock (_lock) loaded = _loaded;
+        lock (_gate) loaded = _loaded;
         if (loaded) _sender.SendEvent([], HostStatus.None);
     }
 
