@@ -5,7 +5,6 @@ using Vmm.Hosting;
 using Vmm.Hostd.Interop;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -140,12 +139,12 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
     // cpus, memory-total, hypervisor and migration-uri do not change while a connection lives: read once.
     private AttrList ReadStaticFacts(LibvirtSession s)
     {
-        var node = Native.GetNodeInfo(s.Connection);
+        var node = LibvirtApi.GetNodeInfo(s.Connection);
         var facts = new AttrList()
             .Add(AttrType.Cpus, node.Cpus)
             .Add(AttrType.MemoryTotal, (ulong)node.Memory.Value)
-            .Add(AttrType.Hypervisor, $"{s.Type} {VersionText(Native.GetVersion(s.Connection))}");
-        string migration = _options.MigrationUri ?? MigrationUris.Derive(Native.GetUri(s.Connection), Native.GetHostname(s.Connection));
+            .Add(AttrType.Hypervisor, $"{s.Type} {VersionText(LibvirtApi.GetVersion(s.Connection))}");
+        string migration = _options.MigrationUri ?? MigrationUris.Derive(LibvirtApi.GetUri(s.Connection), LibvirtApi.GetHostname(s.Connection));
         facts.Add(AttrType.MigrationUri, ErrorPdu.Truncate(migration, 1024));
         return facts;
     }
@@ -158,7 +157,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
         var s = Session();
         return Guarded(() =>
         {
-            var domains = Native.ListAllDomains(s.Connection);
+            var domains = LibvirtApi.ListAllDomains(s.Connection);
             var states = new List<VmState>(domains.Count);
             foreach (var dom in domains)
             {
@@ -184,7 +183,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
         var s = Session();
         return Guarded(() =>
         {
-            using var dom = Native.LookupDomain(s.Connection, uuid);
+            using var dom = LibvirtApi.LookupDomain(s.Connection, uuid);
             try
             {
                 if (dom is not null) return VmReader.Read(s.Connection, dom, _descriptions, _log);

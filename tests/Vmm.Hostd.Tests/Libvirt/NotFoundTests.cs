@@ -4,7 +4,6 @@ using System.Buffers.Binary;
 using Vmm.Hostd.Interop;
 using Vmm.Hostd.Tests.Support;
 using Vmm.Protocol;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
@@ -16,7 +15,7 @@ public sealed class NotFoundTests
     private static void NothingCreated(TestNode node, string name)
     {
         Assert.Null(node.Hypervisor.Read(NewVm));
-        using var vol = Native.LookupStorageVolume(node.Hypervisor.Connection!, Path.Combine(node.PoolPath, $"{name}-vda.qcow2"));
+        using var vol = LibvirtApi.LookupStorageVolume(node.Hypervisor.Connection!, Path.Combine(node.PoolPath, $"{name}-vda.qcow2"));
         Assert.Null(vol);
     }
 

@@ -61,7 +61,7 @@ internal enum MigrateFlags : uint
     Unsafe = 1 << 9,
 }
 
-internal static unsafe partial class Libvirt
+internal static unsafe partial class LibvirtApi
 {
     /// <summary>VIR_DOMAIN_XML_INACTIVE: the persistent definition rather than the running one.</summary>
     public const uint XmlInactive = 1 << 1;

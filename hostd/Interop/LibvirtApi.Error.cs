@@ -44,7 +44,7 @@ internal static class ErrorNumber
     public const int OperationUnsupported = 84;
 }
 
-internal static unsafe partial class Libvirt
+internal static unsafe partial class LibvirtApi
 {
     [LibraryImport(Libraries.Libvirt)]
     private static partial VirError* virGetLastError();

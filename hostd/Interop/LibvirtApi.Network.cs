@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Vmm.Hostd.Interop;
 
-internal static unsafe partial class Libvirt
+internal static unsafe partial class LibvirtApi
 {
     [LibraryImport(Libraries.Libvirt, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint virNetworkLookupByName(ConnectionHandle conn, string name);

@@ -26,7 +26,7 @@ internal enum CloseReason
     Client = 3,
 }
 
-internal static unsafe partial class Libvirt
+internal static unsafe partial class LibvirtApi
 {
     [LibraryImport(Libraries.Libvirt, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint virConnectOpen(string? name);

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Vmm.Hostd.Interop;
 
-internal static unsafe partial class Libvirt
+internal static unsafe partial class LibvirtApi
 {
     [LibraryImport(Libraries.Libvirt)]
     private static partial int virDomainSnapshotNum(DomainHandle dom, uint flags);

@@ -12,7 +12,7 @@ internal struct VirStorageVolInfo
     public ulong Allocation;
 }
 
-internal static unsafe partial class Libvirt
+internal static unsafe partial class LibvirtApi
 {
     [LibraryImport(Libraries.Libvirt, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint virStoragePoolLookupByName(ConnectionHandle conn, string name);

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Vmm.Hostd.Interop;
 
-internal static unsafe partial class Libvirt
+internal static unsafe partial class LibvirtApi
 {
     /// <summary>VIR_DOMAIN_EVENT_ID_LIFECYCLE: callbacks of type virConnectDomainEventCallback.</summary>
     public const int DomainEventIdLifecycle = 0;
