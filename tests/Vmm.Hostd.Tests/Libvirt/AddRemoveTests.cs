@@ -5,6 +5,7 @@ using Vmm.Protocol;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class AddRemoveTests
 {
     private static readonly Guid NewVm = Guid.Parse("a0000000-0000-4000-8000-000000000001");

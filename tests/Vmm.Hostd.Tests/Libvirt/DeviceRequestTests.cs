@@ -6,6 +6,7 @@ using Vmm.Protocol;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class DeviceRequestTests
 {
     private static AttrList DiskOp(DiskOp op) => Requests.Params((AttrType.DiskOp, (ulong)op));

@@ -23,6 +23,7 @@ public sealed class ErrorMappingTests
         Assert.Equal(expected, LibvirtApi.Classify(code, message));
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void A_failed_call_throws_libvirts_code_and_message_read_on_the_same_thread()
     {
         var e = Assert.Throws<HypervisorException>(() => LibvirtApi.Open("test+unix:///default?socket=/nonexistent/sock"));
@@ -37,6 +38,7 @@ public sealed class ErrorMappingTests
         Assert.Equal("internal error: qemu said: bad thing happened", LibvirtApi.OneLine("internal error: qemu said:\n  bad thing\r\nhappened\n"));
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void An_unknown_uuid_is_not_found_naming_it_with_libvirts_no_domain_code()
     {
         using var node = TestNode.Default();
@@ -52,6 +54,7 @@ public sealed class ErrorMappingTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void A_refusal_by_libvirt_carries_its_error_code()
     {
         using var node = TestNode.Default();
@@ -63,6 +66,7 @@ public sealed class ErrorMappingTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void An_unknown_request_code_is_unknown_request()
     {
         using var node = TestNode.Default();

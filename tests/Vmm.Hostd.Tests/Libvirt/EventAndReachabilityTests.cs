@@ -10,6 +10,7 @@ namespace Vmm.Hostd.Tests.Libvirt;
 public sealed class EventAndReachabilityTests
 {
     [Fact]
+    [Trait("Needs", "libvirt")]
     public async Task Lifecycle_changes_raise_VmChanged_with_the_vms_uuid()
     {
         using var node = TestNode.Default();
@@ -23,6 +24,7 @@ public sealed class EventAndReachabilityTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void A_reachable_hypervisor_is_reachable_as_soon_as_RunAsync_returns()
     {
         using var node = TestNode.Default();
@@ -31,6 +33,7 @@ public sealed class EventAndReachabilityTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public async Task An_unreachable_hypervisor_says_why_keeps_retrying_and_stops_when_cancelled()
     {
         var hv = new LibvirtHypervisor(new LibvirtOptions("test+unix:///default?socket=/nonexistent/sock", "vmm", "/nonexistent", null), NLog.LogManager.GetLogger("test"));

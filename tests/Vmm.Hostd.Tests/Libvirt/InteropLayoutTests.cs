@@ -48,6 +48,7 @@ public sealed class InteropLayoutTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void Node_info_of_the_default_test_node_reads_its_known_values()
     {
         using var conn = LibvirtApi.Open("test:///default");
@@ -61,6 +62,7 @@ public sealed class InteropLayoutTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void Domain_info_of_the_default_test_domain_reads_its_known_values()
     {
         // test:///default is shared by overlapping connections of the process: nothing here changes it.
@@ -75,6 +77,7 @@ public sealed class InteropLayoutTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void A_child_handle_keeps_its_connection_open_until_released()
     {
         var conn = LibvirtApi.Open("test:///default");

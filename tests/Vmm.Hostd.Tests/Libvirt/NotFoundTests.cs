@@ -7,6 +7,7 @@ using Vmm.Protocol;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class NotFoundTests
 {
     private static readonly Guid NewVm = Guid.Parse("a0000000-0000-4000-8000-0000000000f1");

@@ -6,7 +6,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
-namespace Vmm.Controller.Tests.EndToEnd;
+namespace Vmm.System.Tests.EndToEnd;
 
 [Collection("cluster")]   // real processes and ports: one system test at a time
 public sealed partial class DemoTests

@@ -7,7 +7,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
-namespace Vmm.Controller.Tests.EndToEnd;
+namespace Vmm.System.Tests.EndToEnd;
 
 internal sealed class Cluster : IAsyncDisposable
 {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Vmm.Controller.Tests.Systemd;
+namespace Vmm.System.Tests.Systemd;
 
 /// <summary>
 /// One AOT daemon from out/ started as systemd would start it (NOTIFY_SOCKET, WATCHDOG_USEC), its stderr kept

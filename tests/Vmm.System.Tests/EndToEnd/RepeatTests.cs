@@ -2,8 +2,9 @@
 // remove of a running VM needs --force; a request that changes nothing succeeds with changed false; and a
 // request sent again by its id (--request-id) is carried out at most once, however often it is sent.
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
-namespace Vmm.Controller.Tests.EndToEnd;
+namespace Vmm.System.Tests.EndToEnd;
 
 [Collection("cluster")]   // real processes and ports: one system test at a time
 public sealed class RepeatTests
@@ -109,7 +110,7 @@ public sealed class RepeatTests
             c.FreezeHost("hv1", frozen: false);
         }
         Assert.True(timedOut.Code == 6, timedOut.Err);   // timeout: the outcome is unknown
-        var id = System.Text.RegularExpressions.Regex.Match(timedOut.Err, @"request ([0-9a-f]{8}:[0-9]+)\]").Groups[1].Value;
+        var id = Regex.Match(timedOut.Err, @"request ([0-9a-f]{8}:[0-9]+)\]").Groups[1].Value;
         Assert.NotEqual("", id);
         c.Eventually(() => c.Host("hv1")?.GetProperty("state").GetString() == "up", "hv1 is up again");
 
@@ -132,7 +133,7 @@ public sealed class RepeatTests
         var timedOut = c.Ctl("vm", "cpu", "add", "web1");
         c.StopHost("hv1", kill: true);
         Assert.True(timedOut.Code == 6, timedOut.Err);
-        var id = System.Text.RegularExpressions.Regex.Match(timedOut.Err, @"request ([0-9a-f]{8}:[0-9]+)\]").Groups[1].Value;
+        var id = Regex.Match(timedOut.Err, @"request ([0-9a-f]{8}:[0-9]+)\]").Groups[1].Value;
         c.StartHost("hv1");
         c.Eventually(() => c.Host("hv1")?.GetProperty("state").GetString() == "up", "hv1 is up again, a new boot");
 

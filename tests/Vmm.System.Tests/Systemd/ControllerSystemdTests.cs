@@ -1,9 +1,11 @@
 // The AOT vmm-controller as systemd runs it: Type=notify messages on a stand-in NOTIFY_SOCKET, SIGHUP reloads
 // (the level applied, other changes named, a broken file survived), the log file let go for logrotate, SIGTERM.
 using System.Diagnostics;
-using Vmm.Controller.Tests.EndToEnd;
+using System.Net;
+using System.Net.Sockets;
+using Vmm.System.Tests.EndToEnd;
 
-namespace Vmm.Controller.Tests.Systemd;
+namespace Vmm.System.Tests.Systemd;
 
 public sealed class ControllerSystemdTests : IDisposable
 {
@@ -134,8 +136,8 @@ public sealed class ControllerSystemdTests : IDisposable
     [Fact]
     public void A_STATE_port_in_use_is_one_stderr_line_naming_it_and_exit_2()
     {
-        using var taken = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        int port = ((System.Net.IPEndPoint)taken.Client.LocalEndPoint!).Port;
+        using var taken = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)taken.Client.LocalEndPoint!).Port;
         File.WriteAllText(this["c.toml"], Config().Replace("127.0.0.1:0", $"127.0.0.1:{port}"));
         var (code, error) = RunToExit();
 

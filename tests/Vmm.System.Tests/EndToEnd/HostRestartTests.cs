@@ -3,7 +3,7 @@
 // no request that the new boot could do ends in exit 1 "request for boot X, but this hostd runs boot Y".
 using System.Diagnostics;
 
-namespace Vmm.Controller.Tests.EndToEnd;
+namespace Vmm.System.Tests.EndToEnd;
 
 [Collection("cluster")]
 public sealed class HostRestartTests

@@ -4,7 +4,7 @@
 // first is lucky.
 using System.Net;
 
-namespace Vmm.Controller.Tests.EndToEnd;
+namespace Vmm.System.Tests.EndToEnd;
 
 [Collection("cluster")]
 public sealed class LossTests

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Vmm.Controller.Tests.Systemd;
+namespace Vmm.System.Tests.Systemd;
 
 /// <summary>
 /// systemd's side of sd_notify for a daemon under test: a bound Unix datagram socket to pass as NOTIFY_SOCKET,

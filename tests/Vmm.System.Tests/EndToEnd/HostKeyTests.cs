@@ -7,7 +7,7 @@ using System.Text.Json;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
-namespace Vmm.Controller.Tests.EndToEnd;
+namespace Vmm.System.Tests.EndToEnd;
 
 [Collection("cluster")]
 public sealed class HostKeyTests

@@ -5,11 +5,11 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using Vmm.Controller.Tests.EndToEnd;
+using Vmm.System.Tests.EndToEnd;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
-namespace Vmm.Controller.Tests.Systemd;
+namespace Vmm.System.Tests.Systemd;
 
 public sealed class HostdSystemdTests : IDisposable
 {

@@ -1,7 +1,7 @@
 // Codes and units as the operator meets them through vmmctl (issue 14, item 7): whatever a command names that the
 // host does not have (a snapshot, a base image, a network) exits 7 with one line naming it, and nothing is created;
 // a refusal speaks of what the operator typed: the vCPU total asked for, sizes in binary units, never KiB.
-namespace Vmm.Controller.Tests.EndToEnd;
+namespace Vmm.System.Tests.EndToEnd;
 
 [Collection("cluster")]   // real processes and ports: one system test at a time
 public sealed class NotFoundAndUnitsTests

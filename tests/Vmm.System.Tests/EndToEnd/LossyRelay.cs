@@ -3,7 +3,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Vmm.Controller.Tests.EndToEnd;
+namespace Vmm.System.Tests.EndToEnd;
 
 internal sealed class LossyRelay : IDisposable
 {

@@ -6,7 +6,7 @@ using System.Text.Json;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
-namespace Vmm.Controller.Tests.EndToEnd;
+namespace Vmm.System.Tests.EndToEnd;
 
 [Collection("cluster")]   // real processes and ports: one system test at a time
 public sealed class ClusterTests

@@ -7,9 +7,10 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace Vmm.Controller.Tests.EndToEnd;
+namespace Vmm.System.Tests.EndToEnd;
 
 [Collection("cluster")]
+[Trait("Needs", "root")]
 public sealed partial class ReadmeTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(2);
