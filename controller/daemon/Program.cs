@@ -58,7 +58,8 @@ internal static class Program
             HedgeAfter = settings.HedgeAfter,
             MaxRecentRequests = settings.MaxRecentRequests,
         }, Log.For("dispatch"), adoptBoot: inventory.AdoptBoot);
-        new BootProbe(inventory, dispatcher, Log.For("inventory")).Attach();
+        var probe = new BootProbe(inventory, dispatcher, Log.For("inventory"));
+        probe.Attach();
         await using var admin = new AdminServer(new AdminOptions
         {
             Path = settings.AdminSocket,
@@ -99,6 +100,7 @@ internal static class Program
             var monitor = ServiceMonitor.RunAsync(systemd, [ingest.Loop], Status, log, monitorStop.Token);
 
             await running.ConfigureAwait(false);
+            await probe.StopAsync().ConfigureAwait(false);
             await monitorStop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(reloads, monitor).ConfigureAwait(false);
             log.Info("stopped; {0}", dispatcher.Recent.Summary());

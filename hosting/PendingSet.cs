@@ -1,9 +1,9 @@
 // Work taken and not finished yet, with a signal for "none left": a stop or a closing connection awaits the last
-// request instead of polling for it.
-namespace Vmm.Hostd.Internal;
+// piece (a request, a probe) instead of polling for it, and whoever started the work owns it through the set.
+namespace Vmm.Hosting;
 
 /// <summary>A set of items in flight that can be awaited empty.</summary>
-internal sealed class PendingSet<T> where T : class
+public sealed class PendingSet<T> where T : class
 {
     private readonly Lock _gate = new();
     private readonly HashSet<T> _items = [];
@@ -15,6 +15,7 @@ internal sealed class PendingSet<T> where T : class
         get { lock (_gate) return _items.Count; }
     }
 
+    /// <summary>Adds <paramref name="item"/>.</summary>
     public void Add(T item)
     {
         lock (_gate) _items.Add(item);
