@@ -68,7 +68,7 @@ ensure-packages = bash tests/tools/ensure-packages.sh $(1)
 help:
 	@echo "make build   Native AOT publish of every executable into $(OUT)/ ($(foreach e,$(EXECUTABLES),$(firstword $(subst :, ,$(e)))))"
 	@echo "make test    install prerequisites, build, run every tests/**/*.Tests.csproj; ends with 'N passed, N failed'"
-	@echo "make test-fast  the unit and property tests alone (no AOT build, root, libvirt or libvirtd), in about a minute"
+	@echo "make test-fast  the unit and property tests alone: no AOT build, no root, no libvirt or libvirtd; same closing line"
 	@echo "make run     a local cluster in the foreground (controller, 2 hostd on libvirt's test driver); Ctrl-C stops it"
 	@echo "make demo    the same cluster through a scripted tour of every vmmctl operation; exits 0 if every step passed"
 	@echo "make bench   run the benchmarks (BENCH_FILTER='$(BENCH_FILTER)' narrows them)"
