@@ -5,6 +5,7 @@
 // current one). So after a kill -9 and restart the controller knows the new boot within one heartbeat, with
 // no request needed to find out.
 using NLog;
+using Vmm.Controller.Inventory;
 using Vmm.Hosting;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
@@ -13,7 +14,7 @@ namespace Vmm.Controller;
 
 /// <summary>Pings hosts whose datagrams came from a competing boot, at most one at a time per host and one a second.
 /// It owns its probes: <see cref="StopAsync"/> cancels and awaits those still out.</summary>
-internal sealed class BootProbe(Inventory inventory, IDispatcher dispatcher, Logger log)
+internal sealed class BootProbe(FleetInventory inventory, IDispatcher dispatcher, Logger log)
 {
     /// <summary>Probes in flight at most; a competing datagram beyond them waits for its host's next one.</summary>
     public const int MaxInFlight = 64;

@@ -6,7 +6,11 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Vmm.Controller.Admin;
 using Vmm.Controller.Dispatch;
+using Vmm.Controller.Ingest;
+using Vmm.Controller.Inventory;
+using Vmm.Controller.Placement;
 using Vmm.Hosting.Cli;
 using Vmm.Hosting.Configuration;
 using Vmm.Hosting.Logging;
@@ -29,7 +33,7 @@ internal static class Program
         var masters = ControllerSettings.MasterKeys(settings);
         var keys = new HostKeys(masters.Signing, masters.Second);
         var pins = settings.Hosts.Select(h => new HostPin(h.Name, h.Endpoint.Resolve())).ToList();
-        var inventory = new Inventory(new InventoryOptions
+        var inventory = new FleetInventory(new InventoryOptions
         {
             HeartbeatInterval = settings.HeartbeatInterval,
             DownAfter = settings.DownAfter,
@@ -139,7 +143,7 @@ internal static class Program
     }
 
     /// <summary>systemd's status line: "3 hosts up, 1 down, 42 VMs".</summary>
-    private static string Describe(Inventory inventory)
+    private static string Describe(FleetInventory inventory)
     {
         var (up, down, vms) = inventory.Census();
         return $"{up} host{(up == 1 ? "" : "s")} up, {down} down, {vms} VM{(vms == 1 ? "" : "s")}";

@@ -5,10 +5,11 @@
 // and no exception; only garbage headers and broken authentic bodies go through the codec's exceptions,
 // whose messages are kept for the log.
 using System.Buffers.Binary;
+using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Ingest;
 
 internal static class DatagramGate
 {

@@ -8,9 +8,9 @@ using Vmm.Hosting.Configuration;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
-internal sealed partial class Inventory
+internal sealed partial class FleetInventory
 {
     /// <summary>Notices hosts that fell silent (down) and announces them, and forgets those silent for
     /// forget-after; run periodically by <see cref="RunAsync"/>.</summary>

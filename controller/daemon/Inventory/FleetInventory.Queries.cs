@@ -3,9 +3,9 @@
 using System.Text;
 using Vmm.Protocol;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
-internal sealed partial class Inventory
+internal sealed partial class FleetInventory
 {
     /// <summary>Every host (or only <paramref name="name"/>), by name.</summary>
     public IReadOnlyList<HostView> Hosts(string? name = null)

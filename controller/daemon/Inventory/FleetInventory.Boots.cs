@@ -2,9 +2,9 @@
 // once its old boot has been silent for down-after: any ACK signed with the host's key that carries another
 // boot adopts that boot. Datagrams of a competing boot, which the silence rule drops, ask for such an answer
 // (a ping) through CompetingBootHeard.
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
-internal sealed partial class Inventory
+internal sealed partial class FleetInventory
 {
     /// <summary>
     /// Raised, on the ingest thread and under the host's lock, with the name of a host whose datagram was

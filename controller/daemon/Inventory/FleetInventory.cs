@@ -15,11 +15,11 @@ using Vmm.Hosting.Configuration;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>The fleet inventory: applies STATE datagrams (spec §6.5, §6.6), answers queries, resolves
 /// references for requests, and publishes changes to watchers.</summary>
-internal sealed partial class Inventory
+internal sealed partial class FleetInventory
 {
     private readonly InventoryOptions _options;
     private readonly Func<long> _clock;
@@ -43,7 +43,7 @@ internal sealed partial class Inventory
     /// <param name="options">Heartbeat interval, down threshold, bounds and pinned hosts.</param>
     /// <param name="clockMs">A monotonic clock in ms; <see cref="Environment.TickCount64"/> by default.</param>
     /// <param name="log">Where host changes are logged; the logger "vmm.inventory" by default.</param>
-    public Inventory(InventoryOptions options, Func<long>? clockMs = null, Logger? log = null)
+    public FleetInventory(InventoryOptions options, Func<long>? clockMs = null, Logger? log = null)
     {
         _options = options;
         _clock = clockMs ?? (static () => Environment.TickCount64);
