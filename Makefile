@@ -65,12 +65,13 @@ MAKEFLAGS += --no-print-directory
 ensure-packages = bash tests/tools/ensure-packages.sh $(1)
 
 .DEFAULT_GOAL := help
-.PHONY: help build test bench soak soak-loss trust fuzz deb rpm clean
+.PHONY: help build test test-fast bench soak soak-loss trust fuzz deb rpm clean
 
 # List the targets.
 help:
 	@echo "make build   Native AOT publish of every executable into $(OUT)/ ($(foreach e,$(EXECUTABLES),$(firstword $(subst :, ,$(e)))))"
 	@echo "make test    install prerequisites, build, run every tests/**/*.Tests.csproj; ends with 'N passed, N failed'"
+	@echo "make test-fast  the unit and property tests alone: no AOT build, no root, no libvirt or libvirtd; same closing line"
 	@echo "make run     a local cluster in the foreground (controller, 2 hostd on libvirt's test driver); Ctrl-C stops it"
 	@echo "make demo    the same cluster through a scripted tour of every vmmctl operation; exits 0 if every step passed"
 	@echo "make bench   run the benchmarks (BENCH_FILTER='$(BENCH_FILTER)' narrows them)"
@@ -110,6 +111,12 @@ test:
 	dotnet tool restore >/dev/null || { echo "test: dotnet tool restore failed" >&2; broken=$$((broken + 1)); }; \
 	$(MAKE) build || broken=$$((broken + 1)); \
 	bash tests/tools/run-tests.sh --broken $$broken $(TEST_RESULTS)
+
+# The tests that need nothing beyond the .NET SDK and python3: no AOT build, no root, no libvirt, no packages
+# installed. Each test declares what it needs as a Needs trait (tests/Directory.Build.targets); run-tests.sh --fast
+# leaves out every one that needs something, and the projects that need something as a whole. Same closing line.
+test-fast:
+	@bash tests/tools/run-tests.sh --fast $(TEST_RESULTS)
 
 # A local cluster on loopback (tools/cluster/): libvirt0 for the test driver hostd loads, jq for the
 # demo's checks of vmmctl --json. Ctrl-C stops run; demo stops by itself.

@@ -29,8 +29,8 @@ public sealed record Attr
     public ulong Number { get; init; }
     /// <summary>Text or name value.</summary>
     public string? Text { get; init; }
-    /// <summary>Nested attribute list.</summary>
-    public AttrList? Nested { get; init; }
+    /// <summary>Nested attribute list (frozen when set).</summary>
+    public AttrList? Nested { get; init => field = value?.Frozen(); }
     /// <summary>Disk state value.</summary>
     public DiskInfo? Disk { get; init; }
     /// <summary>NIC state value.</summary>
@@ -43,12 +43,23 @@ public sealed record Attr
 }
 
 /// <summary>
-/// An attribute list kept in wire order: ascending type, repeats in the order added (spec §5.1).
+/// An attribute list kept in wire order: ascending type, repeats in the order added (spec §5.1). Built with Add,
+/// frozen once a record holds it (see <see cref="ValueList{T}"/>).
 /// </summary>
-public sealed class AttrList : EqList<Attr>
+public sealed class AttrList : ValueList<Attr>
 {
     /// <summary>An empty list.</summary>
     public AttrList() { }
+
+    /// <summary>The empty list, frozen: the default of every record's attribute list.</summary>
+    public static new AttrList Empty { get; } = new AttrList().Frozen();
+
+    /// <summary>Makes the list read-only for good (a record that takes it calls this); returns it.</summary>
+    public AttrList Frozen()
+    {
+        Freeze();
+        return this;
+    }
 
     /// <summary>Adds <paramref name="a"/> after every attribute of a lower or equal type.</summary>
     public new AttrList Add(Attr a)

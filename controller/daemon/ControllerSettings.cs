@@ -1,6 +1,7 @@
 // vmm-controller's settings: the schema (names, kinds, defaults, help), the typed record the daemon runs with,
 // and the one call Main makes to get from its arguments to either.
 using NLog;
+using Vmm.Controller.Admin;
 using Vmm.Hosting.Cli;
 using Vmm.Hosting.Configuration;
 using Vmm.Hosting.Logging;

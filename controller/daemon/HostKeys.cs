@@ -3,6 +3,7 @@
 // Derived keys are cached in memory, bounded: ingest caches a host's keys only once a datagram signed with
 // them verified, so datagrams naming made-up hosts cost a derivation each and never fill the cache.
 using System.Text;
+using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 
 namespace Vmm.Controller;

@@ -6,7 +6,11 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Vmm.Controller.Admin;
 using Vmm.Controller.Dispatch;
+using Vmm.Controller.Ingest;
+using Vmm.Controller.Inventory;
+using Vmm.Controller.Placement;
 using Vmm.Hosting.Cli;
 using Vmm.Hosting.Configuration;
 using Vmm.Hosting.Logging;
@@ -29,7 +33,7 @@ internal static class Program
         var masters = ControllerSettings.MasterKeys(settings);
         var keys = new HostKeys(masters.Signing, masters.Second);
         var pins = settings.Hosts.Select(h => new HostPin(h.Name, h.Endpoint.Resolve())).ToList();
-        var inventory = new Inventory(new InventoryOptions
+        var inventory = new FleetInventory(new InventoryOptions
         {
             HeartbeatInterval = settings.HeartbeatInterval,
             DownAfter = settings.DownAfter,
@@ -58,7 +62,8 @@ internal static class Program
             HedgeAfter = settings.HedgeAfter,
             MaxRecentRequests = settings.MaxRecentRequests,
         }, Log.For("dispatch"), adoptBoot: inventory.AdoptBoot);
-        new BootProbe(inventory, dispatcher, Log.For("inventory")).Attach();
+        var probe = new BootProbe(inventory, dispatcher, Log.For("inventory"));
+        probe.Attach();
         await using var admin = new AdminServer(new AdminOptions
         {
             Path = settings.AdminSocket,
@@ -99,6 +104,7 @@ internal static class Program
             var monitor = ServiceMonitor.RunAsync(systemd, [ingest.Loop], Status, log, monitorStop.Token);
 
             await running.ConfigureAwait(false);
+            await probe.StopAsync().ConfigureAwait(false);
             await monitorStop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(reloads, monitor).ConfigureAwait(false);
             log.Info("stopped; {0}", dispatcher.Recent.Summary());
@@ -137,7 +143,7 @@ internal static class Program
     }
 
     /// <summary>systemd's status line: "3 hosts up, 1 down, 42 VMs".</summary>
-    private static string Describe(Inventory inventory)
+    private static string Describe(FleetInventory inventory)
     {
         var (up, down, vms) = inventory.Census();
         return $"{up} host{(up == 1 ? "" : "s")} up, {down} down, {vms} VM{(vms == 1 ? "" : "s")}";

@@ -12,7 +12,7 @@ namespace Vmm.Hostd.Internal;
 internal sealed class BlockingWorkers : IDisposable
 {
     private readonly Queue<Action> _queue = new();
-    private readonly object _lock = new();   // Monitor.Wait/Pulse: a plain object, not a Lock
+    private readonly object _gate = new();   // Monitor.Wait/Pulse: a plain object, not a Lock
     private readonly int _minThreads, _maxThreads;
     private readonly TimeSpan _idle;
     private readonly string _name;
@@ -64,14 +64,14 @@ internal sealed class BlockingWorkers : IDisposable
     public void Post(Action work)
     {
         bool spawn;
-        lock (_lock)
+        lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _queue.Enqueue(work);
             // Every idle thread takes one queued item; more items than idle threads need a new thread.
             spawn = _queue.Count > _idleThreads && _threads < _maxThreads;
             if (spawn) _threads++;
-            else Monitor.Pulse(_lock);
+            else Monitor.Pulse(_gate);
         }
         if (spawn) new Thread(Loop) { IsBackground = true, Name = _name }.Start();
     }
@@ -81,7 +81,7 @@ internal sealed class BlockingWorkers : IDisposable
         while (true)
         {
             Action work;
-            lock (_lock)
+            lock (_gate)
             {
                 // Just finished a call: the next request of a busy controller usually arrives within a network
                 // round trip, and waking a sleeping thread costs more than that on a loaded host. So look for
@@ -93,11 +93,11 @@ internal sealed class BlockingWorkers : IDisposable
                     _idleThreads++;
                     while (_queue.Count == 0 && !_disposed && Stopwatch.GetTimestamp() < spinUntil)
                     {
-                        Monitor.Exit(_lock);
+                        Monitor.Exit(_gate);
                         Thread.SpinWait(50);
-                        Monitor.Enter(_lock);
+                        Monitor.Enter(_gate);
                     }
-                    bool woke = _queue.Count > 0 || Monitor.Wait(_lock, _idle);
+                    bool woke = _queue.Count > 0 || Monitor.Wait(_gate, _idle);
                     _idleThreads--;
                     if (!woke && _queue.Count == 0 && _threads > _minThreads) { _threads--; return; }
                 }
@@ -109,10 +109,10 @@ internal sealed class BlockingWorkers : IDisposable
 
     public void Dispose()
     {
-        lock (_lock)
+        lock (_gate)
         {
             _disposed = true;
-            Monitor.PulseAll(_lock);
+            Monitor.PulseAll(_gate);
         }
     }
 }

@@ -39,7 +39,7 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
     // the window is full after 4096 requests and stays so, and a replay, which decodes it, is rare.
     private readonly record struct Entry(ulong Digest, byte[]? Ack);
 
-    private readonly Lock _lock = new();
+    private readonly Lock _gate = new();
     private readonly Dictionary<ulong, Entry> _entries = [];
     private readonly Queue<ulong> _finished = new();
     private readonly Dictionary<uint, uint> _evictedHigh = [];
@@ -48,7 +48,7 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
     public int Capacity { get; } = capacity;
 
     /// <summary>Finished requests held now.</summary>
-    public int Count { get { lock (_lock) return _finished.Count; } }
+    public int Count { get { lock (_gate) return _finished.Count; } }
 
     /// <summary>
     /// What tells a retry (the same id and content: answered from the cache) from an id reused for other content
@@ -74,7 +74,7 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
     public CacheVerdict Begin(ulong requestId, ulong digest, out AckPdu? cached)
     {
         cached = null;
-        lock (_lock)
+        lock (_gate)
         {
             if (_entries.TryGetValue(requestId, out var e))
             {
@@ -93,7 +93,7 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
     /// <summary>Remembers the ACK of a request begun with <see cref="Begin"/>, evicting the oldest beyond the window.</summary>
     public void Complete(ulong requestId, AckPdu ack)
     {
-        lock (_lock)
+        lock (_gate)
         {
             if (!_entries.TryGetValue(requestId, out var e)) return;
             _entries[requestId] = e with { Ack = PduCodec.ToBytes(ack with { KeyId = 0, Tag = default }) };
@@ -105,7 +105,7 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
     /// <summary>Forgets a begun request that was not acted on (refused before reaching the hypervisor), so a retry may act.</summary>
     public void Abandon(ulong requestId)
     {
-        lock (_lock)
+        lock (_gate)
         {
             if (_entries.TryGetValue(requestId, out var e) && e.Ack is null) _entries.Remove(requestId);
         }

@@ -33,7 +33,7 @@ internal sealed class RequestServer : IDisposable
     private readonly ConcurrentDictionary<Connection, byte> _open = new();
     private readonly ConnectionAdmission _admission;
     private readonly LogThrottle _throttle = new(TimeSpan.FromSeconds(10));
-    private int _requestsInFlight;
+    private readonly PendingSet<Pending> _requests = new();   // taken and not answered yet, over every connection
     private volatile bool _stopping;
 
     /// <summary>Binds <paramref name="listen"/> at once (port 0 picks a free port: see <see cref="LocalEndPoint"/>).
@@ -68,7 +68,7 @@ internal sealed class RequestServer : IDisposable
     public TransportCounters Counters { get; } = new();
 
     /// <summary>Requests taken and not answered yet, over every connection.</summary>
-    public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
+    public int RequestsInFlight => _requests.Count;
 
     /// <summary>True from the stop on: new requests are answered "stopping".</summary>
     public bool Stopping => _stopping;
@@ -144,9 +144,8 @@ internal sealed class RequestServer : IDisposable
         int waiting = RequestsInFlight;
         if (waiting == 0) return;
         _log.Info("stopping: waiting up to {0:0.#} s for {1} request(s) in flight", grace.TotalSeconds, waiting);
-        var until = System.Diagnostics.Stopwatch.StartNew();
-        while (RequestsInFlight > 0 && until.Elapsed < grace)
-            await Task.Delay(10).ConfigureAwait(false);
+        try { await _requests.WhenEmpty().WaitAsync(grace).ConfigureAwait(false); }
+        catch (TimeoutException) { }
         int left = RequestsInFlight;
         if (left > 0)
             _log.Warn("stopping: {0} request(s) still running after stop-timeout ({1:0.#} s); answering them \"stopped\"", left, grace.TotalSeconds);
@@ -182,6 +181,19 @@ internal sealed class RequestServer : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
+    /// <summary>A request being worked on; exactly one ACK is sent for it, whoever claims it first.</summary>
+    private sealed class Pending(RequestPdu request)
+    {
+        private int _answered;
+
+        public RequestPdu Request { get; } = request;
+
+        /// <summary>The work on it (Connection.ProcessAsync), which never faults.</summary>
+        public Task? Work { get; set; }
+
+        public bool TryClaim() => Interlocked.Exchange(ref _answered, 1) == 0;
+    }
+
     /// <summary>One controller connection: a read loop and a write loop joined by a channel of PDUs to send.</summary>
     private sealed class Connection
     {
@@ -190,7 +202,7 @@ internal sealed class RequestServer : IDisposable
         private readonly string peer;
         private readonly AckQueue _out;
         private readonly CancellationTokenSource _abort = new();   // the peer is cut off: displaced, or no PDU in time
-        private readonly HashSet<Pending> _pending = [];   // requests whose ACK is not queued yet (under its own lock)
+        private readonly PendingSet<Pending> _pending = new();   // this connection's requests still being worked on
         private ConnectionAdmission.Slot? _slot;   // set before the first frame is read
         private int _inFlight;      // requests counted against max-requests-per-connection
         private volatile bool _proven, _displaced;
@@ -231,8 +243,7 @@ internal sealed class RequestServer : IDisposable
             {
                 await FrameLoop.RunAsync(PipeReader.Create(stream), OnFrame, cut.Token, beforeRead: _out.WaitForRoomAsync).ConfigureAwait(false);
                 // The peer closed its side (`nc -N` does, after sending): answer what it sent before closing ours.
-                while (PendingCount > 0 && !closing.IsCancellationRequested)
-                    await Task.Delay(10, closing).ConfigureAwait(false);
+                await _pending.WhenEmpty().WaitAsync(closing).ConfigureAwait(false);
             }
             catch (ProtocolException e)
             {
@@ -254,13 +265,11 @@ internal sealed class RequestServer : IDisposable
             finally
             {
                 // Closing with requests still running (a stop past its timeout): each gets its ACK now.
-                Pending[] left;
-                lock (_pending) left = [.. _pending];
-                foreach (var pending in left)
+                foreach (var pending in _pending.Snapshot())
                     if (pending.TryClaim())
                     {
                         Send(Answer(pending.Request.RequestId, pending.Request.Vm, AckCode.Failure, AbandonedMessage));
-                        Interlocked.Decrement(ref server._requestsInFlight);
+                        server._requests.Remove(pending);
                     }
                 _out.Complete();
             }
@@ -345,44 +354,56 @@ internal sealed class RequestServer : IDisposable
                 Send(Answer(request.RequestId, request.Vm, AckCode.Busy, $"{server._maxInFlight} requests in flight on this connection already; retry with the same id"));
                 return;
             }
-            _ = ProcessAsync(request);
+            Begin(request);
         }
 
-        private async Task ProcessAsync(RequestPdu request)
+        // The connection owns the request from here until its ACK is queued: the task is kept with it in _pending
+        // (which the read loop's end and a stop await), and never faults.
+        private void Begin(RequestPdu request)
         {
             var pending = new Pending(request);
-            lock (_pending) _pending.Add(pending);
-            Interlocked.Increment(ref server._requestsInFlight);
-            AckPdu ack;
+            _pending.Add(pending);
+            server._requests.Add(pending);
+            pending.Work = ProcessAsync(pending);
+        }
+
+        private async Task ProcessAsync(Pending pending)
+        {
+            var request = pending.Request;
             try
             {
-                ack = await server._processor.HandleAsync(request, peer).ConfigureAwait(false);
+                AckPdu ack;
+                try
+                {
+                    ack = await server._processor.HandleAsync(request, peer).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Before the ACK is queued: a controller that sends its next request the moment it reads this
+                    // ACK must find the slot free.
+                    Interlocked.Decrement(ref _inFlight);
+                }
+                // Unless a stop past its timeout answered it already (the outcome is cached all the same).
+                if (pending.TryClaim())
+                {
+                    Send(ack);
+                    server._requests.Remove(pending);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A bug, not a hypervisor error (those are outcomes): logged, and the request still gets its answer.
+                server._log.Error(e, "request {0} from {1}: unexpected failure", RequestProcessor.Id(request.RequestId), peer);
+                if (pending.TryClaim())
+                {
+                    Send(Answer(request.RequestId, request.Vm, AckCode.Failure, "internal error in hostd: " + e.Message));
+                    server._requests.Remove(pending);
+                }
             }
             finally
             {
-                // Before the ACK is queued: a controller that sends its next request the moment it reads this
-                // ACK must find the slot free.
-                Interlocked.Decrement(ref _inFlight);
+                _pending.Remove(pending);
             }
-            // Unless a stop past its timeout answered it already (the outcome is cached all the same).
-            if (pending.TryClaim())
-            {
-                Send(ack);
-                Interlocked.Decrement(ref server._requestsInFlight);
-            }
-            lock (_pending) _pending.Remove(pending);
-        }
-
-        private int PendingCount { get { lock (_pending) return _pending.Count; } }
-
-        /// <summary>A request being worked on; exactly one ACK is sent for it, whoever claims it first.</summary>
-        private sealed class Pending(RequestPdu request)
-        {
-            private int _answered;
-
-            public RequestPdu Request { get; } = request;
-
-            public bool TryClaim() => Interlocked.Exchange(ref _answered, 1) == 0;
         }
 
         private void Send(Pdu pdu) => _out.Enqueue(pdu);

@@ -1,5 +1,5 @@
 // The sending half of hostd's STATE (spec §6.5, §6.6): the sequence and report numbers of this boot, the one
-// datagram buffer, and the socket that reaches every controller. One sender at a time (_sendLock), so sequence
+// datagram buffer, and the socket that reaches every controller. One sender at a time (_gate), so sequence
 // numbers go out in order; a report is paged from record sizes and each page written once, as it is sent.
 using System.Diagnostics;
 using System.Net;
@@ -13,14 +13,14 @@ namespace Vmm.Hostd.Internal;
 /// <summary>Writes, signs and sends STATE datagrams of one boot of hostd.</summary>
 internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEndPoint> controllers, KeyRing keys, Logger log) : IDisposable
 {
-    private readonly Lock _sendLock = new();
+    private readonly Lock _gate = new();
     private readonly byte[] _datagram = new byte[PduHeader.MaxDatagram];
-    private Route _route = new(controllers);   // replaced whole under _sendLock (a reload's new controllers list)
+    private Route _route = new(controllers);   // replaced whole under _gate (a reload's new controllers list)
     private ulong _sequence;
     private uint _report;
 
     /// <summary>The controllers state goes to.</summary>
-    public IReadOnlyList<IPEndPoint> Controllers { get { lock (_sendLock) return _route.Controllers; } }
+    public IReadOnlyList<IPEndPoint> Controllers { get { lock (_gate) return _route.Controllers; } }
 
     /// <summary>
     /// Sends state to <paramref name="controllers"/> from the next datagram on (a reload). A report being
@@ -30,7 +30,7 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
     {
         var route = new Route(controllers);
         Route old;
-        lock (_sendLock)
+        lock (_gate)
         {
             old = _route;
             _route = route;
@@ -44,7 +44,7 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
     /// </summary>
     public int SendReport(List<VmState> vms, AttrList facts)
     {
-        lock (_sendLock)
+        lock (_gate)
         {
             uint report = ++_report;
             var counts = Paginate(vms, facts);
@@ -91,13 +91,14 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
     /// <summary>Leaves out disk and nic attributes from the end until the record fits (spec §6.2, truncated).</summary>
     internal static VmState Truncate(VmState vm, int room)
     {
-        AttrList attrs = [.. vm.Attributes];
-        vm = vm with { Flags = vm.Flags | VmFlags.Truncated, Attributes = attrs };
+        List<Attr> attrs = [.. vm.Attributes];
+        vm = vm with { Flags = vm.Flags | VmFlags.Truncated };
         while (vm.EncodedSize > room)
         {
             int last = attrs.FindLastIndex(a => a.Type is AttrType.Disk or AttrType.Nic);
             if (last < 0) break;
             attrs.RemoveAt(last);
+            vm = vm with { Attributes = [.. attrs] };   // a record's list is frozen: each cut is a new one
         }
         return vm;
     }
@@ -105,7 +106,7 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
     /// <summary>Sends <paramref name="vms"/> as event datagrams (none: one datagram with the status alone).</summary>
     public void SendEvent(List<VmState> vms, HostStatus status)
     {
-        lock (_sendLock)
+        lock (_gate)
         {
             int i = 0;
             do
@@ -120,7 +121,7 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
         }
     }
 
-    // Under _sendLock.
+    // Under _gate.
     private void Send(int length)
     {
         var route = _route;
@@ -140,7 +141,7 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
 
     public void Dispose()
     {
-        lock (_sendLock) _route.Dispose();
+        lock (_gate) _route.Dispose();
     }
 
     /// <summary>The controllers and the one socket that reaches them all.</summary>

@@ -14,7 +14,7 @@ internal sealed class ConnectionHandle : SafeHandle
 
     public override bool IsInvalid => handle == 0;
 
-    protected override bool ReleaseHandle() => Libvirt.CloseConnection(handle) >= 0;
+    protected override bool ReleaseHandle() => LibvirtApi.CloseConnection(handle) >= 0;
 }
 
 /// <summary>A libvirt object taken from a connection; keeps that connection open while it lives.</summary>
@@ -55,7 +55,7 @@ internal sealed class DomainHandle : ConnectionChildHandle
 
     internal DomainHandle(nint p, ConnectionHandle connection) => Adopt(p, connection);
 
-    protected override bool Free(nint p) => Libvirt.FreeDomain(p) == 0;
+    protected override bool Free(nint p) => LibvirtApi.FreeDomain(p) == 0;
 }
 
 /// <summary>virDomainSnapshotPtr.</summary>
@@ -65,7 +65,7 @@ internal sealed class SnapshotHandle : ConnectionChildHandle
 
     internal SnapshotHandle(nint p, ConnectionHandle connection) => Adopt(p, connection);
 
-    protected override bool Free(nint p) => Libvirt.FreeSnapshot(p) == 0;
+    protected override bool Free(nint p) => LibvirtApi.FreeSnapshot(p) == 0;
 }
 
 /// <summary>virStoragePoolPtr.</summary>
@@ -75,7 +75,7 @@ internal sealed class StoragePoolHandle : ConnectionChildHandle
 
     internal StoragePoolHandle(nint p, ConnectionHandle connection) => Adopt(p, connection);
 
-    protected override bool Free(nint p) => Libvirt.FreeStoragePool(p) == 0;
+    protected override bool Free(nint p) => LibvirtApi.FreeStoragePool(p) == 0;
 }
 
 /// <summary>virStorageVolPtr.</summary>
@@ -85,7 +85,7 @@ internal sealed class StorageVolumeHandle : ConnectionChildHandle
 
     internal StorageVolumeHandle(nint p, ConnectionHandle connection) => Adopt(p, connection);
 
-    protected override bool Free(nint p) => Libvirt.FreeStorageVolume(p) == 0;
+    protected override bool Free(nint p) => LibvirtApi.FreeStorageVolume(p) == 0;
 }
 
 /// <summary>virNetworkPtr.</summary>
@@ -95,5 +95,5 @@ internal sealed class NetworkHandle : ConnectionChildHandle
 
     internal NetworkHandle(nint p, ConnectionHandle connection) => Adopt(p, connection);
 
-    protected override bool Free(nint p) => Libvirt.FreeNetwork(p) == 0;
+    protected override bool Free(nint p) => LibvirtApi.FreeNetwork(p) == 0;
 }

@@ -13,35 +13,35 @@ internal sealed class DescriptionCache
 {
     private sealed record Entry(byte[] Xml, DomainDescription Description);
 
-    private readonly Lock _lock = new();
+    private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Entry> _entries = [];
     private readonly HashSet<Guid> _present = [];
 
     /// <summary>Domains held now.</summary>
-    public int Count { get { lock (_lock) return _entries.Count; } }
+    public int Count { get { lock (_gate) return _entries.Count; } }
 
     /// <summary>The description of <paramref name="xml"/> (UTF-8), parsed only when it differs from the XML parsed last for <paramref name="uuid"/>.</summary>
     /// <exception cref="FormatException">the parser's: nothing is kept, so the next read tries (and says) again.</exception>
     public DomainDescription Get(Guid uuid, ReadOnlySpan<byte> xml)
     {
-        lock (_lock)
+        lock (_gate)
         {
             if (_entries.TryGetValue(uuid, out var held) && xml.SequenceEqual(held.Xml)) return held.Description;
         }
         var description = DomainXmlReader.Parse(Encoding.UTF8.GetString(xml));
-        lock (_lock) _entries[uuid] = new Entry(xml.ToArray(), description);
+        lock (_gate) _entries[uuid] = new Entry(xml.ToArray(), description);
         return description;
     }
 
     public void Forget(Guid uuid)
     {
-        lock (_lock) _entries.Remove(uuid);
+        lock (_gate) _entries.Remove(uuid);
     }
 
     /// <summary>Keeps only the domains of a complete listing.</summary>
     public void Retain(IReadOnlyList<Vmm.Protocol.Pdus.VmState> listed)
     {
-        lock (_lock)
+        lock (_gate)
         {
             _present.Clear();
             for (int i = 0; i < listed.Count; i++) _present.Add(listed[i].Uuid);

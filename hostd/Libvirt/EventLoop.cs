@@ -16,8 +16,8 @@ internal static class EventLoop
         lock (Gate)
         {
             if (_thread is not null) return;
-            Interop.Libvirt.SilenceDefaultErrorOutput();
-            Interop.Libvirt.RegisterDefaultEventImpl();
+            LibvirtApi.SilenceDefaultErrorOutput();
+            LibvirtApi.RegisterDefaultEventImpl();
             // A background thread for the life of the process: the default implementation cannot be
             // unregistered, so there is nothing to stop, and it must not hold the process open at exit.
             _thread = new Thread(() => Run(log)) { IsBackground = true, Name = "libvirt-events" };
@@ -31,7 +31,7 @@ internal static class EventLoop
         {
             try
             {
-                Interop.Libvirt.RunDefaultEventImpl();
+                LibvirtApi.RunDefaultEventImpl();
             }
             catch (HypervisorException e)
             {

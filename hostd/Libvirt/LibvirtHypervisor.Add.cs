@@ -3,7 +3,6 @@ using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -17,10 +16,10 @@ internal sealed partial class LibvirtHypervisor
         var uuid = spec.Uuid == Guid.Empty ? Guid.NewGuid() : spec.Uuid;
 
         // Checked first so that a clash costs no volume: libvirt would refuse the define only after them.
-        using (var same = Native.LookupDomain(s.Connection, uuid))
-            if (same is not null) return Outcome.Failure(uuid, $"a VM with uuid {uuid} already exists on this host ({Native.GetName(same)})");
-        using (var same = Native.LookupDomain(s.Connection, spec.Name))
-            if (same is not null) return Outcome.Failure(uuid, $"a VM named {spec.Name} already exists on this host ({Native.GetUuid(same)})");
+        using (var same = LibvirtApi.LookupDomain(s.Connection, uuid))
+            if (same is not null) return Outcome.Failure(uuid, $"a VM with uuid {uuid} already exists on this host ({LibvirtApi.GetName(same)})");
+        using (var same = LibvirtApi.LookupDomain(s.Connection, spec.Name))
+            if (same is not null) return Outcome.Failure(uuid, $"a VM named {spec.Name} already exists on this host ({LibvirtApi.GetUuid(same)})");
 
         CheckNetworks(s, spec.Nics);
 
@@ -42,7 +41,7 @@ internal sealed partial class LibvirtHypervisor
                 }
             }
             var domain = new DomainSpec(uuid, spec.Name, spec.Vcpus, spec.MaxVcpus, spec.MemoryKib, spec.MaxMemoryKib, disks, spec.Nics, created);
-            using var dom = Native.DefineDomain(s.Connection, DomainXml.Build(domain, s.Flavor));
+            using var dom = LibvirtApi.DefineDomain(s.Connection, DomainXml.Build(domain, s.Flavor));
             _log.Info("added VM {0} ({1}) with {2} disk(s)", spec.Name, uuid, disks.Count);
             return Outcome.Success(uuid);
         }

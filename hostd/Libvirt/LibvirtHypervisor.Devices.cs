@@ -4,7 +4,6 @@ using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -15,7 +14,7 @@ internal sealed partial class LibvirtHypervisor
         var nic = RequestSpecs.ParseNic(Parameters.RequiredNested(r.Parameters, AttrType.NicSpec, "nic-spec", "the NIC to attach"));
         using var dom = Domain(s, r.Vm);
         CheckNetworks(s, [nic]);
-        Native.AttachDevice(dom, DeviceXml.Nic(nic), LiveAndConfig(dom));
+        LibvirtApi.AttachDevice(dom, DeviceXml.Nic(nic), LiveAndConfig(dom));
         return Outcome.Success(r.Vm);
     }
 
@@ -26,7 +25,7 @@ internal sealed partial class LibvirtHypervisor
         var nic = Describe(dom).Nics.FirstOrDefault(n => n.Mac == mac)
             ?? throw new SpecException($"mac {MacText.Format(mac)}: the VM has no NIC with this address");
         var affect = LiveAndConfig(dom);
-        Native.DetachDevice(dom, DeviceXml.Nic(new NicDevice(nic.Kind, nic.Source, nic.Model, nic.Mac)), affect);
+        LibvirtApi.DetachDevice(dom, DeviceXml.Nic(new NicDevice(nic.Kind, nic.Source, nic.Model, nic.Mac)), affect);
         return affect.HasFlag(Affect.Live) && Describe(dom).Nics.Any(n => n.Mac == mac)
             ? NotReleased(r.Vm, $"NIC {MacText.Format(mac)}")
             : Outcome.Success(r.Vm);
@@ -56,11 +55,11 @@ internal sealed partial class LibvirtHypervisor
 
         string path;
         using (var pool = Pool(s))
-            path = CreateVolume(pool, Native.GetName(dom), target, request);
+            path = CreateVolume(pool, LibvirtApi.GetName(dom), target, request);
         try
         {
             var affect = LiveAndConfig(dom);
-            Native.AttachDevice(dom, DeviceXml.Disk(new DiskDevice(target, request.Bus, path, ReadOnly: false, Cdrom: false)), affect);
+            LibvirtApi.AttachDevice(dom, DeviceXml.Disk(new DiskDevice(target, request.Bus, path, ReadOnly: false, Cdrom: false)), affect);
             SetOwnedVolumes(dom, description.OwnedVolumes.Append(path), affect);
         }
         catch (HypervisorException)
@@ -79,7 +78,7 @@ internal sealed partial class LibvirtHypervisor
         var description = Describe(dom);
         var disk = FindDisk(description, target);
         var affect = LiveAndConfig(dom);
-        Native.DetachDevice(dom, DeviceXml.Disk(ToDevice(disk)), affect);
+        LibvirtApi.DetachDevice(dom, DeviceXml.Disk(ToDevice(disk)), affect);
         if (disk.SourcePath is string path && description.OwnedVolumes.Contains(path))
             SetOwnedVolumes(dom, description.OwnedVolumes.Where(p => p != path), affect);
         return affect.HasFlag(Affect.Live) && Describe(dom).Disks.Any(d => d.Target == target)
@@ -103,20 +102,20 @@ internal sealed partial class LibvirtHypervisor
         ulong size = Parameters.RequiredNumber(r.Parameters, AttrType.Size, "size", "the new size in bytes");
         using var dom = Domain(s, r.Vm);
         var disk = FindDisk(Describe(dom), target);
-        bool active = Native.IsActive(dom);
+        bool active = LibvirtApi.IsActive(dom);
         ulong current = VmReader.Capacity(s.Connection, dom, active, disk, _log);
         if (size <= current)
             throw new SpecException($"size {SizeText.Exact(size)} is not above the current capacity {SizeText.Exact(current)} of {target}: disks only grow");
         if (active)
         {
-            Native.BlockResize(dom, target, size);
+            LibvirtApi.BlockResize(dom, target, size);
         }
         else
         {
             if (disk.SourcePath is null) throw new SpecException($"target {target}: the disk has no source file to resize");
-            using var vol = Native.LookupStorageVolume(s.Connection, disk.SourcePath)
+            using var vol = LibvirtApi.LookupStorageVolume(s.Connection, disk.SourcePath)
                 ?? throw new HypervisorException(AckCode.Failure, ErrorNumber.NoStorageVolume, $"target {target}: {disk.SourcePath} is in no storage pool of this host, so it cannot be resized while the VM is off");
-            Native.ResizeStorageVolume(vol, size);
+            LibvirtApi.ResizeStorageVolume(vol, size);
         }
         return Outcome.Success(r.Vm);
     }
@@ -130,5 +129,5 @@ internal sealed partial class LibvirtHypervisor
 
     // The list of owned volumes lives in the domain's metadata, which is what delete reads.
     private static void SetOwnedVolumes(DomainHandle dom, IEnumerable<string> paths, Affect affect) =>
-        Native.SetMetadataElement(dom, Metadata.OwnedVolumes(paths.Distinct(StringComparer.Ordinal)), Metadata.Key, Metadata.Namespace, affect);
+        LibvirtApi.SetMetadataElement(dom, Metadata.OwnedVolumes(paths.Distinct(StringComparer.Ordinal)), Metadata.Key, Metadata.Namespace, affect);
 }

@@ -3,7 +3,6 @@ using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -20,11 +19,11 @@ internal sealed partial class LibvirtHypervisor
                 RequestCode.Add => Add(s, request),
                 RequestCode.Remove => Remove(s, request, deleteOwnedVolumes: false),
                 RequestCode.Delete => Remove(s, request, deleteOwnedVolumes: true),
-                RequestCode.Start => OnDomain(s, request, Native.Create),
+                RequestCode.Start => OnDomain(s, request, LibvirtApi.Create),
                 RequestCode.Stop => Stop(s, request),
-                RequestCode.Restart => OnDomain(s, request, Native.Reboot),
-                RequestCode.Pause => OnDomain(s, request, Native.Suspend),
-                RequestCode.Resume => OnDomain(s, request, Native.Resume),
+                RequestCode.Restart => OnDomain(s, request, LibvirtApi.Reboot),
+                RequestCode.Pause => OnDomain(s, request, LibvirtApi.Suspend),
+                RequestCode.Resume => OnDomain(s, request, LibvirtApi.Resume),
                 RequestCode.Migrate => Migrate(s, request),
                 RequestCode.AddNic => AddNic(s, request),
                 RequestCode.RemoveNic => RemoveNic(s, request),
@@ -61,15 +60,15 @@ internal sealed partial class LibvirtHypervisor
 
     /// <summary>The request's VM; a uuid the host does not have is not-found, naming it.</summary>
     private static DomainHandle Domain(LibvirtSession s, Guid uuid) =>
-        Native.LookupDomain(s.Connection, uuid)
+        LibvirtApi.LookupDomain(s.Connection, uuid)
         ?? throw new HypervisorException(AckCode.NotFound, ErrorNumber.NoDomain, $"no VM with uuid {uuid} on this host");
 
     /// <summary>Live when the domain runs, config when it has a persistent definition: what "live and persistent" means for it.</summary>
     private static Affect LiveAndConfig(DomainHandle dom)
     {
         var affect = Affect.Current;
-        if (Native.IsActive(dom)) affect |= Affect.Live;
-        if (Native.IsPersistent(dom)) affect |= Affect.Config;
+        if (LibvirtApi.IsActive(dom)) affect |= Affect.Live;
+        if (LibvirtApi.IsPersistent(dom)) affect |= Affect.Config;
         return affect;
     }
 }

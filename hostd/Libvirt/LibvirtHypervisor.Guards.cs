@@ -7,7 +7,6 @@ using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -19,9 +18,9 @@ internal sealed partial class LibvirtHypervisor
         if (r.Code is not (RequestCode.Start or RequestCode.Stop or RequestCode.Pause or RequestCode.Resume
             or RequestCode.Remove or RequestCode.Delete or RequestCode.UpdateMemory)) return null;
         using var dom = Domain(s, r.Vm);
-        var state = Native.GetState(dom).State;
+        var state = LibvirtApi.GetState(dom).State;
         bool up = state is DomainState.Running or DomainState.Blocked;
-        string name = Native.GetName(dom);
+        string name = LibvirtApi.GetName(dom);
         return r.Code switch
         {
             RequestCode.Start when up => Outcome.Unchanged(r.Vm, $"{name} is already running"),
@@ -29,8 +28,8 @@ internal sealed partial class LibvirtHypervisor
                 Outcome.Failure(r.Vm, $"{name} is paused, not off: resume it to run it again"),
             RequestCode.Resume when up => Outcome.Unchanged(r.Vm, $"{name} is already running"),
             RequestCode.Pause when state == DomainState.Paused => Outcome.Unchanged(r.Vm, $"{name} is already paused"),
-            RequestCode.Stop when !Native.IsActive(dom) => Outcome.Unchanged(r.Vm, $"{name} is already off"),
-            RequestCode.Remove or RequestCode.Delete when !r.Flags.HasFlag(RequestFlags.Force) && Native.IsActive(dom) =>
+            RequestCode.Stop when !LibvirtApi.IsActive(dom) => Outcome.Unchanged(r.Vm, $"{name} is already off"),
+            RequestCode.Remove or RequestCode.Delete when !r.Flags.HasFlag(RequestFlags.Force) && LibvirtApi.IsActive(dom) =>
                 Outcome.Failure(r.Vm, $"{name} is {Names.Of((PowerState)(byte)state)}: {Names.Of(r.Code)} needs force " +
                     $"(vmmctl vm {Names.Of(r.Code)} --force), which powers it off first"),
             RequestCode.UpdateMemory when MemoryIs(dom, r.Parameters.Number(AttrType.Memory)) =>
@@ -43,11 +42,11 @@ internal sealed partial class LibvirtHypervisor
     /// definition, in that definition too (update-memory sets both).</summary>
     private static bool MemoryIs(DomainHandle dom, ulong? kib)
     {
-        if (kib is not { } wanted || Native.GetInfo(dom).Memory.Value != wanted) return false;
-        if (!Native.IsActive(dom) || !Native.IsPersistent(dom)) return true;
+        if (kib is not { } wanted || LibvirtApi.GetInfo(dom).Memory.Value != wanted) return false;
+        if (!LibvirtApi.IsActive(dom) || !LibvirtApi.IsPersistent(dom)) return true;
         try
         {
-            return DomainXmlReader.CurrentMemoryKib(Native.GetXmlDesc(dom, Native.XmlInactive)) == wanted;
+            return DomainXmlReader.CurrentMemoryKib(LibvirtApi.GetXmlDesc(dom, LibvirtApi.XmlInactive)) == wanted;
         }
         catch (FormatException)
         {

@@ -4,7 +4,6 @@ using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -29,8 +28,8 @@ internal sealed partial class LibvirtHypervisor
         }
 
         // Asked before destroying: a transient VM is gone once destroyed, and there is nothing left to undefine.
-        bool persistent = Native.IsPersistent(dom);
-        if (Native.IsActive(dom)) Native.Destroy(dom);
+        bool persistent = LibvirtApi.IsPersistent(dom);
+        if (LibvirtApi.IsActive(dom)) LibvirtApi.Destroy(dom);
         if (persistent) Undefine(dom);
 
         var left = TryDeleteVolumes(s, owned);
@@ -45,11 +44,11 @@ internal sealed partial class LibvirtHypervisor
         const UndefineFlags all = UndefineFlags.SnapshotsMetadata | UndefineFlags.ManagedSave | UndefineFlags.Nvram | UndefineFlags.CheckpointsMetadata;
         try
         {
-            Native.Undefine(dom, all);
+            LibvirtApi.Undefine(dom, all);
         }
         catch (HypervisorException e) when (e.ErrorCode is ErrorNumber.InvalidArg or ErrorNumber.NoSupport or ErrorNumber.ArgumentUnsupported)
         {
-            Native.Undefine(dom, UndefineFlags.SnapshotsMetadata | UndefineFlags.ManagedSave);
+            LibvirtApi.Undefine(dom, UndefineFlags.SnapshotsMetadata | UndefineFlags.ManagedSave);
         }
     }
 
@@ -61,11 +60,11 @@ internal sealed partial class LibvirtHypervisor
         using var dom = Domain(s, r.Vm);
         if (force && timeoutMs == 0)
         {
-            Native.Destroy(dom);
+            LibvirtApi.Destroy(dom);
             return Outcome.Success(r.Vm);
         }
 
-        Native.Shutdown(dom);
+        LibvirtApi.Shutdown(dom);
         var waited = Stopwatch.StartNew();
         while (IsUp(dom))
         {
@@ -73,7 +72,7 @@ internal sealed partial class LibvirtHypervisor
             if (left <= TimeSpan.Zero)
             {
                 if (!force) return Outcome.Failure(r.Vm, $"still running after {timeoutMs} ms: the guest did not shut down (stop with force destroys it)");
-                Native.Destroy(dom);
+                LibvirtApi.Destroy(dom);
                 break;
             }
             Thread.Sleep(left < StopPoll ? left : StopPoll);
@@ -81,7 +80,7 @@ internal sealed partial class LibvirtHypervisor
         return Outcome.Success(r.Vm);
     }
 
-    private static bool IsUp(DomainHandle dom) => Native.GetState(dom).State is not (DomainState.Shutoff or DomainState.Crashed);
+    private static bool IsUp(DomainHandle dom) => LibvirtApi.GetState(dom).State is not (DomainState.Shutoff or DomainState.Crashed);
 
     // migrate: live, peer to peer, persistent at the destination and undefined here. Disks are copied only when
     // the destination does not already see them (shared storage would otherwise be copied onto itself); copied,
@@ -91,14 +90,14 @@ internal sealed partial class LibvirtHypervisor
         string dest = Parameters.RequiredText(r.Parameters, AttrType.DestUri, "dest-uri", "the libvirt URI of the destination host");
         using var dom = Domain(s, r.Vm);
         // libvirt refuses with "cannot migrate domain with N snapshots" only once asked; said first, with the way out.
-        int snapshots = Native.CountSnapshots(dom);
+        int snapshots = LibvirtApi.CountSnapshots(dom);
         if (snapshots > 0)
             throw new SpecException($"the VM has {snapshots} snapshot(s), which live migration cannot take along (they are kept in its disks on this host): delete them first");
         var description = Describe(dom);
         var flags = MigrateFlags.Live | MigrateFlags.PeerToPeer | MigrateFlags.PersistDest | MigrateFlags.UndefineSource | MigrateFlags.Unsafe;
         bool copied = !DestinationSeesDisks(dest, description);
         if (copied) flags |= MigrateFlags.NonSharedDisk;
-        Native.MigrateToUri(dom, dest, flags);
+        LibvirtApi.MigrateToUri(dom, dest, flags);
         if (!copied) return Outcome.Success(r.Vm);
 
         var owned = description.Disks.Where(d => d.Flags.HasFlag(DiskFlags.Owned) && d.SourcePath is not null).Select(d => d.SourcePath!).ToList();
@@ -121,10 +120,10 @@ internal sealed partial class LibvirtHypervisor
         if (paths.Count == 0) return true;
         try
         {
-            using var dest = Native.Open(destUri, readOnly: true);
+            using var dest = LibvirtApi.Open(destUri, readOnly: true);
             foreach (var path in paths)
             {
-                using var vol = Native.LookupStorageVolume(dest, path);
+                using var vol = LibvirtApi.LookupStorageVolume(dest, path);
                 if (vol is null) return false;
             }
             return true;
@@ -141,7 +140,7 @@ internal sealed partial class LibvirtHypervisor
     {
         try
         {
-            return DomainXmlReader.Parse(Native.GetXmlDesc(dom));
+            return DomainXmlReader.Parse(LibvirtApi.GetXmlDesc(dom));
         }
         catch (FormatException e)
         {

@@ -3,7 +3,6 @@
 using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -19,9 +18,9 @@ internal sealed partial class LibvirtHypervisor
         foreach (var nic in nics)
         {
             if (nic.Kind != NicKind.Network) continue;
-            using var network = Native.LookupNetwork(s.Connection, nic.Source);
+            using var network = LibvirtApi.LookupNetwork(s.Connection, nic.Source);
             if (network is not null) continue;
-            var known = Native.ListNetworkNames(s.Connection);
+            var known = LibvirtApi.ListNetworkNames(s.Connection);
             string has = known.Count == 0 ? "it has none" : $"it has {string.Join(", ", known.Order(StringComparer.Ordinal))}";
             throw new HypervisorException(AckCode.NotFound, ErrorNumber.NoNetwork, $"nic-spec: network {nic.Source} not found on this host ({has})");
         }

@@ -4,7 +4,6 @@ using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -15,12 +14,12 @@ internal sealed partial class LibvirtHypervisor
         ulong kib = Parameters.RequiredNumber(r.Parameters, AttrType.Memory, "memory", "the new memory in KiB");
         if (kib == 0) throw new SpecException("memory 0 KiB: a VM needs memory");
         using var dom = Domain(s, r.Vm);
-        ulong max = Native.GetInfo(dom).MaxMem.Value;
+        ulong max = LibvirtApi.GetInfo(dom).MaxMem.Value;
         if (kib > max) throw new SpecException($"memory {SizeText.ExactKib(kib)} is above this VM's max-memory {SizeText.ExactKib(max)}");
         // One call per side: some drivers (the test driver) refuse live and config together for memory.
         var affect = LiveAndConfig(dom);
-        if (affect.HasFlag(Affect.Live)) Native.SetMemory(dom, kib, Affect.Live);
-        if (affect.HasFlag(Affect.Config)) Native.SetMemory(dom, kib, Affect.Config);
+        if (affect.HasFlag(Affect.Live)) LibvirtApi.SetMemory(dom, kib, Affect.Live);
+        if (affect.HasFlag(Affect.Config)) LibvirtApi.SetMemory(dom, kib, Affect.Config);
         return Outcome.Success(r.Vm);
     }
 
@@ -29,7 +28,7 @@ internal sealed partial class LibvirtHypervisor
         ulong count = r.Parameters.Number(AttrType.Count) ?? 1;
         if (count == 0) throw new SpecException("count 0: give how many vCPUs (at least 1)");
         using var dom = Domain(s, r.Vm);
-        long now = Native.GetInfo(dom).NrVirtCpu;
+        long now = LibvirtApi.GetInfo(dom).NrVirtCpu;
         long max = Math.Max(Describe(dom).MaxVcpus, now);
         long wanted = now + direction * (long)count;
         // Named by the total the request would make, which is what an operator setting a count asked for.
@@ -37,7 +36,7 @@ internal sealed partial class LibvirtHypervisor
             throw new SpecException($"count {count}: {now} - {count} would leave the VM {wanted} vCPUs; at least 1 must stay");
         if (wanted > max)
             throw new SpecException($"count {count}: {now} + {count} would give the VM {wanted} vCPUs, above its max-vcpus {max}");
-        Native.SetVcpus(dom, (uint)wanted, LiveAndConfig(dom));
+        LibvirtApi.SetVcpus(dom, (uint)wanted, LiveAndConfig(dom));
         return Outcome.Success(r.Vm);
     }
 }

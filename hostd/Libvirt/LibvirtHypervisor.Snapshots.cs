@@ -3,7 +3,6 @@ using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -18,7 +17,7 @@ internal sealed partial class LibvirtHypervisor
         if (op == (ulong)SnapshotOp.List)
         {
             var results = new AttrList();
-            foreach (var name in Native.ListSnapshotNames(dom)) results.Add(AttrType.SnapshotName, name);
+            foreach (var name in LibvirtApi.ListSnapshotNames(dom)) results.Add(AttrType.SnapshotName, name);
             return Outcome.Success(r.Vm, results);
         }
 
@@ -26,13 +25,13 @@ internal sealed partial class LibvirtHypervisor
         switch ((SnapshotOp)op)
         {
             case SnapshotOp.Create:
-                using (Native.CreateSnapshot(dom, SnapshotXml.Create(snapshot))) { }
+                using (LibvirtApi.CreateSnapshot(dom, SnapshotXml.Create(snapshot))) { }
                 break;
             case SnapshotOp.Revert:
-                using (var h = Existing(dom, snapshot)) Native.RevertToSnapshot(h);
+                using (var h = Existing(dom, snapshot)) LibvirtApi.RevertToSnapshot(h);
                 break;
             default:
-                using (var h = Existing(dom, snapshot)) Native.DeleteSnapshot(h);
+                using (var h = Existing(dom, snapshot)) LibvirtApi.DeleteSnapshot(h);
                 break;
         }
         return Outcome.Success(r.Vm, new AttrList().Add(AttrType.SnapshotName, snapshot));
@@ -40,6 +39,6 @@ internal sealed partial class LibvirtHypervisor
 
     /// <summary>The VM's snapshot <paramref name="name"/>; one it does not have is not-found, naming both.</summary>
     private static SnapshotHandle Existing(DomainHandle dom, string name) =>
-        Native.LookupSnapshot(dom, name)
-        ?? throw new HypervisorException(AckCode.NotFound, ErrorNumber.NoDomainSnapshot, $"snapshot-name: VM {Native.GetName(dom)} has no snapshot named {name}");
+        LibvirtApi.LookupSnapshot(dom, name)
+        ?? throw new HypervisorException(AckCode.NotFound, ErrorNumber.NoDomainSnapshot, $"snapshot-name: VM {LibvirtApi.GetName(dom)} has no snapshot named {name}");
 }

@@ -2,7 +2,6 @@
 using System.Buffers.Binary;
 using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -15,18 +14,18 @@ internal sealed partial class LibvirtHypervisor
         // Two adds on a fresh host must not both define the pool.
         lock (_poolGate)
         {
-            var pool = Native.LookupStoragePool(s.Connection, _options.PoolName);
+            var pool = LibvirtApi.LookupStoragePool(s.Connection, _options.PoolName);
             if (pool is null)
             {
                 _log.Info("defining storage pool {0} at {1}", _options.PoolName, _options.PoolPath);
-                pool = Native.DefineStoragePool(s.Connection, PoolXml.Directory(_options.PoolName, _options.PoolPath));
-                Native.BuildStoragePool(pool);
-                Native.StartStoragePool(pool);
-                Native.SetStoragePoolAutostart(pool, true);
+                pool = LibvirtApi.DefineStoragePool(s.Connection, PoolXml.Directory(_options.PoolName, _options.PoolPath));
+                LibvirtApi.BuildStoragePool(pool);
+                LibvirtApi.StartStoragePool(pool);
+                LibvirtApi.SetStoragePoolAutostart(pool, true);
             }
-            else if (!Native.IsStoragePoolActive(pool))
+            else if (!LibvirtApi.IsStoragePoolActive(pool))
             {
-                Native.StartStoragePool(pool);
+                LibvirtApi.StartStoragePool(pool);
             }
             return pool;
         }
@@ -68,8 +67,8 @@ internal sealed partial class LibvirtHypervisor
         {
             xml = VolumeXml.Blank(name, d.Size!.Value);
         }
-        using var vol = Native.CreateStorageVolume(pool, xml);
-        return Native.GetStorageVolumePath(vol);
+        using var vol = LibvirtApi.CreateStorageVolume(pool, xml);
+        return LibvirtApi.GetStorageVolumePath(vol);
     }
 
     /// <summary>Deletes volumes just created for a request that then failed; the request's own error is what
@@ -89,8 +88,8 @@ internal sealed partial class LibvirtHypervisor
         {
             try
             {
-                using var vol = Native.LookupStorageVolume(s.Connection, path);
-                if (vol is not null) Native.DeleteStorageVolume(vol);
+                using var vol = LibvirtApi.LookupStorageVolume(s.Connection, path);
+                if (vol is not null) LibvirtApi.DeleteStorageVolume(vol);
             }
             catch (HypervisorException e)
             {

@@ -1,15 +1,19 @@
 // IHypervisor over libvirt: the connection's life (open, events, loss, reconnect) and reading state.
 // The requests are in LibvirtHypervisor.*.cs, one file per group of request codes.
 using NLog;
+using Vmm.Hosting;
 using Vmm.Hostd.Interop;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
 internal sealed partial class LibvirtHypervisor : IHypervisor
 {
+    // The reconnect backoff's first and longest nominal delays.
+    internal static readonly TimeSpan ReconnectFirst = TimeSpan.FromMilliseconds(500);
+    internal static readonly TimeSpan ReconnectCap = TimeSpan.FromSeconds(30);
+
     private readonly LibvirtOptions _options;
     private readonly Logger _log;
     private readonly Lock _poolGate = new();
@@ -41,7 +45,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
     /// <summary>
     /// The first connection attempt is made before this returns, so a reachable hypervisor is usable as soon as
     /// RunAsync is called. Then it waits for the connection to be lost and reconnects with doubling, jittered
-    /// delays (0.5 s up to 30 s); a first open that fails is retried the same way.
+    /// delays (0.5 s up to 30 s, <see cref="Backoff"/>); a first open that fails is retried the same way.
     /// </summary>
     public Task RunAsync(CancellationToken stop)
     {
@@ -52,7 +56,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
 
     private async Task MaintainAsync(bool connected, CancellationToken stop)
     {
-        var backoff = new Backoff(Backoff.DefaultFirst, Backoff.DefaultCap);
+        var backoff = new Backoff(ReconnectFirst, ReconnectCap);
         try
         {
             while (!stop.IsCancellationRequested && _disposed == 0)
@@ -135,12 +139,12 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
     // cpus, memory-total, hypervisor and migration-uri do not change while a connection lives: read once.
     private AttrList ReadStaticFacts(LibvirtSession s)
     {
-        var node = Native.GetNodeInfo(s.Connection);
+        var node = LibvirtApi.GetNodeInfo(s.Connection);
         var facts = new AttrList()
             .Add(AttrType.Cpus, node.Cpus)
             .Add(AttrType.MemoryTotal, (ulong)node.Memory.Value)
-            .Add(AttrType.Hypervisor, $"{s.Type} {VersionText(Native.GetVersion(s.Connection))}");
-        string migration = _options.MigrationUri ?? MigrationUris.Derive(Native.GetUri(s.Connection), Native.GetHostname(s.Connection));
+            .Add(AttrType.Hypervisor, $"{s.Type} {VersionText(LibvirtApi.GetVersion(s.Connection))}");
+        string migration = _options.MigrationUri ?? MigrationUris.Derive(LibvirtApi.GetUri(s.Connection), LibvirtApi.GetHostname(s.Connection));
         facts.Add(AttrType.MigrationUri, AttrRegistry.Cut(AttrType.MigrationUri, migration));
         return facts;
     }
@@ -153,7 +157,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
         var s = Session();
         return Guarded(() =>
         {
-            var domains = Native.ListAllDomains(s.Connection);
+            var domains = LibvirtApi.ListAllDomains(s.Connection);
             var states = new List<VmState>(domains.Count);
             foreach (var dom in domains)
             {
@@ -179,7 +183,7 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
         var s = Session();
         return Guarded(() =>
         {
-            using var dom = Native.LookupDomain(s.Connection, uuid);
+            using var dom = LibvirtApi.LookupDomain(s.Connection, uuid);
             try
             {
                 if (dom is not null) return VmReader.Read(s.Connection, dom, _descriptions, _log);

@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using NLog;
 using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -22,8 +21,8 @@ internal sealed unsafe class LibvirtSession : IDisposable
         Connection = connection;
         _vmChanged = vmChanged;
         _log = log;
-        Type = Native.GetConnectionType(connection);
-        _flavor = new Lazy<HostFlavor>(() => CapabilitiesXml.Parse(Native.GetCapabilities(Connection), Type));
+        Type = LibvirtApi.GetConnectionType(connection);
+        _flavor = new Lazy<HostFlavor>(() => CapabilitiesXml.Parse(LibvirtApi.GetCapabilities(Connection), Type));
     }
 
     public ConnectionHandle Connection { get; }
@@ -41,7 +40,7 @@ internal sealed unsafe class LibvirtSession : IDisposable
     public static LibvirtSession Open(string uri, Action<Guid> vmChanged, Logger log)
     {
         EventLoop.EnsureRunning(log);
-        var connection = Native.Open(uri);
+        var connection = LibvirtApi.Open(uri);
         var session = new LibvirtSession(connection, vmChanged, log);
         try
         {
@@ -60,7 +59,7 @@ internal sealed unsafe class LibvirtSession : IDisposable
         try
         {
             // 5 s between pings, 3 unanswered pings: a dead libvirtd is noticed within about 20 s.
-            Native.SetKeepAlive(Connection, 5, 3);
+            LibvirtApi.SetKeepAlive(Connection, 5, 3);
         }
         catch (HypervisorException e) when (e.Code == Protocol.AckCode.Unsupported)
         {
@@ -72,7 +71,7 @@ internal sealed unsafe class LibvirtSession : IDisposable
         nint events = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         try
         {
-            _lifecycleCallbackId = Native.RegisterLifecycleEvents(Connection, &OnLifecycle, events, &FreeOpaque);
+            _lifecycleCallbackId = LibvirtApi.RegisterLifecycleEvents(Connection, &OnLifecycle, events, &FreeOpaque);
         }
         catch
         {
@@ -83,7 +82,7 @@ internal sealed unsafe class LibvirtSession : IDisposable
         nint close = GCHandle.ToIntPtr(GCHandle.Alloc(this));
         try
         {
-            Native.RegisterCloseCallback(Connection, &OnClose, close, &FreeOpaque);
+            LibvirtApi.RegisterCloseCallback(Connection, &OnClose, close, &FreeOpaque);
             _closeCallbackRegistered = true;
         }
         catch
@@ -99,7 +98,7 @@ internal sealed unsafe class LibvirtSession : IDisposable
     {
         try
         {
-            if (GCHandle.FromIntPtr(opaque).Target is LibvirtSession s && Native.GetUuidOfBorrowed(dom) is Guid uuid)
+            if (GCHandle.FromIntPtr(opaque).Target is LibvirtSession s && LibvirtApi.GetUuidOfBorrowed(dom) is Guid uuid)
                 s._vmChanged(uuid);
         }
         catch (Exception e)
@@ -133,13 +132,13 @@ internal sealed unsafe class LibvirtSession : IDisposable
         // On a dead connection these calls fail; the connection is going away anyway.
         if (_lifecycleCallbackId >= 0)
         {
-            try { Native.DeregisterDomainEvents(Connection, _lifecycleCallbackId); }
+            try { LibvirtApi.DeregisterDomainEvents(Connection, _lifecycleCallbackId); }
             catch (HypervisorException e) { _log.Debug("deregistering events: {0}", e.Message); }
             _lifecycleCallbackId = -1;
         }
         if (_closeCallbackRegistered)
         {
-            try { Native.UnregisterCloseCallback(Connection, &OnClose); }
+            try { LibvirtApi.UnregisterCloseCallback(Connection, &OnClose); }
             catch (HypervisorException e) { _log.Debug("unregistering the close callback: {0}", e.Message); }
             _closeCallbackRegistered = false;
         }

@@ -4,7 +4,6 @@ using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -18,18 +17,18 @@ internal static class VmReader
     /// <summary>The domain as a record; its XML is parsed only when it changed since <paramref name="descriptions"/> last saw it.</summary>
     public static VmState Read(ConnectionHandle conn, DomainHandle dom, DescriptionCache descriptions, Logger log)
     {
-        var uuid = Native.GetUuid(dom);
-        var (state, reason) = Native.GetState(dom);
+        var uuid = LibvirtApi.GetUuid(dom);
+        var (state, reason) = LibvirtApi.GetState(dom);
         var (power, why) = Power(state, reason);
-        var info = Native.GetInfo(dom);
+        var info = LibvirtApi.GetInfo(dom);
         bool active = state is not (DomainState.Shutoff or DomainState.Crashed);
 
         var flags = VmFlags.None;
-        if (Native.IsPersistent(dom)) flags |= VmFlags.Persistent;
-        if (Native.GetAutostart(dom)) flags |= VmFlags.Autostart;
+        if (LibvirtApi.IsPersistent(dom)) flags |= VmFlags.Persistent;
+        if (LibvirtApi.GetAutostart(dom)) flags |= VmFlags.Autostart;
 
         var attrs = new AttrList();
-        string name = Native.GetName(dom);
+        string name = LibvirtApi.GetName(dom);
         ushort vcpus = info.NrVirtCpu;
         ulong memory = info.Memory.Value;
         ulong maxMemory = info.MaxMem.Value;
@@ -38,7 +37,7 @@ internal static class VmReader
         DomainDescription? description = null;
         try
         {
-            using var xml = Native.GetXmlDescUtf8(dom);
+            using var xml = LibvirtApi.GetXmlDescUtf8(dom);
             description = descriptions.Get(uuid, xml.Utf8);
         }
         catch (FormatException e)
@@ -56,7 +55,7 @@ internal static class VmReader
         }
         if (maxVcpus != vcpus) attrs.Add(AttrType.MaxVcpus, maxVcpus);
         if (maxMemory != memory) attrs.Add(AttrType.MaxMemory, maxMemory);
-        int snapshots = Native.CountSnapshots(dom);
+        int snapshots = LibvirtApi.CountSnapshots(dom);
         if (snapshots > 0) attrs.Add(AttrType.Snapshots, (ulong)Math.Min(snapshots, ushort.MaxValue));
 
         return new VmState
@@ -91,7 +90,7 @@ internal static class VmReader
     {
         try
         {
-            if (active && disk.SourcePath is not null) return Native.GetBlockInfo(dom, disk.Target).Capacity;
+            if (active && disk.SourcePath is not null) return LibvirtApi.GetBlockInfo(dom, disk.Target).Capacity;
         }
         catch (HypervisorException e)
         {
@@ -100,8 +99,8 @@ internal static class VmReader
         if (disk.SourcePath is null) return 0;
         try
         {
-            using var vol = Native.LookupStorageVolume(conn, disk.SourcePath);
-            return vol is null ? 0 : Native.GetStorageVolumeInfo(vol).Capacity;
+            using var vol = LibvirtApi.LookupStorageVolume(conn, disk.SourcePath);
+            return vol is null ? 0 : LibvirtApi.GetStorageVolumeInfo(vol).Capacity;
         }
         catch (HypervisorException e)
         {

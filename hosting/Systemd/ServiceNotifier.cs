@@ -19,7 +19,7 @@ public sealed class ServiceNotifier
     private readonly UnixDomainSocketEndPoint? _endPoint;
     private readonly string? _address;
     private readonly Logger? _log;
-    private readonly Lock _lock = new();
+    private readonly Lock _gate = new();
     private string? _status;
     private bool _failedOnce;
 
@@ -68,7 +68,7 @@ public sealed class ServiceNotifier
     public TimeSpan? WatchdogInterval { get; }
 
     /// <summary>The last status line sent.</summary>
-    public string? Status { get { lock (_lock) return _status; } }
+    public string? Status { get { lock (_gate) return _status; } }
 
     /// <summary>Start-up is complete: the daemon serves. <c>READY=1</c> and <c>STATUS=</c>.</summary>
     public void Ready(string status) => Send("READY=1", status);
@@ -76,7 +76,7 @@ public sealed class ServiceNotifier
     /// <summary>A new status line, for <c>systemctl status</c>; nothing is sent when it is the line sent last.</summary>
     public void SetStatus(string status)
     {
-        lock (_lock) if (status.ReplaceLineEndings(" ") == _status) return;
+        lock (_gate) if (status.ReplaceLineEndings(" ") == _status) return;
         Send(null, status);
     }
 
@@ -104,14 +104,14 @@ public sealed class ServiceNotifier
         status = status?.ReplaceLineEndings(" ");
         if (_endPoint is null)
         {
-            if (status is not null) lock (_lock) _status = status;
+            if (status is not null) lock (_gate) _status = status;
             return;
         }
         var text = new StringBuilder();
         if (assignments is not null) text.Append(assignments).Append('\n');
         if (status is not null) text.Append("STATUS=").Append(status).Append('\n');
         byte[] datagram = Encoding.UTF8.GetBytes(text.ToString());
-        lock (_lock)
+        lock (_gate)
         {
             if (status is not null) _status = status;
             try

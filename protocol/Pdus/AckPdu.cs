@@ -30,7 +30,7 @@ public sealed record AckPdu : Pdu
     /// <summary>The VM acted on.</summary>
     public Guid Vm { get; init; }
     /// <summary>Results.</summary>
-    public AttrList Results { get; init; } = [];
+    public AttrList Results { get; init => field = value.Frozen(); } = AttrList.Empty;
 
     /// <summary>Materializes a checked view.</summary>
     public static AckPdu From(in AckView v) => new()

@@ -28,7 +28,7 @@ public sealed record AdminHostPdu : Pdu
     /// <summary>Host name.</summary>
     public string Name { get; init; } = "";
     /// <summary>Attributes.</summary>
-    public AttrList Attributes { get; init; } = [];
+    public AttrList Attributes { get; init => field = value.Frozen(); } = AttrList.Empty;
 
     internal static AdminHostPdu Read(ReadOnlySpan<byte> body)
     {

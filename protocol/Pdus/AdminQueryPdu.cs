@@ -19,7 +19,7 @@ public sealed record AdminQueryPdu : Pdu
     /// <summary>What is asked for.</summary>
     public QueryKind What { get; init; }
     /// <summary>Filters: host (only this host), ref (only this VM, by name or uuid).</summary>
-    public AttrList Filters { get; init; } = [];
+    public AttrList Filters { get; init => field = value.Frozen(); } = AttrList.Empty;
 
     internal static AdminQueryPdu Read(ReadOnlySpan<byte> body)
     {

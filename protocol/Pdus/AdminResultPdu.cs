@@ -24,7 +24,7 @@ public sealed record AdminResultPdu : Pdu
     /// <summary>The VM acted on, or empty.</summary>
     public Guid Vm { get; init; }
     /// <summary>Attributes.</summary>
-    public AttrList Attributes { get; init; } = [];
+    public AttrList Attributes { get; init => field = value.Frozen(); } = AttrList.Empty;
 
     internal static AdminResultPdu Read(ReadOnlySpan<byte> body)
     {

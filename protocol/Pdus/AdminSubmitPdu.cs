@@ -22,7 +22,7 @@ public sealed record AdminSubmitPdu : Pdu
     /// <summary>Request flags.</summary>
     public RequestFlags Flags { get; init; }
     /// <summary>Parameters.</summary>
-    public AttrList Parameters { get; init; } = [];
+    public AttrList Parameters { get; init => field = value.Frozen(); } = AttrList.Empty;
 
     internal static AdminSubmitPdu Read(ReadOnlySpan<byte> body)
     {

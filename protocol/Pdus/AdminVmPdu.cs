@@ -23,7 +23,7 @@ public sealed record AdminVmPdu : Pdu
     /// <summary>The VM's record.</summary>
     public VmState Vm { get; init; } = new();
     /// <summary>Inventory attributes.</summary>
-    public AttrList Attributes { get; init; } = [];
+    public AttrList Attributes { get; init => field = value.Frozen(); } = AttrList.Empty;
 
     internal static AdminVmPdu Read(ReadOnlySpan<byte> body)
     {

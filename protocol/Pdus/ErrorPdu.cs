@@ -18,7 +18,7 @@ public sealed record ErrorPdu : Pdu
     /// <summary>Protocol error code.</summary>
     public ProtocolErrorCode Code { get; init; }
     /// <summary>Attributes: message, version.</summary>
-    public AttrList Attributes { get; init; } = [];
+    public AttrList Attributes { get; init => field = value.Frozen(); } = AttrList.Empty;
 
     /// <summary>The ERROR that answers <paramref name="e"/>.</summary>
     public static ErrorPdu For(ProtocolException e)

@@ -30,7 +30,7 @@ public sealed record RequestPdu : Pdu
     /// <summary>Target VM.</summary>
     public Guid Vm { get; init; }
     /// <summary>Parameters.</summary>
-    public AttrList Parameters { get; init; } = [];
+    public AttrList Parameters { get; init => field = value.Frozen(); } = AttrList.Empty;
 
     /// <summary>Materializes a checked view.</summary>
     public static RequestPdu From(in RequestView v) => new()

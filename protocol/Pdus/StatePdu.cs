@@ -26,14 +26,14 @@ public sealed record StatePdu : Pdu
     /// <summary>Host name.</summary>
     public string Host { get; init; } = "";
     /// <summary>Host facts (spec §6.1): cpus, memory, port, migration URI, hypervisor, VM count.</summary>
-    public AttrList Facts { get; init; } = [];
+    public AttrList Facts { get; init => field = value.Frozen(); } = AttrList.Empty;
     /// <summary>VM records.</summary>
-    public EqList<VmState> Vms { get; init; } = [];
+    public ValueList<VmState> Vms { get; init => field = value.Freeze(); } = ValueList<VmState>.Empty;
 
     /// <summary>Materializes a checked view.</summary>
     public static StatePdu From(in StateView v)
     {
-        var vms = new EqList<VmState>();
+        var vms = new ValueList<VmState>();
         foreach (var r in v.Vms) vms.Add(VmState.From(r));
         return new StatePdu
         {

@@ -26,7 +26,7 @@ public sealed record VmState
     /// <summary>libvirt's name of the VM (any text, up to 255 bytes: VMs defined outside Vmm are reported too).</summary>
     public string Name { get; init; } = "";
     /// <summary>Disks, NICs, maxima, snapshot count, last request (spec §6.2).</summary>
-    public AttrList Attributes { get; init; } = [];
+    public AttrList Attributes { get; init => field = value.Frozen(); } = AttrList.Empty;
 
     /// <summary>Bytes this record takes in a STATE or VM PDU, its length field included: what a sender pages by.</summary>
     public int EncodedSize => 2 + VmRecordView.FixedSize + System.Text.Encoding.UTF8.GetByteCount(Name) + AttrCodec.Size(Attributes);

@@ -21,7 +21,7 @@ public static partial class PduText
                 Host = fields.Text("host", required: true), BootId = fields.U64("boot", required: true), Sequence = fields.U64("seq", required: true),
                 Report = (uint)fields.Int("report", uint.MaxValue), Page = (ushort)fields.Int("page", ushort.MaxValue),
                 Pages = (ushort)fields.Int("pages", ushort.MaxValue), Status = fields.Enum<HostStatus>("status", Names.TryParse),
-                Vms = new EqList<VmState>(fields.TakeAll("vm").Select(n => Record(new FieldSet(n.Children("vm"), "vm")))),
+                Vms = new ValueList<VmState>(fields.TakeAll("vm").Select(n => Record(new FieldSet(n.Children("vm"), "vm")))),
                 Facts = fields.Attributes(),
             },
             "request" => new RequestPdu

@@ -71,7 +71,7 @@ public sealed class Fixtures
     /// </summary>
     private static StatePdu BuildState(Random rng)
     {
-        var vms = new EqList<VmState>();
+        var vms = new ValueList<VmState>();
         for (int i = 1; i <= StateVms; i++)
         {
             vms.Add(new VmState

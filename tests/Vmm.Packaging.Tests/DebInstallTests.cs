@@ -10,6 +10,7 @@ namespace Vmm.Packaging.Tests;
 /// overlayfs: without them these tests fail, saying which is missing.
 /// </summary>
 [Collection("packages")]
+[Trait("Needs", "root")]
 public sealed partial class DebInstallTests(PackagesFixture packages)
 {
     private const string Key = "/etc/vmm/cluster.key";

@@ -4,7 +4,7 @@
 // loopback is sniffed. The daemons use free ports, not 7400/7401, so the capture is found by the heuristics, which
 // tshark is told to try before the dissectors registered on ports: an ephemeral port may be one of those.
 using System.Diagnostics;
-using Vmm.Controller.Tests.EndToEnd;
+using Vmm.System.Tests.EndToEnd;
 using Vmm.Protocol;
 
 namespace Vmm.Wireshark.Tests;

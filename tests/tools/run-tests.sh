@@ -6,11 +6,26 @@
 # A project that fails to build, crashes, or leaves no TRX counts as one failed test, so a
 # broken project can never read as "0 failed". Pass "--broken N" to add N failures found
 # before this script ran (make test passes 1 when the AOT build failed).
-# Usage: tests/tools/run-tests.sh [--broken N] [RESULTS_DIR]
+#
+# --fast (make test-fast) runs only the tests that need nothing beyond the .NET SDK and python3: a project whose
+# csproj declares <TestNeeds> is skipped, and the others run with a filter that leaves out every test with a
+# Needs trait (tests/Directory.Build.targets lists the values).
+# Usage: tests/tools/run-tests.sh [--fast] [--broken N] [RESULTS_DIR]
 set -uo pipefail
 
 broken=0
-if [[ ${1:-} == --broken ]]; then broken=$2; shift 2; fi
+fast=0
+filter=()
+while [[ ${1:-} == --* ]]; do
+    case $1 in
+        --broken) broken=$2; shift 2 ;;
+        --fast) fast=1; shift ;;
+        *) echo "run-tests: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+if (( fast )); then
+    filter=(--filter "Needs!=aot&Needs!=vmmctl&Needs!=root&Needs!=libvirt&Needs!=libvirtd&Needs!=qemu&Needs!=packages")
+fi
 results=${1:-TestResults}
 cd "$(dirname "$0")/../.."
 
@@ -18,6 +33,21 @@ rm -rf "$results"
 mkdir -p "$results"
 
 mapfile -t projects < <(find tests -name '*.Tests.csproj' -not -path '*/bin/*' -not -path '*/obj/*' | sort)
+build=()
+if (( fast )); then
+    mapfile -t projects < <(grep -L '<TestNeeds>' "${projects[@]}")
+    # One build of them all (a solution filter), then each runs without building again: a build per project
+    # would evaluate the shared projects once each.
+    slnf="$results/fast.slnf"
+    python3 - "$slnf" "$(realpath --relative-to="$results" Vmm.sln)" "${projects[@]}" <<'PY'
+import json, sys
+path, solution, projects = sys.argv[1], sys.argv[2], sys.argv[3:]
+with open(path, "w") as f:
+    json.dump({"solution": {"path": solution, "projects": projects}}, f, indent=2)
+PY
+    if dotnet build "$slnf" --nologo -v q; then build=(--no-build)
+    else echo "run-tests: building the fast test projects failed (each is built again below, to show why)" >&2; fi
+fi
 if (( ${#projects[@]} == 0 )); then
     echo "run-tests: no test project found (tests/**/*.Tests.csproj)" >&2
     broken=$((broken + 1))
@@ -28,7 +58,7 @@ for proj in "${projects[@]}"; do
     echo "=== $name ==="
     # A test that runs past the hang timeout has the test host killed: that project then
     # counts as failed instead of holding CI until its own limit.
-    dotnet test "$proj" --nologo --results-directory "$results" --logger "trx;LogFileName=$name.trx" \
+    dotnet test "$proj" "${build[@]}" "${filter[@]}" --nologo --results-directory "$results" --logger "trx;LogFileName=$name.trx" \
         --blame-hang-timeout "${TEST_HANG_TIMEOUT:-10min}" --blame-hang-dump-type none
     rc=$?
     echo "$rc" >"$results/$name.rc"

@@ -1,4 +1,4 @@
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
 /// <summary>The admin socket (spec §2): where it is, who may use it, and its bounds.</summary>
 internal sealed record AdminOptions

@@ -1,8 +1,9 @@
 // The controller's admin answers (spec §7.5) built from inventory views.
+using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
 internal static class AdminReplies
 {

@@ -5,9 +5,11 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using NLog;
+using Vmm.Controller.Inventory;
+using Vmm.Controller.Placement;
 using Vmm.Protocol;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
 internal sealed class AdminServer : IAsyncDisposable
 {
@@ -23,7 +25,7 @@ internal sealed class AdminServer : IAsyncDisposable
     /// <param name="dispatcher">Sends SUBMITs' requests to hosts.</param>
     /// <param name="placer">Places an add that names no host.</param>
     /// <param name="log">Where requests and their outcomes are logged; "vmm.admin" by default.</param>
-    public AdminServer(AdminOptions options, Inventory inventory, IDispatcher dispatcher, Placer placer, Logger? log = null)
+    public AdminServer(AdminOptions options, FleetInventory inventory, IDispatcher dispatcher, Placer placer, Logger? log = null)
     {
         Options = options;
         Inventory = inventory;
@@ -40,7 +42,7 @@ internal sealed class AdminServer : IAsyncDisposable
     /// <summary>Connections being served now.</summary>
     public int Sessions => _sessions.Count;
 
-    public Inventory Inventory { get; }
+    public FleetInventory Inventory { get; }
 
     internal SubmitHandler Submits { get; }
 

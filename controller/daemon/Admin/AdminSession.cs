@@ -9,12 +9,13 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using NLog;
+using Vmm.Controller.Inventory;
 using Vmm.Hosting;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
 internal sealed class AdminSession
 {

@@ -3,7 +3,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
 internal readonly record struct PeerCredentials(int Pid, uint Uid, uint Gid)
 {

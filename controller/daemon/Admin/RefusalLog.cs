@@ -2,8 +2,9 @@
 // user who opens connections in a loop, or sends garbage, gets at most one line per uid and reason every
 // 10 seconds (DropLog's interval for UDP drops), each saying how many went unlogged since the previous one.
 using NLog;
+using Vmm.Controller.Ingest;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
 internal sealed class RefusalLog(Logger log, Func<long>? clock = null)
 {

@@ -4,13 +4,14 @@
 // answers with the first ACK, or carries it out if it never arrived. Either way it is done at most once.
 using NLog;
 using Vmm.Controller.Dispatch;
+using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
-internal sealed class ResendHandler(Inventory inventory, IDispatcher dispatcher, Logger log)
+internal sealed class ResendHandler(FleetInventory inventory, IDispatcher dispatcher, Logger log)
 {
     /// <summary>Answers a SUBMIT that names request <paramref name="id"/>; never throws for anything but cancellation.</summary>
     public async Task<AdminResultPdu> HandleAsync(AdminSubmitPdu submit, ulong id, CancellationToken stop)

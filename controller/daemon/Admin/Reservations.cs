@@ -2,7 +2,7 @@
 // RESULT, so that two creates of one name cannot both pass the name check, and two creates placed within one
 // heartbeat (before the host reports either) cannot both take the same room. Entered by every admin session at
 // once; one lock guards both tables.
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
 internal sealed class Reservations
 {

@@ -5,9 +5,10 @@
 // two heartbeat intervals, after which the complete report has carried it or something is wrong with the host
 // (then the RESULT goes out anyway: the request did succeed).
 using Vmm.Controller.Dispatch;
+using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
 /// <summary>
 /// Waits until the inventory shows what one request did. Made before the request is sent, so that no change
@@ -15,12 +16,12 @@ namespace Vmm.Controller;
 /// </summary>
 internal sealed class Settlement : IDisposable
 {
-    private readonly Inventory _inventory;
+    private readonly FleetInventory _inventory;
     private readonly Watcher _watcher;
     private readonly RequestCode _code;
     private readonly string _host;
 
-    private Settlement(Inventory inventory, Watcher watcher, RequestCode code, string host)
+    private Settlement(FleetInventory inventory, Watcher watcher, RequestCode code, string host)
     {
         _inventory = inventory;
         _watcher = watcher;
@@ -32,7 +33,7 @@ internal sealed class Settlement : IDisposable
     /// Starts watching for the effect of <paramref name="code"/> sent to <paramref name="host"/> for
     /// <paramref name="vm"/> (empty for an add); null for a request that changes no VM.
     /// </summary>
-    public static Settlement? Begin(Inventory inventory, RequestCode code, string host, Guid vm)
+    public static Settlement? Begin(FleetInventory inventory, RequestCode code, string host, Guid vm)
     {
         if (code == RequestCode.Ping) return null;
         // A migrated VM turns up on another host; an added one has no uuid yet, so its host is watched.

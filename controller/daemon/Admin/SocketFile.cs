@@ -3,7 +3,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
 internal static partial class SocketFile
 {

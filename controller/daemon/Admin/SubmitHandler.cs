@@ -3,13 +3,15 @@
 // dispatcher and turns its outcome into one RESULT, sent once the inventory shows what a success did
 // (Settlement: read-your-writes for the next vmmctl command).
 using NLog;
+using Vmm.Controller.Inventory;
+using Vmm.Controller.Placement;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Admin;
 
-internal sealed class SubmitHandler(Inventory inventory, IDispatcher dispatcher, Placer placer, Logger log)
+internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispatcher, Placer placer, Logger log)
 {
     private readonly Reservations _reservations = new();
     private readonly ResendHandler _resends = new(inventory, dispatcher, log);

@@ -21,8 +21,9 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sweeping;
 
-    // One link per host name and hostd endpoint (a connection is checked with its host's key); guarded by itself,
+    // One link per host name and hostd endpoint (a connection is checked with its host's key); guarded by _gate,
     // as are each link's Users and _stopped.
+    private readonly Lock _gate = new();
     private readonly Dictionary<(string Name, IPEndPoint Endpoint), HostLink> _links = [];
     private bool _stopped;
 
@@ -98,7 +99,7 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         HostLink[] links;
-        lock (_links)
+        lock (_gate)
         {
             if (_stopped) return;
             _stopped = true;
@@ -161,7 +162,7 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
 
     private HostLink? Rent(HostTarget host)
     {
-        lock (_links)
+        lock (_gate)
         {
             if (_stopped) return null;
             if (!_links.TryGetValue((host.Name, host.Endpoint), out var link))
@@ -173,7 +174,7 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
 
     private void Return(HostLink link)
     {
-        lock (_links) link.Users--;
+        lock (_gate) link.Users--;
     }
 
     // Closes connections that carried nothing for IdleTimeout (and forgets links no request uses), so a
@@ -187,7 +188,7 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
                 List<HostLink> idle = [];
-                lock (_links)
+                lock (_gate)
                 {
                     foreach (var link in _links.Values)
                         if (link.Users == 0 && link.IsIdle(_options.IdleTimeout)) idle.Add(link);

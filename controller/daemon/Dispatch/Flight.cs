@@ -5,6 +5,7 @@
 // connection (a hedge), since TCP's retransmission backoff on a lossy path stalls everything on a connection;
 // the first answer wins. An ACK of a new boot of hostd adopts that boot (§6.6): a request the old boot cannot
 // have received is bound to the new one and sent again, once.
+using Vmm.Hosting;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 

@@ -32,7 +32,8 @@ internal sealed class HostConnection
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
 
-    // Requests written and not answered yet, by id; guarded by itself, as are _closeReason and _lastUsed.
+    // Requests written and not answered yet, by id; guarded by _gate, as are _closeReason, _lastUsed, _retired and _bootSeen.
+    private readonly Lock _gate = new();
     private readonly Dictionary<ulong, TaskCompletionSource<AckPdu?>> _waiting = [];
     private string? _closeReason;
     private long _lastUsed;
@@ -60,14 +61,14 @@ internal sealed class HostConnection
     /// <summary>False once the connection has closed, for whatever reason.</summary>
     public bool IsOpen
     {
-        get { lock (_waiting) return _closeReason is null; }
+        get { lock (_gate) return _closeReason is null; }
     }
 
     /// <summary>The boot of the hostd that answered on this connection (one process holds a connection for its
     /// whole life); 0 until its first ACK.</summary>
     public ulong BootSeen
     {
-        get { lock (_waiting) return _bootSeen; }
+        get { lock (_gate) return _bootSeen; }
     }
 
     /// <summary>
@@ -76,7 +77,7 @@ internal sealed class HostConnection
     /// </summary>
     public void Retire()
     {
-        lock (_waiting)
+        lock (_gate)
         {
             _retired = true;
             if (_waiting.Count > 0) return;
@@ -123,7 +124,7 @@ internal sealed class HostConnection
     public async Task<AckPdu?> ExchangeAsync(ulong requestId, ReadOnlyMemory<byte> frame, CancellationToken cancel)
     {
         var answer = new TaskCompletionSource<AckPdu?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_waiting)
+        lock (_gate)
         {
             if (_closeReason is not null) return null;
             // One request id is in flight on one connection at a time: its caller waits for this exchange to end.
@@ -137,7 +138,7 @@ internal sealed class HostConnection
         finally
         {
             bool done;
-            lock (_waiting)
+            lock (_gate)
             {
                 if (_waiting.TryGetValue(requestId, out var current) && current == answer) _waiting.Remove(requestId);
                 done = _retired && _waiting.Count == 0;
@@ -149,7 +150,7 @@ internal sealed class HostConnection
     /// <summary>The timestamp (of the dispatch clock) of the last write or ACK, or null while requests are waiting.</summary>
     public long? IdleSince
     {
-        get { lock (_waiting) return _waiting.Count == 0 ? _lastUsed : null; }
+        get { lock (_gate) return _waiting.Count == 0 ? _lastUsed : null; }
     }
 
     /// <summary>
@@ -160,7 +161,7 @@ internal sealed class HostConnection
     public void Close(string reason, bool expected)
     {
         TaskCompletionSource<AckPdu?>[] lost;
-        lock (_waiting)
+        lock (_gate)
         {
             if (_closeReason is not null) return;
             _closeReason = reason;
@@ -187,7 +188,7 @@ internal sealed class HostConnection
             // deadline comes, rather than hold the request past it.
             using var stalled = cancel.Register(static c => ((HostConnection)c!).Close("a write stalled: the host is not reading", expected: false), this);
             await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
-            lock (_waiting) _lastUsed = _time.GetTimestamp();
+            lock (_gate) _lastUsed = _time.GetTimestamp();
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -256,7 +257,7 @@ internal sealed class HostConnection
         // An ACK with a PDU error is not answered in kind: a peer that sends broken ACKs is not trusted further (§9).
         var ack = AckPdu.From(AckView.Parse(frame.Body));
         TaskCompletionSource<AckPdu?>? waiter;
-        lock (_waiting)
+        lock (_gate)
         {
             if (_closeReason is not null) return;
             _waiting.Remove(ack.RequestId, out waiter);

@@ -4,6 +4,7 @@
 // each hammering the host on its own.
 using System.Net;
 using NLog;
+using Vmm.Hosting;
 
 namespace Vmm.Controller.Dispatch;
 

@@ -29,7 +29,7 @@ internal sealed class RecentRequest
     public required Guid Vm { get; init; }
 
     /// <summary>Its parameters as sent, to compare a resubmission with.</summary>
-    public required AttrList Parameters { get; init; }
+    public required AttrList Parameters { get; init => field = value.Frozen(); }
 
     /// <summary>The REQUEST as it went out, signed: a resend is these bytes again.</summary>
     public required ReadOnlyMemory<byte> Frame

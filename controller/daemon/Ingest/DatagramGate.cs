@@ -4,10 +4,11 @@
 // non-throwing TryReadDatagram), so a flood of forged datagrams (bad tag, wrong key, unsigned) costs one
 // HMAC each and no exception; only garbage headers and broken authentic bodies go through the codec's
 // exceptions, whose messages are kept for the log.
+using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Ingest;
 
 internal static class DatagramGate
 {

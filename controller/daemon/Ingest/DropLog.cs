@@ -2,8 +2,9 @@
 // host, per reason overall) and reason every 10 seconds, saying how many were dropped in between.
 // Ingest thread only.
 using NLog;
+using Vmm.Controller.Inventory;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Ingest;
 
 internal sealed class DropLog(Logger log, Func<long> clock)
 {

@@ -1,24 +1,25 @@
 // The ingest path of one STATE datagram, socket aside: authenticate, parse, apply, and count and log
 // what is dropped. UdpIngest feeds it from the socket; tests and the bench feed it directly.
 using NLog;
+using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Ingest;
 
 internal sealed class StateIngest
 {
-    private readonly Inventory _inventory;
+    private readonly FleetInventory _inventory;
     private readonly HostKeys _keys;
     private readonly DropLog _drops;
 
-    public StateIngest(Inventory inventory, HostKeys keys, Logger? log = null)
+    public StateIngest(FleetInventory inventory, HostKeys keys, Logger? log = null)
     {
         _inventory = inventory;
         _keys = keys;
         _drops = new DropLog(log ?? LogManager.GetLogger("vmm.ingest"), () => inventory.Now);
     }
 
-    public Inventory Inventory => _inventory;
+    public FleetInventory Inventory => _inventory;
 
     /// <summary>
     /// Handles one datagram received from <paramref name="from"/>: <see cref="DropReason.None"/> when it was

@@ -9,10 +9,11 @@
 using System.Net;
 using System.Net.Sockets;
 using NLog;
+using Vmm.Controller.Inventory;
 using Vmm.Hosting.Systemd;
 using Vmm.Protocol;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Ingest;
 
 internal sealed class UdpIngest : IDisposable
 {
@@ -34,7 +35,7 @@ internal sealed class UdpIngest : IDisposable
     /// <param name="inventory">Where good datagrams are applied.</param>
     /// <param name="log">Where drops and socket errors are logged; "vmm.ingest" by default.</param>
     /// <param name="receiveBufferBytes">SO_RCVBUF asked for (the kernel caps it at net.core.rmem_max).</param>
-    public UdpIngest(IPEndPoint bind, HostKeys keys, Inventory inventory, Logger? log = null, int receiveBufferBytes = 8 << 20)
+    public UdpIngest(IPEndPoint bind, HostKeys keys, FleetInventory inventory, Logger? log = null, int receiveBufferBytes = 8 << 20)
     {
         _log = log ?? LogManager.GetLogger("vmm.ingest");
         Processor = new StateIngest(inventory, keys, _log);

@@ -3,7 +3,7 @@
 // controller's own bounds.
 using Vmm.Protocol;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>Why a datagram was dropped; counted globally and per host, and logged rate-limited.</summary>
 internal enum DropReason : byte

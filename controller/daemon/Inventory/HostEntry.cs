@@ -3,9 +3,10 @@
 // by Gate, except the ingest-only fields at the end.
 using System.Net;
 using System.Text;
+using Vmm.Controller.Ingest;
 using Vmm.Protocol;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 internal sealed class HostEntry
 {

@@ -4,7 +4,7 @@
 using System.Text;
 using Vmm.Protocol;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>A host's facts as last reported. Guarded by its host's lock.</summary>
 internal sealed class HostFactSet

@@ -1,6 +1,6 @@
 // Host names as UTF-8 bytes, so the ingest path finds a host by the name bytes of a datagram through
 // Dictionary's alternate lookup without creating a string.
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 internal sealed class HostNameComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
 {

@@ -1,4 +1,4 @@
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>Fleet-wide datagram counters: accepted, and dropped by reason. Written by the ingest thread,
 /// read by anyone (logs, the bench, tests).</summary>

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>A host named in the configuration: it is listed (state unknown) before it is first heard, and
 /// requests for it go to <see cref="Endpoint"/> when one is given instead of the address of its datagrams

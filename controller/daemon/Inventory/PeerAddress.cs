@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>An IP address without its port, as a value; <see cref="None"/> when unknown.</summary>
 internal readonly record struct PeerAddress(UInt128 Bits)

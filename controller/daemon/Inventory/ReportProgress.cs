@@ -1,5 +1,5 @@
 // Which pages of the complete report being collected have arrived (spec §6.5, "When a report is complete").
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>Collection state of one host's current report. Guarded by its host's lock.</summary>
 internal sealed class ReportProgress

@@ -5,7 +5,7 @@ using System.Text;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>One host at one moment.</summary>
 internal sealed record HostView(

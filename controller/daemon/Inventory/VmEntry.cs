@@ -4,7 +4,7 @@
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>The newest record of one VM on one host. Guarded by its host's lock.</summary>
 internal sealed class VmEntry(Guid uuid)

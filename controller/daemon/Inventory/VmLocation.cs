@@ -1,4 +1,4 @@
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>Where a VM is: its uuid and name, the host that reports it and that host's state.</summary>
 internal readonly record struct VmLocation(Guid Vm, string Name, string Host, Vmm.Protocol.HostState HostState);

@@ -5,7 +5,7 @@
 using System.Text;
 using System.Threading.Channels;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Inventory;
 
 /// <summary>The watchers of one inventory, and their counters.</summary>
 internal sealed class WatchHub

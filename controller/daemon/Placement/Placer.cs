@@ -1,10 +1,11 @@
 // Placement of a new VM (spec §7.4: an add without a host goes to a host with room). Room comes from
 // the hosts' own heartbeats: memory-free as reported, and CPUs as the host's logical CPUs (times an
 // overcommit ratio) less the vCPUs of its VMs that hold CPUs now.
+using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 using Vmm.Protocol.Text;
 
-namespace Vmm.Controller;
+namespace Vmm.Controller.Placement;
 
 /// <summary>The outcome of placement: the chosen host, or why none fits (one line for the operator).</summary>
 internal readonly record struct PlacementDecision(string? Host, string Message)

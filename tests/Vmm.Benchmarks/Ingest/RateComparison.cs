@@ -8,6 +8,8 @@ using System.Diagnostics;
 using System.Net;
 using NLog;
 using Vmm.Benchmarks.RoundTrip;
+using Vmm.Controller.Ingest;
+using Vmm.Controller.Inventory;
 using Vmm.Controller;
 
 namespace Vmm.Benchmarks.Ingest;
@@ -47,7 +49,7 @@ internal static class RateComparison
     {
         // No log targets: the figures leave out the cost of writing logs (nothing is logged when all is well).
         var quiet = new LogFactory().GetLogger("vmm-bench");
-        var inventory = new Inventory(new InventoryOptions(), log: quiet);
+        var inventory = new FleetInventory(new InventoryOptions(), log: quiet);
         using var ingest = new UdpIngest(new IPEndPoint(IPAddress.Loopback, 0), new HostKeys(fleet.Key), inventory, quiet, ReceiveBuffer);
         int heartbeat = 0;
 
@@ -150,7 +152,7 @@ internal static class RateComparison
     }
 
     /// <summary>Null when the inventory holds every host and VM of the fleet and refused nothing; else what is wrong.</summary>
-    private static string? Check(Inventory inventory, SimulatedFleet fleet)
+    private static string? Check(FleetInventory inventory, SimulatedFleet fleet)
     {
         var hosts = inventory.Hosts();
         long vms = hosts.Sum(h => (long)h.VmCount);

@@ -7,7 +7,6 @@
 // this leaves libvirtd the cheaper path.
 using System.Diagnostics;
 using Vmm.Hostd.Interop;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Benchmarks.RoundTrip;
 
@@ -32,9 +31,9 @@ internal sealed class LibvirtLoad : ILoad
         _domains = new DomainHandle[vms.Count];
         try
         {
-            for (int i = 0; i < _connections.Length; i++) _connections[i] = Native.Open(uri);
+            for (int i = 0; i < _connections.Length; i++) _connections[i] = LibvirtApi.Open(uri);
             for (int i = 0; i < vms.Count; i++)
-                _domains[i] = Native.LookupDomain(_connections[connectionPerLane ? i : 0], vms[i])
+                _domains[i] = LibvirtApi.LookupDomain(_connections[connectionPerLane ? i : 0], vms[i])
                     ?? throw new SetupException($"libvirt has no domain {vms[i]} at {uri}");
         }
         catch

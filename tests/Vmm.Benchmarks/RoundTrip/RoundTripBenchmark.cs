@@ -10,7 +10,6 @@ using Vmm.Hostd;
 using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt;
 using Vmm.Protocol;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Benchmarks.RoundTrip;
 
@@ -136,12 +135,12 @@ internal static class RoundTripBenchmark
         Console.WriteLine();
     }
 
-    private static void GetState(DomainHandle d) => Native.GetState(d);
+    private static void GetState(DomainHandle d) => LibvirtApi.GetState(d);
 
     private static void SuspendResume(DomainHandle d)
     {
-        Native.Suspend(d);
-        Native.Resume(d);
+        LibvirtApi.Suspend(d);
+        LibvirtApi.Resume(d);
     }
 
     private static void Print(Row[] rows)

@@ -1,5 +1,6 @@
 // The pure parts of dispatch: deadlines per request kind, backoff, request ids.
 using Vmm.Controller.Dispatch;
+using Vmm.Hosting;
 using Vmm.Protocol;
 
 namespace Vmm.Controller.Tests.Dispatch;

@@ -10,7 +10,7 @@ public sealed class IngestLivenessTests
     [Fact]
     public async Task With_no_datagrams_at_all_the_loop_still_goes_round()
     {
-        var inventory = new Inventory(new InventoryOptions(), log: LogManager.CreateNullLogger());
+        var inventory = new FleetInventory(new InventoryOptions(), log: LogManager.CreateNullLogger());
         using var ingest = new UdpIngest(new IPEndPoint(IPAddress.Loopback, 0), new HostKeys(Fleet.Key), inventory, LogManager.CreateNullLogger());
         using var stop = new CancellationTokenSource();
         var running = ingest.RunAsync(stop.Token);

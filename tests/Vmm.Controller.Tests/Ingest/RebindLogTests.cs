@@ -12,7 +12,7 @@ public sealed class RebindLogTests
 {
     private readonly TestClock _clock = new();
     private readonly MemoryTarget _lines = new() { Layout = "${level} ${message}" };
-    private readonly Inventory _inventory;
+    private readonly FleetInventory _inventory;
     private readonly StateIngest _ingest;
 
     public RebindLogTests()
@@ -21,7 +21,7 @@ public sealed class RebindLogTests
         var config = new LoggingConfiguration(factory);
         config.AddRuleForAllLevels(_lines);
         factory.Configuration = config;
-        _inventory = new Inventory(new InventoryOptions(), _clock.Func, factory.GetLogger("vmm.inventory"));
+        _inventory = new FleetInventory(new InventoryOptions(), _clock.Func, factory.GetLogger("vmm.inventory"));
         _ingest = new StateIngest(_inventory, new HostKeys(Fleet.Key), factory.GetLogger("vmm.ingest"));
     }
 

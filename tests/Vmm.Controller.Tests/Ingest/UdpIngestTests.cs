@@ -15,7 +15,7 @@ public sealed class UdpIngestTests
     {
         var ip = IPAddress.Parse(address);
         if (ip.AddressFamily == AddressFamily.InterNetworkV6 && !Socket.OSSupportsIPv6) return;
-        var inventory = new Inventory(new InventoryOptions(), log: LogManager.CreateNullLogger());
+        var inventory = new FleetInventory(new InventoryOptions(), log: LogManager.CreateNullLogger());
         using var ingest = new UdpIngest(new IPEndPoint(ip, 0), new HostKeys(Fleet.Key), inventory, LogManager.CreateNullLogger());
         using var stop = new CancellationTokenSource();
         var running = ingest.RunAsync(stop.Token);
@@ -40,7 +40,7 @@ public sealed class UdpIngestTests
     [Fact]
     public void A_port_in_use_is_reported_at_construction()
     {
-        var inventory = new Inventory(new InventoryOptions(), log: LogManager.CreateNullLogger());
+        var inventory = new FleetInventory(new InventoryOptions(), log: LogManager.CreateNullLogger());
         using var first = new UdpIngest(new IPEndPoint(IPAddress.Loopback, 0), new HostKeys(Fleet.Key), inventory, LogManager.CreateNullLogger());
         Assert.Throws<SocketException>(() => new UdpIngest(first.LocalEndPoint, new HostKeys(Fleet.Key), inventory, LogManager.CreateNullLogger()));
     }

@@ -85,4 +85,32 @@ public sealed class BootProbeTests
         Assert.Equal((RequestCode.Ping, 0UL, "hv-01"), (ping.Code, ping.Host.BootId, ping.Host.Name));
         Assert.Equal(1, probe.Sent);
     }
+
+    [Fact]
+    public async Task A_stop_cancels_the_probes_out_and_returns_once_they_have_ended()
+    {
+        var fleet = new Fleet();
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var dispatcher = new FakeDispatcher
+        {
+            // A host that never answers: only the probe's cancellation ends the ping.
+            AnswerAsync = async (_, cancel) =>
+            {
+                try { await Task.Delay(Timeout.Infinite, cancel); }
+                finally { ended.TrySetResult(); }
+                throw new InvalidOperationException("unreachable");
+            },
+        };
+        var probe = new BootProbe(fleet.Inventory, dispatcher, NLog.LogManager.GetLogger("test"));
+        probe.Attach();
+        var hv = fleet.Host("hv-01");
+        fleet.Send(hv, hv.Event());
+        var restarted = hv.Restart();
+        fleet.Send(restarted, restarted.Event());
+        await Eventually.True(() => { lock (dispatcher.Calls) return dispatcher.Calls.Count == 1; }, "the probe's ping");
+
+        await probe.StopAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(ended.Task.IsCompleted, "the ping was cancelled, and had ended, when the stop returned");
+    }
 }

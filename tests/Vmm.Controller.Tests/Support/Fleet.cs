@@ -11,13 +11,13 @@ internal sealed class Fleet
 
     public Fleet(InventoryOptions? options = null)
     {
-        Inventory = new Inventory(options ?? new InventoryOptions(), Clock.Func, LogManager.CreateNullLogger());
+        Inventory = new FleetInventory(options ?? new InventoryOptions(), Clock.Func, LogManager.CreateNullLogger());
         Ingest = new StateIngest(Inventory, new HostKeys(Key), LogManager.CreateNullLogger());
     }
 
     public TestClock Clock { get; } = new();
 
-    public Inventory Inventory { get; }
+    public FleetInventory Inventory { get; }
 
     public StateIngest Ingest { get; }
 

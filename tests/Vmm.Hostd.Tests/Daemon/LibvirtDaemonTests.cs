@@ -7,6 +7,7 @@ using Vmm.Protocol.Pdus;
 
 namespace Vmm.Hostd.Tests.Daemon;
 
+[Trait("Needs", "libvirt")]
 public sealed class LibvirtDaemonTests : IDisposable
 {
     private readonly List<string> _folders = [];

@@ -10,6 +10,9 @@ using Vmm.Protocol.Pdus;
 
 namespace Vmm.Hostd.Tests.Daemon;
 
+[Trait("Needs", "libvirt")]
+[Trait("Needs", "libvirtd")]
+[Trait("Needs", "root")]
 public sealed class ReconnectTests
 {
     [Fact]

@@ -290,8 +290,7 @@ public sealed class RequestServerTests
             case "dest-uri": p.Add(new Attr { Type = AttrType.DestUri, Critical = true, Text = "x" }); break;
             case "count": p.Add(AttrType.DestUri, "qemu+tcp://b/system").Add(new Attr { Type = AttrType.Count, Critical = true, Number = 2 }); break;
             case "disk-spec":
-                p.Add(new Attr { Type = AttrType.DiskSpec, Nested = new AttrList().Add(AttrType.Size, 1UL << 20) });
-                p[0] = p[0] with { Critical = true };
+                p.Add(new Attr { Type = AttrType.DiskSpec, Critical = true, Nested = new AttrList().Add(AttrType.Size, 1UL << 20) });
                 break;
             case "network-in-disk-spec":
                 p.Add(AttrType.Name, "web1").Add(new Attr

@@ -1,10 +1,11 @@
 // add, remove and delete: the VM and its volumes in libvirt afterwards.
+using Vmm.Hostd.Interop;
 using Vmm.Hostd.Tests.Support;
 using Vmm.Protocol;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class AddRemoveTests
 {
     private static readonly Guid NewVm = Guid.Parse("a0000000-0000-4000-8000-000000000001");
@@ -12,7 +13,7 @@ public sealed class AddRemoveTests
 
     private static bool VolumeExists(TestNode node, string path)
     {
-        using var vol = Native.LookupStorageVolume(node.Hypervisor.Connection!, path);
+        using var vol = LibvirtApi.LookupStorageVolume(node.Hypervisor.Connection!, path);
         return vol is not null;
     }
 

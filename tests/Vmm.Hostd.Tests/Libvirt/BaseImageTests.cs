@@ -8,6 +8,7 @@ using Vmm.Protocol;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class BaseImageTests
 {
     private static readonly Guid NewVm = Guid.Parse("a0000000-0000-4000-8000-0000000000b1");

@@ -1,11 +1,12 @@
 // add-nic, remove-nic and update-disk. The test driver cannot attach or detach devices, nor resize them:
 // those answer unsupported, with nothing left behind; the checks before libvirt is asked are real failures.
+using Vmm.Hostd.Interop;
 using Vmm.Hostd.Tests.Support;
 using Vmm.Protocol;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class DeviceRequestTests
 {
     private static AttrList DiskOp(DiskOp op) => Requests.Params((AttrType.DiskOp, (ulong)op));
@@ -52,7 +53,7 @@ public sealed class DeviceRequestTests
         var p = DiskOp(Protocol.DiskOp.Attach).Add(AttrType.DiskSpec, Requests.DiskSpec(size: 1 << 30));
         var o = node.Execute(RequestCode.UpdateDisk, TestNode.Web, p);
         Assert.Equal(AckCode.Unsupported, o.Code);
-        using var vol = Native.LookupStorageVolume(node.Hypervisor.Connection!, Path.Combine(node.PoolPath, "web-vdb.qcow2"));
+        using var vol = LibvirtApi.LookupStorageVolume(node.Hypervisor.Connection!, Path.Combine(node.PoolPath, "web-vdb.qcow2"));
         Assert.Null(vol);
         Assert.Equal(2, node.ReadVm(TestNode.Web).Attributes.All(AttrType.Disk).Count());
     }

@@ -5,6 +5,7 @@ using Vmm.Protocol;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class GuardTests
 {
     private static readonly Guid Vm = TestNode.DefaultDomain;

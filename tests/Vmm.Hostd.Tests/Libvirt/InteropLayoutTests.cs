@@ -4,7 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Vmm.Hostd.Interop;
 using Vmm.Hostd.Tests.Support;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
@@ -49,10 +48,11 @@ public sealed class InteropLayoutTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void Node_info_of_the_default_test_node_reads_its_known_values()
     {
-        using var conn = Native.Open("test:///default");
-        var info = Native.GetNodeInfo(conn);
+        using var conn = LibvirtApi.Open("test:///default");
+        var info = LibvirtApi.GetNodeInfo(conn);
         Assert.Equal(16u, info.Cpus);
         Assert.Equal(3145728ul, (ulong)info.Memory.Value);
         Assert.Equal(1400u, info.Mhz);
@@ -62,27 +62,29 @@ public sealed class InteropLayoutTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void Domain_info_of_the_default_test_domain_reads_its_known_values()
     {
         // test:///default is shared by overlapping connections of the process: nothing here changes it.
-        using var conn = Native.Open("test:///default");
-        using var dom = Native.LookupDomain(conn, TestNode.DefaultDomain)!;
-        var info = Native.GetInfo(dom);
+        using var conn = LibvirtApi.Open("test:///default");
+        using var dom = LibvirtApi.LookupDomain(conn, TestNode.DefaultDomain)!;
+        var info = LibvirtApi.GetInfo(dom);
         Assert.Equal(8388608ul, (ulong)info.MaxMem.Value);
         Assert.Equal(2097152ul, (ulong)info.Memory.Value);
         Assert.Equal(2, info.NrVirtCpu);
-        Assert.Equal("test", Native.GetName(dom));
-        Assert.Equal(TestNode.DefaultDomain, Native.GetUuid(dom));
+        Assert.Equal("test", LibvirtApi.GetName(dom));
+        Assert.Equal(TestNode.DefaultDomain, LibvirtApi.GetUuid(dom));
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void A_child_handle_keeps_its_connection_open_until_released()
     {
-        var conn = Native.Open("test:///default");
-        var dom = Native.LookupDomain(conn, TestNode.DefaultDomain)!;
+        var conn = LibvirtApi.Open("test:///default");
+        var dom = LibvirtApi.LookupDomain(conn, TestNode.DefaultDomain)!;
         conn.Dispose();
         Assert.False(conn.IsClosed);   // the domain still holds it
-        Assert.Equal("test", Native.GetName(dom));
+        Assert.Equal("test", LibvirtApi.GetName(dom));
         dom.Dispose();
         Assert.True(conn.IsClosed);
     }

@@ -4,6 +4,7 @@ using Vmm.Protocol;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class LifecycleRequestTests
 {
     private static readonly Guid Vm = TestNode.DefaultDomain;

@@ -1,10 +1,11 @@
 // What the end-to-end run on real QEMU found (tests/Vmm.E2E.Tests), checked here on the test driver where it can be.
+using Vmm.Hostd.Interop;
 using Vmm.Hostd.Tests.Support;
 using Vmm.Protocol;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class MigrationAndPoolTests
 {
     private static readonly Guid Vm = TestNode.DefaultDomain;
@@ -14,9 +15,9 @@ public sealed class MigrationAndPoolTests
     {
         // A migration that copies disks here needs the pool before this host ever created a volume.
         using var node = TestNode.Default();
-        using var pool = Native.LookupStoragePool(node.Hypervisor.Connection!, node.Options.PoolName);
+        using var pool = LibvirtApi.LookupStoragePool(node.Hypervisor.Connection!, node.Options.PoolName);
         Assert.NotNull(pool);
-        Assert.True(Native.IsStoragePoolActive(pool));
+        Assert.True(LibvirtApi.IsStoragePoolActive(pool));
     }
 
     [Fact]

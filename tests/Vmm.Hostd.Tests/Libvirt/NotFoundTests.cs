@@ -4,10 +4,10 @@ using System.Buffers.Binary;
 using Vmm.Hostd.Interop;
 using Vmm.Hostd.Tests.Support;
 using Vmm.Protocol;
-using Native = Vmm.Hostd.Interop.Libvirt;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class NotFoundTests
 {
     private static readonly Guid NewVm = Guid.Parse("a0000000-0000-4000-8000-0000000000f1");
@@ -16,7 +16,7 @@ public sealed class NotFoundTests
     private static void NothingCreated(TestNode node, string name)
     {
         Assert.Null(node.Hypervisor.Read(NewVm));
-        using var vol = Native.LookupStorageVolume(node.Hypervisor.Connection!, Path.Combine(node.PoolPath, $"{name}-vda.qcow2"));
+        using var vol = LibvirtApi.LookupStorageVolume(node.Hypervisor.Connection!, Path.Combine(node.PoolPath, $"{name}-vda.qcow2"));
         Assert.Null(vol);
     }
 

@@ -15,6 +15,7 @@ public sealed class ReadAllocationTests
     private const int Domains = 50;
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public async Task A_complete_read_of_50_unchanged_domains_allocates_under_100_KB()
     {
         // Before the cache: 975 KB a read (about 20 KB of XML parsing a domain); with it, about 20 KB in all.

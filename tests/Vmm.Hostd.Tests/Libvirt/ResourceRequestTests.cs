@@ -4,6 +4,7 @@ using Vmm.Protocol;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class ResourceRequestTests
 {
     private static readonly Guid Vm = TestNode.DefaultDomain;   // 2 vCPUs, 2 GiB of at most 8 GiB, running

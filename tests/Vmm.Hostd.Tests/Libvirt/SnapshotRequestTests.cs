@@ -3,6 +3,7 @@ using Vmm.Protocol;
 
 namespace Vmm.Hostd.Tests.Libvirt;
 
+[Trait("Needs", "libvirt")]
 public sealed class SnapshotRequestTests
 {
     private static readonly Guid Vm = TestNode.DefaultDomain;

@@ -9,6 +9,7 @@ namespace Vmm.Hostd.Tests.Libvirt;
 public sealed class StateTests
 {
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void The_default_node_has_one_running_persistent_vm()
     {
         using var node = TestNode.Default();
@@ -24,6 +25,7 @@ public sealed class StateTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void A_fixture_node_reports_every_domain_with_its_devices()
     {
         using var node = TestNode.FromFixture();
@@ -55,6 +57,7 @@ public sealed class StateTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void Read_gives_one_vm_or_null()
     {
         using var node = TestNode.FromFixture();
@@ -75,6 +78,7 @@ public sealed class StateTests
         Assert.Equal((power, why), VmReader.Power((DomainState)state, reason));
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void Facts_of_the_default_node()
     {
         using var node = TestNode.Shared();
@@ -87,6 +91,7 @@ public sealed class StateTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void A_configured_migration_uri_is_reported_as_it_is()
     {
         using var node = TestNode.Default("qemu+tls://h1.example/system");

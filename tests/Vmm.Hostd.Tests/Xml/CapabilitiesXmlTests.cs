@@ -86,6 +86,7 @@ public sealed class CapabilitiesXmlTests
     }
 
     [Fact]
+    [Trait("Needs", "libvirt")]
     public void The_test_drivers_own_capabilities_give_type_test()
     {
         var caps = Support.Virsh.Run("capabilities");

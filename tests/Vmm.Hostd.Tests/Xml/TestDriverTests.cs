@@ -7,6 +7,7 @@ using Vmm.Protocol;
 namespace Vmm.Hostd.Tests.Xml;
 
 [Trait("Category", "TestDriver")]
+[Trait("Needs", "libvirt")]
 public sealed class TestDriverTests
 {
     private static readonly HostFlavor Flavor = CapabilitiesXml.Parse(Virsh.Run("capabilities"), "TEST");

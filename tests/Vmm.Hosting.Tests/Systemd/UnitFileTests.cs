@@ -19,6 +19,8 @@ public sealed class UnitFileTests
 
     [Theory]
     [MemberData(nameof(Units))]
+    [Trait("Needs", "aot")]
+    [Trait("Needs", "packages")]
     public void Systemd_analyze_verify_has_nothing_to_say(string unit)
     {
         string analyze = Tool("systemd-analyze");

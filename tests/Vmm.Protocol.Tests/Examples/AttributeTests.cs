@@ -32,8 +32,8 @@ public sealed class AttributeTests
     public void An_out_of_order_model_list_is_refused_when_decoded()
     {
         var list = new AttrList();
-        ((List<Attr>)list).Add(new Attr { Type = AttrType.Vcpus, Number = 2 }); // bypasses AttrList.Add's ordering
-        ((List<Attr>)list).Add(new Attr { Type = AttrType.Name, Text = "a" });
+        ((ValueList<Attr>)list).Add(new Attr { Type = AttrType.Vcpus, Number = 2 }); // bypasses AttrList.Add's ordering
+        ((ValueList<Attr>)list).Add(new Attr { Type = AttrType.Name, Text = "a" });
         Throws(ProtocolErrorCode.Malformed, () => PduCodec.Decode(Encode(Samples.Request with { Parameters = list })));
     }
 

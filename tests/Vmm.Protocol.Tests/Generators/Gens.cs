@@ -280,10 +280,10 @@ public static class Gens
         });
 
     /// <summary>Drops trailing records until the PDU fits the 65536-byte stream limit.</summary>
-    private static EqList<VmState> FitVms(VmState[] vms, int factsSize)
+    private static ValueList<VmState> FitVms(VmState[] vms, int factsSize)
     {
         int size = PduHeader.MinPduSize + 8 + 8 + 4 + 2 + 2 + 1 + 1 + 64 + 2 + factsSize;
-        var kept = new EqList<VmState>();
+        var kept = new ValueList<VmState>();
         foreach (var vm in vms)
         {
             int n = 2 + VmRecordView.FixedSize + Encoding.UTF8.GetByteCount(vm.Name) + Size(vm.Attributes);

@@ -91,7 +91,7 @@ public static class Shrinks
         for (int i = 0; i < s.Length; i++) yield return s.Remove(i, 1);
     }
 
-    private static EqList<T> Without<T>(EqList<T> l, int i) => new(l.Where((_, j) => j != i));
+    private static ValueList<T> Without<T>(ValueList<T> l, int i) => new(l.Where((_, j) => j != i));
 
-    private static EqList<T> Replace<T>(EqList<T> l, int i, T v) => new(l.Select((x, j) => j == i ? v : x));
+    private static ValueList<T> Replace<T>(ValueList<T> l, int i, T v) => new(l.Select((x, j) => j == i ? v : x));
 }

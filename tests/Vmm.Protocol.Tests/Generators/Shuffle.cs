@@ -32,7 +32,7 @@ public static class Shuffle
         var order = groups.OrderBy(_ => r.Next()).ToList();
         var result = new AttrList();
         foreach (var g in order)
-            foreach (var a in g) ((List<Attr>)result).Add(a);
+            foreach (var a in g) ((ValueList<Attr>)result).Add(a);
         return result;
     }
 }
