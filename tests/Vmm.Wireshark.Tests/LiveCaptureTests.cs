@@ -84,7 +84,7 @@ public sealed class LiveCaptureTests
     {
         byte id = ClusterKey.Parse(hex).Id;
         byte[] other;
-        do other = System.Security.Cryptography.RandomNumberGenerator.GetBytes(ClusterKey.Length); while (new ClusterKey(other).Id != id);
+        do other = global::System.Security.Cryptography.RandomNumberGenerator.GetBytes(ClusterKey.Length); while (new ClusterKey(other).Id != id);
         return Convert.ToHexStringLower(other);
     }
 
@@ -95,7 +95,7 @@ public sealed class LiveCaptureTests
         var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in command[1..]) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
-        var err = new System.Text.StringBuilder();
+        var err = new global::System.Text.StringBuilder();
         p.ErrorDataReceived += (_, e) => { lock (err) err.AppendLine(e.Data); };
         p.BeginErrorReadLine();
         var waited = Stopwatch.StartNew();
