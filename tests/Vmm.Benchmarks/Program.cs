@@ -78,7 +78,10 @@ public static class Program
         return ManualConfig.Create(DefaultConfig.Instance)
             .AddJob(job)
             .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
-            .WithOptions(ConfigOptions.JoinSummary);
+            .WithOptions(ConfigOptions.JoinSummary)
+            // BenchmarkDotNet builds its child project first: 2 minutes by default, which a loaded 2-core machine
+            // passes (then no row runs at all).
+            .WithBuildTimeout(TimeSpan.FromMinutes(10));
     }
 
     /// <summary>Prints, for each goal row, its speed-up over protobuf and its allocation, and whether both meet the goal.</summary>
