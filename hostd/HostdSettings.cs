@@ -185,7 +185,7 @@ internal sealed record HostdSettings : ILogSettings
 
     /// <summary>
     /// This host's keys from <see cref="KeyFile"/> and <see cref="SecondKeyFile"/>; one ConfigException line for a wrong
-    /// file. Their tags come from our own HMAC-SHA-256, so that hostd never loads OpenSSL (3.7 MB resident).
+    /// file. Their tags come from our own HMAC-SHA-256, so that hostd never initializes OpenSSL (1.1 MB resident).
     /// </summary>
     public static Hosting.Configuration.KeyFile.Loaded HostKeys(HostdSettings settings) => new(
         Hosting.Configuration.KeyFile.LoadHost(settings.KeyFile, settings.HostName).With(HmacImplementation.Managed),

@@ -1,5 +1,5 @@
 // HMAC-SHA-256 through the BCL, which is OpenSSL on Linux: the fastest here (SHA extensions), at the price of
-// loading OpenSSL (about 3.7 MB resident).
+// initializing OpenSSL (up to 3.7 MB resident; see HmacImplementation).
 using System.Security.Cryptography;
 
 namespace Vmm.Protocol.Crypto;

@@ -1,6 +1,6 @@
 // SHA-256 as FIPS 180-4 defines it (§4.1.2 functions, §4.2.2 constants, §5.1.1 padding, §5.3.3 initial value,
-// §6.2.2 computation), written here so that a process that needs only HMAC-SHA-256 tags (hostd) never loads
-// OpenSSL, which costs it about 3.7 MB of resident memory. The BCL's SHA256 stays the fast choice elsewhere.
+// §6.2.2 computation), written here so that a process that needs only HMAC-SHA-256 tags (hostd) never initializes
+// OpenSSL, which costs resident memory (see HmacImplementation). The BCL's SHA256 stays the fast choice elsewhere.
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;

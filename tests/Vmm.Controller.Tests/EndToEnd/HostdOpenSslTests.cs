@@ -1,6 +1,6 @@
 // hostd tags with our own HMAC-SHA-256 (ClusterKey with HmacImplementation.Managed) and draws its boot id from
 // getrandom(2), so it never initializes .NET's OpenSSL shim, which would load libssl and libcrypto's tables
-// (about 3.7 MB resident). The shim always loads libssl, which nothing else in hostd links: its absence from
+// (1.1 MB resident in hostd). The shim always loads libssl, which nothing else in hostd links: its absence from
 // /proc/PID/maps is the observable effect. libcrypto itself stays mapped: libvirt links it through libssh.
 namespace Vmm.Controller.Tests.EndToEnd;
 
