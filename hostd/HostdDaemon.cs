@@ -1,9 +1,9 @@
 // vmm-hostd put together: one hypervisor connection, the request listener and the state publisher,
 // sharing one boot id (spec §6.6) and one pool of threads for blocking hypervisor calls.
 using System.Net;
-using System.Security.Cryptography;
 using NLog;
 using Vmm.Hostd.Internal;
+using Vmm.Hostd.Interop;
 using Vmm.Protocol;
 
 namespace Vmm.Hostd;
@@ -126,7 +126,7 @@ internal sealed class HostdDaemon : IDisposable
     {
         Span<byte> b = stackalloc byte[8];
         ulong id;
-        do { RandomNumberGenerator.Fill(b); id = BitConverter.ToUInt64(b); } while (id == 0);
+        do { Libc.GetRandom(b); id = BitConverter.ToUInt64(b); } while (id == 0);
         return id;
     }
 

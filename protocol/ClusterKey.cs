@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Vmm.Protocol.Crypto;
 
 namespace Vmm.Protocol;
 
@@ -8,7 +9,8 @@ namespace Vmm.Protocol;
 /// HMAC-SHA-256(key, every byte of the PDU before the tag). The key is either a cluster master key (controllers)
 /// or a host key derived from it (<see cref="DeriveHostKey(ReadOnlySpan{byte})"/>; one hostd). The key id in the
 /// header is derived from the key, so a receiver can tell "signed with another key" from "altered in transit"
-/// without a configured id.
+/// without a configured id. Tags come from the platform's cryptography unless the key is made with
+/// <see cref="HmacImplementation.Managed"/> (hostd: <see cref="With(HmacImplementation)"/>).
 /// </summary>
 public sealed class ClusterKey
 {
@@ -16,22 +18,37 @@ public sealed class ClusterKey
     public const int Length = 32;
 
     private readonly byte[] _key;
+    private readonly IKeyedHmac _hmac;
 
-    // One keyed HMAC per thread, reset after each tag: about half the cost of keying HMAC-SHA-256 for every PDU,
-    // and no allocation after a thread's first tag.
-    private readonly ThreadLocal<IncrementalHash> _hmac;
-
-    /// <summary>Wraps 32 key bytes.</summary>
+    /// <summary>Wraps 32 key bytes; tags through the platform's cryptography.</summary>
     public ClusterKey(ReadOnlySpan<byte> key)
+        : this(key, HmacImplementation.Platform)
+    {
+    }
+
+    /// <summary>Wraps 32 key bytes; tags through <paramref name="hmac"/>.</summary>
+    public ClusterKey(ReadOnlySpan<byte> key, HmacImplementation hmac)
     {
         if (key.Length != Length) throw new ArgumentException($"a cluster key is {Length} bytes, not {key.Length}", nameof(key));
         _key = key.ToArray();
         Id = DeriveId(key);
-        _hmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key));
+        Hmac = hmac;
+        _hmac = hmac switch
+        {
+            HmacImplementation.Platform => new PlatformHmacSha256(_key),
+            HmacImplementation.Managed => new ManagedHmacSha256(_key),
+            _ => throw new ArgumentOutOfRangeException(nameof(hmac), hmac, "no such HMAC implementation"),
+        };
     }
 
     /// <summary>The key id carried in headers: never 0, which means unsigned.</summary>
     public byte Id { get; }
+
+    /// <summary>Which code computes this key's tags.</summary>
+    public HmacImplementation Hmac { get; }
+
+    /// <summary>The same key, its tags computed by <paramref name="hmac"/>.</summary>
+    public ClusterKey With(HmacImplementation hmac) => hmac == Hmac ? this : new ClusterKey(_key, hmac);
 
     /// <summary>A fresh random key.</summary>
     public static ClusterKey Generate() => new(RandomNumberGenerator.GetBytes(Length));
@@ -54,7 +71,8 @@ public sealed class ClusterKey
     /// <summary>
     /// The host key of <paramref name="hostName"/> (its UTF-8 bytes, exactly as STATE carries them) under this
     /// master key (spec §3.3): HKDF-SHA-256 (RFC 5869) with the master as input key material, no salt, and
-    /// info = "vmm host key v1" || host name; 32 bytes.
+    /// info = "vmm host key v1" || host name; 32 bytes. Through the platform's cryptography whatever
+    /// <see cref="Hmac"/> is (only controllers and vmmctl derive keys); the host key tags as this key does.
     /// </summary>
     public ClusterKey DeriveHostKey(ReadOnlySpan<byte> hostName)
     {
@@ -64,7 +82,7 @@ public sealed class ClusterKey
         hostName.CopyTo(info[HostKeyLabel.Length..]);
         Span<byte> derived = stackalloc byte[Length];
         HKDF.DeriveKey(HashAlgorithmName.SHA256, _key, derived, ReadOnlySpan<byte>.Empty, info[..(HostKeyLabel.Length + hostName.Length)]);
-        return new ClusterKey(derived);
+        return new ClusterKey(derived, Hmac);
     }
 
     /// <summary>The host key of <paramref name="hostName"/> under this master key.</summary>
@@ -107,21 +125,20 @@ public sealed class ClusterKey
 
     private void ComputeTag(ReadOnlySpan<byte> covered, Span<byte> tag)
     {
-        Span<byte> mac = stackalloc byte[32];
-        var hmac = _hmac.Value!;
-        hmac.AppendData(covered);
-        hmac.GetHashAndReset(mac);
+        Span<byte> mac = stackalloc byte[Sha256.HashSize];
+        _hmac.Compute(covered, mac);
         mac[..PduHeader.TagSize].CopyTo(tag);
     }
 
     private static byte DeriveId(ReadOnlySpan<byte> key)
     {
-        // id = first byte of SHA-256("vmm key id" || key), with 0 (unsigned) mapped to 1.
+        // id = first byte of SHA-256("vmm key id" || key), with 0 (unsigned) mapped to 1. Our own SHA-256 for
+        // every key: one hash per key is cheap, and a hostd then loads no OpenSSL for it.
         Span<byte> input = stackalloc byte[10 + Length];
         "vmm key id"u8.CopyTo(input);
         key.CopyTo(input[10..]);
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(input, hash);
+        Span<byte> hash = stackalloc byte[Sha256.HashSize];
+        Sha256.Hash(input, hash);
         return hash[0] == 0 ? (byte)1 : hash[0];
     }
 }

@@ -1,5 +1,6 @@
-// The two C library calls hostd needs beyond libvirt: realpath(3), and statx(2) for a file's type (which
-// .NET does not expose). statx's struct has one layout on every architecture, unlike stat's.
+// The C library calls hostd needs beyond libvirt: realpath(3), statx(2) for a file's type (which .NET does not
+// expose; statx's struct has one layout on every architecture, unlike stat's), and getrandom(2) for random bytes
+// (.NET's RandomNumberGenerator would initialize OpenSSL, 1.1 MB resident in hostd, for 8 bytes a boot).
 using System.Runtime.InteropServices;
 
 namespace Vmm.Hostd.Interop;
@@ -20,7 +21,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Libraries.Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int StatxNative(int dirfd, string path, int flags, uint mask, byte* buffer);
 
+    [LibraryImport(Libraries.Libc, EntryPoint = "getrandom", SetLastError = true)]
+    private static partial nint GetRandomNative(byte* buffer, nuint length, uint flags);
+
     private const int Enoent = 2;
+    private const int Eintr = 4;
     private const int Enotdir = 20;
 
     /// <summary>The canonical absolute path of <paramref name="path"/>, every symbolic link and ".." resolved;
@@ -36,6 +41,30 @@ internal static unsafe partial class Libc
             throw errno is Enoent or Enotdir ? new FileNotFoundException(why, path) : new IOException(why);
         }
         return NativeStrings.Take(p)!;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/> from the kernel's random source (getrandom(2), flags 0: blocks only until
+    /// the source is first seeded at boot); a read cut short by a signal, or a short read, is taken up again.
+    /// Throws <see cref="IOException"/> with the system's reason otherwise.
+    /// </summary>
+    public static void GetRandom(Span<byte> buffer)
+    {
+        fixed (byte* start = buffer)
+        {
+            int done = 0;
+            while (done < buffer.Length)
+            {
+                nint got = GetRandomNative(start + done, (nuint)(buffer.Length - done), 0);
+                if (got >= 0)
+                {
+                    done += (int)got;
+                    continue;
+                }
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != Eintr) throw new IOException($"getrandom: {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
+        }
     }
 
     /// <summary>The kind of file <paramref name="path"/> names, following symbolic links; throws <see cref="IOException"/>.</summary>

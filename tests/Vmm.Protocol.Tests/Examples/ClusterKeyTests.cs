@@ -50,12 +50,37 @@ public sealed class ClusterKeyTests
         Assert.False(Key.Verify(new byte[PduHeader.MinPduSize - 1]));
     }
 
-    [Fact]
-    public void The_tag_is_the_first_16_bytes_of_HMAC_SHA256_over_the_PDU_before_it()
+    [Theory]
+    [InlineData(HmacImplementation.Platform)]
+    [InlineData(HmacImplementation.Managed)]
+    public void The_tag_is_the_first_16_bytes_of_HMAC_SHA256_over_the_PDU_before_it(HmacImplementation hmac)
     {
-        var b = Encode(Samples.Ack, Key);
+        var key = Key.With(hmac);
+        Assert.Equal(hmac, key.Hmac);
+        var b = Encode(Samples.Ack, key);
         var mac = System.Security.Cryptography.HMACSHA256.HashData(Convert.FromHexString(new string('a', 64)), b.AsSpan(0, b.Length - 16));
         Assert.Equal(Hex(mac.AsSpan(0, 16)), Hex(b.AsSpan(b.Length - 16)));
+    }
+
+    [Property(Arbitrary = [typeof(Arbs)], MaxTest = 300)]
+    public void A_PDU_signed_by_one_HMAC_implementation_verifies_under_the_other(ClusterKey key, Pdu pdu)
+    {
+        var managed = key.With(HmacImplementation.Managed);
+        Assert.Equal(key.Id, managed.Id);
+        Assert.True(managed.SameAs(key));
+        var b = Encode(pdu, key);
+        Assert.Equal(Hex(b), Hex(Encode(pdu, managed)));
+        Assert.True(managed.Verify(b));
+        b[^1] ^= 1;
+        Assert.False(managed.Verify(b));
+        Assert.False(key.Verify(b));
+    }
+
+    [Fact]
+    public void A_host_key_tags_with_the_implementation_of_its_master()
+    {
+        Assert.Equal(HmacImplementation.Platform, Key.DeriveHostKey("hv-01").Hmac);
+        Assert.Equal(HmacImplementation.Managed, Key.With(HmacImplementation.Managed).DeriveHostKey("hv-01").Hmac);
     }
 
     [Property(Arbitrary = [typeof(Arbs)], MaxTest = 500)]

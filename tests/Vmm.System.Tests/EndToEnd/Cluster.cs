@@ -94,6 +94,9 @@ internal sealed class Cluster : IAsyncDisposable
             "--heartbeat-interval", Heartbeat, "--storage-path", Path.Combine(_dir, "pool-" + name), "--log-level", "debug", .. extra]);
     }
 
+    /// <summary>The process id of hostd <paramref name="name"/>, for what /proc shows of it.</summary>
+    public int HostPid(string name) => _hosts[name].Id;
+
     public void StopHost(string name, bool kill = false)
     {
         Stop(_hosts[name], kill);
