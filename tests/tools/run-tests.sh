@@ -53,16 +53,30 @@ if (( ${#projects[@]} == 0 )); then
     broken=$((broken + 1))
 fi
 
-for proj in "${projects[@]}"; do
+run_project() {
+    local proj=$1 name
     name=$(basename "$proj" .csproj)
-    echo "=== $name ==="
     # A test that runs past the hang timeout has the test host killed: that project then
     # counts as failed instead of holding CI until its own limit.
     dotnet test "$proj" "${build[@]}" "${filter[@]}" --nologo --results-directory "$results" --logger "trx;LogFileName=$name.trx" \
         --blame-hang-timeout "${TEST_HANG_TIMEOUT:-10min}" --blame-hang-dump-type none
-    rc=$?
-    echo "$rc" >"$results/$name.rc"
-done
+    echo "$?" >"$results/$name.rc"
+}
+if (( fast )); then
+    # The fast projects share no daemon, port or file: they run side by side, and their output is shown in order.
+    for proj in "${projects[@]}"; do run_project "$proj" >"$results/$(basename "$proj" .csproj).log" 2>&1 & done
+    wait
+    for proj in "${projects[@]}"; do
+        echo "=== $(basename "$proj" .csproj) ==="
+        cat "$results/$(basename "$proj" .csproj).log"
+    done
+else
+    # The others start daemons, namespaces and the AOT binaries: one project at a time.
+    for proj in "${projects[@]}"; do
+        echo "=== $(basename "$proj" .csproj) ==="
+        run_project "$proj"
+    done
+fi
 
 # Sum the <Counters> of each TRX; a project whose TRX is missing, or whose runner exited
 # non-zero though its TRX shows no failure (a crash, a build error), or in which no test
