@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A connection from the controller to hostd that stalls (issue 14, item 4): run by HedgeStallTests inside a private
-# network, mount and pid namespace (unshare), so that its iptables rule and fixed ports touch nothing of the machine.
+# network and pid namespace (unshare), so that its iptables rule and fixed ports touch nothing of the machine.
 # A controller and one hostd (libvirt's test:///default, whose VM "test" runs) start on the namespace's loopback;
 # a pause and a resume open the controller's connection to hostd; then every segment the controller sends on that
 # connection is dropped (iptables, by its source port), and one more pause is timed through vmmctl.
@@ -13,8 +13,9 @@ bin=${1:?binaries}; hedge=${2:?hedge-after}; timeout=${3:?request-timeout}
 iptables=$(command -v iptables-legacy || command -v iptables || true)
 [[ -n $iptables ]] || { echo "hedge-stall.sh: iptables is not installed" >&2; exit 3; }
 ip link set lo up
-mount -t tmpfs vmm-hedge /tmp
-d=/tmp/vmm
+# A folder of its own, not a tmpfs over /tmp: the binaries may live under /tmp (a clone there), and would be hidden.
+d=$(mktemp -d /tmp/vmm-hedge-XXXXXX)
+trap 'rm -rf "$d"' EXIT
 "$bin/vmmctl" key generate "$d/cluster.key" >/dev/null 2>&1
 "$bin/vmmctl" key derive hv1 --key-file "$d/cluster.key" "$d/hv1.key" >/dev/null 2>&1
 "$bin/vmm-controller" --key-file "$d/cluster.key" --admin-socket "$d/controller.sock" --listen 127.0.0.1:7400 \
