@@ -2,14 +2,11 @@
 // connection from its frame to its ACK, in _pending) and its ACK queue. The read loop alone reads and starts
 // requests; a request's ACK is queued by whichever thread finishes it (a worker, a deadline's timer, a stop past its
 // timeout: Pending.TryClaim lets exactly one answer), and the write loop alone drains the queue to the socket.
-using System.Buffers;
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using NLog;
 using Vmm.Hosting;
-using Vmm.Hosting.Logging;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 

@@ -8,9 +8,7 @@
 // delivered an authentic PDU (ConnectionAdmission); a deadline for that first PDU; ACK bytes queued per
 // connection, past which the connection's requests are not read (AckQueue); and log lines a peer can cause,
 // at most one per source and reason every 10 s.
-using System.Buffers;
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using NLog;
