@@ -68,7 +68,7 @@ internal sealed class HostdDaemon : IDisposable
         BootId = NewBootId();
         Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, keys,
             options.HeartbeatInterval, options.MinDatagramsPerInterval, options.CallTimeout, _workers, log, options.Time);
-        Processor = new RequestProcessor(hypervisor, BootId, options.CallTimeout, _workers, Publisher.RequestDone, log);
+        Processor = new RequestProcessor(hypervisor, BootId, options.CallTimeout, _workers, Publisher.RequestDone, log, receipts: Publisher.Refresher);
         Server = new RequestServer(options.Listen, keys, Processor, options.Limits, log);
         // The port controllers should connect to is the one bound (a listen port 0 picks one).
         Publisher.Port = (ushort)Server.LocalEndPoint.Port;

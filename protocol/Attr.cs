@@ -17,7 +17,7 @@ public sealed record NicInfo(ulong Mac, NicModel Model, NicKind Kind, string Sou
 /// <summary>
 /// One attribute (spec §5). Exactly one value member is set, chosen by the registry's kind for
 /// <see cref="Type"/>: <see cref="Number"/> for integers and MACs, <see cref="Text"/> for text and names,
-/// <see cref="Nested"/>, <see cref="Disk"/>, <see cref="Nic"/>, or <see cref="Opaque"/> for unknown types.
+/// <see cref="Nested"/>, <see cref="Disk"/>, <see cref="Nic"/>, or <see cref="Opaque"/> for bytes and unknown types.
 /// </summary>
 public sealed record Attr
 {
@@ -35,7 +35,7 @@ public sealed record Attr
     public DiskInfo? Disk { get; init; }
     /// <summary>NIC state value.</summary>
     public NicInfo? Nic { get; init; }
-    /// <summary>Bytes of an attribute this codec does not know.</summary>
+    /// <summary>Bytes: the value of a bytes attribute, or of an attribute this codec does not know.</summary>
     public Blob? Opaque { get; init; }
 
     /// <summary>The registry row, or null for an unknown type.</summary>
@@ -104,4 +104,13 @@ public sealed class AttrList : ValueList<Attr>
 
     /// <summary>Every attribute of type <paramref name="t"/>, in order.</summary>
     public IEnumerable<Attr> All(AttrType t) => this.Where(a => a.Type == t);
+
+    /// <summary>A new list of every attribute but those of type <paramref name="t"/>.</summary>
+    public AttrList Without(AttrType t)
+    {
+        var copy = new AttrList();
+        foreach (var a in this)
+            if (a.Type != t) copy.Add(a);
+        return copy;
+    }
 }

@@ -131,6 +131,10 @@ public ref struct AttrReader
                 if (v.Length > def.MaxLength || !Validation.IsName(v[10..])) Fail.DiskTarget();
                 if ((v[9] & ~0x07) != 0) Fail.DiskFlags(v[9]);
                 break;
+            case AttrKind.Bytes:
+                if (v.Length == 0) Fail.ShortValue(def, 0, 1);
+                if (v.Length > def.MaxLength) Fail.TooLong(def, v.Length);
+                break;
             case AttrKind.NicState:
                 // NicState { mac (48), model (8), kind (8), source (rest) }
                 if (v.Length < 8) Fail.ShortValue(def, v.Length, 8);

@@ -20,7 +20,7 @@ public enum AttrType : byte
     BaseImage = 0x2E, Bus = 0x2F, Network = 0x30, Bridge = 0x31, Model = 0x32,
 
     // Ack, result and error.
-    ErrorCode = 0x40, Message = 0x41, DurationUs = 0x42, Version = 0x43,
+    ErrorCode = 0x40, Message = 0x41, DurationUs = 0x42, Version = 0x43, State = 0x44,
 
     // Admin.
     Host = 0x50, Ref = 0x51, DestHost = 0x52, AgeMs = 0x53, Address = 0x54, LastAck = 0x55, LastCode = 0x56,
@@ -46,6 +46,8 @@ public enum AttrKind : byte
     NicState,
     /// <summary>Bytes of an attribute the receiver does not know.</summary>
     Opaque,
+    /// <summary>1 to MaxLength bytes whose layout the attribute's meaning gives (state: one STATE PDU).</summary>
+    Bytes,
 }
 
 /// <summary>One row of the attribute registry.</summary>
@@ -130,6 +132,7 @@ public static class AttrRegistry
             new(AttrType.Message, "message", AttrKind.Text, MaxLength: MaxMessageBytes),
             new(AttrType.DurationUs, "duration-us", AttrKind.U64),
             new(AttrType.Version, "version", AttrKind.U8),
+            new(AttrType.State, "state", AttrKind.Bytes, MaxLength: PduHeader.MaxDatagram),
             new(AttrType.Host, "host", AttrKind.Name, MaxLength: 64),
             new(AttrType.Ref, "ref", AttrKind.Text, MaxLength: 255),
             new(AttrType.DestHost, "dest-host", AttrKind.Name, MaxLength: 64),

@@ -61,7 +61,8 @@ internal static class Program
             MaxInFlightPerHost = settings.MaxInFlightPerHost,
             HedgeAfter = settings.HedgeAfter,
             MaxRecentRequests = settings.MaxRecentRequests,
-        }, Log.For("dispatch"), adoptBoot: inventory.AdoptBoot);
+        }, Log.For("dispatch"), adoptBoot: inventory.AdoptBoot,
+            carriedState: (host, datagram) => ingest.Processor.ProcessCarried(host, datagram));
         var probe = new BootProbe(inventory, dispatcher, Log.For("inventory"));
         probe.Attach();
         await using var admin = new AdminServer(new AdminOptions

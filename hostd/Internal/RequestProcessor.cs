@@ -12,8 +12,20 @@ namespace Vmm.Hostd.Internal;
 internal sealed class RequestCounters
 {
     /// <summary>Requests handed to the processor, and of those: answered from the cache, busy (the id in flight, or its VM
-    /// busy), refused (another boot, hypervisor unreachable, id reused, a foreign critical attribute), and replays.</summary>
-    public long Requests, Replayed, Busy, Refused, Replays;
+    /// busy), refused (another boot, hypervisor unreachable, id reused, a foreign critical attribute), and replays.
+    /// Successes whose ACK carried the event datagram that showed them (state), and those that went without.</summary>
+    public long Requests, Replayed, Busy, Refused, Replays, WithState, WithoutState;
+}
+
+/// <summary>Where a request gets the event datagram that showed what it did (VmRefresher's receipts).</summary>
+internal interface IStateReceipts
+{
+    /// <summary>Before the request runs: a task for the datagram (null when it came to nothing), or null when no
+    /// receipt can be had.</summary>
+    Task<byte[]?>? Expect(Guid vm, ulong requestId);
+
+    /// <summary>The request no longer waits.</summary>
+    void Forget(ulong requestId);
 }
 
 /// <summary>Turns requests into ACKs. Thread-safe: connections call it concurrently.</summary>
@@ -24,8 +36,13 @@ internal sealed class RequestProcessor(
     BlockingWorkers workers,
     Action<Guid, ulong> vmChanged,
     Logger log,
-    RequestCache? cache = null)
+    RequestCache? cache = null,
+    IStateReceipts? receipts = null)
 {
+    /// <summary>How long a successful request's ACK waits for the event datagram that shows it (spec §7.2, state);
+    /// it goes without after that, and the controller waits for the datagram itself.</summary>
+    public static readonly TimeSpan ReceiptWait = TimeSpan.FromMilliseconds(250);
+
     private readonly RequestCache _cache = cache ?? new RequestCache();
     private readonly VmLocks _locks = new();
 
@@ -91,6 +108,8 @@ internal sealed class RequestProcessor(
         }
 
         var deadline = callTimeout + ExtraWait(request);
+        // Expected before the call: the read that pays it may follow the call's end within microseconds.
+        var receipt = receipts?.Expect(request.Vm, request.RequestId);
         Outcome outcome;
         try
         {
@@ -104,7 +123,37 @@ internal sealed class RequestProcessor(
         }
         var ack = Answer(request, outcome, started, peer);
         _cache.Complete(request.RequestId, ack);
-        return ack;
+        return receipt is null ? ack : await WithStateAsync(ack, receipt).ConfigureAwait(false);
+    }
+
+    // A success carries the event datagram that showed it, so that the controller's read-your-writes does not wait
+    // for that datagram over UDP, where it may be lost. The cache keeps the ACK without it: a replay's datagram would
+    // be stale by then.
+    private async ValueTask<AckPdu> WithStateAsync(AckPdu ack, Task<byte[]?> receipt)
+    {
+        byte[]? datagram = null;
+        if (ack.Code == AckCode.Success)
+        {
+            try
+            {
+                datagram = await receipt.WaitAsync(ReceiptWait).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Not read in time (a slow hypervisor): the datagram still goes out by UDP.
+            }
+        }
+        receipts!.Forget(ack.RequestId);
+        if (ack.Code != AckCode.Success) return ack;
+        if (datagram is null)
+        {
+            Interlocked.Increment(ref Counters.WithoutState);
+            return ack;
+        }
+        Interlocked.Increment(ref Counters.WithState);
+        AttrList results = [.. ack.Results];
+        results.Add(new Attr { Type = AttrType.State, Opaque = new Blob(datagram) });
+        return ack with { Results = results };
     }
 
     // The hypervisor turns its own errors into outcomes (IHypervisor.Execute); anything else it throws is a bug.

@@ -45,7 +45,7 @@ internal sealed class StatePublisher : IDisposable
         _interval = interval;
         _sender = new StateSender(bootId, host, controllers, keys, log);
         _refresher = new VmRefresher(hypervisor, interval, callTimeout, workers, log,
-            changed => _sender.SendEvent(changed, HostStatus.None), () => SendReport());
+            (changed, sent) => _sender.SendEvent(changed, HostStatus.None, sent), () => SendReport());
         _reasonBeforeTrying = hypervisor.UnreachableReason;
         // The heartbeat loop ticks once an interval; twice that and a little, and it is stuck.
         Heartbeat = new Liveness("heartbeat loop", interval * 2 + TimeSpan.FromSeconds(5));
@@ -85,6 +85,9 @@ internal sealed class StatePublisher : IDisposable
     /// <summary>A request finished for <paramref name="vm"/>: remember its id for last-request and re-read the VM
     /// (memory, vCPUs, disks, NICs and snapshots change without a libvirt event). Never blocks.</summary>
     public void RequestDone(Guid vm, ulong requestId) => _refresher.Post(vm, requestId);
+
+    /// <summary>Where requests get the event datagram that showed them (VmRefresher.Expect).</summary>
+    public VmRefresher Refresher => _refresher;
 
     /// <summary>A VM changed (libvirt event): re-read it soon. Called on libvirt's event thread: never blocks.</summary>
     public void MarkDirty(Guid vm) => _refresher.Post(vm);
@@ -127,10 +130,7 @@ internal sealed class StatePublisher : IDisposable
         ulong held = 0;
         foreach (var vm in vms)
             if (vm.Power is PowerState.Running or PowerState.Paused or PowerState.Blocked or PowerState.ShuttingDown) held += vm.MemoryKib;
-        var copy = new AttrList();
-        foreach (var a in facts) if (a.Type != AttrType.MemoryFree) copy.Add(a);
-        copy.Add(AttrType.MemoryFree, t > held ? t - held : 0);
-        return copy;
+        return facts.Without(AttrType.MemoryFree).Add(AttrType.MemoryFree, t > held ? t - held : 0);
     }
 
     // ---- sending ----

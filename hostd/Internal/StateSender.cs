@@ -10,6 +10,10 @@ using Vmm.Protocol.Pdus;
 
 namespace Vmm.Hostd.Internal;
 
+/// <summary>An event datagram as it was sent: its bytes, and the records of the list it carries, from
+/// <paramref name="firstRecord"/> on.</summary>
+internal delegate void EventSent(ReadOnlySpan<byte> datagram, int firstRecord, int records);
+
 /// <summary>Writes, signs and sends STATE datagrams of one boot of hostd.</summary>
 internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEndPoint> controllers, KeyRing keys, Logger log) : IDisposable
 {
@@ -103,8 +107,12 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
         return vm;
     }
 
-    /// <summary>Sends <paramref name="vms"/> as event datagrams (none: one datagram with the status alone).</summary>
-    public void SendEvent(List<VmState> vms, HostStatus status)
+    /// <summary>
+    /// Sends <paramref name="vms"/> as event datagrams (none: one datagram with the status alone). <paramref name="sent"/>,
+    /// when given, sees each datagram as it went out, with the records it carries (a range of <paramref name="vms"/>),
+    /// under the sender's lock: it copies what it keeps and returns at once.
+    /// </summary>
+    public void SendEvent(List<VmState> vms, HostStatus status, EventSent? sent = null)
     {
         lock (_gate)
         {
@@ -115,7 +123,9 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
                 int first = i;
                 while (i < vms.Count && w.TryAdd(vms[i])) i++;
                 if (i == first && i < vms.Count) w.TryAdd(Truncate(vms[i++], w.Remaining));
-                Send(w.Finish(keys.Signing));
+                int length = w.Finish(keys.Signing);
+                Send(length);
+                sent?.Invoke(_datagram.AsSpan(0, length), first, i - first);
             }
             while (i < vms.Count);
         }

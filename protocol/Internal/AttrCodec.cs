@@ -135,6 +135,12 @@ internal static class AttrCodec
                     w.U8((byte)n.Kind);
                     w.Utf8(n.Source);
                     break;
+                case AttrKind.Bytes:
+                    var bytes = a.Opaque?.Bytes ?? [];
+                    if (bytes.Length == 0 || bytes.Length > def.MaxLength)
+                        Throw.BadValue($"{def.Name} value of {bytes.Length} bytes is outside 1 to {def.MaxLength}");
+                    w.Bytes(bytes);
+                    break;
             }
         }
         int length = w.Position - start;

@@ -132,7 +132,7 @@ public static partial class PduText
             string name = def is not null && !fixedFields.Contains(def.Name) ? def.Name
                 : "x" + ((byte)a.Type).ToString("x2", CultureInfo.InvariantCulture);
             Key(a.Critical ? "!" + name : name);
-            if (def is null) { Sb.Append(a.Opaque?.ToString() ?? ""); return; }
+            if (def is null or { Kind: AttrKind.Bytes }) { Sb.Append(a.Opaque?.ToString() ?? ""); return; }
             switch (def.Kind)
             {
                 case AttrKind.Mac: AppendMac(Sb, a.Number); break;

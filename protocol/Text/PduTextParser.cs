@@ -196,18 +196,13 @@ public static partial class PduText
             // xHH names any type: an unknown one holds hex bytes; a known one (written so where its name is
             // also a fixed field's, spec §10) takes its kind's syntax.
             def = AttrRegistry.Find(t);
-            if (def is null)
-            {
-                var hex = n.Scalar(context);
-                if (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
-                    throw new FormatException($"{context}: value of {n.Name} must be hex bytes");
-                return new Attr { Type = (AttrType)t, Critical = n.Critical, Opaque = new Blob(Convert.FromHexString(hex)) };
-            }
+            if (def is null) return new Attr { Type = (AttrType)t, Critical = n.Critical, Opaque = Hex(n, context) };
         }
         var a = new Attr { Type = def.Type, Critical = n.Critical };
         string where = $"{context} {def.Name}";
         switch (def.Kind)
         {
+            case AttrKind.Bytes: return a with { Opaque = Hex(n, context) };
             case AttrKind.Text or AttrKind.Name: return a with { Text = n.Scalar(context) };
             case AttrKind.Mac: return a with { Number = Mac(n.Scalar(context), where) };
             case AttrKind.Nested: return a with { Nested = new FieldSet(n.Children(context), def.Name).Attributes() };
@@ -238,6 +233,15 @@ public static partial class PduText
             : ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v);
         if (!ok || v > max) throw new FormatException($"{where}: '{Validation.Shorten(s)}' is not a number from 0 to {max}");
         return v;
+    }
+
+    // The value of a bytes attribute or of an unknown type: hex, two digits a byte.
+    private static Blob Hex(Node n, string context)
+    {
+        var hex = n.Scalar(context);
+        if (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
+            throw new FormatException($"{context}: value of {n.Name} must be hex bytes");
+        return new Blob(Convert.FromHexString(hex));
     }
 
     private static ulong Mac(string s, string where)

@@ -120,6 +120,7 @@ _reg(0x40, 'error-code', 'u32', where='ack result')
 _reg(0x41, 'message', 'text', 1024, where='ack result error')
 _reg(0x42, 'duration-us', 'u64', where='ack')
 _reg(0x43, 'version', 'u8', where='error')
+_reg(0x44, 'state', 'bytes', 1200, where='ack')
 _reg(0x50, 'host', 'name', 64, where='query submit result')
 _reg(0x51, 'ref', 'text', 255, where='query submit')
 _reg(0x52, 'dest-host', 'name', 64, where='submit')
@@ -285,6 +286,12 @@ def decode_value(t, raw, nested):
         if len(raw) > mx:  # spec names no error for an over-long nested value (see report)
             _fail('malformed', f'{name}: nested value of {len(raw)} bytes exceeds {mx}')
         return decode_attrs(raw, {name}, nested=True)
+    if kind == 'bytes':
+        if len(raw) == 0:
+            _fail('malformed', f'{name}: empty bytes value')
+        if len(raw) > mx:
+            _fail('bad-value', f'{name}: {len(raw)} bytes exceeds {mx}')
+        return bytes(raw)
     if kind == 'disk':
         return decode_disk(raw)
     return decode_nic(raw)
@@ -317,7 +324,7 @@ def encode_value(t, v):
     kind = _A[t][1]
     if kind in INT_SIZES:
         return v.to_bytes(INT_SIZES[kind], 'big')
-    if kind == 'mac':
+    if kind in ('mac', 'bytes'):
         return v
     if kind in ('text', 'name'):
         return v.encode('utf-8')
@@ -615,6 +622,8 @@ def fmt_attr_value(t, v):
         return fmt_mac(v)
     if kind in ('text', 'name'):
         return fmt_text(v)
+    if kind == 'bytes':
+        return v.hex()
     if kind == 'nested':
         return '{' + ' '.join(fmt_attrs(v, [])) + '}'
     if kind == 'disk':  # §10: {target= bus= flags= size=}; which are always written: see report
@@ -788,6 +797,8 @@ def parse_attr(crit, name, val):
         return [t, crit, parse_mac(_str(val))]
     if kind in ('text', 'name'):
         return [t, crit, _str(val)]
+    if kind == 'bytes':
+        return [t, crit, bytes.fromhex(_str(val))]
     if val[0] != 'brace':
         raise TextError(f'{name} takes {{...}}')
     sub = {n: v for _c, n, v in val[1]}

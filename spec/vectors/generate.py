@@ -160,6 +160,10 @@ def main():
     positive("ack-replayed", "a retransmitted request answered from the cache", f"ack id=0x5a17c0de00000003 boot={BOOT} code=success flags=replayed uuid={U1} duration-us=1210")
     positive("ack-unchanged", "start of a VM that was running already: success, nothing done",
              f"ack id=0x5a17c0de00000015 boot={BOOT} code=success flags=unchanged uuid={U1} message=\"web-01 is already running\" duration-us=85")
+    carried = encode(f"state host=hv-01 boot={BOOT} seq=45 vm={{uuid={U1} name=web-01 power=paused reason=user flags=persistent "
+                     "vcpus=2 memory=2097152 last-request=0x5a17c0de00000006}")
+    positive("ack-success-state", "pause succeeded; the ACK carries the event datagram that showed it (§7.2 state), a whole STATE PDU with its own tag",
+             f"ack id=0x5a17c0de00000006 boot={BOOT} code=success uuid={U1} duration-us=912 state={carried.hex()}")
     positive("ack-snapshot-list", "snapshot list: one snapshot-name per snapshot", f"ack id=0x5a17c0de00000014 boot={BOOT} code=success uuid={U1} snapshot-name=before-upgrade snapshot-name=nightly")
     positive("ack-ping", "ping answered: the host's boot id", f"ack id=1 boot={BOOT} code=success")
 

@@ -31,7 +31,8 @@
 --             vmm.attr.length, and the value as vmm.attr.NAME, NAME being the registry name with '_' for
 --             '-' (vmm.attr.memory_total, vmm.attr.message, ...); vmm.attr.value for an unknown type; a disk
 --             is vmm.disk.capacity .bus .flags(.readonly .cdrom .owned) .target, a NIC vmm.nic.mac .model
---             .kind .source; nested attributes (disk-spec, nic-spec) hold their own vmm.attr subtrees.
+--             .kind .source; nested attributes (disk-spec, nic-spec) hold their own vmm.attr subtrees; an ACK's
+--             state (§7.2, the STATE datagram it carries) is vmm.attr.state, its bytes.
 --
 -- Preferences (Edit > Preferences > Protocols > VMM, or tshark -o vmm.key:HEX -o vmm.key_kind:master):
 --   vmm.key       64 hex digits: a host key (vmmctl key derive) or the cluster master key (vmmctl key generate);
@@ -250,7 +251,7 @@ local attr_rows = {
     { 0x2E, "base-image", "text", 1024 }, { 0x2F, "bus", "u8", nil, false, buses },
     { 0x30, "network", "name", 64 }, { 0x31, "bridge", "name", 15 }, { 0x32, "model", "u8", nil, false, models },
     { 0x40, "error-code", "u32" }, { 0x41, "message", "text", 1024 }, { 0x42, "duration-us", "u64" },
-    { 0x43, "version", "u8" },
+    { 0x43, "version", "u8" }, { 0x44, "state", "bytes", 1200 },
     { 0x50, "host", "name", 64 }, { 0x51, "ref", "text", 255 }, { 0x52, "dest-host", "name", 64 },
     { 0x53, "age-ms", "u32" }, { 0x54, "address", "text", 64 }, { 0x55, "last-ack", "u8", nil, false, ack_codes },
     { 0x56, "last-code", "u8", nil, false, request_codes }, { 0x57, "last-power", "u8", nil, false, power_states },
@@ -348,6 +349,7 @@ for _, row in ipairs(attr_rows) do
     elseif kind == "u64" then field = ProtoField.uint64(abbrev, label, base.DEC)
     elseif kind == "mac" then field = ProtoField.ether(abbrev, label)
     elseif kind == "text" or kind == "name" then field = ProtoField.string(abbrev, label)
+    elseif kind == "bytes" then field = ProtoField.bytes(abbrev, label)
     else field = ProtoField.none(abbrev, label) end
     pf["attr_" .. name] = field
     attrs[t] = { type = t, name = name, kind = kind, max = max, repeatable = repeatable, names = names, field = field }
@@ -579,6 +581,12 @@ local function attr_value(ctx, def, r, len, item, hdr, depth)
         if len > def.max then fault(ctx, "bad-value", def.name .. " is " .. len .. " bytes; the limit is " .. def.max, r); return "?" end
         if r then dissect_attrs(ctx, cursor(ctx.tvb, r:offset(), len), item, depth + 1) end
         return "{...}"
+    elseif kind == "bytes" then
+        -- state (§7.2): a whole STATE PDU, shown as its bytes (decode them as a datagram to see it)
+        if not r then fault(ctx, "malformed", def.name .. " value is empty", hdr); return "?" end
+        item:add(def.field, r)
+        if len > def.max then fault(ctx, "bad-value", def.name .. " is " .. len .. " bytes; the limit is " .. def.max, r) end
+        return len .. " bytes"
     elseif kind == "disk" then return disk_value(ctx, r, item, def)
     else return nic_value(ctx, r, item, def) end
 end

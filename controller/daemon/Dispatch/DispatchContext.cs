@@ -11,8 +11,14 @@ namespace Vmm.Controller.Dispatch;
 /// <param name="AdoptBoot">Told of every ACK whose boot differs from the one its request was bound to (host name,
 /// the ACK's boot), which proves a restart (spec §6.6); false when that boot is not to be trusted (retired). Null:
 /// every such boot is taken as it comes.</param>
-internal sealed record DispatchContext(HostKeys Keys, DispatchOptions Options, Logger Log, TimeProvider Time, Func<string, ulong, bool>? AdoptBoot)
+/// <param name="CarriedState">Given every STATE datagram an ACK carried (host name, the datagram's bytes), before the
+/// answer goes to its caller (spec §7.2, state). Null: they are ignored (the UDP copy will do).</param>
+internal sealed record DispatchContext(HostKeys Keys, DispatchOptions Options, Logger Log, TimeProvider Time, Func<string, ulong, bool>? AdoptBoot,
+    Action<string, byte[]>? CarriedState = null)
 {
+    /// <summary>Hands an ACK's STATE datagram to the inventory.</summary>
+    public void Carried(string host, byte[] datagram) => CarriedState?.Invoke(host, datagram);
+
     /// <summary>Whether <paramref name="boot"/>, from an ACK of <paramref name="host"/>, is now its current boot.</summary>
     public bool Adopt(string host, ulong boot) => AdoptBoot?.Invoke(host, boot) ?? true;
 }

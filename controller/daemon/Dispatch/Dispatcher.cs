@@ -33,14 +33,15 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
     /// <see cref="ArgumentOutOfRangeException"/> for options out of range. <paramref name="adoptBoot"/> learns of every
     /// new boot an ACK proves (the inventory adopts it, spec §6.6).
     /// </summary>
-    public Dispatcher(HostKeys keys, DispatchOptions options, Logger log, TimeProvider? time = null, Func<string, ulong, bool>? adoptBoot = null)
+    public Dispatcher(HostKeys keys, DispatchOptions options, Logger log, TimeProvider? time = null, Func<string, ulong, bool>? adoptBoot = null,
+        Action<string, byte[]>? carriedState = null)
     {
         options.Validate();
         _keys = keys;
         _options = options;
         _log = log;
         _time = time ?? TimeProvider.System;
-        _context = new DispatchContext(keys, options, log, _time, adoptBoot);
+        _context = new DispatchContext(keys, options, log, _time, adoptBoot, carriedState);
         Recent = new RecentRequests(options.MaxRecentRequests);
         _sweeping = SweepAsync();
     }

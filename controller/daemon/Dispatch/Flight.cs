@@ -253,7 +253,19 @@ internal sealed class Flight
 
     private byte[] Encode(RequestPdu request) => PduCodec.ToBytes(request, _context.Keys.For(_host.Name).Signing);
 
-    private static DispatchResult Answered(AckPdu ack) => new(ack.Code, ack.RequestId, ack.Vm, ack.Results, ack.Flags, ack.BootId);
+    // The host's answer as the caller gets it. The event datagram it carries (spec §7.2, state) goes to the inventory
+    // first, so that read-your-writes finds the request's effect without waiting for that datagram by UDP; the
+    // caller does not see it.
+    private DispatchResult Answered(AckPdu ack)
+    {
+        var results = ack.Results;
+        if (results.Find(AttrType.State) is { Opaque: { } datagram })
+        {
+            _context.Carried(_host.Name, datagram.Bytes);
+            results = results.Without(AttrType.State);
+        }
+        return new(ack.Code, ack.RequestId, ack.Vm, results, ack.Flags, ack.BootId);
+    }
 
     private DispatchResult Make(AckCode code, string message) => Dispatcher.Result(code, Id, _request.Vm, message);
 }

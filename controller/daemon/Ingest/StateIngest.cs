@@ -1,5 +1,7 @@
 // The ingest path of one STATE datagram, socket aside: authenticate, parse, apply, and count and log
-// what is dropped. UdpIngest feeds it from the socket; tests and the bench feed it directly.
+// what is dropped. UdpIngest feeds it from the socket; dispatch feeds it the datagrams ACKs carry (spec §7.2,
+// state); tests and the bench feed it directly. One datagram at a time (_gate): the inventory's ingest is
+// single-threaded, and the socket's thread takes the lock uncontended but for a request's answer.
 using NLog;
 using Vmm.Controller.Inventory;
 using Vmm.Protocol;
@@ -11,6 +13,7 @@ internal sealed class StateIngest
     private readonly FleetInventory _inventory;
     private readonly HostKeys _keys;
     private readonly DropLog _drops;
+    private readonly Lock _gate = new();
 
     public StateIngest(FleetInventory inventory, HostKeys keys, Logger? log = null)
     {
@@ -27,6 +30,33 @@ internal sealed class StateIngest
     /// rate-limited). One thread at a time; allocates nothing for a good datagram once warmed up.
     /// </summary>
     public DropReason Process(ReadOnlySpan<byte> datagram, PeerAddress from)
+    {
+        lock (_gate) return ProcessOne(datagram, from);
+    }
+
+    /// <summary>
+    /// Handles a STATE datagram that <paramref name="host"/>'s ACK carried (spec §7.2, state): authenticated by its own
+    /// tag like any datagram, it must name that host; it is applied once whether it or its UDP copy comes first, and
+    /// neither copy counts as a drop. Any thread.
+    /// </summary>
+    public DropReason ProcessCarried(string host, ReadOnlySpan<byte> datagram)
+    {
+        lock (_gate)
+        {
+            var reason = DatagramGate.Authenticate(datagram, _keys, out string? detail);
+            if (reason != DropReason.None) return Refused(datagram, PeerAddress.None, reason, detail);
+            reason = DatagramGate.Parse(datagram, out var state, out detail);
+            if (reason != DropReason.None) return Refused(datagram, PeerAddress.None, reason, detail);
+            if (!state.HostUtf8.SequenceEqual(System.Text.Encoding.UTF8.GetBytes(host)))
+                return Refused(datagram, PeerAddress.None, DropReason.WrongKey, $"an ACK of {host} carried state signed for another host");
+            reason = _inventory.ApplyCarried(state, out var named);
+            if (reason != DropReason.None && _drops.Due(named, reason, out long suppressed))
+                _drops.Write(named, PeerAddress.None, reason, OrderingDetail(reason, state.BootId, state.Sequence, named), suppressed);
+            return reason;
+        }
+    }
+
+    private DropReason ProcessOne(ReadOnlySpan<byte> datagram, PeerAddress from)
     {
         var reason = DatagramGate.Authenticate(datagram, _keys, out string? detail);
         if (reason != DropReason.None) return Refused(datagram, from, reason, detail);

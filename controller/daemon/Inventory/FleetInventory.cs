@@ -80,7 +80,16 @@ internal sealed partial class FleetInventory
 
     /// <summary>Applies a datagram as <see cref="Apply(in StateView, PeerAddress)"/> does, and gives the
     /// host it named (null only when the bound on hosts refused a new one).</summary>
-    public DropReason Apply(in StateView state, PeerAddress from, out HostEntry? named)
+    public DropReason Apply(in StateView state, PeerAddress from, out HostEntry? named) => Apply(state, from, carried: false, out named);
+
+    /// <summary>
+    /// Applies an event datagram that an ACK of its host carried (spec §7.2, state), already authenticated and parsed,
+    /// on the ingest's thread discipline as <see cref="Apply(in StateView, PeerAddress)"/>. Where the host's datagrams
+    /// come from stays as it was. Its UDP copy, before or after it, is applied once and counted as no drop: None then.
+    /// </summary>
+    public DropReason ApplyCarried(in StateView state, out HostEntry? named) => Apply(state, PeerAddress.None, carried: true, out named);
+
+    private DropReason Apply(in StateView state, PeerAddress from, bool carried, out HostEntry? named)
     {
         var host = named = FindOrAdd(state.HostUtf8);
         if (host is null)
@@ -105,6 +114,22 @@ internal sealed partial class FleetInventory
                 if (_removed.Count > 0) ForgetRequestsOf(_removed);
                 return DropReason.None;
             }
+            if (reason == DropReason.Stale && carried && !host.WasCarried(state.BootId, state.Sequence) && host.Sequence != 0)
+            {
+                // Carried in an ACK that a newer datagram overtook (its UDP copy lost, or not here yet).
+                ApplyLateCarried(host, state, now);
+                host.RememberCarried(state.Sequence);
+                Counters.CountCarried();
+                Announce(host, now, _changed, _removedViews);
+                if (_removed.Count > 0) ForgetRequestsOf(_removed);
+                return DropReason.None;
+            }
+            if (reason is DropReason.Duplicate or DropReason.Stale && (carried || host.WasCarried(state.BootId, state.Sequence)))
+            {
+                // The datagram came twice, in an ACK and by UDP: the first copy was applied, the other is no drop.
+                Counters.CountCarriedEcho();
+                return DropReason.None;
+            }
             if (reason != DropReason.None)
             {
                 host.Dropped++;
@@ -120,9 +145,14 @@ internal sealed partial class FleetInventory
             host.LastHeardMs = now;
             host.Heard = true;
             host.Accepted++;
-            host.Address = from;
+            if (carried)
+            {
+                host.RememberCarried(state.Sequence);
+                Counters.CountCarried();
+            }
+            else host.Address = from;
             host.Facts.Apply(state.Facts);
-            if (wasHeard && (oldAddress != from || (oldPort is not null && host.Facts.Port != oldPort)))
+            if (wasHeard && !carried && (oldAddress != from || (oldPort is not null && host.Facts.Port != oldPort)))
                 LogRebind(host, oldAddress, oldPort, from, now);
             ApplyBody(host, state, now);
             if ((state.Status & HostStatus.Stopping) != 0) host.Stop();
@@ -207,6 +237,32 @@ internal sealed partial class FleetInventory
         }
         if (host.Report.TryComplete(out uint complete))
             RemoveUnreported(host, complete, host.Report.LowestSequence, now, watching);
+    }
+
+    /// <summary>
+    /// An event datagram carried in an ACK (spec §7.2, state) that a newer datagram of the host overtook: a record
+    /// replaces only one held from an older datagram, a tombstone removes only a VM held from an older datagram, and
+    /// it adds no VM (a later datagram may have removed it). The host's newest sequence stays.
+    /// </summary>
+    private void ApplyLateCarried(HostEntry host, in StateView state, long now)
+    {
+        bool watching = Watchers.Watches(host.Name);
+        _changed.Clear();
+        _removedViews.Clear();
+        foreach (var record in state.Vms)
+        {
+            if (!host.Vms.TryGetValue(record.Uuid, out var vm) || vm.Sequence >= state.Sequence) continue;
+            if ((record.Flags & VmFlags.Tombstone) != 0)
+            {
+                host.Vms.Remove(record.Uuid);
+                Removed(host, vm, now, watching);
+                continue;
+            }
+            bool changed = vm.Set(record.Bytes);
+            vm.Sequence = state.Sequence;
+            vm.UpdatedMs = now;
+            if (changed && watching) _changed.Add(vm);
+        }
     }
 
     private void ApplyRecord(HostEntry host, in VmRecordView record, ulong sequence, uint mark, long now, bool watching)

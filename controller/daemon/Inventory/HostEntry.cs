@@ -48,6 +48,23 @@ internal sealed class HostEntry
     /// <summary>The last boot ended with a stopping datagram and no new boot has been heard since.</summary>
     public bool Stopped { get; private set; }
 
+    /// <summary>
+    /// Whether <paramref name="sequence"/> of <paramref name="boot"/> is one of the last few datagrams applied from an
+    /// ACK (spec §7.2, state): its copy by UDP is then an echo, neither applied again nor a drop.
+    /// </summary>
+    public bool WasCarried(ulong boot, ulong sequence) => boot == BootId && Array.IndexOf(_carried, sequence) >= 0;
+
+    /// <summary>A datagram of the current boot was applied from an ACK.</summary>
+    public void RememberCarried(ulong sequence)
+    {
+        _carried[_carriedNext] = sequence;
+        _carriedNext = (_carriedNext + 1) % _carried.Length;
+    }
+
+    // The sequences of the last datagrams applied from ACKs (0: none); a new boot's start with none.
+    private readonly ulong[] _carried = new ulong[InventoryOptions.CarriedRemembered];
+    private int _carriedNext;
+
     /// <summary>The source address of the newest accepted datagram.</summary>
     public PeerAddress Address { get; set; }
 
@@ -127,6 +144,7 @@ internal sealed class HostEntry
         Stopped = false;
         Unreachable = false;
         Report.Reset();
+        Array.Clear(_carried);
         foreach (var vm in Vms.Values)
         {
             vm.Sequence = 0;

@@ -49,6 +49,17 @@ internal sealed class IngestCounters
 
     internal void CountBootAdopted() => Interlocked.Increment(ref _bootsAdopted);
 
+    /// <summary>Datagrams applied from an ACK (spec §7.2, state), and UDP copies of those that came after them
+    /// (applied once, dropped by neither).</summary>
+    public long Carried => Volatile.Read(ref _carried);
+    public long CarriedEchoes => Volatile.Read(ref _carriedEchoes);
+
+    private long _carried, _carriedEchoes;
+
+    internal void CountCarried() => Interlocked.Increment(ref _carried);
+
+    internal void CountCarriedEcho() => Interlocked.Increment(ref _carriedEchoes);
+
     internal void CountAccepted() => Interlocked.Increment(ref _accepted);
 
     internal void CountDropped(DropReason reason) => Interlocked.Increment(ref _dropped[(int)reason]);

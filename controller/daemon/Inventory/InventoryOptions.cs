@@ -38,6 +38,10 @@ internal sealed record InventoryOptions
     /// <summary>Retired boot ids kept per host (spec §6.6: the reference implementation keeps 16).</summary>
     public const int RetiredBoots = 16;
 
+    /// <summary>Sequences of datagrams applied from ACKs kept per host, to know their UDP copies (spec §7.2, state):
+    /// as many as requests a host may have answered while one datagram is on its way.</summary>
+    public const int CarriedRemembered = 8;
+
     internal long DownAfterMs => Math.Max(1, (long)(HeartbeatInterval.TotalMilliseconds * DownAfter));
 }
 

@@ -20,7 +20,7 @@ public sealed class VmRefresherTests : IDisposable
     {
         // An interval far longer than the test: every read after the first is one the test asked for.
         _refresher = new VmRefresher(_hypervisor, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), _workers,
-            LogManager.GetLogger("refresher-test"), _ => { }, () => _firstPicture.TrySetResult());
+            LogManager.GetLogger("refresher-test"), Sent, () => _firstPicture.TrySetResult());
     }
 
     [Fact]
@@ -66,6 +66,62 @@ public sealed class VmRefresherTests : IDisposable
         await _stop.CancelAsync();
         await loop.WaitAsync(Wait);
     }
+
+    [Fact]
+    public async Task A_request_expecting_a_receipt_gets_the_datagram_that_carried_its_VM_read_after_it()
+    {
+        var vm = _hypervisor.Define("a", PowerState.Running);
+        var loop = _refresher.RunAsync(_stop.Token);
+        await _firstPicture.Task.WaitAsync(Wait);
+
+        var receipt = _refresher.Expect(vm, 7);
+        Assert.NotNull(receipt);
+        _hypervisor.Set(_hypervisor.Get(vm)! with { Power = PowerState.Paused }, raiseEvent: false);
+        _refresher.Post(vm, 7);
+        var datagram = await receipt.WaitAsync(Wait);
+
+        Assert.Equal(vm.ToByteArray(), datagram);   // the one record Sent was given: this VM's
+        var shown = Assert.Single(_refresher.Current.Vms);
+        Assert.Equal(PowerState.Paused, shown.Power);
+        Assert.Equal(7UL, shown.Attributes.Number(AttrType.LastRequest));
+        await _stop.CancelAsync();
+        await loop.WaitAsync(Wait);
+    }
+
+    [Fact]
+    public async Task A_receipt_no_datagram_pays_is_settled_with_nothing_and_one_given_up_is_forgotten()
+    {
+        _hypervisor.Define("a", PowerState.Running);
+        var loop = _refresher.RunAsync(_stop.Token);
+        await _firstPicture.Task.WaitAsync(Wait);
+
+        var missing = Guid.NewGuid();   // a failed add: no VM to read, nothing sent
+        var receipt = _refresher.Expect(missing, 8)!;
+        _refresher.Post(missing, 8);
+        Assert.Null(await receipt.WaitAsync(Wait));
+
+        var abandoned = _refresher.Expect(missing, 9)!;
+        _refresher.Forget(9);
+        Assert.Null(await abandoned.WaitAsync(Wait));
+        await _stop.CancelAsync();
+        await loop.WaitAsync(Wait);
+    }
+
+    [Fact]
+    public void Receipts_expected_at_once_are_bounded_and_the_refusals_counted()
+    {
+        var vm = Guid.NewGuid();
+        for (ulong id = 1; id <= VmRefresher.MaxReceipts; id++) Assert.NotNull(_refresher.Expect(vm, id));
+        Assert.Null(_refresher.Expect(vm, VmRefresher.MaxReceipts + 1));
+        Assert.Null(_refresher.Expect(vm, 1));   // an id expected already
+        Assert.Equal(2, _refresher.ReceiptsRefused);
+        _refresher.Forget(1);
+        Assert.NotNull(_refresher.Expect(vm, VmRefresher.MaxReceipts + 1));
+    }
+
+    // What the loop sends: each list as one datagram whose bytes are its records' uuids.
+    private static void Sent(List<VmState> vms, EventSent? sent) =>
+        sent?.Invoke(vms.SelectMany(v => v.Uuid.ToByteArray()).ToArray(), 0, vms.Count);
 
     // Whether a read of one VM is blocked at the gate now.
     private bool Reading() => _hypervisor.ReadsWaiting > 0;

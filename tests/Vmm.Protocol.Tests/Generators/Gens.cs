@@ -171,6 +171,7 @@ public static class Gens
             AttrKind.Nested => List(maxCount: 6, budget: def.MaxLength, nested: false).Select(v => new Attr { Type = def.Type, Nested = v }),
             AttrKind.DiskState => Disk.Select(v => new Attr { Type = def.Type, Disk = v }),
             AttrKind.NicState => Nic.Select(v => new Attr { Type = def.Type, Nic = v }),
+            AttrKind.Bytes => Bytes(def.MaxLength).Where(v => v.Length > 0).Select(v => new Attr { Type = def.Type, Opaque = new Blob(v) }),
             _ => throw new InvalidOperationException($"no generator for {def.Kind}"),
         }
         select a with { Critical = critical };

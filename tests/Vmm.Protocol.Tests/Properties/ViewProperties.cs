@@ -91,7 +91,7 @@ public sealed class ViewProperties
             var v = r.Value;
             switch (AttrRegistry.Find(r.TypeByte)?.Kind)
             {
-                case null:
+                case null or AttrKind.Bytes:
                     Assert.Equal(Wire.Hex(e.Opaque!.Bytes), Wire.Hex(v));
                     break;
                 case AttrKind.U8 or AttrKind.U16 or AttrKind.U32 or AttrKind.U64 or AttrKind.Mac:
