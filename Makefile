@@ -18,7 +18,7 @@ BENCH_FILTER ?= *
 # line or the environment.
 SOAK_SECONDS ?= 300
 export SOAK_SECONDS SOAK_CHANGES SOAK_STUCK_CHANGES SOAK_WATCHERS SOAK_IDLE_CONNECTIONS SOAK_RSS_CAP_MB SOAK_CHANGE_RATE \
-	SOAK_LOSS_SECONDS SOAK_LOSS_PERCENT SOAK_LOSS_OPERATIONS
+	SOAK_LOSS_SECONDS SOAK_LOSS_PERCENT SOAK_LOSS_OPERATIONS SOAK_BINARIES
 
 # Debian packages, by target. The AOT link needs a C toolchain: the ILCompiler links with clang
 # when `clang` is on PATH, else gcc (a fresh image has gcc, and clang-14 without the `clang`
@@ -76,7 +76,7 @@ help:
 	@echo "make demo    the same cluster through a scripted tour of every vmmctl operation; exits 0 if every step passed"
 	@echo "make bench   run the benchmarks (BENCH_FILTER='$(BENCH_FILTER)' narrows them)"
 	@echo "make soak    hostd and the controller under load for SOAK_SECONDS=$(SOAK_SECONDS) s, then watchers and idle connections (about 3 min more): memory, closes, latency"
-	@echo "make soak-loss  the soak's parts (f) and (g) alone, under 30% loss: one-page hosts' flaps for SOAK_LOSS_SECONDS (default 120 s; 0 skips it), then 300 operations' p99, lost and doubled"
+	@echo "make soak-loss  the soak's parts (f) and (g) alone, under 30% loss: one-page hosts' flaps for SOAK_LOSS_SECONDS (default 120 s; 0 skips it), then 300 operations' p99, lost and doubled; SOAK_BINARIES=DIR runs them against another build's out/"
 	@echo "make trust   the controller and hostd killed and restarted under vmmctl loops: duplicates, wrong exit codes, time back to success"
 	@echo "make fuzz    fuzz the codec for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds (fuzz/run.sh)"
 	@echo "make deb     build, then the vmm-controller and vmm-hostd .deb packages into $(PACKAGE_DIR)/, checked by lintian"

@@ -95,7 +95,10 @@ internal static class LossSoak
     /// <summary>Parts (f) and (g), inside the lossy namespace.</summary>
     public static int RunInner()
     {
-        string binaries = Path.Combine(IngestBenchmark.RepositoryRoot(), "out");
+        // SOAK_BINARIES: another build's out/ (a bisect runs this harness against older binaries).
+        string binaries = Environment.GetEnvironmentVariable("SOAK_BINARIES") is { Length: > 0 } other
+            ? Path.GetFullPath(other)
+            : Path.Combine(IngestBenchmark.RepositoryRoot(), "out");
         int flaps = Seconds() > 0 ? Flaps(binaries) : 0;
         int operations = LossOperations.Run(binaries, Probability(Percent()), Percent());
         return Math.Max(flaps, operations);
