@@ -31,8 +31,7 @@ internal sealed partial class RequestServer
         {
             this.server = server;
             this.socket = socket;
-            try { socket.NoDelay = true; }
-            catch (SocketException) { }   // reset already: the first read says so
+            ThinStream.Tune(socket);
             var remote = socket.RemoteEndPoint as IPEndPoint;
             Address = remote?.Address ?? IPAddress.None;
             peer = remote?.ToString() ?? "?";

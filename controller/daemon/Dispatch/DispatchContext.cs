@@ -16,6 +16,9 @@ namespace Vmm.Controller.Dispatch;
 internal sealed record DispatchContext(HostKeys Keys, DispatchOptions Options, Logger Log, TimeProvider Time, Func<string, ulong, bool>? AdoptBoot,
     Action<string, byte[]>? CarriedState = null)
 {
+    /// <summary>Where request ids come from (the dispatcher's, shared with the pings that prove spare connections).</summary>
+    public RequestIds Ids { get; init; } = new();
+
     /// <summary>Hands an ACK's STATE datagram to the inventory.</summary>
     public void Carried(string host, byte[] datagram) => CarriedState?.Invoke(host, datagram);
 

@@ -44,6 +44,10 @@ internal sealed record DispatchOptions
     /// before a hedge replaced it; when this many are held, a request is not hedged.</summary>
     public int MaxRetiredConnections { get; init; } = 4;
 
+    /// <summary>Connections a host's link keeps open and proven beside its current one while hedging is on, for hedges
+    /// to take at once (0: none; a hedge then connects).</summary>
+    public int SpareConnections { get; init; } = 2;
+
     /// <summary>How long one TCP connect may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -91,6 +95,7 @@ internal sealed record DispatchOptions
         if (HedgeAfter < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(HedgeAfter), HedgeAfter, "HedgeAfter must not be negative");
         ArgumentOutOfRangeException.ThrowIfNegative(MaxHedges, nameof(MaxHedges));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetiredConnections, nameof(MaxRetiredConnections));
+        ArgumentOutOfRangeException.ThrowIfNegative(SpareConnections, nameof(SpareConnections));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlightPerHost, 1, nameof(MaxInFlightPerHost));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRecentRequests, nameof(MaxRecentRequests));
     }

@@ -17,7 +17,7 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
     private readonly DispatchOptions _options;
     private readonly Logger _log;
     private readonly TimeProvider _time;
-    private readonly RequestIds _ids = new();
+    private readonly RequestIds _ids;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sweeping;
 
@@ -42,6 +42,7 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
         _log = log;
         _time = time ?? TimeProvider.System;
         _context = new DispatchContext(keys, options, log, _time, adoptBoot, carriedState);
+        _ids = _context.Ids;
         Recent = new RecentRequests(options.MaxRecentRequests);
         _sweeping = SweepAsync();
     }

@@ -94,7 +94,8 @@ internal sealed class HostConnection
     public static async Task<HostConnection> OpenAsync(IPEndPoint endpoint, string host, string peer, DispatchContext context,
         Action<HostConnection> onClosed, CancellationToken stop)
     {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        ThinStream.Tune(socket);
         try
         {
             // A host that vanishes without a reset (power loss, a cut link) is found by keepalive well before a

@@ -2,9 +2,16 @@
 // and its one connection, opened on demand and again after it is lost. Connect attempts are shared: when a host
 // is down, the requests to it wait for one attempt at a time, with capped backoff between attempts, instead of
 // each hammering the host on its own.
+// With hedging on, the link also keeps spares (SpareConnections, 2 by default): connections opened once the first
+// is up and proven with a ping (hostd closes a connection that sends nothing authentic within its handshake
+// timeout), that a hedge takes at once when the current connection stalls. Without one a hedge waits for a connect,
+// and on the lossy path that made the current one stall a lost SYN alone costs a second, two lost ones three; two
+// spares cover a second stall that comes while the spare taken for the first is being replaced.
 using System.Net;
 using NLog;
 using Vmm.Hosting;
+using Vmm.Protocol;
+using Vmm.Protocol.Pdus;
 
 namespace Vmm.Controller.Dispatch;
 
@@ -26,6 +33,9 @@ internal sealed class HostLink
     private long _retryAt;
     private string? _lastError;
     private bool _stopped;
+    private readonly List<HostConnection> _spares = [];
+    private readonly List<Task> _sparesOpening = [];
+    private long _sparesOpened, _sparesTaken;
 
     public HostLink(string name, IPEndPoint endpoint, DispatchContext context)
     {
@@ -49,6 +59,12 @@ internal sealed class HostLink
 
     /// <summary>Requests holding this link; kept by the dispatcher under its own lock, so an idle link is dropped only when unused.</summary>
     public int Users { get; set; }
+
+    /// <summary>Spare connections opened and proven, and those a hedge took.</summary>
+    public (long Opened, long Taken) Spares
+    {
+        get { lock (_gate) return (_sparesOpened, _sparesTaken); }
+    }
 
     /// <summary>Why the last connect attempt failed; null after a success.</summary>
     public string? LastError
@@ -104,6 +120,7 @@ internal sealed class HostLink
     public async Task<HostConnection?> ReplaceAsync(HostConnection stalled, CancellationToken cancel)
     {
         bool retire = false;
+        HostConnection? spare = null;
         lock (_gate)
         {
             if (_connection is { IsOpen: true } current && current != stalled) return current;
@@ -115,9 +132,17 @@ internal sealed class HostLink
                 _connection = null;
                 retire = true;
             }
+            _spares.RemoveAll(static c => !c.IsOpen);
+            if (_connection is null && _spares.Count > 0)
+            {
+                _connection = spare = _spares[0];
+                _spares.RemoveAt(0);
+                _sparesTaken++;
+                OpenSpare();
+            }
         }
         if (retire) stalled.Retire();
-        return await ConnectAsync(cancel).ConfigureAwait(false);
+        return spare ?? await ConnectAsync(cancel).ConfigureAwait(false);
     }
 
     /// <summary>True when the link has no connection, or one that has carried nothing for <paramref name="idle"/>.</summary>
@@ -133,15 +158,20 @@ internal sealed class HostLink
     public async Task StopAsync(string reason)
     {
         List<HostConnection> connections;
+        Task[] spareOpening;
         lock (_gate)
         {
             _stopped = true;
             connections = [.. _retired];
             if (_connection is not null) connections.Add(_connection);
+            connections.AddRange(_spares);
             _connection = null;
+            _spares.Clear();
             _retired.Clear();
+            spareOpening = [.. _sparesOpening];
         }
         _stop.Cancel();
+        await Task.WhenAll(spareOpening).ConfigureAwait(false);
         foreach (var connection in connections) connection.Close(reason, expected: true);
         foreach (var connection in connections) await connection.Reading.ConfigureAwait(false);
     }
@@ -161,6 +191,7 @@ internal sealed class HostLink
                     _connection = connection;
                     _failures = 0;
                     _lastError = null;
+                    OpenSpare();
                 }
             }
             if (stopped)
@@ -193,11 +224,57 @@ internal sealed class HostLink
         }
     }
 
+    // Under _gate: opens spares until SpareConnections are there or on their way, unless hedging is off or the link stops.
+    private void OpenSpare()
+    {
+        if (_options.HedgeAfter <= TimeSpan.Zero || _options.MaxHedges == 0 || _stopped) return;
+        _spares.RemoveAll(static c => !c.IsOpen);
+        _sparesOpening.RemoveAll(static t => t.IsCompleted);
+        while (_spares.Count + _sparesOpening.Count < _options.SpareConnections) _sparesOpening.Add(Task.Run(OpenSpareAsync));
+    }
+
+    // A connection proven by a ping to any boot, kept as the spare; on any failure there is none until the current
+    // connection is replaced or opened again (a host that cannot take a second connection works without one).
+    private async Task OpenSpareAsync()
+    {
+        string peer = $"{Name} ({Endpoint})";
+        HostConnection? connection = null;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(_options.ConnectTimeout * 2);
+            connection = await HostConnection.OpenAsync(Endpoint, Name, peer, _context, OnClosed, timeout.Token).ConfigureAwait(false);
+            if (!_context.Ids.TryNext(out ulong id)) throw new InvalidOperationException("no request id left for a ping");
+            var ping = PduCodec.ToBytes(new RequestPdu { RequestId = id, Code = RequestCode.Ping }, _context.Keys.For(Name).Signing);
+            var ack = await connection.ExchangeAsync(id, ping, timeout.Token).ConfigureAwait(false);
+            if (ack is not { Code: AckCode.Success }) throw new InvalidOperationException($"the ping was answered {(ack is null ? "by a close" : ack.Code.ToString())}");
+            lock (_gate)
+            {
+                if (!_stopped && connection.IsOpen && _spares.Count < _options.SpareConnections)
+                {
+                    _spares.Add(connection);
+                    _sparesOpened++;
+                    connection = null;
+                }
+            }
+            if (connection is null) _log.Debug("spare connection to {Peer} ready", peer);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (!_stop.IsCancellationRequested) _log.Debug("no spare connection to {Peer}: {Why}", peer, e.Message);
+        }
+        finally
+        {
+            connection?.Close("not needed as a spare", expected: true);
+        }
+    }
+
     private void OnClosed(HostConnection connection)
     {
         lock (_gate)
         {
             if (_connection == connection) _connection = null;
+            _spares.Remove(connection);
             _retired.Remove(connection);
         }
     }

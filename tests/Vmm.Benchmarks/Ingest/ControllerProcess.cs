@@ -146,6 +146,12 @@ internal sealed class ControllerProcess : IDisposable
     }
 
     /// <summary>What the controller printed last (warnings and errors), for a failure message.</summary>
+    /// <summary>Everything the controller printed so far.</summary>
+    public string Output()
+    {
+        lock (_output) return _output.ToString();
+    }
+
     public string LastOutput()
     {
         lock (_output)

@@ -39,13 +39,16 @@ internal static partial class LossOperations
         string folder = Directory.CreateTempSubdirectory("vmm-soak-ops-").FullName;
         try
         {
-            using var controller = ControllerProcess.Start(binaries, key, "--heartbeat-interval", "1s", "--down-after", DownAfter.ToString());
+            using var controller = ControllerProcess.Start(binaries, key, "--heartbeat-interval", "1s", "--down-after", DownAfter.ToString(),
+                "--log-level", Environment.GetEnvironmentVariable("SOAK_CONTROLLER_LOG_LEVEL") is { Length: > 0 } level ? level : "warn");
             var node = TestNode.Write(folder, Loops);
             using var hostd = HostdProcess.Start(binaries, key, folder, node, "lossy", controller.StateEndPoint,
                 "--heartbeat-interval", "1s", "--log-level", "info");
             var executed = new ConcurrentQueue<(string Id, string Vm, string Code)>();
+            var hostdLines = new ConcurrentQueue<string>();
             hostd.Line += line =>
             {
+                hostdLines.Enqueue(line);
                 if (Executed().Match(line) is { Success: true } m) executed.Enqueue((m.Groups["id"].Value, m.Groups["vm"].Value, m.Groups["code"].Value));
             };
             Vmmctl.WaitForHost(controller, "lossy", Loops, TimeSpan.FromSeconds(60));
@@ -80,9 +83,24 @@ internal static partial class LossOperations
 
             Console.WriteLine($"  loss applied  {Percent(tcpDropped - tcpDroppedAtStart, tcp - tcpAtStart)} of {tcp - tcpAtStart} TCP segments, " +
                               $"{Percent(udpDropped - udpDroppedAtStart, udp - udpAtStart)} of {udp - udpAtStart} UDP datagrams (iptables counters)");
-            Console.WriteLine($"  operations    {runs.Count} in {elapsed:0.0} s: p50 {Quantile(times, 0.50):0} ms, p99 {Quantile(times, 0.99):0} ms, worst {times[^1].TotalMilliseconds:0} ms");
+            Console.WriteLine($"  operations    {runs.Count} in {elapsed:0.0} s: p50 {Quantile(times, 0.50):0} ms, p90 {Quantile(times, 0.90):0} ms, p95 {Quantile(times, 0.95):0} ms, p99 {Quantile(times, 0.99):0} ms, worst {times[^1].TotalMilliseconds:0} ms");
             Console.WriteLine($"  lost          {lost} (vmmctl exit not 0: {failed.Count}; {string.Join(", ", failed.GroupBy(f => f.Run.Exit).Select(g => $"exit {g.Key} x{g.Count()}"))})");
-            foreach (var f in failed.Take(3)) Console.WriteLine($"                {f.Code} {f.Vm}: {f.Run}");
+            foreach (var f in failed.Take(3))
+            {
+                Console.WriteLine($"                {f.Code} {f.Vm}: {f.Run}");
+                // What hostd said of it: the request id vmmctl's message names.
+                if (Regex.Match(f.Run.ToString(), @"request ([0-9a-f]{8}:\d+)") is { Success: true } m)
+                    foreach (var line in hostdLines.Where(l => l.Contains(m.Groups[1].Value, StringComparison.Ordinal)).Take(5))
+                        Console.WriteLine($"                  hostd: {line}");
+            }
+            if (failed.Count > 0 || Environment.GetEnvironmentVariable("SOAK_CONTROLLER_LOG_LEVEL") is { Length: > 0 })
+            {
+                string logs = Path.Combine(Path.GetTempPath(), $"vmm-soak-loss-{Environment.ProcessId}");
+                Directory.CreateDirectory(logs);
+                File.WriteAllText(Path.Combine(logs, "controller.log"), controller.Output());
+                File.WriteAllLines(Path.Combine(logs, "hostd.log"), hostdLines);
+                Console.WriteLine($"                the controller's and hostd's logs: {logs}/");
+            }
             Console.WriteLine($"  doubled       {doubled} (request ids carried out more than once, or that no vmmctl sent)");
             Console.WriteLine($"  final power   {wrongPower} of {Loops} VMs not as their last operation left them");
             bool met = Quantile(times, 0.99) <= GoalP99.TotalMilliseconds && lost == 0 && doubled == 0 && wrongPower == 0;

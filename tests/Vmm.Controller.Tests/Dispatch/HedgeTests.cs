@@ -1,6 +1,7 @@
 // Hedged sends (spec §7.6): a request unanswered after HedgeAfter goes out again, same id and bytes, on a fresh
 // connection, so one connection stalled in TCP's retransmission backoff does not hold every request to its host.
-// hostd's request-id cache keeps it at most once.
+// hostd's request-id cache keeps it at most once. The fresh connection is the link's spare when it has one: opened
+// once the first is up and proven with a ping, so that a hedge pays no connect.
 using Vmm.Controller.Dispatch;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
@@ -10,7 +11,8 @@ namespace Vmm.Controller.Tests.Dispatch;
 
 public sealed class HedgeTests
 {
-    private static DispatchOptions Hedging => Options with { HedgeAfter = TimeSpan.FromMilliseconds(100) };
+    // Without spares: each hedge connects afresh (the spares have a test of their own).
+    private static DispatchOptions Hedging => Options with { HedgeAfter = TimeSpan.FromMilliseconds(100), SpareConnections = 0 };
 
     [Fact]
     public async Task A_request_stalled_on_its_connection_is_answered_through_a_fresh_one()
@@ -37,6 +39,33 @@ public sealed class HedgeTests
         Assert.Equal(AckCode.Success, next.Code);
         Assert.Equal(2, host.Arrivals.Last().Connection);
         Assert.Equal(3, host.Arrivals.Count);
+    }
+
+    [Fact]
+    public async Task A_hedge_takes_the_spare_connection_proven_by_a_ping_and_a_new_spare_follows()
+    {
+        await using var host = new FakeHost(Key, (h, r) =>
+        {
+            if (r.Connection == 1 && r.Pdu.Code != RequestCode.Ping) return;   // the first connection stalls
+            h.TryExecute(r.Pdu, AckCode.Success, null, out var ack);
+            r.Answer(ack);
+        });
+        // Hedged after 2 s: the spare is ready long before (a test machine may be slow to connect and ping).
+        await using var dispatcher = new Dispatcher(Keys, Options with { HedgeAfter = TimeSpan.FromSeconds(2) }, new TestLog().Logger);
+        var target = host.Target();
+
+        // The first request opens the link's connection; two spares follow it, each proven by a ping for any boot.
+        var first = dispatcher.SendAsync(target, RequestCode.Pause, RequestFlags.None, Vm, [], CancellationToken.None);
+        await Eventually(() => host.Arrivals.Count(a => a.Pdu.Code == RequestCode.Ping) == 2, "a ping on each spare");
+        var pings = host.Arrivals.Where(a => a.Pdu.Code == RequestCode.Ping).ToList();
+        Assert.All(pings, p => Assert.Equal(0UL, p.Pdu.BootId));
+        Assert.Equal([2, 3], pings.Select(p => p.Connection).Order());
+
+        Assert.Equal(AckCode.Success, (await first).Code);
+        var hedged = Requests(host).Last();
+        Assert.Contains(hedged.Connection, (int[])[2, 3]);   // the hedge went out on a spare: no connect in between
+        await Eventually(() => host.Connections == 4, "a new spare after one was taken");
+        Assert.Equal(1, host.Executions.Count(e => e.Key == (ulong)hedged.Pdu.RequestId));
     }
 
     [Fact]
@@ -73,9 +102,13 @@ public sealed class HedgeTests
         for (int i = 0; i < 5; i++)
             Assert.Equal(AckCode.Success, (await dispatcher.SendAsync(host.Target(), RequestCode.Pause, RequestFlags.None, Vm, [], CancellationToken.None)).Code);
 
-        Assert.Equal(5, host.Arrivals.Count);
-        Assert.Equal(1, host.Connections);
+        Assert.Equal(5, Requests(host).Count);
+        await Eventually(() => host.Arrivals.Count(a => a.Pdu.Code == RequestCode.Ping) == 2, "the spares' pings");
+        Assert.Equal(3, host.Connections);   // the current one and two spares, never used
     }
+
+    // What the host received but the spares' pings.
+    private static List<Arrival> Requests(FakeHost host) => host.Arrivals.Where(a => a.Pdu.Code != RequestCode.Ping).ToList();
 
     [Fact]
     public async Task A_retired_connection_closes_once_what_it_carried_is_settled()
