@@ -156,29 +156,51 @@ internal sealed class Flight
         return ack;
     }
 
+    // Each hedge goes out when its time comes, whether or not the ones before it were answered: a hedge whose own
+    // connection stalls too does not hold back the next. The first useful answer of any is taken; busy means hostd
+    // holds the request (or another on the VM), and its answer comes on a connection that carries it.
     private async Task<AckPdu?> HedgeAsync(HostConnection stalled, CancellationToken cancel)
     {
+        var answers = new List<Task<AckPdu?>>();
         try
         {
             var wait = _options.HedgeAfter;
             for (int hedges = 0; hedges < _options.MaxHedges; hedges++, wait *= 2)
             {
-                await Task.Delay(wait, _context.Time, cancel).ConfigureAwait(false);
+                if (await FirstAnswerAsync(answers, Task.Delay(wait, _context.Time, cancel)).ConfigureAwait(false) is { } early) return early;
+                cancel.ThrowIfCancellationRequested();
                 var fresh = await _link.ReplaceAsync(stalled, cancel).ConfigureAwait(false);
-                if (fresh is null || fresh == stalled) return null;
+                if (fresh is null || fresh == stalled) break;
                 _context.Log.Debug("request {Id:x16} to {Host}: no answer within {Ms} ms, sending it again on a fresh connection",
                     Id, _host.Name, (long)wait.TotalMilliseconds);
                 Written(fresh);
-                var ack = await fresh.ExchangeAsync(Id, _frame, cancel).ConfigureAwait(false);
-                // Busy: hostd holds the request (or another on the VM); its answer comes on the first connection.
-                if (ack is not null) return ack.Code == AckCode.Busy ? null : ack;
+                answers.Add(fresh.ExchangeAsync(Id, _frame, cancel));
                 stalled = fresh;
             }
-            return null;
+            return await FirstAnswerAsync(answers, null).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             return null;
+        }
+    }
+
+    // The first answer among `answers` other than busy, or null once `until` completes first (null: once every one
+    // has ended without one).
+    private static async Task<AckPdu?> FirstAnswerAsync(List<Task<AckPdu?>> answers, Task? until)
+    {
+        while (true)
+        {
+            foreach (var done in answers.Where(a => a.IsCompletedSuccessfully))
+                if (done.Result is { Code: not AckCode.Busy } ack) return ack;
+            var racing = answers.Where(a => !a.IsCompleted).Cast<Task>().ToList();
+            if (until is not null)
+            {
+                if (until.IsCompleted) return null;
+                racing.Add(until);
+            }
+            if (racing.Count == 0) return null;
+            await Task.WhenAny(racing).ConfigureAwait(false);
         }
     }
 
