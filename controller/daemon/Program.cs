@@ -73,7 +73,7 @@ internal static class Program
             MaxClientsPerUid = settings.MaxAdminConnectionsPerUid,
             IdleTimeout = settings.AdminIdleTimeout,
             DrainParallel = settings.DrainParallel,
-        }, inventory, dispatcher, new Placer(), Log.For("admin"));
+        }, inventory, dispatcher, new Placer(settings.CpuOvercommit), Log.For("admin"));
         using (ingest)
         {
             admin.Start();

@@ -41,6 +41,7 @@ public sealed class ControllerSettingsTests : IDisposable
         Assert.Equal((256, 32), (s.MaxAdminConnections, s.MaxAdminConnectionsPerUid));
         Assert.Equal(TimeSpan.FromSeconds(10), s.AdminIdleTimeout);
         Assert.Equal(2, s.DrainParallel);
+        Assert.Equal(1, s.CpuOvercommit);
         Assert.Equal(LogLevel.Info, s.LogLevel);
     }
 
@@ -67,6 +68,7 @@ public sealed class ControllerSettingsTests : IDisposable
             max-admin-connections = 64
             max-admin-connections-per-uid = 4
             admin-idle-timeout = "3s"
+            cpu-overcommit = 4
             drain-parallel = 6
             log-level = "trace"
             """);
@@ -92,6 +94,7 @@ public sealed class ControllerSettingsTests : IDisposable
         Assert.Equal((64, 4), (s.MaxAdminConnections, s.MaxAdminConnectionsPerUid));
         Assert.Equal(TimeSpan.FromSeconds(3), s.AdminIdleTimeout);
         Assert.Equal(6, s.DrainParallel);
+        Assert.Equal(4, s.CpuOvercommit);
         Assert.Equal(LogLevel.Trace, s.LogLevel);
     }
 
