@@ -22,7 +22,8 @@ internal sealed record HostdOptions(
     TimeSpan? HandshakeTimeout = null,
     int MaxQueuedAckBytes = 256 * 1024,
     int MinDatagramsPerInterval = HostdOptions.DefaultMinDatagramsPerInterval,
-    TimeProvider? Time = null)
+    TimeProvider? Time = null,
+    string? StatePath = null)
 {
     /// <summary>min-datagrams-per-interval's default (spec §6.5): under 30% loss, with a controller's down-after of 3, a
     /// host is counted down falsely only after 11 datagrams in a row are lost (0.3^11, about once in days of 1 s
@@ -66,15 +67,20 @@ internal sealed class HostdDaemon : IDisposable
         _log = log;
         _stopTimeout = options.StopTimeout;
         BootId = NewBootId();
+        Drain = new DrainMark(options.StatePath, log);
         Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, keys,
-            options.HeartbeatInterval, options.MinDatagramsPerInterval, options.CallTimeout, _workers, log, options.Time);
-        Processor = new RequestProcessor(hypervisor, BootId, options.CallTimeout, _workers, Publisher.RequestDone, log, receipts: Publisher.Refresher);
+            options.HeartbeatInterval, options.MinDatagramsPerInterval, options.CallTimeout, _workers, log, options.Time, Drain);
+        Processor = new RequestProcessor(hypervisor, BootId, options.CallTimeout, _workers, Publisher.RequestDone, log, receipts: Publisher.Refresher,
+            drain: Drain, statusChanged: Publisher.StatusChanged);
         Server = new RequestServer(options.Listen, keys, Processor, options.Limits, log);
         // The port controllers should connect to is the one bound (a listen port 0 picks one).
         Publisher.Port = (ushort)Server.LocalEndPoint.Port;
     }
 
     public ulong BootId { get; }
+
+    /// <summary>This host's draining mark, kept in state-path (none: in memory only).</summary>
+    public DrainMark Drain { get; }
 
     /// <summary>This host's keys.</summary>
     public KeyRing Keys { get; }

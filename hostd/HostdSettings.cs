@@ -45,6 +45,9 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>Directories base images may come from, besides <see cref="StoragePath"/>.</summary>
     public required IReadOnlyList<string> ImagePaths { get; init; }
 
+    /// <summary>The directory hostd keeps what must outlive its restarts in (the draining mark).</summary>
+    public required string StatePath { get; init; }
+
     /// <summary>The URI other hosts migrate to this one through; empty: derived from the host name.</summary>
     public required string MigrationUri { get; init; }
 
@@ -101,6 +104,8 @@ internal sealed record HostdSettings : ILogSettings
             "/var/lib/vmm/images", "directory of the storage pool");
         public static readonly ConfigKey<IReadOnlyList<string>> ImagePaths = new("image-paths", PathList(),
             "", "directories a disk's base image may come from besides storage-path, separated by commas (symbolic links leaving them, /proc, /sys, /dev and non-regular files are refused)");
+        public static readonly ConfigKey<string> StatePath = new("state-path", Path(),
+            "/var/lib/vmm-hostd", "directory where hostd keeps what outlives a restart: the draining mark (vmmctl host drain), as the file draining");
         public static readonly ConfigKey<string> MigrationUri = new("migration-uri", Uri(allowEmpty: true),
             "", "URI other hosts migrate VMs to this one through (default: derived from host-name)");
         public static readonly ConfigKey<int> MaxConnections = new("max-connections", Int(1, 65536),
@@ -130,7 +135,7 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>Every setting of vmm-hostd, in the order --help lists them.</summary>
     public static readonly ConfigSchema Schema = new([
         Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.MinDatagramsPerInterval,
-        Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
+        Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.StatePath, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
         Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LogLevel, Keys.LogFile,
     ]);
 
@@ -153,6 +158,7 @@ internal sealed record HostdSettings : ILogSettings
         StoragePool = config.Get(Keys.StoragePool),
         StoragePath = config.Get(Keys.StoragePath),
         ImagePaths = config.Get(Keys.ImagePaths),
+        StatePath = config.Get(Keys.StatePath),
         MigrationUri = config.Get(Keys.MigrationUri),
         MaxConnections = config.Get(Keys.MaxConnections),
         MaxConnectionsPerSource = config.Get(Keys.MaxConnectionsPerSource),

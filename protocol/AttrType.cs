@@ -25,6 +25,9 @@ public enum AttrType : byte
     // Admin.
     Host = 0x50, Ref = 0x51, DestHost = 0x52, AgeMs = 0x53, Address = 0x54, LastAck = 0x55, LastCode = 0x56,
     LastPower = 0x57, Accepted = 0x58, Dropped = 0x59, RequestId = 0x5A, AckFlags = 0x5B,
+
+    // Maintenance (drain).
+    Draining = 0x60, Parallel = 0x61, DrainOutcome = 0x62,
 }
 
 /// <summary>How an attribute's value is laid out (spec §5.2).</summary>
@@ -145,6 +148,9 @@ public static class AttrRegistry
             new(AttrType.Dropped, "dropped", AttrKind.U64),
             new(AttrType.RequestId, "request-id", AttrKind.U64),
             new(AttrType.AckFlags, "ack-flags", AttrKind.U8),
+            new(AttrType.Draining, "draining", AttrKind.U8),
+            new(AttrType.Parallel, "parallel", AttrKind.U16),
+            new(AttrType.DrainOutcome, "drain-outcome", AttrKind.U8),
         };
         var table = new AttrDef?[128];
         foreach (var r in rows) table[(byte)r.Type] = r;

@@ -8,6 +8,8 @@ public enum RequestCode : byte
     Add = 1, Remove = 2, Start = 3, Stop = 4, Restart = 5, Pause = 6, Resume = 7, Migrate = 8, Delete = 9,
     AddNic = 10, RemoveNic = 11, UpdateMemory = 12, AddCpu = 13, RemoveCpu = 14, UpdateDisk = 15, Snapshot = 16,
     Ping = 17,
+    /// <summary>Sets or clears the host's draining mark (spec §8.1); hostd keeps it across restarts.</summary>
+    Drain = 18,
 }
 
 /// <summary>Ack and admin result codes (spec §8.2). 0-4 and 6 (not-found) come from hosts too; 5 and 7 only from the controller.</summary>
@@ -47,6 +49,8 @@ public enum HostStatus : byte
     Unreachable = 0x01,
     /// <summary>hostd is stopping: this is its last datagram of this boot.</summary>
     Stopping = 0x02,
+    /// <summary>The host is marked draining (spec §6.1): placement skips it and its VMs are being moved away.</summary>
+    Draining = 0x04,
 }
 
 /// <summary>Request flags (spec §7.1).</summary>
@@ -97,7 +101,26 @@ public enum SnapshotOp : byte { Create = 0, Revert = 1, Delete = 2, List = 3 }
 public enum DiskOp : byte { Attach = 0, Detach = 1, Resize = 2 }
 
 /// <summary>What an admin query asks for (spec §7.4).</summary>
-public enum QueryKind : byte { Hosts = 1, Vms = 2, Watch = 3, ForgetHost = 4 }
+public enum QueryKind : byte { Hosts = 1, Vms = 2, Watch = 3, ForgetHost = 4, Drain = 5, Undrain = 6 }
 
 /// <summary>A host's status in the controller's inventory (spec §7.5).</summary>
 public enum HostState : byte { Unknown = 0, Up = 1, Down = 2, Unreachable = 3, Stopped = 4 }
+
+/// <summary>What became of one VM of a drain (spec §7.4, §8.9): the drain-outcome attribute of its VM PDU.</summary>
+public enum DrainOutcome : byte
+{
+    /// <summary>A live migration to dest-host has started.</summary>
+    Moving = 0,
+    /// <summary>It runs on dest-host now.</summary>
+    Moved = 1,
+    /// <summary>Not moved: it is not running (off, crashed, ...); it stays defined on the host, as it is.</summary>
+    NotRunning = 2,
+    /// <summary>Not moved: no other host up, not draining, has room for it.</summary>
+    NoRoom = 3,
+    /// <summary>Not moved: the migration failed (message says why); it still runs on the host.</summary>
+    Failed = 4,
+    /// <summary>Not moved: the host was undrained before its turn.</summary>
+    Undrained = 5,
+    /// <summary>Not moved: it left the host (or its state became unknown) during the drain, by other means.</summary>
+    Gone = 6,
+}

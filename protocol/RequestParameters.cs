@@ -24,6 +24,7 @@ public static class RequestParameters
         RequestCode.AddCpu or RequestCode.RemoveCpu => [AttrType.Count],
         RequestCode.UpdateDisk => [AttrType.DiskSpec, AttrType.DiskOp, AttrType.Target, AttrType.Size],
         RequestCode.Snapshot => [AttrType.SnapshotName, AttrType.SnapshotOp],
+        RequestCode.Drain => [AttrType.Draining],
         _ => None,
     };
 

@@ -74,6 +74,12 @@ internal sealed record ControllerSettings : ILogSettings
     /// <summary>How long an admin connection may wait with nothing to answer before it is closed.</summary>
     public required TimeSpan AdminIdleTimeout { get; init; }
 
+    /// <summary>vCPUs placement lets a host run per logical CPU (1: no overcommit).</summary>
+    public required int CpuOvercommit { get; init; }
+
+    /// <summary>VMs a drain moves at once unless vmmctl host drain --parallel says otherwise.</summary>
+    public required int DrainParallel { get; init; }
+
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
@@ -129,6 +135,10 @@ internal sealed record ControllerSettings : ILogSettings
         public static readonly ConfigKey<TimeSpan> AdminIdleTimeout = new("admin-idle-timeout",
             Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)), "10s",
             "an admin connection with nothing to answer (or half a PDU) for this long is closed");
+        public static readonly ConfigKey<int> CpuOvercommit = new("cpu-overcommit", Int(1, 64),
+            "1", "vCPUs placement (vm create without --host, host drain) lets a host run per logical CPU; 1 places no more vCPUs than CPUs");
+        public static readonly ConfigKey<int> DrainParallel = new("drain-parallel", Int(1, Drainer.MaxParallel),
+            "2", "live migrations a drain (vmmctl host drain) runs at once, unless its --parallel says otherwise");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
             "info", "least severe level logged (SIGHUP applies a new one)");
         public static readonly ConfigKey<string> LogFile = Log.FileKey;
@@ -142,7 +152,7 @@ internal sealed record ControllerSettings : ILogSettings
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
         Keys.HedgeAfter, Keys.MaxRecentRequests, Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
-        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.LogLevel, Keys.LogFile,
+        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.CpuOvercommit, Keys.DrainParallel, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-controller's name, summary, default configuration file and version.</summary>
@@ -179,6 +189,8 @@ internal sealed record ControllerSettings : ILogSettings
             MaxAdminConnections = config.Get(Keys.MaxAdminConnections),
             MaxAdminConnectionsPerUid = config.Get(Keys.MaxAdminConnectionsPerUid),
             AdminIdleTimeout = config.Get(Keys.AdminIdleTimeout),
+            CpuOvercommit = config.Get(Keys.CpuOvercommit),
+            DrainParallel = config.Get(Keys.DrainParallel),
             LogLevel = config.Get(Keys.LogLevel),
             LogFile = config.Get(Keys.LogFile),
         };

@@ -72,7 +72,8 @@ internal static class Program
             MaxClients = settings.MaxAdminConnections,
             MaxClientsPerUid = settings.MaxAdminConnectionsPerUid,
             IdleTimeout = settings.AdminIdleTimeout,
-        }, inventory, dispatcher, new Placer(), Log.For("admin"));
+            DrainParallel = settings.DrainParallel,
+        }, inventory, dispatcher, new Placer(settings.CpuOvercommit), Log.For("admin"));
         using (ingest)
         {
             admin.Start();
@@ -108,7 +109,9 @@ internal static class Program
             await probe.StopAsync().ConfigureAwait(false);
             await monitorStop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(reloads, monitor).ConfigureAwait(false);
-            log.Info("stopped; {0}", dispatcher.Recent.Summary());
+            var drains = admin.Drains.Counters;
+            log.Info("stopped; {0}; {1} drain(s) run, {2} VM(s) moved, {3} not moved", dispatcher.Recent.Summary(),
+                Interlocked.Read(ref drains.Drains), Interlocked.Read(ref drains.Moved), Interlocked.Read(ref drains.NotMoved));
         }
         return ExitCodes.Ok;
     }

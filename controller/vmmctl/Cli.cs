@@ -52,6 +52,8 @@ internal static class Cli
         Commands (vmm-controller):
           host list                      the hosts the controller hears, with their facts
           host forget NAME               forget a host and its VMs now (it returns when it next reports)
+          host drain HOST [--parallel N] mark HOST draining and live-migrate its VMs away; nothing stops
+          host undrain HOST              clear the draining mark: placement may use HOST again
           vm list [--host H]             every VM, or the VMs of one host
           vm show VM                     one VM in detail (VM is a name or a uuid)
           vm create --name N ...         define a new VM (see vmmctl vm create --help)

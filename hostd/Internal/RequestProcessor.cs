@@ -37,18 +37,24 @@ internal sealed class RequestProcessor(
     Action<Guid, ulong> vmChanged,
     Logger log,
     RequestCache? cache = null,
-    IStateReceipts? receipts = null)
+    IStateReceipts? receipts = null,
+    DrainMark? drain = null,
+    Action? statusChanged = null)
 {
     /// <summary>How long a successful request's ACK waits for the event datagram that shows it (spec §7.2, state);
     /// it goes without after that, and the controller waits for the datagram itself.</summary>
     public static readonly TimeSpan ReceiptWait = TimeSpan.FromMilliseconds(250);
 
     private readonly RequestCache _cache = cache ?? new RequestCache();
+    private readonly DrainMark _drain = drain ?? new DrainMark(null, log);
     private readonly VmLocks _locks = new();
 
     public RequestCounters Counters { get; } = new();
 
     public ulong BootId => bootId;
+
+    /// <summary>This host's draining mark (spec §8.1, drain).</summary>
+    public DrainMark Drain => _drain;
 
     /// <summary>
     /// Answers one authentic, well-formed request, as the transport decoded it. Every decision about it is
@@ -90,6 +96,14 @@ internal sealed class RequestProcessor(
                 Interlocked.Increment(ref Counters.Replays);
                 log.Warn("request {0} from {1} refused: a replay (its id is older than the request-id window)", Id(request), peer);
                 return Refuse(request, started, peer, $"replay: request id {Id(request)} is older than this host's request-id window");
+        }
+
+        // drain asks nothing of the hypervisor either (the mark is hostd's own): done even while libvirt is away.
+        if (request.Code == RequestCode.Drain)
+        {
+            var marked = Answer(request, SetDraining(request), started, peer);
+            _cache.Complete(request.RequestId, marked);
+            return marked;
         }
 
         if (!hypervisor.Reachable)
@@ -154,6 +168,29 @@ internal sealed class RequestProcessor(
         AttrList results = [.. ack.Results];
         results.Add(new Attr { Type = AttrType.State, Opaque = new Blob(datagram) });
         return ack with { Results = results };
+    }
+
+    // drain: draining 1 sets the mark, 0 clears it; stored before the ACK, then sent in a datagram at once (spec §8.1).
+    private Outcome SetDraining(RequestPdu request)
+    {
+        ulong? value = request.Parameters.Number(AttrType.Draining);
+        if (value is null) return Outcome.Failure(Guid.Empty, "drain needs draining: 1 to mark the host draining, 0 to clear the mark");
+        if (value > 1) return Outcome.Failure(Guid.Empty, $"draining is {value}: 1 marks the host draining, 0 clears the mark");
+        bool draining = value == 1;
+        bool changed;
+        try
+        {
+            changed = _drain.Set(draining);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error("cannot store the draining mark in {0}: {1}", _drain.FilePath, e.Message);
+            return Outcome.Failure(Guid.Empty, $"cannot store the draining mark in {_drain.FilePath}: {e.Message} (check hostd's state-path)");
+        }
+        if (!changed) return Outcome.Unchanged(Guid.Empty, draining ? "the host is already marked draining" : "the host is not marked draining");
+        log.Info(draining ? "host marked draining: placement skips it" : "draining mark cleared: placement may use the host again");
+        statusChanged?.Invoke();
+        return Outcome.Success(Guid.Empty);
     }
 
     // The hypervisor turns its own errors into outcomes (IHypervisor.Execute); anything else it throws is a bug.

@@ -34,7 +34,8 @@ internal sealed class StatePublisher : IDisposable
     // perInterval: the least datagrams sent each interval (min-datagrams-per-interval, spec §6.5), the report's pages
     // and liveness datagrams for the rest. time: the heartbeat loop's clock; the system's unless a test gives its own.
     public StatePublisher(IHypervisor hypervisor, ulong bootId, string host, IReadOnlyList<IPEndPoint> controllers,
-        KeyRing keys, TimeSpan interval, int perInterval, TimeSpan callTimeout, BlockingWorkers workers, Logger log, TimeProvider? time = null)
+        KeyRing keys, TimeSpan interval, int perInterval, TimeSpan callTimeout, BlockingWorkers workers, Logger log, TimeProvider? time = null,
+        DrainMark? drain = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(perInterval, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(perInterval, HeartbeatSlots.Max);
@@ -43,7 +44,7 @@ internal sealed class StatePublisher : IDisposable
         BootId = bootId;
         _hypervisor = hypervisor;
         _interval = interval;
-        _sender = new StateSender(bootId, host, controllers, keys, log);
+        _sender = new StateSender(bootId, host, controllers, keys, log, drain);
         _refresher = new VmRefresher(hypervisor, interval, callTimeout, workers, log,
             (changed, sent) => _sender.SendEvent(changed, HostStatus.None, sent), () => SendReport());
         _reasonBeforeTrying = hypervisor.UnreachableReason;
@@ -160,6 +161,9 @@ internal sealed class StatePublisher : IDisposable
         _started.TrySetResult();
         return pages;
     }
+
+    /// <summary>A status bit changed (the draining mark): a liveness datagram says so now, not at the next report.</summary>
+    public void StatusChanged() => SendLiveness();
 
     // A liveness datagram (spec §6.5): an event datagram without records, with a sequence number of its own and the
     // host's status now (unreachable, or not), so that one lost datagram does not leave an interval silent. None while

@@ -15,13 +15,16 @@ namespace Vmm.Hostd.Internal;
 internal delegate void EventSent(ReadOnlySpan<byte> datagram, int firstRecord, int records);
 
 /// <summary>Writes, signs and sends STATE datagrams of one boot of hostd.</summary>
-internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEndPoint> controllers, KeyRing keys, Logger log) : IDisposable
+internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEndPoint> controllers, KeyRing keys, Logger log, DrainMark? drain = null) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly byte[] _datagram = new byte[PduHeader.MaxDatagram];
     private Route _route = new(controllers);   // replaced whole under _gate (a reload's new controllers list)
     private ulong _sequence;
     private uint _report;
+
+    // Every datagram carries the host's marks as they are when it is written (spec §6.1: draining).
+    private HostStatus WithMarks(HostStatus status) => drain is { Draining: true } ? status | HostStatus.Draining : status;
 
     /// <summary>The controllers state goes to.</summary>
     public IReadOnlyList<IPEndPoint> Controllers { get { lock (_gate) return _route.Controllers; } }
@@ -55,7 +58,7 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
             int next = 0;
             for (int page = 0; page < counts.Count; page++)
             {
-                var w = new StateWriter(_datagram, bootId, ++_sequence, report, (ushort)page, (ushort)counts.Count, HostStatus.None, host, page == 0 ? facts : null);
+                var w = new StateWriter(_datagram, bootId, ++_sequence, report, (ushort)page, (ushort)counts.Count, WithMarks(HostStatus.None), host, page == 0 ? facts : null);
                 for (int i = 0; i < counts[page]; i++)
                 {
                     bool added = w.TryAdd(vms[next++]);
@@ -119,7 +122,7 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
             int i = 0;
             do
             {
-                var w = new StateWriter(_datagram, bootId, ++_sequence, 0, 0, 0, status, host, null);
+                var w = new StateWriter(_datagram, bootId, ++_sequence, 0, 0, 0, WithMarks(status), host, null);
                 int first = i;
                 while (i < vms.Count && w.TryAdd(vms[i])) i++;
                 if (i == first && i < vms.Count) w.TryAdd(Truncate(vms[i++], w.Remaining));

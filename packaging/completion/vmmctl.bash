@@ -33,7 +33,7 @@ _vmmctl()
             --socket=*) socket=${word#--socket=} ;;
             --host | --to | --timeout | --name | --vcpus | --max-vcpus | --memory | --max-memory | \
                 --disk | --nic | --network | --bridge | --model | --mac | --bus | --target | \
-                --key-file | --max-length | --count | --host) ((i++)) ;;
+                --key-file | --max-length | --count | --parallel) ((i++)) ;;
             -*) ;;
             *) operands+=("$word") ;;
         esac
@@ -63,7 +63,7 @@ _vmmctl()
             return
             ;;
         --timeout | --name | --vcpus | --max-vcpus | --memory | --max-memory | --disk | --nic | \
-            --network | --bridge | --mac | --target | --max-length | --count)
+            --network | --bridge | --mac | --target | --max-length | --count | --parallel)
             return
             ;;
     esac
@@ -87,7 +87,7 @@ _vmmctl()
     if ((position < depth || position == 0)); then
         case "$position:$group:${operands[1]-}" in
             0:*) words_for="host vm watch pdu key" ;;
-            1:host:*) words_for="list forget" ;;
+            1:host:*) words_for="list forget drain undrain" ;;
             1:vm:*) words_for="list show start stop restart pause resume remove delete migrate create nic memory cpu disk snapshot" ;;
             1:pdu:*) words_for="encode decode listen" ;;
             1:key:*) words_for="generate derive" ;;
@@ -104,6 +104,7 @@ _vmmctl()
     case "$group ${operands[1]-} ${operands[2]-}" in
         "  ") options="--socket --json --help --version" ;;
         "host list "*) options=$shared ;;
+        "host drain "*) options="--parallel $shared" ;;
         "vm list "*) options="--host $shared" ;;
         "vm stop "*) options="--force --timeout --request-id $shared" ;;
         "vm remove "* | "vm delete "*) options="--force --request-id $shared" ;;
@@ -131,11 +132,11 @@ _vmmctl()
         return
     fi
 
-    # The first operand after a vm command is a VM (vm list and vm create take none); host forget takes a
-    # host; key generate takes a file.
+    # The first operand after a vm command is a VM (vm list and vm create take none); host forget, drain and
+    # undrain take a host; key generate takes a file.
     if [[ $group == vm && ${operands[1]-} != list && ${operands[1]-} != create ]] && ((position == depth)); then
         mapfile -t COMPREPLY < <(compgen -W "$(_vmmctl_names "${words[0]}" vm "$socket")" -- "$cur")
-    elif [[ $group == host && ${operands[1]-} == forget ]] && ((position == depth)); then
+    elif [[ $group == host && ${operands[1]-} =~ ^(forget|drain|undrain)$ ]] && ((position == depth)); then
         mapfile -t COMPREPLY < <(compgen -W "$(_vmmctl_names "${words[0]}" host "$socket")" -- "$cur")
     elif [[ $group == key && ${operands[1]-} == generate ]] && ((position == depth)); then
         _filedir

@@ -52,7 +52,7 @@ public ref struct StateWriter
     ///   report    (32)
     ///   page      (16)
     ///   pages     (16)   // 0: event datagram
-    ///   status    (8)    // bit 0 hypervisor unreachable, bit 1 stopping; others 0
+    ///   status    (8)    // bit 0 hypervisor unreachable, bit 1 stopping, bit 2 draining; others 0
     ///   name_len  (8)
     ///   name      (name_len)
     ///   facts_len (16)

@@ -10,7 +10,7 @@ public static class Names
 {
     private static readonly string[] Requests =
         ["", "add", "remove", "start", "stop", "restart", "pause", "resume", "migrate", "delete", "add-nic", "remove-nic",
-         "update-memory", "add-cpu", "remove-cpu", "update-disk", "snapshot", "ping"];
+         "update-memory", "add-cpu", "remove-cpu", "update-disk", "snapshot", "ping", "drain"];
     private static readonly string[] Acks = ["success", "failure", "unsupported", "unknown-request", "busy", "timeout", "not-found", "unavailable"];
     private static readonly string[] Powers = ["unknown", "running", "blocked", "paused", "shutting-down", "off", "crashed", "suspended"];
     private static readonly string[][] Reasons =
@@ -29,10 +29,11 @@ public static class Names
     private static readonly string[] Kinds = ["other", "network", "bridge", "user", "direct"];
     private static readonly string[] SnapshotOps = ["create", "revert", "delete", "list"];
     private static readonly string[] DiskOps = ["attach", "detach", "resize"];
-    private static readonly string[] Queries = ["", "hosts", "vms", "watch", "forget-host"];
+    private static readonly string[] Queries = ["", "hosts", "vms", "watch", "forget-host", "drain", "undrain"];
     private static readonly string[] HostStates = ["unknown", "up", "down", "unreachable", "stopped"];
     private static readonly string[] VmFlagBits = ["tombstone", "persistent", "autostart", "truncated"];
-    private static readonly string[] HostStatusBits = ["unreachable", "stopping"];
+    private static readonly string[] HostStatusBits = ["unreachable", "stopping", "draining"];
+    private static readonly string[] DrainOutcomes = ["moving", "moved", "not-running", "no-room", "failed", "undrained", "gone"];
     private static readonly string[] DiskFlagBits = ["readonly", "cdrom", "owned"];
     private static readonly string[] ForceBit = ["force"];
     private static readonly string[] AckFlagBits = ["replayed", "unchanged"];
@@ -57,6 +58,8 @@ public static class Names
     public static string Of(HostState v) => Get(HostStates, (byte)v);
     /// <summary>Names of VM flags, comma-separated.</summary>
     public static string Of(VmFlags v) => Bits(VmFlagBits, (byte)v);
+    /// <summary>Name of a drain outcome.</summary>
+    public static string Of(DrainOutcome v) => Get(DrainOutcomes, (byte)v);
     /// <summary>Names of host status bits.</summary>
     public static string Of(HostStatus v) => Bits(HostStatusBits, (byte)v);
     /// <summary>Names of disk flags.</summary>
@@ -106,6 +109,7 @@ public static class Names
         AttrType.LastAck => Acks,
         AttrType.LastCode => Requests,
         AttrType.LastPower => Powers,
+        AttrType.DrainOutcome => DrainOutcomes,
         _ => null,
     };
 

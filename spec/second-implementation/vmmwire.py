@@ -50,7 +50,7 @@ def _table(s):
 
 REQ_CODES = {i + 1: n for i, n in enumerate(
     'add remove start stop restart pause resume migrate delete add-nic remove-nic update-memory '
-    'add-cpu remove-cpu update-disk snapshot ping'.split())}                       # §8.1
+    'add-cpu remove-cpu update-disk snapshot ping drain'.split())}                 # §8.1
 ACK_CODES = _table('success failure unsupported unknown-request busy timeout not-found unavailable')  # §8.2
 POWER = _table('unknown running blocked paused shutting-down off crashed suspended')                 # §8.3
 REASONS = {  # §8.4, keyed by power value
@@ -68,13 +68,14 @@ MODEL = _table('default virtio e1000 rtl8139 e1000e')            # §8.6
 KIND = _table('other network bridge user direct')                # §8.6
 SNAP_OP = _table('create revert delete list')                    # §8.7
 DISK_OP = _table('attach detach resize')                         # §8.7
-QUERY_WHAT = {1: 'hosts', 2: 'vms', 3: 'watch', 4: 'forget-host'}                  # §8.8
+QUERY_WHAT = {1: 'hosts', 2: 'vms', 3: 'watch', 4: 'forget-host', 5: 'drain', 6: 'undrain'}  # §8.8
+DRAIN_OUTCOME = _table('moving moved not-running no-room failed undrained gone')  # §8.9
 HOST_STATE = _table('unknown up down unreachable stopped')       # §8.8
 ERR_CODES = {i + 1: n for i, n in enumerate(
     'truncated bad-magic bad-version bad-length too-large unknown-type unexpected-type unsigned '
     'wrong-key bad-tag malformed bad-value unknown-critical replay'.split())}     # §9
 # flag sets: bit -> name; any other bit is reserved (malformed, §11)
-STATUS_FLAGS = ['unreachable', 'stopping']                       # §6.1
+STATUS_FLAGS = ['unreachable', 'stopping', 'draining']                       # §6.1
 RECORD_FLAGS = ['tombstone', 'persistent', 'autostart', 'truncated']  # §6.2
 DISK_FLAGS = ['readonly', 'cdrom', 'owned']                      # §6.3 / §8.5
 REQ_FLAGS = ['force']                                            # §7.1
@@ -117,13 +118,13 @@ _reg(0x30, 'network', 'name', 64, where='nic-spec')
 _reg(0x31, 'bridge', 'name', 15, where='nic-spec')
 _reg(0x32, 'model', 'u8', enum=MODEL, where='nic-spec')
 _reg(0x40, 'error-code', 'u32', where='ack result')
-_reg(0x41, 'message', 'text', 1024, where='ack result error')
-_reg(0x42, 'duration-us', 'u64', where='ack')
+_reg(0x41, 'message', 'text', 1024, where='ack result error vm')
+_reg(0x42, 'duration-us', 'u64', where='ack vm')
 _reg(0x43, 'version', 'u8', where='error')
 _reg(0x44, 'state', 'bytes', 1200, where='ack')
 _reg(0x50, 'host', 'name', 64, where='query submit result')
 _reg(0x51, 'ref', 'text', 255, where='query submit')
-_reg(0x52, 'dest-host', 'name', 64, where='submit')
+_reg(0x52, 'dest-host', 'name', 64, where='submit vm')
 _reg(0x53, 'age-ms', 'u32', where='host vm')
 _reg(0x54, 'address', 'text', 64, where='host')
 _reg(0x55, 'last-ack', 'u8', enum=ACK_CODES, where='vm')   # "ack code of the last request" (§5.3)
@@ -133,6 +134,9 @@ _reg(0x58, 'accepted', 'u64', where='host')
 _reg(0x59, 'dropped', 'u64', where='host')
 _reg(0x5A, 'request-id', 'u64', where='submit')
 _reg(0x5B, 'ack-flags', 'u8', enum=ACK_FLAGS, where='result')   # a flag set: its enum table is a list of bit names
+_reg(0x60, 'draining', 'u8', where='drain host')
+_reg(0x61, 'parallel', 'u16', where='query')
+_reg(0x62, 'drain-outcome', 'u8', enum=DRAIN_OUTCOME, where='vm')
 ATTR_BY_NAME = {v[0]: t for t, v in _A.items()}
 INT_SIZES = {'u8': 1, 'u16': 2, 'u32': 4, 'u64': 8}
 

@@ -260,6 +260,43 @@ def main():
     z = bytearray(ok); z[10:18] = bytes(8)
     write("neg-request-id-zero", "a request with id 0", resign(bytes(z)), error="bad-value")
 
+    drain_vectors()
+
+
+def drain_vectors():
+    """Maintenance (§6.1 draining, §7.4 drain and undrain, §8.1 drain, §8.9)."""
+    rq = f"boot={BOOT}"
+    positive("state-draining", "a liveness datagram of a host marked draining (status bit 2)",
+             f"state host=hv-01 boot={BOOT} seq=46 status=draining", transport="datagram")
+    positive("request-drain", "request drain: mark the host draining",
+             f"request id=0x5a17c0de00000020 {rq} code=drain draining=1")
+    positive("request-undrain", "request drain with draining 0: clear the mark",
+             f"request id=0x5a17c0de00000021 {rq} code=drain draining=0")
+    positive("ack-drain-unchanged", "drain of a host marked already: success, nothing done",
+             f"ack id=0x5a17c0de00000020 boot={BOOT} code=success flags=unchanged message=\"the host is already marked draining\" duration-us=40")
+    positive("query-drain", "vmmctl host drain hv-01 --parallel 3", "query what=drain host=hv-01 parallel=3", key=None)
+    positive("query-undrain", "vmmctl host undrain hv-01", "query what=undrain host=hv-01", key=None)
+    positive("host-draining", "a host marked draining, as host list shows it",
+             f"host name=hv-01 boot={BOOT} seq=50 state=up cpus=16 memory-total=67108864 memory-free=62914560 port=7401 "
+             "vm-count=1 age-ms=80 address=10.0.0.1 accepted=50 dropped=0 draining=1", key=None)
+    positive("vm-drain-moving", "a drain starts moving web-01 to hv-02",
+             f"vm host=hv-01 vm={{uuid={U1} name=web-01 power=running reason=booted flags=persistent vcpus=2 memory=2097152}} "
+             "dest-host=hv-02 age-ms=120 drain-outcome=moving", key=None)
+    positive("vm-drain-moved", "web-01 runs on hv-02 now: 2.3 s of live migration",
+             f"vm host=hv-02 vm={{uuid={U1} name=web-01 power=running reason=migrated flags=persistent vcpus=2 memory=2097152}} "
+             "duration-us=2300000 dest-host=hv-02 age-ms=5 last-ack=success last-code=migrate drain-outcome=moved", key=None)
+    positive("vm-drain-no-room", "db-01 is not moved: no other host has room; it keeps running on hv-01",
+             f"vm host=hv-01 vm={{uuid={U2} name=db-01 power=running reason=booted flags=persistent vcpus=4 memory=8388608}} "
+             "message=\"db-01 not moved: no host has room for 4 vCPUs and 8 GiB: largest free is 6 GiB and 12 vCPUs on hv-02\" "
+             "age-ms=300 drain-outcome=no-room", key=None)
+    positive("result-drain", "the summary of a drain that left one VM running on the host",
+             "result code=unavailable message=\"host hv-01 not drained (4.1 s): 4 moved, 1 still running here (1 no room); it stays marked draining\" host=hv-01",
+             key=None)
+    st = bytearray(encode(f"state host=hv-01 boot={BOOT} seq=47 status=draining"))
+    st[34] |= 0x08   # status: header 10 + boot 8 + seq 8 + report 4 + page 2 + pages 2 = offset 34
+    write("neg-state-status-reserved", "a state datagram with status bit 3 set (bits 3-7 are reserved)",
+          resign(bytes(st)), transport="datagram", error="malformed")
+
 
 if __name__ == "__main__":
     main()

@@ -17,7 +17,7 @@
 --   tag       vmm.tag vmm.tag.status ("good", "bad", "wrong-key", "unsigned", "unverified") vmm.tag.host
 --             (the host whose key was used) vmm.tag.expected (the tag computed with that key)
 --   faults    vmm.fault (the §9 error name a receiver would report: malformed, bad-value, too-large, ...)
---   STATE     vmm.boot_id vmm.sequence vmm.report vmm.page vmm.pages vmm.status(.unreachable .stopping)
+--   STATE     vmm.boot_id vmm.sequence vmm.report vmm.page vmm.pages vmm.status(.unreachable .stopping .draining)
 --             vmm.host_len vmm.host vmm.facts_len vmm.facts, then one vmm.vm per record
 --   VM record vmm.vm.length vmm.vm.uuid vmm.vm.power vmm.vm.reason vmm.vm.flags(.tombstone .persistent
 --             .autostart .truncated) vmm.vm.vcpus vmm.vm.memory_kib vmm.vm.name_len vmm.vm.name
@@ -203,7 +203,7 @@ local pdu_types = {
 local request_codes = {
     [1] = "add", [2] = "remove", [3] = "start", [4] = "stop", [5] = "restart", [6] = "pause", [7] = "resume",
     [8] = "migrate", [9] = "delete", [10] = "add-nic", [11] = "remove-nic", [12] = "update-memory", [13] = "add-cpu",
-    [14] = "remove-cpu", [15] = "update-disk", [16] = "snapshot", [17] = "ping",
+    [14] = "remove-cpu", [15] = "update-disk", [16] = "snapshot", [17] = "ping", [18] = "drain",
 }
 local ack_codes = {
     [0] = "success", [1] = "failure", [2] = "unsupported", [3] = "unknown-request", [4] = "busy", [5] = "timeout",
@@ -232,7 +232,8 @@ local models = { [0] = "default", "virtio", "e1000", "rtl8139", "e1000e" }
 local nic_kinds = { [0] = "other", "network", "bridge", "user", "direct" }
 local snapshot_ops = { [0] = "create", "revert", "delete", "list" }
 local disk_ops = { [0] = "attach", "detach", "resize" }
-local query_kinds = { [1] = "hosts", [2] = "vms", [3] = "watch", [4] = "forget-host" }
+local query_kinds = { [1] = "hosts", [2] = "vms", [3] = "watch", [4] = "forget-host", [5] = "drain", [6] = "undrain" }
+local drain_outcomes = { [0] = "moving", "moved", "not-running", "no-room", "failed", "undrained", "gone" }
 local host_states = { [0] = "unknown", "up", "down", "unreachable", "stopped" }
 local key_kinds = { host = 1, master = 2 }
 
@@ -257,6 +258,7 @@ local attr_rows = {
     { 0x56, "last-code", "u8", nil, false, request_codes }, { 0x57, "last-power", "u8", nil, false, power_states },
     { 0x58, "accepted", "u64" }, { 0x59, "dropped", "u64" }, { 0x5A, "request-id", "u64" },
     { 0x5B, "ack-flags", "u8" },
+    { 0x60, "draining", "u8" }, { 0x61, "parallel", "u16" }, { 0x62, "drain-outcome", "u8", nil, false, drain_outcomes },
 }
 
 ---------------------------------------------------------------------------------------------------------------
@@ -283,6 +285,7 @@ local pf = {
     status = ProtoField.uint8("vmm.status", "Status", base.HEX),
     status_unreachable = ProtoField.bool("vmm.status.unreachable", "Unreachable", 8, nil, 0x01),
     status_stopping = ProtoField.bool("vmm.status.stopping", "Stopping", 8, nil, 0x02),
+    status_draining = ProtoField.bool("vmm.status.draining", "Draining", 8, nil, 0x04),
     host_len = ProtoField.uint8("vmm.host_len", "Host name length", base.DEC),
     host = ProtoField.string("vmm.host", "Host"),
     facts_len = ProtoField.uint16("vmm.facts_len", "Facts length", base.DEC),
@@ -710,7 +713,7 @@ local function body_state(ctx, c, tree)
     local pages = page and field(ctx, c, tree, pf.pages, 2, "pages")
     local status_r = pages and field(ctx, c, tree, pf.status, 1, "status")
     if not status_r then return end
-    tree:add(pf.status_unreachable, status_r); tree:add(pf.status_stopping, status_r)
+    tree:add(pf.status_unreachable, status_r); tree:add(pf.status_stopping, status_r); tree:add(pf.status_draining, status_r)
     local name, name_r = str8(ctx, c, tree, pf.host_len, pf.host, "host name")
     if name == nil then return end
     local facts_len_r = field(ctx, c, tree, pf.facts_len, 2, "facts_len")
@@ -720,7 +723,7 @@ local function body_state(ctx, c, tree)
     local zero8 = string.rep("\0", 8)
     if boot:raw() == zero8 then fault(ctx, "bad-value", "state boot_id is 0", boot) end
     if seq:raw() == zero8 then fault(ctx, "bad-value", "state sequence is 0; sequences start at 1", seq) end
-    if band(status_r:uint(), 0xFC) ~= 0 then fault(ctx, "malformed", "state status sets reserved bits", status_r) end
+    if band(status_r:uint(), 0xF8) ~= 0 then fault(ctx, "malformed", "state status sets reserved bits", status_r) end
     local p, ps = page:uint(), pages:uint()
     if ps == 0 and (report:uint() ~= 0 or p ~= 0) then fault(ctx, "bad-value", "an event datagram (pages 0) must have report 0 and page 0", pages)
     elseif ps ~= 0 and p >= ps then fault(ctx, "bad-value", "page " .. p .. " is not below pages " .. ps, page) end
@@ -738,6 +741,7 @@ local function body_state(ctx, c, tree)
     if ps > 0 then info = info .. string.format(" report=%d page=%d/%d", report:uint(), p, ps) end
     if band(status_r:uint(), 1) ~= 0 then info = info .. " unreachable" end
     if band(status_r:uint(), 2) ~= 0 then info = info .. " stopping" end
+    if band(status_r:uint(), 4) ~= 0 then info = info .. " draining" end
     ctx.info = info .. string.format(" (%d VM%s)", count, count == 1 and "" or "s")
 end
 

@@ -37,7 +37,7 @@ public sealed class CompletionTests
     [Theory]
     [InlineData("vmmctl vm st", "start stop")]
     [InlineData("vmmctl ", "host vm watch pdu key")]
-    [InlineData("vmmctl host ", "list forget")]
+    [InlineData("vmmctl host ", "list forget drain undrain")]
     [InlineData("vmmctl vm snapshot ", "create list revert delete")]
     [InlineData("vmmctl --socket /run/x.sock vm cpu ", "add remove set")]
     [InlineData("vmmctl vm stop web1 --f", "--force")]

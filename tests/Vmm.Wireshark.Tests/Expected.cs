@@ -44,7 +44,7 @@ internal sealed class Expected
             case StatePdu s:
                 e.Add("vmm.boot_id", s.BootId); e.Add("vmm.sequence", s.Sequence); e.Add("vmm.report", s.Report);
                 e.Add("vmm.page", s.Page); e.Add("vmm.pages", s.Pages);
-                e.Flags("vmm.status", (byte)s.Status, "vmm.status.unreachable", "vmm.status.stopping");
+                e.Flags("vmm.status", (byte)s.Status, "vmm.status.unreachable", "vmm.status.stopping", "vmm.status.draining");
                 e.Name("vmm.host_len", "vmm.host", s.Host);
                 e.Add("vmm.facts_len", (ulong)Size(s.Facts));
                 e.Attributes(s.Facts);

@@ -34,4 +34,7 @@ internal sealed record AdminOptions
     /// <summary>How long the last answer of a stopping controller, or of a dropped watch, may take to write: a
     /// client that does not read is not waited for longer (short, so that SIGTERM ends the controller at once).</summary>
     public TimeSpan LastAnswerLimit { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>VMs a drain moves at once when its QUERY does not say (drain-parallel; spec §7.4, parallel).</summary>
+    public int DrainParallel { get; init; } = 2;
 }

@@ -16,6 +16,7 @@ internal static class AdminReplies
         if (h.AgeMs is { } age) attrs.Add(AttrType.AgeMs, Ms(age));
         attrs.Add(AttrType.Accepted, h.Accepted);
         attrs.Add(AttrType.Dropped, h.Dropped);
+        if (h.Draining) attrs.Add(AttrType.Draining, 1);
         return new AdminHostPdu { BootId = h.BootId, Sequence = h.Sequence, State = h.State, Name = h.Name, Attributes = attrs };
     }
 

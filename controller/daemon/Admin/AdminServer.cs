@@ -31,6 +31,7 @@ internal sealed class AdminServer : IAsyncDisposable
         Inventory = inventory;
         _log = log ?? LogManager.GetLogger("vmm.admin");
         Submits = new SubmitHandler(inventory, dispatcher, placer, _log);
+        Drains = new Drainer(inventory, dispatcher, Submits, placer, _log, options.DrainParallel);
         Refusals = new RefusalLog(_log);
     }
 
@@ -45,6 +46,9 @@ internal sealed class AdminServer : IAsyncDisposable
     public FleetInventory Inventory { get; }
 
     internal SubmitHandler Submits { get; }
+
+    /// <summary>Drains of hosts (QUERY drain and undrain).</summary>
+    internal Drainer Drains { get; }
 
     /// <summary>
     /// Creates the socket: a stale socket file is removed, a live one (another controller) refuses the

@@ -17,7 +17,7 @@ using Vmm.Protocol.Text;
 
 namespace Vmm.Controller.Admin;
 
-internal sealed class AdminSession
+internal sealed partial class AdminSession
 {
     // Flush a long reply every so many PDUs, so that a large fleet is streamed, not buffered whole.
     private const int FlushEvery = 256;
@@ -215,7 +215,7 @@ internal sealed class AdminSession
         string request = PduText.Format(query);
         foreach (var a in query.Filters)
         {
-            if (a.Critical && a.Type is not (AttrType.Host or AttrType.Ref))
+            if (a.Critical && a.Type is not (AttrType.Host or AttrType.Ref) && !(a.Type == AttrType.Parallel && query.What == QueryKind.Drain))
                 return await Answer(AckCode.Unsupported, $"critical attribute {a.Def?.Name ?? $"0x{(byte)a.Type:x2}"} has no meaning in a query").ConfigureAwait(false);
         }
         string? host = query.Filters.Text(AttrType.Host);
@@ -259,6 +259,8 @@ internal sealed class AdminSession
                     return await Miss(inventory.Miss(inventory.Resolve(reference, host).Message)).ConfigureAwait(false);
                 return await Answer(AckCode.Success, null, $"{n} VMs").ConfigureAwait(false);
             }
+            case QueryKind.Drain or QueryKind.Undrain:
+                return await MaintainAsync(query, host, request, output, stop).ConfigureAwait(false);
             case QueryKind.Watch:
                 _log.Info("{0}: {1} -> watching", _who, request);
                 await WatchAsync(output, host, reference, stop).ConfigureAwait(false);

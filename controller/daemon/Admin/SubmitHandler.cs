@@ -44,6 +44,8 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
         {
             RequestCode.Add => RouteAdd(p, reservation!),
             RequestCode.Ping => RoutePing(p),
+            // The draining mark is the controller's to set, with what a drain does around it (spec §7.4).
+            RequestCode.Drain => Refuse(AckCode.Failure, "the draining mark is set by a drain QUERY and cleared by an undrain QUERY (vmmctl host drain|undrain), not by a SUBMIT"),
             _ => RouteVm(submit.Code, p),
         };
         var route = Find();

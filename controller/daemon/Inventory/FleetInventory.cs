@@ -152,6 +152,9 @@ internal sealed partial class FleetInventory
             }
             else host.Address = from;
             host.Facts.Apply(state.Facts);
+            bool draining = (state.Status & HostStatus.Draining) != 0;
+            if (draining != host.Draining) LogDraining(host, draining);
+            host.Draining = draining;
             if (wasHeard && !carried && (oldAddress != from || (oldPort is not null && host.Facts.Port != oldPort)))
                 LogRebind(host, oldAddress, oldPort, from, now);
             ApplyBody(host, state, now);
@@ -324,6 +327,8 @@ internal sealed partial class FleetInventory
         bool transition = state != host.Announced;
         if (transition) LogTransition(host, host.Announced, state, now);
         host.Announced = state;
+        bool marked = host.Draining != host.AnnouncedDraining;
+        host.AnnouncedDraining = host.Draining;
         if (Watchers.Watches(host.Name))
         {
             if (removed is not null)
@@ -334,9 +339,12 @@ internal sealed partial class FleetInventory
                 Watchers.Publish(new HostChange(ViewOf(host, state, now)));
                 foreach (var vm in host.Vms.Values) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
             }
-            else if (changed is not null)
+            else
             {
-                foreach (var vm in changed) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
+                // The draining mark is shown with the host (watch, host list); its VMs did not change with it.
+                if (marked) Watchers.Publish(new HostChange(ViewOf(host, state, now)));
+                if (changed is not null)
+                    foreach (var vm in changed) Watchers.Publish(new VmChange(ViewOf(host, vm, state, now)));
             }
         }
         changed?.Clear();
@@ -368,6 +376,12 @@ internal sealed partial class FleetInventory
         if (host.Facts.Port != oldPort) changes.Add($"request port {oldPort?.ToString() ?? "none"} -> {host.Facts.Port?.ToString() ?? "none"}");
         _log.Warn("host {0} moved: {1}; its requests now go there{2}", host.Name, string.Join(", ", changes),
             more == 0 ? "" : $" ({more} more changes since the last line)");
+    }
+
+    private void LogDraining(HostEntry host, bool draining)
+    {
+        if (draining) _log.Info("host {0} is marked draining: placement skips it", host.Name);
+        else _log.Info("host {0}: draining mark cleared", host.Name);
     }
 
     private void LogBoot(HostEntry host, ulong boot, ulong replaced, PeerAddress from)

@@ -45,6 +45,10 @@ internal sealed class HostEntry
 
     public bool Unreachable { get; set; }
 
+    /// <summary>The host's newest accepted datagram carried the draining status bit (spec §6.1): the mark is the
+    /// host's, kept on its disk, so a restarted controller learns it from the first datagram it hears.</summary>
+    public bool Draining { get; set; }
+
     /// <summary>The last boot ended with a stopping datagram and no new boot has been heard since.</summary>
     public bool Stopped { get; private set; }
 
@@ -79,6 +83,9 @@ internal sealed class HostEntry
 
     /// <summary>The state last announced to watchers and the log.</summary>
     public HostState Announced { get; set; }
+
+    /// <summary>The draining mark last announced to watchers.</summary>
+    public bool AnnouncedDraining { get; set; }
 
     public HostFactSet Facts { get; } = new();
 
@@ -173,6 +180,16 @@ internal sealed class HostEntry
 
     /// <summary>hostd's default request port (spec §2).</summary>
     public const int DefaultHostdPort = 7401;
+
+    /// <summary>Memory of the VMs that hold it now, KiB: what spec §5.3's memory-free subtracts, counted from the
+    /// records as they arrive (an event datagram), where memory-free waits for the next report.</summary>
+    public ulong UsedMemoryKib()
+    {
+        ulong n = 0;
+        foreach (var vm in Vms.Values)
+            if (vm.UsesCpus) n += vm.MemoryKib;
+        return n;
+    }
 
     /// <summary>vCPUs of the VMs that hold CPUs now.</summary>
     public uint UsedVcpus()

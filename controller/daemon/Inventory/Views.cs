@@ -10,7 +10,8 @@ namespace Vmm.Controller.Inventory;
 /// <summary>One host at one moment.</summary>
 internal sealed record HostView(
     string Name, ulong BootId, ulong Sequence, HostState State, HostFacts Facts, IPAddress? Address,
-    long? AgeMs, ulong Accepted, ulong Dropped, int VmCount, uint UsedVcpus, IPEndPoint? Endpoint);
+    long? AgeMs, ulong Accepted, ulong Dropped, int VmCount, uint UsedVcpus, IPEndPoint? Endpoint,
+    bool Draining = false, ulong UsedMemoryKib = 0);
 
 /// <summary>The request the controller last sent for a VM, and its outcome.</summary>
 internal readonly record struct LastRequest(RequestCode Code, AckCode Ack);
@@ -29,6 +30,12 @@ internal sealed record VmView(string Host, byte[] Record, bool Unknown, bool Rem
     public string Name => Encoding.UTF8.GetString(NameUtf8);
 
     public ReadOnlySpan<byte> NameUtf8 => View.NameUtf8;
+
+    /// <summary>vCPUs online, as last reported.</summary>
+    public ushort Vcpus => View.Vcpus;
+
+    /// <summary>Current memory, KiB, as last reported.</summary>
+    public ulong MemoryKib => View.MemoryKib;
 
     /// <summary>The power state the host last reported (also while <see cref="Unknown"/>).</summary>
     public PowerState ReportedPower => View.Power;

@@ -37,6 +37,8 @@ internal sealed class VmEntry(Guid uuid)
 
     public ushort Vcpus => View.Vcpus;
 
+    public ulong MemoryKib => View.MemoryKib;
+
     public ReadOnlySpan<byte> NameUtf8 => View.NameUtf8;
 
     /// <summary>Whether the VM holds its host's CPUs now (placement counts them as used).</summary>

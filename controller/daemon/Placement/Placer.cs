@@ -1,6 +1,8 @@
-// Placement of a new VM (spec §7.4: an add without a host goes to a host with room). Room comes from
-// the hosts' own heartbeats: memory-free as reported, and CPUs as the host's logical CPUs (times an
-// overcommit ratio) less the vCPUs of its VMs that hold CPUs now.
+// Placement of a new VM (spec §7.4: an add without a host goes to a host with room), and of a VM a drain moves
+// (§7.4, drain). Room comes from the hosts' own heartbeats: memory-free as reported (less, when the host's VM
+// records already show more memory in use: a VM that arrived since its last report), and CPUs as the host's
+// logical CPUs (times an overcommit ratio) less the vCPUs of its VMs that hold CPUs now. A host marked
+// draining is never chosen.
 using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 using Vmm.Protocol.Text;
@@ -27,16 +29,27 @@ internal sealed class Placer
     /// <summary>
     /// Picks the up host with the most free memory among those with room for <paramref name="vcpus"/> and
     /// <paramref name="memoryKib"/> (ties: more free vCPUs, then name), so that new VMs spread out. Room is what the
-    /// host reports less what <paramref name="held"/> says creates in flight hold on it (not yet in its reports).
+    /// host reports less what <paramref name="held"/> says creates (or moves) in flight hold on it (not yet in its
+    /// reports). Hosts marked draining, and <paramref name="except"/> (a drain's own host), are never chosen.
     /// </summary>
-    public PlacementDecision Choose(IEnumerable<HostView> hosts, uint vcpus, ulong memoryKib, Func<string, (uint Vcpus, ulong MemoryKib)>? held = null)
+    public PlacementDecision Choose(IEnumerable<HostView> hosts, uint vcpus, ulong memoryKib, Func<string, (uint Vcpus, ulong MemoryKib)>? held = null,
+        string? except = null)
     {
         Room? best = null, largest = null;
+        var draining = new List<string>();
         foreach (var h in hosts)
         {
+            if (h.Name == except) continue;
+            if (h.Draining)
+            {
+                draining.Add(h.Name);
+                continue;
+            }
             if (h.State != HostState.Up || h.Endpoint is null || h.Facts.MemoryFreeKib is null || h.Facts.Cpus is null) continue;
             var (heldVcpus, heldKib) = held?.Invoke(h.Name) ?? default;
             ulong free = h.Facts.MemoryFreeKib.Value;
+            if (h.Facts.MemoryTotalKib is { } total && h.UsedMemoryKib > 0)
+                free = Math.Min(free, total > h.UsedMemoryKib ? total - h.UsedMemoryKib : 0);
             var room = new Room(h.Name, free > heldKib ? free - heldKib : 0,
                 Math.Max(0, (long)Math.Floor(h.Facts.Cpus.Value * _cpuOvercommit) - h.UsedVcpus - heldVcpus));
             if (largest is null || room.Beats(largest)) largest = room;
@@ -44,9 +57,10 @@ internal sealed class Placer
         }
         if (best is not null) return new(best.Host, $"placed on {best.Host}: {SizeText.RoundedKib(best.MemoryKib)} and {best.Vcpus} vCPUs free");
         string need = $"no host has room for {vcpus} vCPUs and {SizeText.ExactKib(memoryKib)}";
+        string skipped = draining.Count == 0 ? "" : $" ({string.Join(", ", draining)} draining)";
         return new(null, largest is null
-            ? $"{need}: no host is up and reporting its free memory and CPUs"
-            : $"{need}: largest free is {SizeText.RoundedKib(largest.MemoryKib)} and {largest.Vcpus} vCPUs on {largest.Host}");
+            ? $"{need}: no host is up and reporting its free memory and CPUs{skipped}"
+            : $"{need}: largest free is {SizeText.RoundedKib(largest.MemoryKib)} and {largest.Vcpus} vCPUs on {largest.Host}{skipped}");
     }
 
     /// <summary>What a host has free for a new VM.</summary>

@@ -61,10 +61,23 @@ internal sealed class AdminClient(string socketPath)
     /// QUERY watch: hands every HOST and VM PDU on as it arrives. Returns null when the controller closes the
     /// connection, or the RESULT with which it ended the watch.
     /// </summary>
-    public AdminResultPdu? Watch(AttrList filters, Action<AdminHostPdu> host, Action<AdminVmPdu> vm)
+    public AdminResultPdu? Watch(AttrList filters, Action<AdminHostPdu> host, Action<AdminVmPdu> vm) =>
+        Stream(QueryKind.Watch, filters, host, vm);
+
+    /// <summary>
+    /// QUERY drain (spec §7.4): hands the host's HOST PDU and each VM's progress (VM PDUs) on as they arrive, and returns
+    /// the RESULT that sums the drain up. A connection closed before it is an error: the drain may go on without us.
+    /// </summary>
+    public AdminResultPdu Drain(AttrList filters, Action<AdminHostPdu> host, Action<AdminVmPdu> vm) =>
+        Stream(QueryKind.Drain, filters, host, vm) ?? throw new AdminException(Exit.Timeout,
+            $"the controller at {socketPath} closed the connection before the drain ended: the drain may go on; " +
+            "vmmctl host list shows the mark, vmmctl vm list --host HOST what is left");
+
+    // A query answered by HOST and VM PDUs as they come, then a RESULT; null when the connection closes first.
+    private AdminResultPdu? Stream(QueryKind what, AttrList filters, Action<AdminHostPdu> host, Action<AdminVmPdu> vm)
     {
         using var c = AdminConnection.Open(socketPath);
-        c.Send(new AdminQueryPdu { What = QueryKind.Watch, Filters = filters });
+        c.Send(new AdminQueryPdu { What = what, Filters = filters });
         while (true)
         {
             switch (c.Receive())

@@ -12,11 +12,11 @@ internal static class HostOutput
 
     public static void Table(IEnumerable<AdminHostPdu> hosts, TextWriter output)
     {
-        var table = new Table("NAME", "STATE", "ADDRESS", "VMS", "CPUS", "MEM-FREE/TOTAL", "AGE", "BOOT");
+        var table = new Table("NAME", "STATE", "DRAINING", "ADDRESS", "VMS", "CPUS", "MEM-FREE/TOTAL", "AGE", "BOOT");
         foreach (var h in Sorted(hosts))
         {
             var a = h.Attributes;
-            table.Add(h.Name, Names.Of(h.State), a.Text(AttrType.Address) ?? "-", Human.Number(a.Number(AttrType.VmCount)),
+            table.Add(h.Name, Names.Of(h.State), Draining(h) ? "yes" : "-", a.Text(AttrType.Address) ?? "-", Human.Number(a.Number(AttrType.VmCount)),
                 Human.Number(a.Number(AttrType.Cpus)), Memory(a), Human.Age(a.Number(AttrType.AgeMs)), Human.Boot(h.BootId));
         }
         table.Write(output);
@@ -37,6 +37,7 @@ internal static class HostOutput
         w.WriteStartObject();
         w.WriteString("name", h.Name);
         w.WriteString("state", Names.Of(h.State));
+        w.WriteBoolean("draining", Draining(h));
         w.StringOrNull("boot", h.BootId == 0 ? null : Human.Boot(h.BootId));
         w.WriteNumber("sequence", h.Sequence);
         w.StringOrNull("address", a.Text(AttrType.Address));
@@ -58,9 +59,12 @@ internal static class HostOutput
     public static string Line(AdminHostPdu h)
     {
         var a = h.Attributes;
-        return $"host {h.Name}: {Names.Of(h.State)} address={a.Text(AttrType.Address) ?? "-"} vms={Human.Number(a.Number(AttrType.VmCount))} " +
+        return $"host {h.Name}: {Names.Of(h.State)}{(Draining(h) ? " draining" : "")} address={a.Text(AttrType.Address) ?? "-"} vms={Human.Number(a.Number(AttrType.VmCount))} " +
                $"cpus={Human.Number(a.Number(AttrType.Cpus))} mem={Memory(a)} boot={Human.Boot(h.BootId)}";
     }
+
+    /// <summary>Whether the host is marked draining (spec §7.5: the draining attribute of HOST).</summary>
+    public static bool Draining(AdminHostPdu h) => h.Attributes.Number(AttrType.Draining) is > 0;
 
     private static string Memory(AttrList a) => (a.Number(AttrType.MemoryFree), a.Number(AttrType.MemoryTotal)) switch
     {

@@ -22,6 +22,9 @@ internal sealed class HostSim(string name, ClusterKey key, ulong boot = 0)
 
     public ClusterKey Key { get; } = key;
 
+    /// <summary>Status bits set in every datagram this host sends, as hostd sets draining while marked (spec §6.1).</summary>
+    public HostStatus Marks { get; set; }
+
     public AttrList Facts { get; set; } = new AttrList()
         .Add(AttrType.Cpus, 16)
         .Add(AttrType.MemoryTotal, 64UL << 20)
@@ -71,7 +74,7 @@ internal sealed class HostSim(string name, ClusterKey key, ulong boot = 0)
     public byte[] Build(uint report, ushort page, ushort pages, HostStatus status, AttrList? facts, VmState[] vms, ClusterKey? signWith = null, bool sign = true)
     {
         var buffer = new byte[PduHeader.MaxDatagram];
-        var w = new StateWriter(buffer, Boot, ++Sequence, report, page, pages, status, Name, facts);
+        var w = new StateWriter(buffer, Boot, ++Sequence, report, page, pages, status | Marks, Name, facts);
         foreach (var vm in vms)
             if (!w.TryAdd(vm)) throw new InvalidOperationException("test records do not fit one datagram");
         return buffer[..w.Finish(sign ? signWith ?? Key : null)];

@@ -88,7 +88,9 @@ internal sealed class QemuCluster : IDisposable
         _controller = StartInNetns(Path.Combine(Dir, "controller.log"), Repo.Bin("vmm-controller"),
             "--config", EmptyConfig, "--listen", $"127.0.0.1:{ControllerPort}", "--admin-socket", SocketPath,
             "--key-file", KeyPath, "--heartbeat-interval", HeartbeatText, "--down-after", "3",
-            "--request-timeout", "60s", "--long-request-timeout", "5m", "--log-level", "debug");
+            "--request-timeout", "60s", "--long-request-timeout", "5m", "--log-level", "debug",
+            // The machine has few CPUs, and each test VM one vCPU: placement (a drain's too) may run 8 per CPU.
+            "--cpu-overcommit", "8");
         Until(() => File.Exists(SocketPath) && Ctl("host", "list").Code == 0, "the controller's admin socket answers");
     }
 

@@ -84,7 +84,7 @@ internal sealed class QemuHost : IDisposable
             "--config", _cluster.EmptyConfig, "--libvirt-uri", LibvirtUri, "--host-name", Name,
             "--listen", $"127.0.0.1:{HostdPort}", "--controllers", $"127.0.0.1:{QemuCluster.ControllerPort}", "--key-file", HostKeyPath(),
             "--heartbeat-interval", QemuCluster.HeartbeatText, "--storage-path", _cluster.PoolPath, "--storage-pool", "vmm",
-            "--migration-uri", MigrationUri, "--log-level", "debug");
+            "--migration-uri", MigrationUri, "--state-path", Path.Combine(Dir, "state"), "--log-level", "debug");
     }
 
     // This host's own key, derived from the cluster's master (spec §3.3), made on first use.

@@ -40,6 +40,8 @@ public sealed class ControllerSettingsTests : IDisposable
         Assert.Equal(TimeSpan.FromHours(24), s.ForgetAfter);
         Assert.Equal((256, 32), (s.MaxAdminConnections, s.MaxAdminConnectionsPerUid));
         Assert.Equal(TimeSpan.FromSeconds(10), s.AdminIdleTimeout);
+        Assert.Equal(2, s.DrainParallel);
+        Assert.Equal(1, s.CpuOvercommit);
         Assert.Equal(LogLevel.Info, s.LogLevel);
     }
 
@@ -66,6 +68,8 @@ public sealed class ControllerSettingsTests : IDisposable
             max-admin-connections = 64
             max-admin-connections-per-uid = 4
             admin-idle-timeout = "3s"
+            cpu-overcommit = 4
+            drain-parallel = 6
             log-level = "trace"
             """);
         var start = Start(null);
@@ -89,6 +93,8 @@ public sealed class ControllerSettingsTests : IDisposable
         Assert.Equal(TimeSpan.FromHours(2), s.ForgetAfter);
         Assert.Equal((64, 4), (s.MaxAdminConnections, s.MaxAdminConnectionsPerUid));
         Assert.Equal(TimeSpan.FromSeconds(3), s.AdminIdleTimeout);
+        Assert.Equal(6, s.DrainParallel);
+        Assert.Equal(4, s.CpuOvercommit);
         Assert.Equal(LogLevel.Trace, s.LogLevel);
     }
 

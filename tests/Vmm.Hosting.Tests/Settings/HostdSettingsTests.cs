@@ -32,6 +32,7 @@ public sealed class HostdSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(1), s.HeartbeatInterval);
         Assert.Equal("vmm", s.StoragePool);
         Assert.Equal("/var/lib/vmm/images", s.StoragePath);
+        Assert.Equal("/var/lib/vmm-hostd", s.StatePath);
         Assert.Equal("", s.MigrationUri);
         Assert.Equal(256, s.MaxConnections);
         Assert.Equal(64, s.MaxRequestsPerConnection);
@@ -51,12 +52,13 @@ public sealed class HostdSettingsTests
             "--heartbeat-interval", "250ms", "--storage-pool", "p1", "--storage-path", "/srv/images",
             "--migration-uri", "tcp://10.0.0.7:49152", "--max-connections", "10", "--max-requests-per-connection", "2",
             "--call-timeout", "30s", "--max-connections-per-source", "3", "--handshake-timeout", "2s", "--max-queued-ack-bytes", "100000",
-            "--image-paths", "/srv/golden,/mnt/iso");
+            "--image-paths", "/srv/golden,/mnt/iso", "--state-path", "/srv/hostd-state");
 
         Assert.Equal("test:///default", s.LibvirtUri);
         Assert.Equal("node-7", s.HostName);
         Assert.Equal(new HostPort("::", 0), s.Listen);
         Assert.Equal([new HostPort("10.0.0.1", 7400), new HostPort("2001:db8::2", 9)], s.Controllers);
+        Assert.Equal("/srv/hostd-state", s.StatePath);
         Assert.Equal("/k", s.KeyFile);
         Assert.Equal(TimeSpan.FromMilliseconds(250), s.HeartbeatInterval);
         Assert.Equal("p1", s.StoragePool);

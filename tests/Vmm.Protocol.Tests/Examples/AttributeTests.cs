@@ -25,7 +25,7 @@ public sealed class AttributeTests
         // The critical bit does not take part in the order: 0xA0 is type 0x20.
         Throws(ProtocolErrorCode.Malformed, () => PduCodec.Decode(RequestWith(Attr(0x21, 0, 2), Attr(0xA0, "a"u8.ToArray()))));
         // Unknown types are ordered too.
-        Throws(ProtocolErrorCode.Malformed, () => PduCodec.Decode(RequestWith(Attr(0x61, 1), Attr(0x60, 1))));
+        Throws(ProtocolErrorCode.Malformed, () => PduCodec.Decode(RequestWith(Attr(0x7E, 1), Attr(0x7D, 1))));
     }
 
     [Fact]
@@ -63,18 +63,18 @@ public sealed class AttributeTests
     public void An_unknown_critical_attribute_is_UnknownCritical()
     {
         Throws(ProtocolErrorCode.UnknownCritical, () => PduCodec.Decode(RequestWith(Attr(0x80 | 0x7F, 1, 2, 3))));
-        Throws(ProtocolErrorCode.UnknownCritical, () => PduCodec.Decode(RequestWith(Attr(0x80 | 0x60))));
+        Throws(ProtocolErrorCode.UnknownCritical, () => PduCodec.Decode(RequestWith(Attr(0x80 | 0x7D))));
         // Also inside a nested list.
-        Throws(ProtocolErrorCode.UnknownCritical, () => PduCodec.Decode(RequestWith(Attr(0x23, Attr(0xE0, 1)))));
+        Throws(ProtocolErrorCode.UnknownCritical, () => PduCodec.Decode(RequestWith(Attr(0x23, Attr(0xFD, 1)))));
     }
 
     [Fact]
     public void An_unknown_non_critical_attribute_is_kept_and_reencoded_verbatim()
     {
-        var frame = RequestWith(Attr(0x20, "a"u8.ToArray()), Attr(0x60, 0xDE, 0xAD, 0xBE, 0xEF), Attr(0x60), Attr(0x7F, 0x00));
+        var frame = RequestWith(Attr(0x20, "a"u8.ToArray()), Attr(0x7D, 0xDE, 0xAD, 0xBE, 0xEF), Attr(0x7D), Attr(0x7F, 0x00));
         var pdu = Decoded(frame);
         Assert.Equal(3, pdu.Parameters.Count(a => a.Def is null));
-        var unknown = pdu.Parameters.First(a => a.Type == (AttrType)0x60);
+        var unknown = pdu.Parameters.First(a => a.Type == (AttrType)0x7D);
         Assert.False(unknown.Critical);
         Assert.Equal(new byte[] { 0xDE, 0xAD, 0xBE, 0xEF }, unknown.Opaque!.Bytes);
         Assert.Equal(Hex(frame), Hex(Encode(pdu)));
@@ -131,8 +131,8 @@ public sealed class AttributeTests
     public void A_nested_list_over_4096_bytes_is_BadValue()
     {
         byte[] opaque = new byte[4096 - 3 + 1];
-        Throws(ProtocolErrorCode.BadValue, () => PduCodec.Decode(RequestWith(Attr(0x23, Attr(0x60, opaque)))));
-        Assert.Single(Decoded(RequestWith(Attr(0x23, Attr(0x60, opaque[..^1])))).Parameters);
+        Throws(ProtocolErrorCode.BadValue, () => PduCodec.Decode(RequestWith(Attr(0x23, Attr(0x7D, opaque)))));
+        Assert.Single(Decoded(RequestWith(Attr(0x23, Attr(0x7D, opaque[..^1])))).Parameters);
     }
 
     [Fact]

@@ -115,12 +115,12 @@ public sealed class FramingTests
     public void A_PDU_of_exactly_65536_bytes_round_trips_and_one_byte_more_is_TooLarge()
     {
         int value = PduHeader.MaxStreamPdu - PduHeader.MinPduSize - 1 - 3; // query: what (1), one attribute header (3)
-        var pdu = new AdminQueryPdu { What = QueryKind.Hosts, Filters = new AttrList().Add(new Attr { Type = (AttrType)0x60, Opaque = new Blob(new byte[value]) }) };
+        var pdu = new AdminQueryPdu { What = QueryKind.Hosts, Filters = new AttrList().Add(new Attr { Type = (AttrType)0x7D, Opaque = new Blob(new byte[value]) }) };
         var b = Encode(pdu);
         Assert.Equal(PduHeader.MaxStreamPdu, b.Length);
         Assert.Equal(pdu, DecodeStream(b));
 
-        var over = pdu with { Filters = new AttrList().Add(new Attr { Type = (AttrType)0x60, Opaque = new Blob(new byte[value + 1]) }) };
+        var over = pdu with { Filters = new AttrList().Add(new Attr { Type = (AttrType)0x7D, Opaque = new Blob(new byte[value + 1]) }) };
         Throws(ProtocolErrorCode.TooLarge, () => Encode(over));
     }
 

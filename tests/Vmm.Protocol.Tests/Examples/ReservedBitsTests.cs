@@ -42,7 +42,8 @@ public sealed class ReservedBitsTests
     public static TheoryData<string, Pdu> ReservedBitCases()
     {
         var data = new TheoryData<string, Pdu>();
-        for (int bit = 2; bit < 8; bit++)
+        // Status bit 2 is draining (spec §6.1); bits 3-7 are reserved.
+        for (int bit = 3; bit < 8; bit++)
             data.Add($"state status bit {bit}", Samples.State with { Status = (HostStatus)(1 << bit) });
         for (int bit = 4; bit < 8; bit++)
         {

@@ -95,7 +95,7 @@ public sealed class TextFormTests
         { "short hex escape", "request id=1 code=start message=\"a\\x4\"", "escape" },
         { "escape at the end", "request id=1 code=start message=\"a\\", "escape" },
         { "bad tag", "ack id=1 code=busy tag=zz:00", "tag" },
-        { "bad unknown attribute value", "request id=1 code=start x60=abc", "hex" },
+        { "bad unknown attribute value", "request id=1 code=start x7d=abc", "hex" },
         { "list where a value is expected", "request id=1 code={x=1}", "single value" },
         { "value where a list is expected", "request id=1 code=add disk-spec=vda", "list" },
         { "character needing quotes", "request id=1 code=start message=a\"b", "quotes" },

@@ -92,7 +92,7 @@ public static class Arbs
     internal static Gen<string> TextToken => Gen.Frequency(
         (3, Gen.Elements(" ", " ", "=", "{", "}", "!", "\"", ",")),
         (3, Gen.Elements("id=", "code=", "boot=", "uuid=", "flags=", "message=", "name=", "host=", "vm={", "disk={", "nic={", "mac=",
-            "disk-spec={", "x60=", "x7f=", "!name=", "tag=", "power=", "reason=", "seq=", "pages=", "what=", "state=", "memory=", "size=")),
+            "disk-spec={", "x7d=", "x7f=", "!name=", "tag=", "power=", "reason=", "seq=", "pages=", "what=", "state=", "memory=", "size=")),
         (2, Gen.Elements("1", "0", "0x", "0xff", "18446744073709551616", "65536", "-1", "start", "force", "none", "readonly,cdrom",
             "52:54:00:12:34:56", "0b9e0c3a-7c52-4f4e-9d0e-2b1f6a9c1d20", "ab:cd", "01:", "00:00000000000000000000000000000000")),
         (2, Gen.Elements("\\x", "\\x4", "\\x41", "\\xzz", "\\q", "\\\"", "\\\\", "\\")),

@@ -267,7 +267,7 @@ public static class Gens
                 from page in Gen.Frequency((1, Gen.Constant(pages - 1)), (2, Gen.Choose(0, pages - 1)))
                 from report in U32
                 select (Report: report, Page: (ushort)page, Pages: pages)))
-        from status in Flags<HostStatus>(0x03)
+        from status in Flags<HostStatus>(0x07)
         from host in Name()
         from facts in List(maxCount: 12, budget: 8000)
         from vms in Gen.Frequency(
@@ -298,7 +298,7 @@ public static class Gens
     public static Gen<RequestPdu> Request => WithTrailer(
         from id in NonZeroU64
         from boot in U64
-        from code in RawByte<RequestCode>(18)
+        from code in RawByte<RequestCode>(19)
         from flags in Flags<RequestFlags>(0x01)
         from uuid in Uuid
         from ps in List(maxCount: 12, budget: 60000)
@@ -319,12 +319,12 @@ public static class Gens
         select new ErrorPdu { Code = code, Attributes = attrs });
 
     public static Gen<AdminQueryPdu> Query => WithTrailer(
-        from what in RawByte<QueryKind>(4)
+        from what in RawByte<QueryKind>(7)
         from fs in List(maxCount: 8, budget: 60000)
         select new AdminQueryPdu { What = what, Filters = fs });
 
     public static Gen<AdminSubmitPdu> Submit => WithTrailer(
-        from code in RawByte<RequestCode>(18)
+        from code in RawByte<RequestCode>(19)
         from flags in Flags<RequestFlags>(0x01)
         from ps in List(maxCount: 12, budget: 60000)
         select new AdminSubmitPdu { Code = code, Flags = flags, Parameters = ps });
