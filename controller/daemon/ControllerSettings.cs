@@ -74,6 +74,9 @@ internal sealed record ControllerSettings : ILogSettings
     /// <summary>How long an admin connection may wait with nothing to answer before it is closed.</summary>
     public required TimeSpan AdminIdleTimeout { get; init; }
 
+    /// <summary>Where Prometheus metrics are served over HTTP at /metrics; <see cref="HostPort.None"/>: off.</summary>
+    public required HostPort MetricsListen { get; init; }
+
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
@@ -129,6 +132,8 @@ internal sealed record ControllerSettings : ILogSettings
         public static readonly ConfigKey<TimeSpan> AdminIdleTimeout = new("admin-idle-timeout",
             Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)), "10s",
             "an admin connection with nothing to answer (or half a PDU) for this long is closed");
+        public static readonly ConfigKey<HostPort> MetricsListen = new("metrics-listen", OptionalListenEndpoint(9464),
+            "", "address and TCP port to serve Prometheus metrics on, at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464)");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
             "info", "least severe level logged (SIGHUP applies a new one)");
         public static readonly ConfigKey<string> LogFile = Log.FileKey;
@@ -142,7 +147,7 @@ internal sealed record ControllerSettings : ILogSettings
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
         Keys.HedgeAfter, Keys.MaxRecentRequests, Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
-        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.LogLevel, Keys.LogFile,
+        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.MetricsListen, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-controller's name, summary, default configuration file and version.</summary>
@@ -179,6 +184,7 @@ internal sealed record ControllerSettings : ILogSettings
             MaxAdminConnections = config.Get(Keys.MaxAdminConnections),
             MaxAdminConnectionsPerUid = config.Get(Keys.MaxAdminConnectionsPerUid),
             AdminIdleTimeout = config.Get(Keys.AdminIdleTimeout),
+            MetricsListen = config.Get(Keys.MetricsListen),
             LogLevel = config.Get(Keys.LogLevel),
             LogFile = config.Get(Keys.LogFile),
         };
@@ -207,12 +213,13 @@ internal sealed record ControllerSettings : ILogSettings
 
     /// <summary>
     /// What the controller checks of this machine before it starts (and --check-config): the master keys, the UDP port,
-    /// the admin socket's group, the log file.
+    /// the admin socket's group, the metrics port, the log file.
     /// </summary>
     public static void Check(ControllerSettings settings, StartChecks checks)
     {
         checks.Keys(Keys.KeyFile, Keys.SecondKeyFile, () => MasterKeys(settings));
         checks.Listen(Keys.Listen, System.Net.Sockets.ProtocolType.Udp);
+        checks.Listen(Keys.MetricsListen, System.Net.Sockets.ProtocolType.Tcp);
         if (settings.AdminGroup.Length > 0 && !uint.TryParse(settings.AdminGroup, out _))
         {
             try
