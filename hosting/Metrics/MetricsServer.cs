@@ -5,7 +5,8 @@
 // once), the request head's size (one rented buffer of max-request-bytes a connection; past it, 431), and a deadline
 // for the head to arrive and another for the answer to be taken (a slow or silent peer is closed). Expositions are
 // made one at a time (a scrape of a large fleet is CPU work), each into a pooled buffer, sent outside that gate.
-// HttpListener (in the SDK) was measured against this: see the README's Metrics section for the figures.
+// HttpListener (in the SDK) and the maintained clients were measured against this (tools/metrics-compare/run.sh):
+// see the README's "Measured" section for the figures.
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
