@@ -44,8 +44,12 @@ RPM_PACKAGES := rpm help2man rpmlint
 # The Wireshark tests (tests/Vmm.Wireshark.Tests) run spec/wireshark/vmm.lua in tshark and capture live traffic with
 # its dumpcap (wireshark-common; its debconf question, whether non-root users may capture, takes its default "no"
 # under ensure-packages' noninteractive frontend).
+# The metrics test (tests/Vmm.System.Tests, MetricsTests) runs promtool and a Prometheus server of its own from the
+# prometheus package, on a free loopback port. Installing the package enables its own service: under systemd it
+# starts it (port 9090), and without systemd its init script starts it unless policy-rc.d forbids (as in most
+# containers); the test never uses that service, and nothing else listens on 9090.
 TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 jq systemd procps logrotate iptables $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES) \
-	$(DEB_PACKAGES) $(RPM_PACKAGES) cpio bash-completion tshark
+	$(DEB_PACKAGES) $(RPM_PACKAGES) cpio bash-completion tshark prometheus
 BENCH_PACKAGES := python3 $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES)
 FUZZ_PACKAGES  := afl++
 

@@ -63,7 +63,10 @@ internal sealed class HostdDaemon : IDisposable
     public HostdDaemon(IHypervisor hypervisor, KeyRing keys, HostdOptions options, Logger log)
     {
         Keys = keys;
-        _hypervisor = hypervisor;
+        // Every call goes through the timing decorator, so the metrics see each one whoever makes it.
+        var measured = new MeasuredHypervisor(hypervisor);
+        Hypervisor = measured;
+        hypervisor = _hypervisor = measured;
         _log = log;
         _stopTimeout = options.StopTimeout;
         BootId = NewBootId();
@@ -81,6 +84,12 @@ internal sealed class HostdDaemon : IDisposable
 
     /// <summary>This host's draining mark, kept in state-path (none: in memory only).</summary>
     public DrainMark Drain { get; }
+
+    /// <summary>The threads blocking hypervisor calls run on.</summary>
+    public BlockingWorkers Workers => _workers;
+
+    /// <summary>The hypervisor, its calls timed.</summary>
+    public MeasuredHypervisor Hypervisor { get; }
 
     /// <summary>This host's keys.</summary>
     public KeyRing Keys { get; }

@@ -72,6 +72,9 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>How long requests in flight at SIGTERM may take to finish before they are answered "stopping".</summary>
     public required TimeSpan StopTimeout { get; init; }
 
+    /// <summary>Where Prometheus metrics are served over HTTP at /metrics; <see cref="HostPort.None"/>: off.</summary>
+    public required HostPort MetricsListen { get; init; }
+
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
@@ -124,6 +127,8 @@ internal sealed record HostdSettings : ILogSettings
         public static readonly ConfigKey<TimeSpan> StopTimeout = new("stop-timeout",
             Duration(TimeSpan.Zero, TimeSpan.FromHours(1)), "30s",
             "on SIGTERM, time requests in flight get to finish before they are answered \"stopping\"");
+        public static readonly ConfigKey<HostPort> MetricsListen = new("metrics-listen", OptionalListenEndpoint(9465),
+            "", "address and TCP port to serve Prometheus metrics on, at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9465)");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
             "info", "least severe level logged (SIGHUP applies a new one)");
         public static readonly ConfigKey<string> LogFile = Log.FileKey;
@@ -136,7 +141,7 @@ internal sealed record HostdSettings : ILogSettings
     public static readonly ConfigSchema Schema = new([
         Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.MinDatagramsPerInterval,
         Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.StatePath, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
-        Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LogLevel, Keys.LogFile,
+        Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.MetricsListen, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-hostd's name, summary, default configuration file and version.</summary>
@@ -167,6 +172,7 @@ internal sealed record HostdSettings : ILogSettings
         MaxQueuedAckBytes = config.Get(Keys.MaxQueuedAckBytes),
         CallTimeout = config.Get(Keys.CallTimeout),
         StopTimeout = config.Get(Keys.StopTimeout),
+        MetricsListen = config.Get(Keys.MetricsListen),
         LogLevel = config.Get(Keys.LogLevel),
         LogFile = config.Get(Keys.LogFile),
     };
@@ -180,12 +186,13 @@ internal sealed record HostdSettings : ILogSettings
 
     /// <summary>
     /// What hostd checks of this machine before it starts (and --check-config): its keys (this host's, spec §3.3), the
-    /// TCP port, the log file.
+    /// TCP ports (requests, metrics), the log file.
     /// </summary>
     public static void Check(HostdSettings settings, StartChecks checks)
     {
         checks.Keys(Keys.KeyFile, Keys.SecondKeyFile, () => HostKeys(settings));
         checks.Listen(Keys.Listen, System.Net.Sockets.ProtocolType.Tcp);
+        checks.Listen(Keys.MetricsListen, System.Net.Sockets.ProtocolType.Tcp);
         checks.LogFile(Keys.LogFile);
     }
 

@@ -1,14 +1,17 @@
 // vmm-hostd: settings (file, drop-ins, VMM_* environment, flags), this host's key, libvirt, then run until
 // SIGTERM or SIGINT, after which requests in flight are finished or answered and the controllers are told
 // this boot is stopping. SIGHUP reads the settings again. Under systemd (Type=notify) it says when it is
-// ready, what it is doing, and pings the watchdog while its heartbeat loop goes round.
+// ready, what it is doing, and pings the watchdog while its heartbeat loop goes round. With metrics-listen set, it
+// serves Prometheus metrics over HTTP as well.
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Vmm.Hosting.Cli;
 using Vmm.Hosting.Configuration;
 using Vmm.Hosting.Logging;
+using Vmm.Hosting.Metrics;
 using Vmm.Hosting.Systemd;
+using Vmm.Hostd.Internal;
 using Vmm.Hostd.Libvirt;
 using Vmm.Protocol;
 
@@ -40,6 +43,7 @@ internal static class Program
 
         using (var daemon = new HostdDaemon(new LibvirtHypervisor(libvirt, Log.For("libvirt")), keys, options, log))
         {
+            using var metrics = MetricsServer.Open(settings.MetricsListen, HostdMetrics.Sources(daemon), Log.For("metrics"));
             using var stop = new CancellationTokenSource();
             using var monitorStop = new CancellationTokenSource();
             void Stop(PosixSignalContext c)
@@ -55,6 +59,7 @@ internal static class Program
             log.Info("vmm-hostd {0} host {1}, libvirt {2}, state to {3}, key id {4}", HostdSettings.Daemon.Version, settings.HostName,
                 settings.LibvirtUri, Describe(controllers), keys.Ids);
 
+            var serving = metrics?.RunAsync(stop.Token) ?? Task.CompletedTask;
             var running = daemon.RunAsync(stop.Token);
             // Ready once the listener is bound (it is, since the daemon was made) and the controllers have heard
             // this boot's first state, or that libvirt could not be reached; not later than ReadyWait.
@@ -71,6 +76,7 @@ internal static class Program
             var monitor = ServiceMonitor.RunAsync(systemd, [daemon.Publisher.Heartbeat], daemon.Status, log, monitorStop.Token);
 
             await running.ConfigureAwait(false);
+            await serving.ConfigureAwait(false);
             await monitorStop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(reloads, monitor).ConfigureAwait(false);
             log.Info("stopped after {0}", daemon.Counts);

@@ -79,6 +79,8 @@ internal sealed record ControllerSettings : ILogSettings
 
     /// <summary>VMs a drain moves at once unless vmmctl host drain --parallel says otherwise.</summary>
     public required int DrainParallel { get; init; }
+    /// <summary>Where Prometheus metrics are served over HTTP at /metrics; <see cref="HostPort.None"/>: off.</summary>
+    public required HostPort MetricsListen { get; init; }
 
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
@@ -139,6 +141,8 @@ internal sealed record ControllerSettings : ILogSettings
             "1", "vCPUs placement (vm create without --host, host drain) lets a host run per logical CPU; 1 places no more vCPUs than CPUs");
         public static readonly ConfigKey<int> DrainParallel = new("drain-parallel", Int(1, Drainer.MaxParallel),
             "2", "live migrations a drain (vmmctl host drain) runs at once, unless its --parallel says otherwise");
+        public static readonly ConfigKey<HostPort> MetricsListen = new("metrics-listen", OptionalListenEndpoint(9464),
+            "", "address and TCP port to serve Prometheus metrics on, at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464)");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
             "info", "least severe level logged (SIGHUP applies a new one)");
         public static readonly ConfigKey<string> LogFile = Log.FileKey;
@@ -152,7 +156,7 @@ internal sealed record ControllerSettings : ILogSettings
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
         Keys.HedgeAfter, Keys.MaxRecentRequests, Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
-        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.CpuOvercommit, Keys.DrainParallel, Keys.LogLevel, Keys.LogFile,
+        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.CpuOvercommit, Keys.DrainParallel, Keys.MetricsListen, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-controller's name, summary, default configuration file and version.</summary>
@@ -191,6 +195,7 @@ internal sealed record ControllerSettings : ILogSettings
             AdminIdleTimeout = config.Get(Keys.AdminIdleTimeout),
             CpuOvercommit = config.Get(Keys.CpuOvercommit),
             DrainParallel = config.Get(Keys.DrainParallel),
+            MetricsListen = config.Get(Keys.MetricsListen),
             LogLevel = config.Get(Keys.LogLevel),
             LogFile = config.Get(Keys.LogFile),
         };
@@ -219,12 +224,13 @@ internal sealed record ControllerSettings : ILogSettings
 
     /// <summary>
     /// What the controller checks of this machine before it starts (and --check-config): the master keys, the UDP port,
-    /// the admin socket's group, the log file.
+    /// the admin socket's group, the metrics port, the log file.
     /// </summary>
     public static void Check(ControllerSettings settings, StartChecks checks)
     {
         checks.Keys(Keys.KeyFile, Keys.SecondKeyFile, () => MasterKeys(settings));
         checks.Listen(Keys.Listen, System.Net.Sockets.ProtocolType.Udp);
+        checks.Listen(Keys.MetricsListen, System.Net.Sockets.ProtocolType.Tcp);
         if (settings.AdminGroup.Length > 0 && !uint.TryParse(settings.AdminGroup, out _))
         {
             try

@@ -1,8 +1,8 @@
 // vmm-controller: settings, the cluster master key(s), then the inventory (fed by UDP heartbeats), the dispatcher
-// (TCP to hosts) and the admin socket (vmmctl), until SIGTERM or SIGINT. Nothing is stored on disk: a
-// restarted controller is whole again once every host's next report is complete. SIGHUP reads the settings
-// again. Under systemd (Type=notify) it says when it is ready, what it sees, and pings the watchdog while
-// its ingest loop goes round.
+// (TCP to hosts), the admin socket (vmmctl) and, when metrics-listen is set, Prometheus metrics over HTTP, until
+// SIGTERM or SIGINT. Nothing is stored on disk: a restarted controller is whole again once every host's next
+// report is complete. SIGHUP reads the settings again. Under systemd (Type=notify) it says when it is ready, what
+// it sees, and pings the watchdog while its ingest loop goes round.
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -10,10 +10,12 @@ using Vmm.Controller.Admin;
 using Vmm.Controller.Dispatch;
 using Vmm.Controller.Ingest;
 using Vmm.Controller.Inventory;
+using Vmm.Controller.Metrics;
 using Vmm.Controller.Placement;
 using Vmm.Hosting.Cli;
 using Vmm.Hosting.Configuration;
 using Vmm.Hosting.Logging;
+using Vmm.Hosting.Metrics;
 using Vmm.Hosting.Systemd;
 using Vmm.Protocol;
 
@@ -74,6 +76,7 @@ internal static class Program
             IdleTimeout = settings.AdminIdleTimeout,
             DrainParallel = settings.DrainParallel,
         }, inventory, dispatcher, new Placer(settings.CpuOvercommit), Log.For("admin"));
+        using var metrics = MetricsServer.Open(settings.MetricsListen, ControllerMetrics.Sources(inventory, dispatcher, admin), Log.For("metrics"));
         using (ingest)
         {
             admin.Start();
@@ -91,8 +94,9 @@ internal static class Program
             using var hup = new SignalLoop(PosixSignal.SIGHUP);
             log.Info("vmm-controller {0}: state on udp {1}, admin socket {2}, {3} pinned host(s), master key id {4}",
                 ControllerSettings.Daemon.Version, settings.Listen, settings.AdminSocket, pins.Count, keys.Ids);
-            var running = Task.WhenAll(ingest.RunAsync(stop.Token), inventory.RunAsync(stop.Token), admin.RunAsync(stop.Token));
-            // Both sockets are bound (the constructor and Start did it): ready.
+            var running = Task.WhenAll(ingest.RunAsync(stop.Token), inventory.RunAsync(stop.Token), admin.RunAsync(stop.Token),
+                metrics?.RunAsync(stop.Token) ?? Task.CompletedTask);
+            // Every socket is bound (the constructors and Start did it): ready.
             string Status() => Describe(inventory);
             systemd.Ready(Status());
 

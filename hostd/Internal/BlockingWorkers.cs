@@ -28,6 +28,15 @@ internal sealed class BlockingWorkers : IDisposable
         _idle = idle ?? TimeSpan.FromSeconds(30);
     }
 
+    /// <summary>Calls waiting for a worker now.</summary>
+    public int Queued { get { lock (_gate) return _queue.Count; } }
+
+    /// <summary>Worker threads now, busy or idle.</summary>
+    public int Threads { get { lock (_gate) return _threads; } }
+
+    /// <summary>The most worker threads; past it calls queue.</summary>
+    public int MaxThreads => _maxThreads;
+
     /// <summary>
     /// Runs <paramref name="call"/> on a worker. The task completes with its result, or faults with
     /// <see cref="TimeoutException"/> when <paramref name="deadline"/> passes first: the call itself cannot be

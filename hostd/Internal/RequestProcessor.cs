@@ -2,6 +2,7 @@
 // request-id cache, one operation per VM, and the hypervisor call on a worker thread with a deadline.
 using System.Diagnostics;
 using NLog;
+using Vmm.Hosting.Metrics;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
@@ -51,6 +52,12 @@ internal sealed class RequestProcessor(
 
     public RequestCounters Counters { get; } = new();
 
+    /// <summary>Requests by code and outcome, and how long each took to answer (the metrics).</summary>
+    public RequestMetrics Metrics { get; } = new();
+
+    /// <summary>The request-id cache (spec §7.6).</summary>
+    public RequestCache Cache => _cache;
+
     public ulong BootId => bootId;
 
     /// <summary>This host's draining mark (spec §8.1, drain).</summary>
@@ -85,6 +92,7 @@ internal sealed class RequestProcessor(
         {
             case CacheVerdict.Replayed:
                 Interlocked.Increment(ref Counters.Replayed);
+                Metrics.Record(request.Code, cached!.Code, Stopwatch.GetElapsedTime(started));
                 log.Info("request {0} {1} {2}: replayed from the cache ({3})", Id(request), request.Vm, Name(request.Code), Names.Of(cached!.Code));
                 return cached with { Flags = cached.Flags | AckFlags.Replayed, KeyId = 0, Tag = default };
             case CacheVerdict.InFlight:
@@ -230,6 +238,7 @@ internal sealed class RequestProcessor(
     private AckPdu Answer(RequestPdu request, Outcome outcome, long started, string peer)
     {
         var elapsed = Stopwatch.GetElapsedTime(started);
+        Metrics.Record(request.Code, outcome.Code, elapsed);
         AttrList results = [.. outcome.Results];
         results.Add(AttrType.DurationUs, (ulong)(elapsed.Ticks / 10));
         var ack = new AckPdu { RequestId = request.RequestId, BootId = bootId, Code = outcome.Code, Flags = outcome.Flags, Vm = outcome.Vm == Guid.Empty ? request.Vm : outcome.Vm, Results = results };

@@ -62,6 +62,9 @@ internal sealed partial class RequestServer : IDisposable
     /// <summary>Sources with a connection open now.</summary>
     public int Sources => _admission.Sources;
 
+    /// <summary>The bounds it runs with.</summary>
+    public ConnectionLimits Limits => _limits;
+
     /// <summary>What this listener refused or held back (the processor counts its own decisions).</summary>
     public TransportCounters Counters { get; } = new();
 

@@ -83,6 +83,17 @@ internal sealed class StatePublisher : IDisposable
     /// <summary>How many VMs the last refresh saw.</summary>
     public int VmCount => _refresher.Current.Vms.Length;
 
+    /// <summary>The VMs of the table as last published, counted by power state into <paramref name="counts"/> (indexed by its value).</summary>
+    public void CountByPower(Span<int> counts)
+    {
+        counts.Clear();
+        foreach (var vm in _refresher.Current.Vms)
+            if ((int)vm.Power < counts.Length) counts[(int)vm.Power]++;
+    }
+
+    /// <summary>VM re-reads that did not fit the refresher's inbox (each became a read of every VM).</summary>
+    public long RefreshOverflows => _refresher.Overflows;
+
     /// <summary>A request finished for <paramref name="vm"/>: remember its id for last-request and re-read the VM
     /// (memory, vCPUs, disks, NICs and snapshots change without a libvirt event). Never blocks.</summary>
     public void RequestDone(Guid vm, ulong requestId) => _refresher.Post(vm, requestId);

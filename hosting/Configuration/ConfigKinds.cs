@@ -33,6 +33,10 @@ public static class ConfigKinds
     /// <summary>An address to listen on: an IP address and a port (0 = any free port).</summary>
     public static ConfigKind<HostPort> ListenEndpoint(int defaultPort) => new EndpointKind(defaultPort, listen: true);
 
+    /// <summary>An address to listen on, as <see cref="ListenEndpoint"/>, or empty for a listener that is off
+    /// (<see cref="HostPort.None"/>).</summary>
+    public static ConfigKind<HostPort> OptionalListenEndpoint(int defaultPort) => new EndpointKind(defaultPort, listen: true, allowEmpty: true);
+
     /// <summary>A peer: an IP address or host name, and a port.</summary>
     public static ConfigKind<HostPort> Endpoint(int defaultPort) => new EndpointKind(defaultPort, listen: false);
 

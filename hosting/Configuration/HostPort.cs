@@ -10,6 +10,12 @@ namespace Vmm.Hosting.Configuration;
 /// </summary>
 public readonly record struct HostPort(string Host, int Port)
 {
+    /// <summary>No endpoint: an optional listener that is off.</summary>
+    public static readonly HostPort None = new("", 0);
+
+    /// <summary>Whether this names an endpoint (not <see cref="None"/>, nor the default value).</summary>
+    public bool IsSet => !string.IsNullOrEmpty(Host);
+
     /// <summary>The address when <see cref="Host"/> is an IP literal, else null (a name to resolve).</summary>
     public IPAddress? Address => IPAddress.TryParse(Host, out var a) ? a : null;
 

@@ -3,7 +3,8 @@
 // With the filter '*' (everything), the request round trip of hostd against libvirtd (RoundTrip/, about a
 // minute, needs root and libvirt-daemon) runs first, then the controller's UDP ingest (Ingest/, about a
 // minute, needs `make build`'s out/vmm-controller and out/vmmctl), then the codec benchmarks.
-// `-- --roundtrip` runs only the round trip; `-- --ingest` only the UDP ingest; `-- --soak` the soak of
+// `-- --roundtrip` runs only the round trip; `-- --ingest` only the UDP ingest; `-- --metrics` only the metrics
+// scrape at 10,000 hosts x 100 VMs (Metrics/, in process and the AOT controller); `-- --soak` the soak of
 // `make soak` (Soak/: SOAK_SECONDS and the other SOAK_* settings in the environment), never part of '*';
 // `-- --loss` only the soak's part (f), hosts under datagram loss (SOAK_LOSS_SECONDS, SOAK_LOSS_PERCENT).
 // `-- --trust` the restart figures of `make trust` (Trust/: TRUST_RESTARTS), never part of '*' either.
@@ -29,6 +30,7 @@ public static class Program
         // The round trip first, on the main thread (the private libvirtd it starts is tied to that thread).
         if (args.Contains("--roundtrip")) return RoundTripBenchmark.Run();
         if (args.Contains("--ingest")) return IngestBenchmark.Run();
+        if (args.Contains("--metrics")) return Vmm.Benchmarks.Metrics.ScrapeBenchmark.Run();
         if (args.Contains("--soak")) return Vmm.Benchmarks.Soak.SoakBenchmark.Run();
         if (Vmm.Benchmarks.Soak.LossSoak.IsInner(args)) return Vmm.Benchmarks.Soak.LossSoak.RunInner();
         if (args.Contains("--loss")) return Vmm.Benchmarks.Soak.LossSoak.Run();
@@ -37,6 +39,7 @@ public static class Program
         int roundTrip = FilterIsEverything(args) ? RoundTripBenchmark.Run() : 0;
         int ingest = FilterIsEverything(args) ? IngestBenchmark.Run() : 0;
         int endToEnd = FilterIsEverything(args) ? Vmm.Benchmarks.E2E.E2EBenchmark.Run() : 0;
+        int metrics = FilterIsEverything(args) ? Vmm.Benchmarks.Metrics.ScrapeBenchmark.Run() : 0;
 
         var fixtures = new Fixtures();
         fixtures.Check();
@@ -54,7 +57,7 @@ public static class Program
             foreach (var md in Directory.EnumerateFiles(summary.ResultsDirectoryPath, "*-report-github.md"))
                 Console.WriteLine($"  {md}");
         }
-        return failed || roundTrip != 0 || ingest != 0 || endToEnd != 0 ? 1 : 0;
+        return failed || roundTrip != 0 || ingest != 0 || endToEnd != 0 || metrics != 0 ? 1 : 0;
     }
 
     private static bool FilterIsEverything(string[] args)

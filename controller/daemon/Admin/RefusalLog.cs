@@ -19,11 +19,21 @@ internal sealed class RefusalLog(Logger log, Func<long>? clock = null)
     /// <summary>Everything refused or closed so far (connections over a bound, bad PDUs, idle connections).</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
+    // By reason: the reasons are the callers' constants (refused, idle, overload, bad-pdu), so the table stays small.
+    // Seeded with the reasons the admin socket uses, so that each is exposed (at 0) before it first happens.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Runtime.CompilerServices.StrongBox<long>> _byReason = new(
+        ((string[])["refused", "idle", "overload", "bad-pdu"]).Select(r => KeyValuePair.Create(r, new System.Runtime.CompilerServices.StrongBox<long>())));
+
+    /// <summary>The counts so far by reason, each reason once it has happened.</summary>
+    public IEnumerable<(string Reason, long Count)> ByReason() =>
+        _byReason.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, Interlocked.Read(ref p.Value.Value)));
+
     /// <summary>Counts one refusal of <paramref name="reason"/> for <paramref name="uid"/>, and logs
     /// <paramref name="line"/> (made only then) when a line is due.</summary>
     public void Warn(uint uid, string reason, Func<string> line)
     {
         Interlocked.Increment(ref _refused);
+        Interlocked.Increment(ref _byReason.GetOrAdd(reason, static _ => new()).Value);
         if (!log.IsWarnEnabled) return;
         long suppressed;
         lock (_gate)

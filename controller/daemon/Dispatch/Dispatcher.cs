@@ -3,6 +3,7 @@
 // Links to hosts are made on first use and dropped once idle.
 using System.Net;
 using NLog;
+using Vmm.Hosting.Metrics;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
@@ -45,6 +46,23 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
         _ids = _context.Ids;
         Recent = new RecentRequests(options.MaxRecentRequests);
         _sweeping = SweepAsync();
+    }
+
+    /// <summary>The options it runs with.</summary>
+    public DispatchOptions Options => _options;
+
+    /// <summary>Requests by code and outcome, and how long each took from its call to its outcome (the metrics).</summary>
+    public RequestMetrics Requests { get; } = new();
+
+    /// <summary>Links to hosts held now (made on first use, dropped once idle), and requests holding a slot of one.</summary>
+    public (int Links, int InFlight) Load()
+    {
+        lock (_gate)
+        {
+            int inFlight = 0;
+            foreach (var link in _links.Values) inFlight += _options.MaxInFlightPerHost - link.Slots.CurrentCount;
+            return (_links.Count, inFlight);
+        }
     }
 
     /// <summary>The high 32 bits of every request id this dispatcher sends (spec §7.1).</summary>
@@ -152,6 +170,7 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
 
     private DispatchResult Logged(HostTarget host, RequestCode code, Guid vm, int sends, long started, DispatchResult result)
     {
+        Requests.Record(code, result.Code, _time.GetElapsedTime(started));
         if (_log.IsDebugEnabled)
         {
             string? message = result.Results.Text(AttrType.Message);

@@ -5,16 +5,20 @@ namespace Vmm.Hosting.Configuration.Kinds;
 
 /// <summary>
 /// A <see cref="HostPort"/>. A listening endpoint (<paramref name="listen"/>) must be an IP address, and may
-/// use port 0 (any free port: what tests want).
+/// use port 0 (any free port: what tests want). With <paramref name="allowEmpty"/>, empty text is
+/// <see cref="HostPort.None"/> (a listener that is off).
 /// </summary>
-internal sealed class EndpointKind(int defaultPort, bool listen) : ConfigKind<HostPort>
+internal sealed class EndpointKind(int defaultPort, bool listen, bool allowEmpty = false) : ConfigKind<HostPort>
 {
     public override string Placeholder => listen ? "ADDRESS:PORT" : "HOST:PORT";
 
-    public override string Constraint => $"default port {defaultPort}";
+    public override string Constraint => allowEmpty ? $"default port {defaultPort}; empty: off" : $"default port {defaultPort}";
+
+    public override string Format(HostPort value) => value.IsSet ? value.ToString() : "";
 
     public override HostPort Parse(string text)
     {
+        if (allowEmpty && text.Trim().Length == 0) return HostPort.None;
         if (!HostPort.TryParse(text, defaultPort, out var value, out var problem, allowPortZero: listen))
             throw new FormatException(problem);
         if (listen && value.Address is null)
