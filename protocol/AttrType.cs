@@ -25,6 +25,9 @@ public enum AttrType : byte
     // Admin.
     Host = 0x50, Ref = 0x51, DestHost = 0x52, AgeMs = 0x53, Address = 0x54, LastAck = 0x55, LastCode = 0x56,
     LastPower = 0x57, Accepted = 0x58, Dropped = 0x59, RequestId = 0x5A, AckFlags = 0x5B,
+
+    // Leases, fencing and HA restart (spec §15).
+    Controller = 0x64, LeaseToken = 0x65, FenceAfterMs = 0x66, Ha = 0x67, Volume = 0x68, HostStatus = 0x69, Note = 0x6A,
 }
 
 /// <summary>How an attribute's value is laid out (spec §5.2).</summary>
@@ -142,6 +145,13 @@ public static class AttrRegistry
             new(AttrType.Dropped, "dropped", AttrKind.U64),
             new(AttrType.RequestId, "request-id", AttrKind.U64),
             new(AttrType.AckFlags, "ack-flags", AttrKind.U8),
+            new(AttrType.Controller, "controller", AttrKind.Name, MaxLength: 64),
+            new(AttrType.LeaseToken, "lease-token", AttrKind.U64),
+            new(AttrType.FenceAfterMs, "fence-after-ms", AttrKind.U32),
+            new(AttrType.Ha, "ha", AttrKind.U8),
+            new(AttrType.Volume, "volume", AttrKind.Text, MaxLength: 255),
+            new(AttrType.HostStatus, "host-status", AttrKind.U8),
+            new(AttrType.Note, "note", AttrKind.Text, MaxLength: MaxMessageBytes),
         };
         var table = new AttrDef?[128];
         foreach (var r in rows) table[(byte)r.Type] = r;

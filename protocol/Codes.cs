@@ -8,6 +8,10 @@ public enum RequestCode : byte
     Add = 1, Remove = 2, Start = 3, Stop = 4, Restart = 5, Pause = 6, Resume = 7, Migrate = 8, Delete = 9,
     AddNic = 10, RemoveNic = 11, UpdateMemory = 12, AddCpu = 13, RemoveCpu = 14, UpdateDisk = 15, Snapshot = 16,
     Ping = 17,
+    /// <summary>Renews the host's lease (spec §15): the holder's renewals keep its HA VMs running.</summary>
+    Lease = 19,
+    /// <summary>Marks a VM HA or not (spec §8.1): kept in its definition on its host.</summary>
+    SetHa = 20,
 }
 
 /// <summary>Ack and admin result codes (spec §8.2). 0-4 and 6 (not-found) come from hosts too; 5 and 7 only from the controller.</summary>
@@ -36,6 +40,8 @@ public enum VmFlags : byte
     Autostart = 0x04,
     /// <summary>The record would not fit a datagram: disks and NICs past what fit were left out (spec §6.5).</summary>
     Truncated = 0x08,
+    /// <summary>The VM is HA: restarted on another host when its host is down and its lease lapsed (spec §15).</summary>
+    Ha = 0x10,
 }
 
 /// <summary>Host status bits of a STATE PDU (spec §6.1).</summary>
@@ -47,6 +53,8 @@ public enum HostStatus : byte
     Unreachable = 0x01,
     /// <summary>hostd is stopping: this is its last datagram of this boot.</summary>
     Stopping = 0x02,
+    /// <summary>hostd's lease lapsed and it fenced its HA VMs (spec §15); cleared by the next renewal it grants.</summary>
+    Fenced = 0x08,
 }
 
 /// <summary>Request flags (spec §7.1).</summary>

@@ -42,9 +42,11 @@ public sealed class ReservedBitsTests
     public static TheoryData<string, Pdu> ReservedBitCases()
     {
         var data = new TheoryData<string, Pdu>();
+        // Status bit 3 is fenced (spec §15.3); bit 2 and bits 4-7 are reserved.
         for (int bit = 2; bit < 8; bit++)
-            data.Add($"state status bit {bit}", Samples.State with { Status = (HostStatus)(1 << bit) });
-        for (int bit = 4; bit < 8; bit++)
+            if (bit != 3) data.Add($"state status bit {bit}", Samples.State with { Status = (HostStatus)(1 << bit) });
+        // VM flags bit 4 is ha (spec §6.2); bits 5-7 are reserved.
+        for (int bit = 5; bit < 8; bit++)
         {
             var vm = Samples.RunningVm with { Flags = (VmFlags)(1 << bit) };
             data.Add($"state VM flags bit {bit}", Samples.State with { Vms = [vm] });
@@ -78,6 +80,7 @@ public sealed class ReservedBitsTests
         { "persistent", VmState.TombstoneFor(Samples.VmUuid, "x") with { Flags = VmFlags.Tombstone | VmFlags.Persistent } },
         { "autostart", VmState.TombstoneFor(Samples.VmUuid, "x") with { Flags = VmFlags.Tombstone | VmFlags.Autostart } },
         { "truncated", VmState.TombstoneFor(Samples.VmUuid, "x") with { Flags = VmFlags.Tombstone | VmFlags.Truncated } },
+        { "ha", VmState.TombstoneFor(Samples.VmUuid, "x") with { Flags = VmFlags.Tombstone | VmFlags.Ha } },
         { "attributes", VmState.TombstoneFor(Samples.VmUuid, "x") with { Attributes = new AttrList().Add(AttrType.MaxVcpus, 1) } },
     };
 
