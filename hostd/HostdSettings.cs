@@ -69,6 +69,12 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>How long requests in flight at SIGTERM may take to finish before they are answered "stopping".</summary>
     public required TimeSpan StopTimeout { get; init; }
 
+    /// <summary>Where the lease (spec §15) is kept across restarts of hostd; empty: nowhere (a restart fences the HA VMs).</summary>
+    public required string LeaseFile { get; init; }
+
+    /// <summary>Fence HA VMs by pausing them rather than destroying them.</summary>
+    public required bool FencePause { get; init; }
+
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
@@ -119,6 +125,10 @@ internal sealed record HostdSettings : ILogSettings
         public static readonly ConfigKey<TimeSpan> StopTimeout = new("stop-timeout",
             Duration(TimeSpan.Zero, TimeSpan.FromHours(1)), "30s",
             "on SIGTERM, time requests in flight get to finish before they are answered \"stopping\"");
+        public static readonly ConfigKey<string> LeaseFile = new("lease-file", Path(allowEmpty: true),
+            "/run/vmm-hostd/lease", "where the lease a controller renews is kept, so that a restart of hostd keeps it (on a file system the machine's reboot empties; empty: kept in memory only, and a restart fences the HA VMs)");
+        public static readonly ConfigKey<bool> FencePause = new("fence-pause", Bool(),
+            "false", "when the lease lapses, pause the HA VMs running here instead of destroying them (an operator may resume one that was not restarted elsewhere)");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
             "info", "least severe level logged (SIGHUP applies a new one)");
         public static readonly ConfigKey<string> LogFile = Log.FileKey;
@@ -131,7 +141,7 @@ internal sealed record HostdSettings : ILogSettings
     public static readonly ConfigSchema Schema = new([
         Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.MinDatagramsPerInterval,
         Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
-        Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LogLevel, Keys.LogFile,
+        Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LeaseFile, Keys.FencePause, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-hostd's name, summary, default configuration file and version.</summary>
@@ -161,6 +171,8 @@ internal sealed record HostdSettings : ILogSettings
         MaxQueuedAckBytes = config.Get(Keys.MaxQueuedAckBytes),
         CallTimeout = config.Get(Keys.CallTimeout),
         StopTimeout = config.Get(Keys.StopTimeout),
+        LeaseFile = config.Get(Keys.LeaseFile),
+        FencePause = config.Get(Keys.FencePause),
         LogLevel = config.Get(Keys.LogLevel),
         LogFile = config.Get(Keys.LogFile),
     };
