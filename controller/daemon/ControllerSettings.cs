@@ -77,6 +77,24 @@ internal sealed record ControllerSettings : ILogSettings
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
+    /// <summary>This controller's name as a lease holder (spec §15): kept across its restarts, unique among controllers.</summary>
+    public required string ControllerId { get; init; }
+
+    /// <summary>How often each host's lease is renewed.</summary>
+    public required TimeSpan LeaseInterval { get; init; }
+
+    /// <summary>How long a host's lease lasts without a renewal before it fences its HA VMs.</summary>
+    public required TimeSpan FenceAfter { get; init; }
+
+    /// <summary>What the controller waits beyond fence-after before it restarts a down host's HA VMs elsewhere.</summary>
+    public required TimeSpan HaMargin { get; init; }
+
+    /// <summary>The largest share of hosts (percent) that may be down at once for HA restarts to go on.</summary>
+    public required int HaMaxDownPercent { get; init; }
+
+    /// <summary>Hosts an HA VM is tried on before the controller gives up and reports it.</summary>
+    public required int HaMaxAttempts { get; init; }
+
     /// <summary>A file log lines are appended to as well as stderr; empty: none.</summary>
     public required string LogFile { get; init; }
 
@@ -129,6 +147,20 @@ internal sealed record ControllerSettings : ILogSettings
         public static readonly ConfigKey<TimeSpan> AdminIdleTimeout = new("admin-idle-timeout",
             Duration(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)), "10s",
             "an admin connection with nothing to answer (or half a PDU) for this long is closed");
+        public static readonly ConfigKey<string> ControllerId = new("controller-id", Name(),
+            Environment.MachineName, "this controller's name as the holder of host leases (HA): the same across its restarts, different from every other controller's", "this machine's host name");
+        public static readonly ConfigKey<TimeSpan> LeaseInterval = new("lease-interval",
+            Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)), "1s", "time between renewals of each host's lease (HA)");
+        public static readonly ConfigKey<TimeSpan> FenceAfter = new("fence-after",
+            Duration(TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1)), "5s",
+            "a host whose lease was not renewed for this long fences its HA VMs (destroys or pauses them); it must exceed lease-interval twice");
+        public static readonly ConfigKey<TimeSpan> HaMargin = new("ha-margin",
+            Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)), "1s",
+            "time the controller waits beyond fence-after (from the last renewal a host acknowledged) before it restarts that host's HA VMs elsewhere");
+        public static readonly ConfigKey<int> HaMaxDownPercent = new("ha-max-down-percent", Int(0, 100),
+            "50", "no HA restart while more than this percent of the hosts is down at once (this controller is more likely cut off than they are dead)");
+        public static readonly ConfigKey<int> HaMaxAttempts = new("ha-max-attempts", Int(1, 100),
+            "3", "hosts an HA VM is tried on before the controller gives up and reports it");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
             "info", "least severe level logged (SIGHUP applies a new one)");
         public static readonly ConfigKey<string> LogFile = Log.FileKey;
@@ -142,7 +174,8 @@ internal sealed record ControllerSettings : ILogSettings
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
         Keys.HedgeAfter, Keys.MaxRecentRequests, Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
-        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.LogLevel, Keys.LogFile,
+        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.ControllerId, Keys.LeaseInterval, Keys.FenceAfter, Keys.HaMargin,
+        Keys.HaMaxDownPercent, Keys.HaMaxAttempts, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-controller's name, summary, default configuration file and version.</summary>
@@ -179,6 +212,12 @@ internal sealed record ControllerSettings : ILogSettings
             MaxAdminConnections = config.Get(Keys.MaxAdminConnections),
             MaxAdminConnectionsPerUid = config.Get(Keys.MaxAdminConnectionsPerUid),
             AdminIdleTimeout = config.Get(Keys.AdminIdleTimeout),
+            ControllerId = config.Get(Keys.ControllerId),
+            LeaseInterval = config.Get(Keys.LeaseInterval),
+            FenceAfter = config.Get(Keys.FenceAfter),
+            HaMargin = config.Get(Keys.HaMargin),
+            HaMaxDownPercent = config.Get(Keys.HaMaxDownPercent),
+            HaMaxAttempts = config.Get(Keys.HaMaxAttempts),
             LogLevel = config.Get(Keys.LogLevel),
             LogFile = config.Get(Keys.LogFile),
         };
@@ -187,6 +226,12 @@ internal sealed record ControllerSettings : ILogSettings
             var changed = config[Keys.LongRequestTimeout].IsDefault ? Keys.RequestTimeout : Keys.LongRequestTimeout;
             throw config.Error(changed, $"long-request-timeout ({Durations.Format(settings.LongRequestTimeout)}) "
                 + $"is shorter than request-timeout ({Durations.Format(settings.RequestTimeout)})");
+        }
+        if (settings.FenceAfter <= settings.LeaseInterval * 2)
+        {
+            var changed = config[Keys.FenceAfter].IsDefault ? Keys.LeaseInterval : Keys.FenceAfter;
+            throw config.Error(changed, $"fence-after ({Durations.Format(settings.FenceAfter)}) must be longer than two lease intervals "
+                + $"({Durations.Format(settings.LeaseInterval * 2)}): a host counts its lease from the renewal before the last");
         }
         var downAfter = settings.HeartbeatInterval * settings.DownAfter;
         if (settings.ForgetAfter <= downAfter)

@@ -45,6 +45,9 @@ internal sealed class HostEntry
 
     public bool Unreachable { get; set; }
 
+    /// <summary>The newest datagram said fenced: the host's lease lapsed and it fenced its HA VMs (spec §15).</summary>
+    public bool Fenced { get; set; }
+
     /// <summary>The last boot ended with a stopping datagram and no new boot has been heard since.</summary>
     public bool Stopped { get; private set; }
 

@@ -16,7 +16,7 @@ internal static class HostOutput
         foreach (var h in Sorted(hosts))
         {
             var a = h.Attributes;
-            table.Add(h.Name, Names.Of(h.State), a.Text(AttrType.Address) ?? "-", Human.Number(a.Number(AttrType.VmCount)),
+            table.Add(h.Name, State(h), a.Text(AttrType.Address) ?? "-", Human.Number(a.Number(AttrType.VmCount)),
                 Human.Number(a.Number(AttrType.Cpus)), Memory(a), Human.Age(a.Number(AttrType.AgeMs)), Human.Boot(h.BootId));
         }
         table.Write(output);
@@ -51,6 +51,8 @@ internal static class HostOutput
         w.StringOrNull("migration-uri", a.Text(AttrType.MigrationUri));
         w.NumberOrNull("accepted", a.Number(AttrType.Accepted));
         w.NumberOrNull("dropped", a.Number(AttrType.Dropped));
+        w.WriteBoolean("fenced", Fenced(h));
+        w.StringOrNull("note", a.Text(AttrType.Note));
         w.WriteEndObject();
     }
 
@@ -58,9 +60,16 @@ internal static class HostOutput
     public static string Line(AdminHostPdu h)
     {
         var a = h.Attributes;
-        return $"host {h.Name}: {Names.Of(h.State)} address={a.Text(AttrType.Address) ?? "-"} vms={Human.Number(a.Number(AttrType.VmCount))} " +
+        // A decision of the controller about the host (HA, spec §15): said as it is.
+        if (a.Text(AttrType.Note) is { } note) return $"host {h.Name}: {note}";
+        return $"host {h.Name}: {State(h)} address={a.Text(AttrType.Address) ?? "-"} vms={Human.Number(a.Number(AttrType.VmCount))} " +
                $"cpus={Human.Number(a.Number(AttrType.Cpus))} mem={Memory(a)} boot={Human.Boot(h.BootId)}";
     }
+
+    // The host said it fenced itself (its lease lapsed): shown with its state, "up,fenced".
+    private static bool Fenced(AdminHostPdu h) => ((HostStatus)(h.Attributes.Number(AttrType.HostStatus) ?? 0)).HasFlag(HostStatus.Fenced);
+
+    private static string State(AdminHostPdu h) => Names.Of(h.State) + (Fenced(h) ? ",fenced" : "");
 
     private static string Memory(AttrList a) => (a.Number(AttrType.MemoryFree), a.Number(AttrType.MemoryTotal)) switch
     {
