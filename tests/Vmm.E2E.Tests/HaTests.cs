@@ -9,17 +9,7 @@ using Xunit.Abstractions;
 namespace Vmm.E2E.Tests;
 
 /// <summary>A cluster of two hosts whose hostds each have a network namespace of their own, so that one can be cut off.</summary>
-public sealed class HaClusterFixture : IDisposable
-{
-    private readonly Lazy<QemuCluster> _cluster = new(() => QemuCluster.Start(isolateHostd: true, "a", "b"));
-
-    internal QemuCluster Cluster => _cluster.Value;
-
-    public void Dispose()
-    {
-        if (_cluster.IsValueCreated) _cluster.Value.Dispose();
-    }
-}
+public sealed class HaClusterFixture() : QemuClusterFixture(() => QemuCluster.Start(isolateHostd: true, "a", "b"));
 
 [CollectionDefinition(Name)]
 public sealed class HaCollection : ICollectionFixture<HaClusterFixture>

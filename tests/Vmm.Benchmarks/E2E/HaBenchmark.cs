@@ -54,7 +54,7 @@ internal static class HaBenchmark
         {
             var source = c[from];
             var target = c[from == "a" ? "b" : "a"];
-            c.Until(() => watch.RunningOn == source.Name && c.Vm(vm)?.Power() == "running", $"{vm} running on {source.Name}", Deadline);
+            c.Until(() => watch.RunningOn == source.Name && c.Vm(vm)?.GetProperty("power").GetString() == "running", $"{vm} running on {source.Name}", Deadline);
             // The lease held, as the controller says once per holder change: give it a renewal or two after the last trial.
             Thread.Sleep(TimeSpan.FromSeconds(2));
             int before = watch.Both.Count;
@@ -69,7 +69,8 @@ internal static class HaBenchmark
             {
                 source.CutOff(false);
             }
-            c.Until(() => source.DomState(vm) is null, $"the fenced copy of {vm} removed from {source.Name}", Deadline);
+            // virsh domstate fails once the domain is gone from the host.
+            c.Until(() => source.Virsh("domstate", vm).Code != 0, $"the fenced copy of {vm} removed from {source.Name}", Deadline);
             twice += watch.Both.Count - before;
             Console.WriteLine($"trial {i,2}: {source.Name} cut off -> running on {target.Name} in {restarts[^1],7:0} ms; on both: {watch.Both.Count - before}");
             from = target.Name;
