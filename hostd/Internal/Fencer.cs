@@ -75,9 +75,10 @@ internal sealed class Fencer(Lease lease, IHypervisor hypervisor, BlockingWorker
             return;
         }
         Interlocked.Add(ref Counters.Vms, fenced.Count);
-        // A lease never held (a fresh start) with nothing to fence is nothing to report; it is marked all the same,
-        // since another controller may take a lapsed lease only once the host has fenced (Lease.Renew).
-        bool report = fenced.Count > 0 || lease.Holder is not null;
+        // A lease that never ran (a fresh start, a first renewal not yet extended) with nothing to fence is nothing to
+        // report; it is marked all the same, since another controller may take a lapsed lease only once the host has
+        // fenced (Lease.Renew).
+        bool report = fenced.Count > 0 || lease.HasRun;
         bool first = report && !lease.Fenced;
         if (!lease.MarkFenced(report) || !report) return;
         if (fenced.Count > 0)

@@ -14,7 +14,7 @@
 // boot of the machine), so a restarted hostd that reads the lease file keeps the deadline of its predecessor; a
 // token of an earlier machine boot carries another epoch and extends nothing.
 using System.Globalization;
-using System.Security.Cryptography;
+using Vmm.Hostd.Interop;
 
 namespace Vmm.Hostd.Internal;
 
@@ -78,6 +78,9 @@ internal sealed class Lease
 
     /// <summary>Milliseconds until the lease lapses (negative once it has; long.MinValue when it never ran).</summary>
     public long RemainingMs { get { lock (_gate) return _deadlineMs == long.MinValue ? long.MinValue : _deadlineMs - _nowMs(); } }
+
+    /// <summary>True once a renewal has extended the lease (here or before a restart): a lapse is then worth reporting.</summary>
+    public bool HasRun { get { lock (_gate) return _deadlineMs != long.MinValue; } }
 
     /// <summary>True once the deadline passed: the fencer must fence the HA VMs running here.</summary>
     public bool Lapsed { get { lock (_gate) return _nowMs() >= _deadlineMs; } }
@@ -174,7 +177,8 @@ internal sealed class Lease
         ushort e;
         do
         {
-            RandomNumberGenerator.Fill(b);
+            // getrandom(2), not RandomNumberGenerator: that would initialize .NET's OpenSSL shim (1.1 MB resident).
+            Libc.GetRandom(b);
             e = BitConverter.ToUInt16(b);
         } while (e == 0);
         return e;
