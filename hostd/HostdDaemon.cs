@@ -23,7 +23,9 @@ internal sealed record HostdOptions(
     int MaxQueuedAckBytes = 256 * 1024,
     int MinDatagramsPerInterval = HostdOptions.DefaultMinDatagramsPerInterval,
     TimeProvider? Time = null,
-    string? StatePath = null)
+    string? StatePath = null,
+    string? LeaseFile = null,
+    bool FenceByPausing = false)
 {
     /// <summary>min-datagrams-per-interval's default (spec §6.5): under 30% loss, with a controller's down-after of 3, a
     /// host is counted down falsely only after 11 datagrams in a row are lost (0.3^11, about once in days of 1 s
@@ -73,8 +75,13 @@ internal sealed class HostdDaemon : IDisposable
         Drain = new DrainMark(options.StatePath, log);
         Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, keys,
             options.HeartbeatInterval, options.MinDatagramsPerInterval, options.CallTimeout, _workers, log, options.Time, Drain);
+        Lease = new Lease(options.LeaseFile);
+        Fencer = new Fencer(Lease, hypervisor, _workers, options.FenceByPausing, options.CallTimeout, Publisher.SetFenced, log, options.Time);
         Processor = new RequestProcessor(hypervisor, BootId, options.CallTimeout, _workers, Publisher.RequestDone, log, receipts: Publisher.Refresher,
-            drain: Drain, statusChanged: Publisher.StatusChanged);
+            drain: Drain, statusChanged: Publisher.StatusChanged, lease: Lease)
+        {
+            FencedChanged = Publisher.SetFenced,
+        };
         Server = new RequestServer(options.Listen, keys, Processor, options.Limits, log);
         // The port controllers should connect to is the one bound (a listen port 0 picks one).
         Publisher.Port = (ushort)Server.LocalEndPoint.Port;
@@ -100,6 +107,11 @@ internal sealed class HostdDaemon : IDisposable
 
     public RequestServer Server { get; }
 
+    /// <summary>This host's lease (spec §15), and what fences its HA VMs when it lapses.</summary>
+    public Lease Lease { get; }
+
+    public Fencer Fencer { get; }
+
     /// <summary>What the processor and the listener counted, as the STATUS line and the last log line show it.</summary>
     public string Counts => TransportCounters.Summary(Processor.Counters, Server.Counters);
 
@@ -117,10 +129,15 @@ internal sealed class HostdDaemon : IDisposable
         using var publisherStop = new CancellationTokenSource();
         var hypervisor = _hypervisor.RunAsync(hypervisorStop.Token);
         var publisher = Publisher.RunAsync(publisherStop.Token);
+        var fencer = Fencer.RunAsync(publisherStop.Token);
+        _log.Info(Lease.Restored
+            ? $"lease of controller {Lease.Holder ?? "none"} kept from before this boot; lapses in {Lease.RemainingMs / 1000.0:0.0} s"
+            : "no lease kept from before this boot: HA VMs running here are fenced until a controller renews the lease");
         // Heartbeats go on while requests drain: the controllers see their effects, and that the host is up.
         await Server.RunAsync(stop, _stopTimeout).ConfigureAwait(false);
         await publisherStop.CancelAsync().ConfigureAwait(false);
         await publisher.ConfigureAwait(false);
+        await fencer.ConfigureAwait(false);
         await hypervisorStop.CancelAsync().ConfigureAwait(false);
         await hypervisor.ConfigureAwait(false);
     }
@@ -134,7 +151,8 @@ internal sealed class HostdDaemon : IDisposable
         if (!_hypervisor.Reachable)
             return _hypervisor.UnreachableReason is { } why ? $"hypervisor unreachable: {why}; state {to}" : $"connecting to the hypervisor; state {to}";
         int vms = Publisher.VmCount;
-        return $"libvirt connected, {vms} VM{(vms == 1 ? "" : "s")}, state {to}, {Server.Connections} controller connection(s), {Counts}";
+        string lease = Lease.Fenced ? ", FENCED (lease lapsed)" : Lease.Holder is { } holder ? $", lease held by {holder}" : "";
+        return $"libvirt connected, {vms} VM{(vms == 1 ? "" : "s")}, state {to}, {Server.Connections} controller connection(s){lease}, {Counts}";
     }
 
     private static ulong NewBootId()

@@ -74,6 +74,11 @@ internal sealed record HostdSettings : ILogSettings
 
     /// <summary>Where Prometheus metrics are served over HTTP at /metrics; <see cref="HostPort.None"/>: off.</summary>
     public required HostPort MetricsListen { get; init; }
+    /// <summary>Where the lease (spec §15) is kept across restarts of hostd; empty: nowhere (a restart fences the HA VMs).</summary>
+    public required string LeaseFile { get; init; }
+
+    /// <summary>Fence HA VMs by pausing them rather than destroying them.</summary>
+    public required bool FencePause { get; init; }
 
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
@@ -129,6 +134,10 @@ internal sealed record HostdSettings : ILogSettings
             "on SIGTERM, time requests in flight get to finish before they are answered \"stopping\"");
         public static readonly ConfigKey<HostPort> MetricsListen = new("metrics-listen", OptionalListenEndpoint(9465),
             "", "address and TCP port to serve Prometheus metrics on, at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9465)");
+        public static readonly ConfigKey<string> LeaseFile = new("lease-file", Path(allowEmpty: true),
+            "/run/vmm-hostd/lease", "where the lease a controller renews is kept, so that a restart of hostd keeps it (on a file system the machine's reboot empties; empty: kept in memory only, and a restart fences the HA VMs)");
+        public static readonly ConfigKey<bool> FencePause = new("fence-pause", Bool(),
+            "false", "when the lease lapses, pause the HA VMs running here instead of destroying them (an operator may resume one that was not restarted elsewhere)");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
             "info", "least severe level logged (SIGHUP applies a new one)");
         public static readonly ConfigKey<string> LogFile = Log.FileKey;
@@ -141,7 +150,7 @@ internal sealed record HostdSettings : ILogSettings
     public static readonly ConfigSchema Schema = new([
         Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.MinDatagramsPerInterval,
         Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.StatePath, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
-        Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.MetricsListen, Keys.LogLevel, Keys.LogFile,
+        Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LeaseFile, Keys.FencePause, Keys.MetricsListen, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-hostd's name, summary, default configuration file and version.</summary>
@@ -173,6 +182,8 @@ internal sealed record HostdSettings : ILogSettings
         CallTimeout = config.Get(Keys.CallTimeout),
         StopTimeout = config.Get(Keys.StopTimeout),
         MetricsListen = config.Get(Keys.MetricsListen),
+        LeaseFile = config.Get(Keys.LeaseFile),
+        FencePause = config.Get(Keys.FencePause),
         LogLevel = config.Get(Keys.LogLevel),
         LogFile = config.Get(Keys.LogFile),
     };

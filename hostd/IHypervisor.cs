@@ -39,6 +39,13 @@ internal interface IHypervisor : IDisposable
     /// <summary>Carries out a request whose code is known and is not ping (the daemon answers those itself),
     /// blocking until done. Never throws for a hypervisor error or bad parameters: those are outcomes.</summary>
     Outcome Execute(RequestPdu request);
+
+    /// <summary>
+    /// Fences every HA VM that runs here now (spec §15): destroys it, or with <paramref name="pause"/> pauses it
+    /// (a paused one counts as fenced already). Returns one line per VM fenced ("web-01 (uuid)"), blocking until done.
+    /// </summary>
+    /// <exception cref="HypervisorException">the hypervisor failed or is unreachable.</exception>
+    IReadOnlyList<string> FenceHa(bool pause);
 }
 
 /// <summary>The content of an ACK: its code, the VM acted on (for add, the new uuid) and its results

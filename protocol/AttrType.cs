@@ -28,6 +28,8 @@ public enum AttrType : byte
 
     // Maintenance (drain).
     Draining = 0x60, Parallel = 0x61, DrainOutcome = 0x62,
+    // Leases, fencing and HA restart (spec §15).
+    Controller = 0x64, LeaseToken = 0x65, FenceAfterMs = 0x66, Ha = 0x67, Volume = 0x68, HostStatus = 0x69, Note = 0x6A,
 }
 
 /// <summary>How an attribute's value is laid out (spec §5.2).</summary>
@@ -151,6 +153,13 @@ public static class AttrRegistry
             new(AttrType.Draining, "draining", AttrKind.U8),
             new(AttrType.Parallel, "parallel", AttrKind.U16),
             new(AttrType.DrainOutcome, "drain-outcome", AttrKind.U8),
+            new(AttrType.Controller, "controller", AttrKind.Name, MaxLength: 64),
+            new(AttrType.LeaseToken, "lease-token", AttrKind.U64),
+            new(AttrType.FenceAfterMs, "fence-after-ms", AttrKind.U32),
+            new(AttrType.Ha, "ha", AttrKind.U8),
+            new(AttrType.Volume, "volume", AttrKind.Text, MaxLength: 255),
+            new(AttrType.HostStatus, "host-status", AttrKind.U8),
+            new(AttrType.Note, "note", AttrKind.Text, MaxLength: MaxMessageBytes),
         };
         var table = new AttrDef?[128];
         foreach (var r in rows) table[(byte)r.Type] = r;

@@ -10,6 +10,10 @@ public enum RequestCode : byte
     Ping = 17,
     /// <summary>Sets or clears the host's draining mark (spec §8.1); hostd keeps it across restarts.</summary>
     Drain = 18,
+    /// <summary>Renews the host's lease (spec §15): the holder's renewals keep its HA VMs running.</summary>
+    Lease = 19,
+    /// <summary>Marks a VM HA or not (spec §8.1): kept in its definition on its host.</summary>
+    SetHa = 20,
 }
 
 /// <summary>Ack and admin result codes (spec §8.2). 0-4 and 6 (not-found) come from hosts too; 5 and 7 only from the controller.</summary>
@@ -38,6 +42,8 @@ public enum VmFlags : byte
     Autostart = 0x04,
     /// <summary>The record would not fit a datagram: disks and NICs past what fit were left out (spec §6.5).</summary>
     Truncated = 0x08,
+    /// <summary>The VM is HA: restarted on another host when its host is down and its lease lapsed (spec §15).</summary>
+    Ha = 0x10,
 }
 
 /// <summary>Host status bits of a STATE PDU (spec §6.1).</summary>
@@ -51,6 +57,8 @@ public enum HostStatus : byte
     Stopping = 0x02,
     /// <summary>The host is marked draining (spec §6.1): placement skips it and its VMs are being moved away.</summary>
     Draining = 0x04,
+    /// <summary>hostd's lease lapsed and it fenced its HA VMs (spec §15); cleared by the next renewal it grants.</summary>
+    Fenced = 0x08,
 }
 
 /// <summary>Request flags (spec §7.1).</summary>

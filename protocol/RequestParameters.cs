@@ -15,7 +15,7 @@ public static class RequestParameters
     /// <summary>The parameters of <paramref name="code"/>, as §8.1 lists them (timeout-ms aside: any request may carry it).</summary>
     public static ReadOnlySpan<AttrType> Of(RequestCode code) => code switch
     {
-        RequestCode.Add => [AttrType.Name, AttrType.Vcpus, AttrType.MaxVcpus, AttrType.Memory, AttrType.MaxMemory, AttrType.DiskSpec, AttrType.NicSpec],
+        RequestCode.Add => [AttrType.Name, AttrType.Vcpus, AttrType.MaxVcpus, AttrType.Memory, AttrType.MaxMemory, AttrType.DiskSpec, AttrType.NicSpec, AttrType.Ha],
         RequestCode.Stop => [AttrType.TimeoutMs],
         RequestCode.Migrate => [AttrType.DestUri],
         RequestCode.AddNic => [AttrType.NicSpec],
@@ -25,13 +25,15 @@ public static class RequestParameters
         RequestCode.UpdateDisk => [AttrType.DiskSpec, AttrType.DiskOp, AttrType.Target, AttrType.Size],
         RequestCode.Snapshot => [AttrType.SnapshotName, AttrType.SnapshotOp],
         RequestCode.Drain => [AttrType.Draining],
+        RequestCode.Lease => [AttrType.Controller, AttrType.LeaseToken, AttrType.FenceAfterMs],
+        RequestCode.SetHa => [AttrType.Ha],
         _ => None,
     };
 
     /// <summary>The attributes a nested <paramref name="container"/> (disk-spec, nic-spec) takes; none for any other type.</summary>
     public static ReadOnlySpan<AttrType> Within(AttrType container) => container switch
     {
-        AttrType.DiskSpec => [AttrType.Target, AttrType.Size, AttrType.BaseImage, AttrType.Bus],
+        AttrType.DiskSpec => [AttrType.Target, AttrType.Size, AttrType.BaseImage, AttrType.Bus, AttrType.Volume],
         AttrType.NicSpec => [AttrType.Mac, AttrType.Network, AttrType.Bridge, AttrType.Model],
         _ => None,
     };

@@ -85,6 +85,24 @@ internal sealed record ControllerSettings : ILogSettings
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
+    /// <summary>This controller's name as a lease holder (spec §15): kept across its restarts, unique among controllers.</summary>
+    public required string ControllerId { get; init; }
+
+    /// <summary>How often each host's lease is renewed.</summary>
+    public required TimeSpan LeaseInterval { get; init; }
+
+    /// <summary>How long a host's lease lasts without a renewal before it fences its HA VMs.</summary>
+    public required TimeSpan FenceAfter { get; init; }
+
+    /// <summary>What the controller waits beyond fence-after before it restarts a down host's HA VMs elsewhere.</summary>
+    public required TimeSpan HaMargin { get; init; }
+
+    /// <summary>The largest share of hosts (percent) that may be down at once for HA restarts to go on.</summary>
+    public required int HaMaxDownPercent { get; init; }
+
+    /// <summary>Hosts an HA VM is tried on before the controller gives up and reports it.</summary>
+    public required int HaMaxAttempts { get; init; }
+
     /// <summary>A file log lines are appended to as well as stderr; empty: none.</summary>
     public required string LogFile { get; init; }
 
@@ -143,6 +161,20 @@ internal sealed record ControllerSettings : ILogSettings
             "2", "live migrations a drain (vmmctl host drain) runs at once, unless its --parallel says otherwise");
         public static readonly ConfigKey<HostPort> MetricsListen = new("metrics-listen", OptionalListenEndpoint(9464),
             "", "address and TCP port to serve Prometheus metrics on, at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464)");
+        public static readonly ConfigKey<string> ControllerId = new("controller-id", Name(),
+            Environment.MachineName, "this controller's name as the holder of host leases (HA): the same across its restarts, different from every other controller's", "this machine's host name");
+        public static readonly ConfigKey<TimeSpan> LeaseInterval = new("lease-interval",
+            Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)), "1s", "time between renewals of each host's lease (HA)");
+        public static readonly ConfigKey<TimeSpan> FenceAfter = new("fence-after",
+            Duration(TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1)), "5s",
+            "a host whose lease was not renewed for this long fences its HA VMs (destroys or pauses them); it must exceed lease-interval twice");
+        public static readonly ConfigKey<TimeSpan> HaMargin = new("ha-margin",
+            Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)), "1s",
+            "time the controller waits beyond fence-after (from the last renewal a host acknowledged) before it restarts that host's HA VMs elsewhere");
+        public static readonly ConfigKey<int> HaMaxDownPercent = new("ha-max-down-percent", Int(0, 100),
+            "50", "no HA restart while more than this percent of the hosts is down at once (this controller is more likely cut off than they are dead)");
+        public static readonly ConfigKey<int> HaMaxAttempts = new("ha-max-attempts", Int(1, 100),
+            "3", "hosts an HA VM is tried on before the controller gives up and reports it");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
             "info", "least severe level logged (SIGHUP applies a new one)");
         public static readonly ConfigKey<string> LogFile = Log.FileKey;
@@ -156,7 +188,8 @@ internal sealed record ControllerSettings : ILogSettings
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
         Keys.HedgeAfter, Keys.MaxRecentRequests, Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
-        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.CpuOvercommit, Keys.DrainParallel, Keys.MetricsListen, Keys.LogLevel, Keys.LogFile,
+        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.CpuOvercommit, Keys.DrainParallel, Keys.MetricsListen, Keys.ControllerId, Keys.LeaseInterval, Keys.FenceAfter,
+        Keys.HaMargin, Keys.HaMaxDownPercent, Keys.HaMaxAttempts, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-controller's name, summary, default configuration file and version.</summary>
@@ -196,6 +229,12 @@ internal sealed record ControllerSettings : ILogSettings
             CpuOvercommit = config.Get(Keys.CpuOvercommit),
             DrainParallel = config.Get(Keys.DrainParallel),
             MetricsListen = config.Get(Keys.MetricsListen),
+            ControllerId = config.Get(Keys.ControllerId),
+            LeaseInterval = config.Get(Keys.LeaseInterval),
+            FenceAfter = config.Get(Keys.FenceAfter),
+            HaMargin = config.Get(Keys.HaMargin),
+            HaMaxDownPercent = config.Get(Keys.HaMaxDownPercent),
+            HaMaxAttempts = config.Get(Keys.HaMaxAttempts),
             LogLevel = config.Get(Keys.LogLevel),
             LogFile = config.Get(Keys.LogFile),
         };
@@ -204,6 +243,12 @@ internal sealed record ControllerSettings : ILogSettings
             var changed = config[Keys.LongRequestTimeout].IsDefault ? Keys.RequestTimeout : Keys.LongRequestTimeout;
             throw config.Error(changed, $"long-request-timeout ({Durations.Format(settings.LongRequestTimeout)}) "
                 + $"is shorter than request-timeout ({Durations.Format(settings.RequestTimeout)})");
+        }
+        if (settings.FenceAfter <= settings.LeaseInterval * 2)
+        {
+            var changed = config[Keys.FenceAfter].IsDefault ? Keys.LeaseInterval : Keys.FenceAfter;
+            throw config.Error(changed, $"fence-after ({Durations.Format(settings.FenceAfter)}) must be longer than two lease intervals "
+                + $"({Durations.Format(settings.LeaseInterval * 2)}): a host counts its lease from the renewal before the last");
         }
         var downAfter = settings.HeartbeatInterval * settings.DownAfter;
         if (settings.ForgetAfter <= downAfter)

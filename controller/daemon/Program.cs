@@ -8,6 +8,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Vmm.Controller.Admin;
 using Vmm.Controller.Dispatch;
+using Vmm.Controller.Ha;
 using Vmm.Controller.Ingest;
 using Vmm.Controller.Inventory;
 using Vmm.Controller.Metrics;
@@ -67,6 +68,18 @@ internal static class Program
             carriedState: (host, datagram) => ingest.Processor.ProcessCarried(host, datagram));
         var probe = new BootProbe(inventory, dispatcher, Log.For("inventory"));
         probe.Attach();
+        var ha = new HaOptions
+        {
+            ControllerId = settings.ControllerId,
+            LeaseInterval = settings.LeaseInterval,
+            FenceAfter = settings.FenceAfter,
+            Margin = settings.HaMargin,
+            MaxDownPercent = settings.HaMaxDownPercent,
+            MaxAttempts = settings.HaMaxAttempts,
+        };
+        var leases = new LeaseBook();
+        var keeper = new LeaseKeeper(inventory, dispatcher, leases, ha, Log.For("ha"));
+        var restarter = new HaRestarter(inventory, dispatcher, leases, new Placer(), ha, Log.For("ha"));
         await using var admin = new AdminServer(new AdminOptions
         {
             Path = settings.AdminSocket,
@@ -92,11 +105,13 @@ internal static class Program
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var hup = new SignalLoop(PosixSignal.SIGHUP);
-            log.Info("vmm-controller {0}: state on udp {1}, admin socket {2}, {3} pinned host(s), master key id {4}",
-                ControllerSettings.Daemon.Version, settings.Listen, settings.AdminSocket, pins.Count, keys.Ids);
+            log.Info("vmm-controller {0}: state on udp {1}, admin socket {2}, {3} pinned host(s), master key id {4}; leases held as {5} " +
+                "(renewed every {6} ms, fence-after {7} ms, HA restart {8} ms after that)",
+                ControllerSettings.Daemon.Version, settings.Listen, settings.AdminSocket, pins.Count, keys.Ids, ha.ControllerId,
+                (long)ha.LeaseInterval.TotalMilliseconds, (long)ha.FenceAfter.TotalMilliseconds, (long)ha.Margin.TotalMilliseconds);
             var running = Task.WhenAll(ingest.RunAsync(stop.Token), inventory.RunAsync(stop.Token), admin.RunAsync(stop.Token),
-                metrics?.RunAsync(stop.Token) ?? Task.CompletedTask);
-            // Every socket is bound (the constructors and Start did it): ready.
+                keeper.RunAsync(stop.Token), restarter.RunAsync(stop.Token), metrics?.RunAsync(stop.Token) ?? Task.CompletedTask);
+            // Every socket is bound (the constructor and Start did it): ready.
             string Status() => Describe(inventory);
             systemd.Ready(Status());
 

@@ -14,8 +14,8 @@ namespace Vmm.Hostd.Internal;
 internal sealed class MeasuredHypervisor(IHypervisor inner) : IHypervisor, IMetricsSource
 {
     // Calls by index: 0 read-all, 1 read, 2 read-facts, then each request code at 2 + its value (request code 0 is not
-    // assigned, so index 2 + 0 would be read-facts: codes start at 1).
-    private const int CallReadAll = 0, CallRead = 1, CallReadFacts = 2, Calls = 3 + (int)RequestCode.Ping;
+    // assigned, so index 2 + 0 would be read-facts: codes start at 1), then fence-ha.
+    private const int CallReadAll = 0, CallRead = 1, CallReadFacts = 2, CallFence = 3 + (int)RequestCode.SetHa, Calls = CallFence + 1;
     private readonly LatencyHistogram[] _latency = [.. Enumerable.Range(0, Calls).Select(_ => new LatencyHistogram())];
     private readonly long[] _failed = new long[Calls];
 
@@ -42,6 +42,8 @@ internal sealed class MeasuredHypervisor(IHypervisor inner) : IHypervisor, IMetr
     public IReadOnlyList<VmState> ReadAll() => Timed(CallReadAll, inner.ReadAll);
 
     public VmState? Read(Guid uuid) => Timed(CallRead, () => inner.Read(uuid));
+
+    public IReadOnlyList<string> FenceHa(bool pause) => Timed(CallFence, () => inner.FenceHa(pause));
 
     public Outcome Execute(RequestPdu request)
     {
@@ -83,6 +85,7 @@ internal sealed class MeasuredHypervisor(IHypervisor inner) : IHypervisor, IMetr
         CallReadAll => "read-all",
         CallRead => "read",
         CallReadFacts => "read-facts",
+        CallFence => "fence-ha",
         _ => Names.Of((RequestCode)(call - 2)),
     };
 

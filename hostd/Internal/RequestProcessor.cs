@@ -40,7 +40,8 @@ internal sealed class RequestProcessor(
     RequestCache? cache = null,
     IStateReceipts? receipts = null,
     DrainMark? drain = null,
-    Action? statusChanged = null)
+    Action? statusChanged = null,
+    Lease? lease = null)
 {
     /// <summary>How long a successful request's ACK waits for the event datagram that shows it (spec §7.2, state);
     /// it goes without after that, and the controller waits for the datagram itself.</summary>
@@ -86,6 +87,8 @@ internal sealed class RequestProcessor(
         if (request.BootId != bootId)
             return Refuse(request, started, peer,
                 $"request for boot {request.BootId:x16}, but this hostd runs boot {bootId:x16}: the host restarted; take the boot id from its newest STATE");
+        // A renewal asks nothing of the hypervisor and is not cached: sent twice, it extends to the same deadline (§15).
+        if (request.Code == RequestCode.Lease) return Answer(request, Renew(request), started, peer);
         if (!Enum.IsDefined(request.Code))
             return Answer(request, Outcome.With(AckCode.UnknownRequest, request.Vm, $"unknown request code {(byte)request.Code}", null), started, peer);
         switch (_cache.Begin(request.RequestId, RequestCache.Digest(request), out var cached))
@@ -201,6 +204,29 @@ internal sealed class RequestProcessor(
         return Outcome.Success(Guid.Empty);
     }
 
+    /// <summary>Called with true when a granted renewal ends a fence (the fenced status is to be cleared).</summary>
+    public Action<bool>? FencedChanged { get; set; }
+
+    private Outcome Renew(RequestPdu request)
+    {
+        if (lease is null) return Outcome.Unsupported(Guid.Empty, "this hostd keeps no lease");
+        if (request.Parameters.Text(AttrType.Controller) is not { } controller)
+            return Outcome.Failure(Guid.Empty, "controller is required: the lease is held by a controller, named");
+        if (request.Parameters.Number(AttrType.FenceAfterMs) is not { } fenceAfter)
+            return Outcome.Failure(Guid.Empty, "fence-after-ms is required: how long the lease lasts without a renewal");
+        var answer = lease.Renew(controller, request.Parameters.Number(AttrType.LeaseToken) ?? 0, (uint)Math.Min(fenceAfter, uint.MaxValue));
+        var results = new AttrList();
+        if (answer.Holder is { } holder) results.Add(AttrType.Controller, holder);
+        if (answer.Granted) results.Add(AttrType.LeaseToken, answer.Token);
+        results.AddMessage(answer.Message);
+        if (answer.Unfenced)
+        {
+            log.Warn("lease renewed by controller {0}: no longer fenced (the HA VMs fenced stay as they are)", controller);
+            FencedChanged?.Invoke(false);
+        }
+        return new Outcome(answer.Granted ? AckCode.Success : AckCode.Failure, Guid.Empty, results);
+    }
+
     // The hypervisor turns its own errors into outcomes (IHypervisor.Execute); anything else it throws is a bug.
     private Outcome Execute(RequestPdu request)
     {
@@ -242,7 +268,10 @@ internal sealed class RequestProcessor(
         AttrList results = [.. outcome.Results];
         results.Add(AttrType.DurationUs, (ulong)(elapsed.Ticks / 10));
         var ack = new AckPdu { RequestId = request.RequestId, BootId = bootId, Code = outcome.Code, Flags = outcome.Flags, Vm = outcome.Vm == Guid.Empty ? request.Vm : outcome.Vm, Results = results };
-        if (outcome.Code == AckCode.Success)
+        // Renewals come every second from every controller (a standby's are refused each time): debug, not info.
+        if (request.Code == RequestCode.Lease)
+            log.Debug("request {0} lease from {1}: {2}: {3}", Id(request), peer, Names.Of(outcome.Code), outcome.Results.Text(AttrType.Message) ?? "");
+        else if (outcome.Code == AckCode.Success)
             log.Info("request {0} {1} {2} from {3}: {4} in {5:0.###} ms", Id(request), ack.Vm, Name(request.Code), peer, Names.Of(outcome.Code), elapsed.TotalMilliseconds);
         else
             log.Info("request {0} {1} {2} from {3}: {4} in {5:0.###} ms: {6}", Id(request), ack.Vm, Name(request.Code), peer, Names.Of(outcome.Code), elapsed.TotalMilliseconds, outcome.Results.Text(AttrType.Message) ?? "");

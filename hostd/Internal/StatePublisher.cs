@@ -94,6 +94,16 @@ internal sealed class StatePublisher : IDisposable
     /// <summary>VM re-reads that did not fit the refresher's inbox (each became a read of every VM).</summary>
     public long RefreshOverflows => _refresher.Overflows;
 
+    /// <summary>
+    /// The host fenced itself (its lease lapsed), or a renewal ended that: every datagram says so from now on, and
+    /// one goes out at once (spec §15). Never blocks.
+    /// </summary>
+    public void SetFenced(bool fenced)
+    {
+        _sender.Sticky = fenced ? _sender.Sticky | HostStatus.Fenced : _sender.Sticky & ~HostStatus.Fenced;
+        _sender.SendEvent([], _hypervisor.Reachable ? HostStatus.None : HostStatus.Unreachable);
+    }
+
     /// <summary>A request finished for <paramref name="vm"/>: remember its id for last-request and re-read the VM
     /// (memory, vCPUs, disks, NICs and snapshots change without a libvirt event). Never blocks.</summary>
     public void RequestDone(Guid vm, ulong requestId) => _refresher.Post(vm, requestId);

@@ -22,6 +22,14 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
     private Route _route = new(controllers);   // replaced whole under _gate (a reload's new controllers list)
     private ulong _sequence;
     private uint _report;
+    private int _sticky;
+
+    /// <summary>Status bits every datagram carries besides its own (fenced, spec §15), until cleared.</summary>
+    public HostStatus Sticky
+    {
+        get => (HostStatus)Volatile.Read(ref _sticky);
+        set => Volatile.Write(ref _sticky, (int)value);
+    }
 
     // Every datagram carries the host's marks as they are when it is written (spec §6.1: draining).
     private HostStatus WithMarks(HostStatus status) => drain is { Draining: true } ? status | HostStatus.Draining : status;
@@ -58,7 +66,7 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
             int next = 0;
             for (int page = 0; page < counts.Count; page++)
             {
-                var w = new StateWriter(_datagram, bootId, ++_sequence, report, (ushort)page, (ushort)counts.Count, WithMarks(HostStatus.None), host, page == 0 ? facts : null);
+                var w = new StateWriter(_datagram, bootId, ++_sequence, report, (ushort)page, (ushort)counts.Count, WithMarks(Sticky), host, page == 0 ? facts : null);
                 for (int i = 0; i < counts[page]; i++)
                 {
                     bool added = w.TryAdd(vms[next++]);
@@ -122,7 +130,7 @@ internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEnd
             int i = 0;
             do
             {
-                var w = new StateWriter(_datagram, bootId, ++_sequence, 0, 0, 0, WithMarks(status), host, null);
+                var w = new StateWriter(_datagram, bootId, ++_sequence, 0, 0, 0, WithMarks(status | Sticky), host, null);
                 int first = i;
                 while (i < vms.Count && w.TryAdd(vms[i])) i++;
                 if (i == first && i < vms.Count) w.TryAdd(Truncate(vms[i++], w.Remaining));

@@ -30,6 +30,9 @@ internal static unsafe partial class LibvirtApi
     private static partial int virStoragePoolIsActive(StoragePoolHandle pool);
 
     [LibraryImport(Libraries.Libvirt)]
+    private static partial int virStoragePoolRefresh(StoragePoolHandle pool, uint flags);
+
+    [LibraryImport(Libraries.Libvirt)]
     private static partial int virStoragePoolSetAutostart(StoragePoolHandle pool, int autostart);
 
     [LibraryImport(Libraries.Libvirt)]
@@ -70,6 +73,9 @@ internal static unsafe partial class LibvirtApi
     public static void BuildStoragePool(StoragePoolHandle pool) => Ensure(virStoragePoolBuild(pool, 0), "virStoragePoolBuild");
 
     public static void StartStoragePool(StoragePoolHandle pool) => Ensure(virStoragePoolCreate(pool, 0), "virStoragePoolCreate");
+
+    /// <summary>Reads the pool's volumes again (a volume another host made in shared storage is then known).</summary>
+    public static void RefreshStoragePool(StoragePoolHandle pool) => Ensure(virStoragePoolRefresh(pool, 0), "virStoragePoolRefresh");
 
     public static bool IsStoragePoolActive(StoragePoolHandle pool) => Ensure(virStoragePoolIsActive(pool), "virStoragePoolIsActive") == 1;
 

@@ -24,6 +24,7 @@ internal sealed partial class LibvirtHypervisor
         CheckNetworks(s, spec.Nics);
 
         var created = new List<string>();
+        var owned = new List<string>();
         try
         {
             var disks = new List<DiskDevice>();
@@ -35,14 +36,16 @@ internal sealed partial class LibvirtHypervisor
                 {
                     string target = d.Target ?? DiskTargets.Next(used);
                     used.Add(target);
-                    string path = CreateVolume(pool, spec.Name, target, d);
-                    created.Add(path);
+                    string path;
+                    if (d.Volume is string volume) path = ExistingVolume(s, pool, volume);
+                    else created.Add(path = CreateVolume(pool, spec.Name, target, d));
+                    owned.Add(path);
                     disks.Add(new DiskDevice(target, d.Bus, path, ReadOnly: false, Cdrom: false));
                 }
             }
-            var domain = new DomainSpec(uuid, spec.Name, spec.Vcpus, spec.MaxVcpus, spec.MemoryKib, spec.MaxMemoryKib, disks, spec.Nics, created);
+            var domain = new DomainSpec(uuid, spec.Name, spec.Vcpus, spec.MaxVcpus, spec.MemoryKib, spec.MaxMemoryKib, disks, spec.Nics, owned, spec.Ha);
             using var dom = LibvirtApi.DefineDomain(s.Connection, DomainXml.Build(domain, s.Flavor));
-            _log.Info("added VM {0} ({1}) with {2} disk(s)", spec.Name, uuid, disks.Count);
+            _log.Info("added VM {0} ({1}) with {2} disk(s){3}", spec.Name, uuid, disks.Count, spec.Ha ? ", HA" : "");
             return Outcome.Success(uuid);
         }
         catch (Exception e) when (e is HypervisorException or SpecException or FormatException)
@@ -51,5 +54,21 @@ internal sealed partial class LibvirtHypervisor
             if (e is FormatException) throw new HypervisorException(AckCode.Failure, 0, e.Message);
             throw;
         }
+    }
+
+    // A volume an HA restart names (spec §15): made by an add on another host, in the pool's directory, which hosts
+    // that restart each other's VMs share. Used as it is; it counts as Vmm's (delete removes it), and a failed add
+    // leaves it alone.
+    // libvirt is asked, not the file system: hostd need not see the pool's folder (libvirtd does, as root), and a
+    // volume another host made is known once the pool is read again.
+    private string ExistingVolume(LibvirtSession s, StoragePoolHandle pool, string volume)
+    {
+        string path = Path.Combine(_options.PoolPath, volume);
+        LibvirtApi.RefreshStoragePool(pool);
+        using var vol = LibvirtApi.LookupStorageVolume(s.Connection, path);
+        if (vol is null)
+            throw new HypervisorException(AckCode.NotFound, 0,
+                $"disk-spec: volume {volume} is not in storage pool {_options.PoolName} ({_options.PoolPath}) on this host: restarting a VM elsewhere needs its disks on storage the hosts share");
+        return LibvirtApi.GetStorageVolumePath(vol);
     }
 }

@@ -47,6 +47,7 @@ internal sealed partial class LibvirtHypervisor
     private Outcome AttachDisk(LibvirtSession s, RequestPdu r)
     {
         var request = Checked(RequestSpecs.ParseDisk(Parameters.RequiredNested(r.Parameters, AttrType.DiskSpec, "disk-spec", "the disk to attach")));
+        if (request.Volume is not null) throw new SpecException("disk-spec: volume is taken by add alone (an HA restart); attach a disk with size or base-image");
         using var dom = Domain(s, r.Vm);
         var description = Describe(dom);
         var used = description.Disks.Select(d => d.Target).ToHashSet(StringComparer.Ordinal);
@@ -60,7 +61,7 @@ internal sealed partial class LibvirtHypervisor
         {
             var affect = LiveAndConfig(dom);
             LibvirtApi.AttachDevice(dom, DeviceXml.Disk(new DiskDevice(target, request.Bus, path, ReadOnly: false, Cdrom: false)), affect);
-            SetOwnedVolumes(dom, description.OwnedVolumes.Append(path), affect);
+            SetOwnedVolumes(dom, description.OwnedVolumes.Append(path), description.Ha, affect);
         }
         catch (HypervisorException)
         {
@@ -80,7 +81,7 @@ internal sealed partial class LibvirtHypervisor
         var affect = LiveAndConfig(dom);
         LibvirtApi.DetachDevice(dom, DeviceXml.Disk(ToDevice(disk)), affect);
         if (disk.SourcePath is string path && description.OwnedVolumes.Contains(path))
-            SetOwnedVolumes(dom, description.OwnedVolumes.Where(p => p != path), affect);
+            SetOwnedVolumes(dom, description.OwnedVolumes.Where(p => p != path), description.Ha, affect);
         return affect.HasFlag(Affect.Live) && Describe(dom).Disks.Any(d => d.Target == target)
             ? NotReleased(r.Vm, $"disk {target}")
             : Outcome.Success(r.Vm);
@@ -127,7 +128,8 @@ internal sealed partial class LibvirtHypervisor
     private static DiskDevice ToDevice(DescribedDisk d) =>
         new(d.Target, d.Bus, d.SourcePath ?? "", d.Flags.HasFlag(DiskFlags.ReadOnly), d.Flags.HasFlag(DiskFlags.Cdrom));
 
-    // The list of owned volumes lives in the domain's metadata, which is what delete reads.
-    private static void SetOwnedVolumes(DomainHandle dom, IEnumerable<string> paths, Affect affect) =>
-        LibvirtApi.SetMetadataElement(dom, Metadata.OwnedVolumes(paths.Distinct(StringComparer.Ordinal)), Metadata.Key, Metadata.Namespace, affect);
+    // The list of owned volumes lives in the domain's metadata, which is what delete reads; the HA mark beside it
+    // is written back as it was (the element is replaced whole).
+    private static void SetOwnedVolumes(DomainHandle dom, IEnumerable<string> paths, bool ha, Affect affect) =>
+        LibvirtApi.SetMetadataElement(dom, Metadata.Element(paths.Distinct(StringComparer.Ordinal), ha), Metadata.Key, Metadata.Namespace, affect);
 }

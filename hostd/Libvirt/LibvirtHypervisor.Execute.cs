@@ -32,7 +32,8 @@ internal sealed partial class LibvirtHypervisor
                 RequestCode.RemoveCpu => ChangeVcpus(s, request, -1),
                 RequestCode.UpdateDisk => UpdateDisk(s, request),
                 RequestCode.Snapshot => Snapshot(s, request),
-                // Ping and unknown codes are the daemon's to answer (IHypervisor.Execute): one here is a bug there.
+                RequestCode.SetHa => SetHa(s, request),
+                // Ping, lease and unknown codes are the daemon's to answer (IHypervisor.Execute): one here is a bug there.
                 _ => throw new ArgumentOutOfRangeException(nameof(request), request.Code, "not a request for the hypervisor"),
             };
         }

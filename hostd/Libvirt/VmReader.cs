@@ -47,6 +47,7 @@ internal static class VmReader
         }
         if (description is not null)
         {
+            if (description.Ha) flags |= VmFlags.Ha;
             maxVcpus = Math.Max(description.MaxVcpus, vcpus);
             foreach (var d in description.Disks)
                 attrs.Add(new DiskInfo(d.Target, d.Bus, d.Flags, Capacity(conn, dom, active, d, log)));

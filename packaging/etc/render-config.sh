@@ -15,7 +15,7 @@ file=/etc/vmm/${name#vmm-}.toml
 
 # Settings whose default depends on the machine (--help shows it as "default: VALUE (how it is
 # derived)"): the file shows an example instead, and says so. A new one must be added here.
-declare -A examples=([host-name]='"hv1"')
+declare -A examples=([host-name]='"hv1"' [controller-id]='"controller1"')
 # Lists that are empty by default: what entries look like in TOML (--help shows the flag's form).
 declare -A list_examples=(
     [controllers]='["10.0.0.10", "10.0.0.11:7400"]'

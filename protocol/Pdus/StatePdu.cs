@@ -155,7 +155,7 @@ public readonly ref struct StateView
 
         if (boot == 0) Throw.BadValue("state boot_id is 0");
         if (seq == 0) Throw.BadValue("state sequence is 0; sequences start at 1");
-        if ((status & ~0x07) != 0) Throw.ReservedBits("state status", status);
+        if ((status & ~0x0F) != 0) Throw.ReservedBits("state status", status);
         if (pages == 0 ? report != 0 || page != 0 : page >= pages) BadPage(page, pages);
         if (!Validation.IsName(host)) Throw.BadValue("state host name is not a valid name");
         AttrReader.Validate(facts);

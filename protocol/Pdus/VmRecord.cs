@@ -131,7 +131,7 @@ public readonly ref struct VmRecordView
         ulong memory = f.U64("memory");
         var name = f.Str8("VM name");
         var attrs = f.Rest();
-        if ((flags & ~0x0F) != 0) Throw.ReservedBits("VM record flags", flags);
+        if ((flags & ~0x1F) != 0) Throw.ReservedBits("VM record flags", flags);
         if (!Validation.IsText(name)) Throw.BadValue("VM name is not UTF-8 text without control characters");
         if ((flags & (byte)VmFlags.Tombstone) != 0 && (flags != (byte)VmFlags.Tombstone || power != 0 || reason != 0 || vcpus != 0 || memory != 0 || !attrs.IsEmpty))
             Throw.Malformed("a tombstone carries only uuid and name: every other field must be zero and it has no attributes");

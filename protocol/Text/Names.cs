@@ -10,7 +10,7 @@ public static class Names
 {
     private static readonly string[] Requests =
         ["", "add", "remove", "start", "stop", "restart", "pause", "resume", "migrate", "delete", "add-nic", "remove-nic",
-         "update-memory", "add-cpu", "remove-cpu", "update-disk", "snapshot", "ping", "drain"];
+         "update-memory", "add-cpu", "remove-cpu", "update-disk", "snapshot", "ping", "drain", "lease", "set-ha"];
     private static readonly string[] Acks = ["success", "failure", "unsupported", "unknown-request", "busy", "timeout", "not-found", "unavailable"];
     private static readonly string[] Powers = ["unknown", "running", "blocked", "paused", "shutting-down", "off", "crashed", "suspended"];
     private static readonly string[][] Reasons =
@@ -31,8 +31,8 @@ public static class Names
     private static readonly string[] DiskOps = ["attach", "detach", "resize"];
     private static readonly string[] Queries = ["", "hosts", "vms", "watch", "forget-host", "drain", "undrain"];
     private static readonly string[] HostStates = ["unknown", "up", "down", "unreachable", "stopped"];
-    private static readonly string[] VmFlagBits = ["tombstone", "persistent", "autostart", "truncated"];
-    private static readonly string[] HostStatusBits = ["unreachable", "stopping", "draining"];
+    private static readonly string[] VmFlagBits = ["tombstone", "persistent", "autostart", "truncated", "ha"];
+    private static readonly string[] HostStatusBits = ["unreachable", "stopping", "draining", "fenced"];
     private static readonly string[] DrainOutcomes = ["moving", "moved", "not-running", "no-room", "failed", "undrained", "gone"];
     private static readonly string[] DiskFlagBits = ["readonly", "cdrom", "owned"];
     private static readonly string[] ForceBit = ["force"];
@@ -114,7 +114,12 @@ public static class Names
     };
 
     /// <summary>The bit names of a flag-set attribute (ack-flags), or null when the attribute is not one.</summary>
-    internal static string[]? BitsForAttr(AttrType t) => t == AttrType.AckFlags ? AckFlagBits : null;
+    internal static string[]? BitsForAttr(AttrType t) => t switch
+    {
+        AttrType.AckFlags => AckFlagBits,
+        AttrType.HostStatus => HostStatusBits,
+        _ => null,
+    };
 
     /// <summary>A flag-set attribute's value as its text form writes it: names, or 0xNN for a bit without one.</summary>
     internal static string AttrBits(string[] names, byte v) => Bits(names, v);
@@ -150,7 +155,7 @@ public static class Names
         for (int i = 0; i < 8; i++)
         {
             if ((v & (1 << i)) == 0) continue;
-            parts.Add(i < names.Length ? names[i] : "0x" + (1 << i).ToString("x2", CultureInfo.InvariantCulture));
+            parts.Add(i < names.Length && names[i].Length > 0 ? names[i] : "0x" + (1 << i).ToString("x2", CultureInfo.InvariantCulture));
         }
         return string.Join(',', parts);
     }
@@ -163,7 +168,7 @@ public static class Names
         {
             foreach (var part in s.Split(','))
             {
-                int i = Array.IndexOf(names, part);
+                int i = part.Length == 0 ? -1 : Array.IndexOf(names, part);
                 if (i >= 0) acc |= (byte)(1 << i);
                 else if (TryNumber(part, out byte n)) acc |= n;
                 else { ok = false; break; }

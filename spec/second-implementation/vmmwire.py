@@ -51,6 +51,7 @@ def _table(s):
 REQ_CODES = {i + 1: n for i, n in enumerate(
     'add remove start stop restart pause resume migrate delete add-nic remove-nic update-memory '
     'add-cpu remove-cpu update-disk snapshot ping drain'.split())}                 # §8.1
+REQ_CODES.update({19: 'lease', 20: 'set-ha'})                                     # §8.1, §15
 ACK_CODES = _table('success failure unsupported unknown-request busy timeout not-found unavailable')  # §8.2
 POWER = _table('unknown running blocked paused shutting-down off crashed suspended')                 # §8.3
 REASONS = {  # §8.4, keyed by power value
@@ -75,8 +76,8 @@ ERR_CODES = {i + 1: n for i, n in enumerate(
     'truncated bad-magic bad-version bad-length too-large unknown-type unexpected-type unsigned '
     'wrong-key bad-tag malformed bad-value unknown-critical replay'.split())}     # §9
 # flag sets: bit -> name; any other bit is reserved (malformed, §11)
-STATUS_FLAGS = ['unreachable', 'stopping', 'draining']                       # §6.1
-RECORD_FLAGS = ['tombstone', 'persistent', 'autostart', 'truncated']  # §6.2
+STATUS_FLAGS = ['unreachable', 'stopping', 'draining', 'fenced']       # §6.1, §15
+RECORD_FLAGS = ['tombstone', 'persistent', 'autostart', 'truncated', 'ha']  # §6.2
 DISK_FLAGS = ['readonly', 'cdrom', 'owned']                      # §6.3 / §8.5
 REQ_FLAGS = ['force']                                            # §7.1
 ACK_FLAGS = ['replayed', 'unchanged']                            # §7.2
@@ -137,6 +138,13 @@ _reg(0x5B, 'ack-flags', 'u8', enum=ACK_FLAGS, where='result')   # a flag set: it
 _reg(0x60, 'draining', 'u8', where='drain host')
 _reg(0x61, 'parallel', 'u16', where='query')
 _reg(0x62, 'drain-outcome', 'u8', enum=DRAIN_OUTCOME, where='vm')
+_reg(0x64, 'controller', 'name', 64, where='lease ack')          # §15
+_reg(0x65, 'lease-token', 'u64', where='lease ack')
+_reg(0x66, 'fence-after-ms', 'u32', where='lease')
+_reg(0x67, 'ha', 'u8', where='add set-ha')
+_reg(0x68, 'volume', 'text', 255, where='disk-spec')
+_reg(0x69, 'host-status', 'u8', enum=STATUS_FLAGS, where='host')
+_reg(0x6A, 'note', 'text', 1024, where='host vm')
 ATTR_BY_NAME = {v[0]: t for t, v in _A.items()}
 INT_SIZES = {'u8': 1, 'u16': 2, 'u32': 4, 'u64': 8}
 
@@ -210,7 +218,7 @@ def check_text(raw, mx, what):
 
 def check_flags(value, names, what):
     """A reserved bit set is malformed (§11)."""
-    if value >> len(names):
+    if any(value >> i & 1 and (i >= len(names) or names[i] is None) for i in range(8)):
         _fail('malformed', f'{what}: reserved bit set in 0x{value:02x}')
     return value
 
@@ -546,11 +554,11 @@ def fmt_enum(v, table):
     return table.get(v, str(v))
 
 def fmt_flags(v, names):
-    return ','.join(n for i, n in enumerate(names) if v >> i & 1) or 'none'
+    return ','.join(n for i, n in enumerate(names) if n and v >> i & 1) or 'none'
 
 def fmt_bits(v, names):
     """A flag-set attribute (§10): its bits by name, a bit without a name as 0xNN; 'none' for 0."""
-    parts = [names[i] if i < len(names) else f'0x{1 << i:02x}' for i in range(8) if v >> i & 1]
+    parts = [names[i] if i < len(names) and names[i] else f'0x{1 << i:02x}' for i in range(8) if v >> i & 1]
     return ','.join(parts) or 'none'
 
 def fmt_mac(b):

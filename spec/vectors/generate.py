@@ -140,6 +140,8 @@ def main():
         "update-disk": f"request id=0x5a17c0de0000000f {rq} code=update-disk uuid={U1} disk-op=resize target=vda size=42949672960",
         "snapshot": f"request id=0x5a17c0de00000010 {rq} code=snapshot uuid={U1} snapshot-name=before-upgrade snapshot-op=create",
         "ping": "request id=1 code=ping",
+        "lease": f"request id=0x5a17c0de00000017 {rq} code=lease timeout-ms=2000 controller=ctl-1 lease-token=0x3a5c00000a1b2c3d fence-after-ms=5000",
+        "set-ha": f"request id=0x5a17c0de00000018 {rq} code=set-ha uuid={U1} ha=1",
     }
     for code, text in requests.items():
         positive(f"request-{code}", f"request {code}", text)
@@ -150,6 +152,18 @@ def main():
     positive("request-unknown-attribute", "an unknown non-critical attribute (0x7e) is carried and skipped by receivers that do not know it",
              f"request id=0x5a17c0de00000013 {rq} code=start uuid={U1} x7e=c0ffee")
 
+    positive("request-lease-first", "a controller's first renewal: no token yet (§15.2)",
+             f"request id=0x5a17c0de00000019 {rq} code=lease controller=ctl-1 fence-after-ms=5000")
+    positive("request-add-ha-restart", "an HA restart: the VM defined again with its uuid, on the volume its first host made (§15.4)",
+             f"request id=0x5a17c0de0000001a {rq} code=add uuid={U1} name=web-01 vcpus=2 memory=2097152 "
+             "disk-spec={target=vda bus=virtio volume=web-01-vda.qcow2} nic-spec={mac=52:54:00:12:34:56 network=default model=virtio} ha=1")
+    positive("ack-lease-granted", "a renewal granted: the holder and the token for the next one (§15.2)",
+             f"ack id=0x5a17c0de00000017 boot={BOOT} code=success message=\"lapses in 4.012 s\" duration-us=41 controller=ctl-1 lease-token=0x3a5c00000a1b3025")
+    positive("ack-lease-refused", "a renewal refused: another controller holds the lease (§15.5)",
+             f"ack id=0x5a17c0de00000017 boot={BOOT} code=failure message=\"the lease is held by controller ctl-2 for 3.5 s more\" duration-us=30 controller=ctl-2")
+    positive("state-fenced", "a hostd whose lease lapsed: status fenced, its HA VM destroyed (§15.3)",
+             f"state host=hv-01 boot={BOOT} seq=46 status=fenced "
+             f"vm={{uuid={U1} name=web-01 power=off reason=destroyed flags=persistent,ha vcpus=2 memory=2097152}}", transport="datagram")
     positive("ack-success-add", "add succeeded: the new VM's uuid and the time it took",
              f"ack id=0x5a17c0de00000001 boot={BOOT} code=success uuid={U1} duration-us=18250")
     positive("ack-failure", "libvirt refused: its error code and message",
@@ -185,6 +199,13 @@ def main():
     positive("vm-unknown", "a VM whose host is down: power unknown, last-power remembers",
              f"vm host=hv-01 vm={{uuid={U1} name=web-01 power=unknown flags=persistent vcpus=2 memory=2097152}} age-ms=9000 last-power=running",
              key=None)
+    positive("submit-set-ha", "vmmctl vm ha web-01 on", "submit code=set-ha ref=web-01 ha=1", key=None)
+    positive("host-fenced-note", "a watched host that fenced itself, with the controller's note (§15.6)",
+             f"host name=hv-01 boot={BOOT} seq=50 state=up age-ms=120 accepted=50 dropped=0 host-status=fenced "
+             "note=\"host hv-01 fenced itself: its lease lapsed, and it destroyed or paused its HA VMs\"", key=None)
+    positive("vm-note", "a watched VM and the controller's HA decision about it (§15.6)",
+             f"vm host=hv-02 vm={{uuid={U1} name=web-01 power=running reason=booted flags=persistent,ha vcpus=2 memory=2097152}} age-ms=40 "
+             "note=\"HA: web-01 runs on hv-02, restarted from down host hv-01 7.4 s after it went silent\"", key=None)
     positive("result-success", "a submit that succeeded", f"result code=success id=0x5a17c0de00000001 uuid={U1} host=hv-01", key=None)
     positive("result-unchanged", "a submit whose request changed nothing, answered again from the controller's recent requests",
              f"result code=success id=0x5a17c0de00000015 uuid={U1} message=\"web-01 is already running\" host=hv-01 ack-flags=replayed,unchanged", key=None)
@@ -256,6 +277,12 @@ def main():
     st = bytearray(encode(f"state host=hv-01 boot={BOOT} seq=1"))
     st[18:26] = bytes(8)
     write("neg-state-sequence-zero", "a state datagram with sequence 0: sequences start at 1", resign(bytes(st)), transport="datagram", error="bad-value")
+    st = bytearray(encode(f"state host=hv-01 boot={BOOT} seq=47"))
+    st[34] = 0x10   # status: header 10 + boot 8 + seq 8 + report 4 + page 2 + pages 2
+    write("neg-state-status-reserved", "a state datagram with status bit 4 set (bits 4-7 are reserved)", resign(bytes(st)), transport="datagram", error="malformed")
+    st = bytearray(encode(f"state host=hv-01 boot={BOOT} seq=48 vm={{uuid={U1} name=x power=off flags=ha}}"))
+    st[63] = 0x30   # the record's flags: header 10 + fixed 26 + name 5 + facts_len 2 + length 2 + uuid 16 = power 61, reason 62, flags 63
+    write("neg-vm-flags-reserved", "a VM record with flags bit 5 set, which is reserved", resign(bytes(st)), transport="datagram", error="malformed")
     ok = encode(requests["ping"])
     z = bytearray(ok); z[10:18] = bytes(8)
     write("neg-request-id-zero", "a request with id 0", resign(bytes(z)), error="bad-value")
@@ -292,10 +319,6 @@ def drain_vectors():
     positive("result-drain", "the summary of a drain that left one VM running on the host",
              "result code=unavailable message=\"host hv-01 not drained (4.1 s): 4 moved, 1 still running here (1 no room); it stays marked draining\" host=hv-01",
              key=None)
-    st = bytearray(encode(f"state host=hv-01 boot={BOOT} seq=47 status=draining"))
-    st[34] |= 0x08   # status: header 10 + boot 8 + seq 8 + report 4 + page 2 + pages 2 = offset 34
-    write("neg-state-status-reserved", "a state datagram with status bit 3 set (bits 3-7 are reserved)",
-          resign(bytes(st)), transport="datagram", error="malformed")
 
 
 if __name__ == "__main__":

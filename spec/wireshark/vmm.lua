@@ -17,10 +17,10 @@
 --   tag       vmm.tag vmm.tag.status ("good", "bad", "wrong-key", "unsigned", "unverified") vmm.tag.host
 --             (the host whose key was used) vmm.tag.expected (the tag computed with that key)
 --   faults    vmm.fault (the §9 error name a receiver would report: malformed, bad-value, too-large, ...)
---   STATE     vmm.boot_id vmm.sequence vmm.report vmm.page vmm.pages vmm.status(.unreachable .stopping .draining)
+--   STATE     vmm.boot_id vmm.sequence vmm.report vmm.page vmm.pages vmm.status(.unreachable .stopping .draining .fenced)
 --             vmm.host_len vmm.host vmm.facts_len vmm.facts, then one vmm.vm per record
 --   VM record vmm.vm.length vmm.vm.uuid vmm.vm.power vmm.vm.reason vmm.vm.flags(.tombstone .persistent
---             .autostart .truncated) vmm.vm.vcpus vmm.vm.memory_kib vmm.vm.name_len vmm.vm.name
+--             .autostart .truncated .ha) vmm.vm.vcpus vmm.vm.memory_kib vmm.vm.name_len vmm.vm.name
 --   REQUEST   vmm.request_id vmm.boot_id vmm.request.code vmm.request.flags(.force) vmm.uuid
 --   ACK       vmm.request_id vmm.boot_id vmm.ack.code vmm.ack.flags(.replayed .unchanged) vmm.uuid
 --   ERROR     vmm.error.code
@@ -203,7 +203,7 @@ local pdu_types = {
 local request_codes = {
     [1] = "add", [2] = "remove", [3] = "start", [4] = "stop", [5] = "restart", [6] = "pause", [7] = "resume",
     [8] = "migrate", [9] = "delete", [10] = "add-nic", [11] = "remove-nic", [12] = "update-memory", [13] = "add-cpu",
-    [14] = "remove-cpu", [15] = "update-disk", [16] = "snapshot", [17] = "ping", [18] = "drain",
+    [14] = "remove-cpu", [15] = "update-disk", [16] = "snapshot", [17] = "ping", [18] = "drain", [19] = "lease", [20] = "set-ha",
 }
 local ack_codes = {
     [0] = "success", [1] = "failure", [2] = "unsupported", [3] = "unknown-request", [4] = "busy", [5] = "timeout",
@@ -259,6 +259,8 @@ local attr_rows = {
     { 0x58, "accepted", "u64" }, { 0x59, "dropped", "u64" }, { 0x5A, "request-id", "u64" },
     { 0x5B, "ack-flags", "u8" },
     { 0x60, "draining", "u8" }, { 0x61, "parallel", "u16" }, { 0x62, "drain-outcome", "u8", nil, false, drain_outcomes },
+    { 0x64, "controller", "name", 64 }, { 0x65, "lease-token", "u64" }, { 0x66, "fence-after-ms", "u32" },
+    { 0x67, "ha", "u8" }, { 0x68, "volume", "text", 255 }, { 0x69, "host-status", "u8" }, { 0x6A, "note", "text", 1024 },
 }
 
 ---------------------------------------------------------------------------------------------------------------
@@ -286,6 +288,7 @@ local pf = {
     status_unreachable = ProtoField.bool("vmm.status.unreachable", "Unreachable", 8, nil, 0x01),
     status_stopping = ProtoField.bool("vmm.status.stopping", "Stopping", 8, nil, 0x02),
     status_draining = ProtoField.bool("vmm.status.draining", "Draining", 8, nil, 0x04),
+    status_fenced = ProtoField.bool("vmm.status.fenced", "Fenced", 8, nil, 0x08),
     host_len = ProtoField.uint8("vmm.host_len", "Host name length", base.DEC),
     host = ProtoField.string("vmm.host", "Host"),
     facts_len = ProtoField.uint16("vmm.facts_len", "Facts length", base.DEC),
@@ -301,6 +304,7 @@ local pf = {
     vm_persistent = ProtoField.bool("vmm.vm.flags.persistent", "Persistent", 8, nil, 0x02),
     vm_autostart = ProtoField.bool("vmm.vm.flags.autostart", "Autostart", 8, nil, 0x04),
     vm_truncated = ProtoField.bool("vmm.vm.flags.truncated", "Truncated", 8, nil, 0x08),
+    vm_ha = ProtoField.bool("vmm.vm.flags.ha", "HA", 8, nil, 0x10),
     vm_vcpus = ProtoField.uint16("vmm.vm.vcpus", "vCPUs", base.DEC),
     vm_memory = ProtoField.uint64("vmm.vm.memory_kib", "Memory (KiB)", base.DEC),
     vm_name_len = ProtoField.uint8("vmm.vm.name_len", "Name length", base.DEC),
@@ -675,13 +679,13 @@ local function vm_record(ctx, c, tree)
     if reasons[power] and reasons[power][reason] then reason_item:append_text(" (" .. reasons[power][reason] .. ")") end
     local flags_r = rc:take(1)
     local flags_item = item:add(pf.vm_flags, flags_r)
-    for _, f in ipairs({ pf.vm_tombstone, pf.vm_persistent, pf.vm_autostart, pf.vm_truncated }) do flags_item:add(f, flags_r) end
+    for _, f in ipairs({ pf.vm_tombstone, pf.vm_persistent, pf.vm_autostart, pf.vm_truncated, pf.vm_ha }) do flags_item:add(f, flags_r) end
     local flags = flags_r:uint()
     local vcpus = rc:take(2); item:add(pf.vm_vcpus, vcpus)
     local memory = rc:take(8); item:add(pf.vm_memory, memory)
     local name, name_r = str8(ctx, rc, item, pf.vm_name_len, pf.vm_name, "VM name")
     if name == nil then return nil end
-    if band(flags, 0xF0) ~= 0 then fault(ctx, "malformed", string.format("VM record flags 0x%02x set reserved bits", flags), flags_r) end
+    if band(flags, 0xE0) ~= 0 then fault(ctx, "malformed", string.format("VM record flags 0x%02x set reserved bits", flags), flags_r) end
     if not is_text(name) then fault(ctx, "bad-value", "VM name is not UTF-8 text without control characters", name_r) end
     if band(flags, 1) ~= 0 and (flags ~= 1 or power ~= 0 or reason ~= 0 or vcpus:uint() ~= 0 or memory:raw() ~= string.rep("\0", 8) or rc:left() > 0) then
         fault(ctx, "malformed", "a tombstone carries only uuid and name: every other field must be zero and it has no attributes", flags_r)
@@ -713,7 +717,7 @@ local function body_state(ctx, c, tree)
     local pages = page and field(ctx, c, tree, pf.pages, 2, "pages")
     local status_r = pages and field(ctx, c, tree, pf.status, 1, "status")
     if not status_r then return end
-    tree:add(pf.status_unreachable, status_r); tree:add(pf.status_stopping, status_r); tree:add(pf.status_draining, status_r)
+    tree:add(pf.status_unreachable, status_r); tree:add(pf.status_stopping, status_r); tree:add(pf.status_draining, status_r); tree:add(pf.status_fenced, status_r)
     local name, name_r = str8(ctx, c, tree, pf.host_len, pf.host, "host name")
     if name == nil then return end
     local facts_len_r = field(ctx, c, tree, pf.facts_len, 2, "facts_len")
@@ -723,7 +727,7 @@ local function body_state(ctx, c, tree)
     local zero8 = string.rep("\0", 8)
     if boot:raw() == zero8 then fault(ctx, "bad-value", "state boot_id is 0", boot) end
     if seq:raw() == zero8 then fault(ctx, "bad-value", "state sequence is 0; sequences start at 1", seq) end
-    if band(status_r:uint(), 0xF8) ~= 0 then fault(ctx, "malformed", "state status sets reserved bits", status_r) end
+    if band(status_r:uint(), 0xF0) ~= 0 then fault(ctx, "malformed", "state status sets reserved bits", status_r) end
     local p, ps = page:uint(), pages:uint()
     if ps == 0 and (report:uint() ~= 0 or p ~= 0) then fault(ctx, "bad-value", "an event datagram (pages 0) must have report 0 and page 0", pages)
     elseif ps ~= 0 and p >= ps then fault(ctx, "bad-value", "page " .. p .. " is not below pages " .. ps, page) end
@@ -742,6 +746,7 @@ local function body_state(ctx, c, tree)
     if band(status_r:uint(), 1) ~= 0 then info = info .. " unreachable" end
     if band(status_r:uint(), 2) ~= 0 then info = info .. " stopping" end
     if band(status_r:uint(), 4) ~= 0 then info = info .. " draining" end
+    if band(status_r:uint(), 8) ~= 0 then info = info .. " fenced" end
     ctx.info = info .. string.format(" (%d VM%s)", count, count == 1 and "" or "s")
 end
 

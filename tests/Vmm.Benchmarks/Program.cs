@@ -36,10 +36,12 @@ public static class Program
         if (args.Contains("--loss")) return Vmm.Benchmarks.Soak.LossSoak.Run();
         if (args.Contains("--trust")) return Vmm.Benchmarks.Trust.TrustBenchmark.Run();
         if (args.Contains("--e2e")) return Vmm.Benchmarks.E2E.E2EBenchmark.Run();
+        if (args.Contains("--ha")) return Vmm.Benchmarks.E2E.HaBenchmark.Run();
         int roundTrip = FilterIsEverything(args) ? RoundTripBenchmark.Run() : 0;
         int ingest = FilterIsEverything(args) ? IngestBenchmark.Run() : 0;
         int endToEnd = FilterIsEverything(args) ? Vmm.Benchmarks.E2E.E2EBenchmark.Run() : 0;
         int metrics = FilterIsEverything(args) ? Vmm.Benchmarks.Metrics.ScrapeBenchmark.Run() : 0;
+        int ha = FilterIsEverything(args) ? Vmm.Benchmarks.E2E.HaBenchmark.Run() : 0;
 
         var fixtures = new Fixtures();
         fixtures.Check();
@@ -57,7 +59,7 @@ public static class Program
             foreach (var md in Directory.EnumerateFiles(summary.ResultsDirectoryPath, "*-report-github.md"))
                 Console.WriteLine($"  {md}");
         }
-        return failed || roundTrip != 0 || ingest != 0 || endToEnd != 0 || metrics != 0 ? 1 : 0;
+        return failed || roundTrip != 0 || ingest != 0 || endToEnd != 0 || metrics != 0 || ha != 0 ? 1 : 0;
     }
 
     private static bool FilterIsEverything(string[] args)

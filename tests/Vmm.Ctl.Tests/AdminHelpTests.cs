@@ -17,6 +17,7 @@ public sealed class AdminHelpTests
         { "vm delete", "vmmctl vm delete VM" },
         { "vm remove", "vmmctl vm remove VM" },
         { "vm migrate", "vmmctl vm migrate VM --to HOST" },
+        { "vm ha", "vmmctl vm ha VM on|off" },
         { "vm nic add", "vmmctl vm nic add VM" },
         { "vm nic remove", "vmmctl vm nic remove VM --mac MAC" },
         { "vm memory set", "vmmctl vm memory set VM SIZE" },

@@ -42,6 +42,10 @@ public sealed class AdminSubmitTests : IDisposable
         // --force alone: an immediate power-off, not the host's default graceful wait first.
         { "vm stop web-01 --force", "submit code=stop flags=force timeout-ms=0 ref=web-01" },
         { "vm migrate web-01 --to hv-02", "submit code=migrate ref=web-01 dest-host=hv-02" },
+        // HA (spec §15): the mark at create, and changed later.
+        { "vm ha web-01 on", "submit code=set-ha ref=web-01 ha=1" },
+        { "vm ha web-01 off --host hv-02", "submit code=set-ha host=hv-02 ref=web-01 ha=0" },
+        { "vm create --name web-04 --ha", "submit code=add name=web-04 ha=1" },
         { "vm create --name web-02 --vcpus 2 --memory 2G --disk 20G --nic network=default",
             "submit code=add name=web-02 vcpus=2 memory=2097152 disk-spec={size=21474836480} nic-spec={network=default}" },
         { "vm create --name web-03 --vcpus 2 --max-vcpus 8 --memory 512M --max-memory 4G " +

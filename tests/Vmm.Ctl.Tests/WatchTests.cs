@@ -55,6 +55,23 @@ public sealed class WatchTests : IDisposable
     }
 
     [Fact]
+    public void Watch_prints_the_controllers_HA_decisions_and_a_fenced_host_as_such()
+    {
+        using var watch = Vmmctl.Start("watch", "--socket", _controller.SocketPath);
+        _controller.WaitForReceived(1);
+        _changes.Add("host name=hv-01 state=up host-status=fenced note=\"host hv-01 fenced itself: its lease lapsed\"");
+        var lines = watch.WaitForLines(1);
+        Assert.Matches(@"^\d\d:\d\d:\d\dZ host hv-01: host hv-01 fenced itself: its lease lapsed$", lines[0]);
+        _changes.Add("host name=hv-01 state=up host-status=fenced");
+        lines = watch.WaitForLines(2);
+        Assert.Matches(@"^\d\d:\d\d:\d\dZ host hv-01: up,fenced ", lines[1]);
+        _changes.Add($"vm host=hv-01 vm={{uuid={AdminQueryTests.Web01Uuid} name=web-01 power=unknown flags=persistent,ha}} last-power=running " +
+            "note=\"HA: web-01 runs on hv-02, restarted from down host hv-01 7.1 s after it went silent\"");
+        lines = watch.WaitForLines(3);
+        Assert.EndsWith("vm web-01 (" + AdminQueryTests.Web01Uuid + ") on hv-01: HA: web-01 runs on hv-02, restarted from down host hv-01 7.1 s after it went silent", lines[2]);
+    }
+
+    [Fact]
     public void Watch_json_prints_one_object_a_line()
     {
         using var watch = Vmmctl.Start("watch", "--json", "--host", "hv-01", "--socket", _controller.SocketPath);

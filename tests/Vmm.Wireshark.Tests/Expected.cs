@@ -44,7 +44,7 @@ internal sealed class Expected
             case StatePdu s:
                 e.Add("vmm.boot_id", s.BootId); e.Add("vmm.sequence", s.Sequence); e.Add("vmm.report", s.Report);
                 e.Add("vmm.page", s.Page); e.Add("vmm.pages", s.Pages);
-                e.Flags("vmm.status", (byte)s.Status, "vmm.status.unreachable", "vmm.status.stopping", "vmm.status.draining");
+                e.Flags("vmm.status", (byte)s.Status, "vmm.status.unreachable", "vmm.status.stopping", "vmm.status.draining", "vmm.status.fenced");
                 e.Name("vmm.host_len", "vmm.host", s.Host);
                 e.Add("vmm.facts_len", (ulong)Size(s.Facts));
                 e.Attributes(s.Facts);
@@ -118,10 +118,12 @@ internal sealed class Expected
 
     private void Add(string name, string value) => _fields.Add((name, value));
 
-    private void Flags(string name, byte value, params string[] bits)
+    // bits[i] names bit i; null for a bit without a field of its own (reserved, or another helper's).
+    private void Flags(string name, byte value, params string?[] bits)
     {
         Add(name, value);
-        for (int i = 0; i < bits.Length; i++) Add(bits[i], (ulong)((value >> i) & 1));
+        for (int i = 0; i < bits.Length; i++)
+            if (bits[i] is { } bit) Add(bit, (ulong)((value >> i) & 1));
     }
 
     private void Name(string lengthName, string name, string value)
@@ -141,7 +143,7 @@ internal sealed class Expected
         Uuid("vmm.vm.uuid", vm.Uuid);
         Add("vmm.vm.power", (byte)vm.Power);
         Add("vmm.vm.reason", vm.Reason);
-        Flags("vmm.vm.flags", (byte)vm.Flags, "vmm.vm.flags.tombstone", "vmm.vm.flags.persistent", "vmm.vm.flags.autostart", "vmm.vm.flags.truncated");
+        Flags("vmm.vm.flags", (byte)vm.Flags, "vmm.vm.flags.tombstone", "vmm.vm.flags.persistent", "vmm.vm.flags.autostart", "vmm.vm.flags.truncated", "vmm.vm.flags.ha");
         Add("vmm.vm.vcpus", vm.Vcpus);
         Add("vmm.vm.memory_kib", vm.MemoryKib);
         Name("vmm.vm.name_len", "vmm.vm.name", vm.Name);

@@ -128,6 +128,8 @@ controllers = ["127.0.0.1:$CLUSTER_PORT"]
 key-file = "$CLUSTER_DIR/host-${host#hv-}.key"
 # The directory pool of the disks Vmm creates (held in memory by the test driver).
 storage-path = "$CLUSTER_DIR/pool-${host#hv-}"
+# The lease a controller renews (HA), kept across restarts of this hostd; on a real host, /run/vmm-hostd/lease.
+lease-file = "$CLUSTER_DIR/lease-${host#hv-}"
 heartbeat-interval = "1s"
 log-level = "info"
 EOF

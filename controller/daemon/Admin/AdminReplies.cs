@@ -7,8 +7,8 @@ namespace Vmm.Controller.Admin;
 
 internal static class AdminReplies
 {
-    /// <summary>HOST: boot, sequence, state, name; facts, address, age-ms, accepted, dropped.</summary>
-    public static AdminHostPdu Host(HostView h)
+    /// <summary>HOST: boot, sequence, state, name; facts, address, age-ms, accepted, dropped, host-status, note.</summary>
+    public static AdminHostPdu Host(HostView h, string? note = null)
     {
         var attrs = new AttrList();
         h.Facts.AddTo(attrs);
@@ -17,11 +17,13 @@ internal static class AdminReplies
         attrs.Add(AttrType.Accepted, h.Accepted);
         attrs.Add(AttrType.Dropped, h.Dropped);
         if (h.Draining) attrs.Add(AttrType.Draining, 1);
+        if (h.Status != HostStatus.None) attrs.Add(AttrType.HostStatus, (byte)h.Status);
+        if (note is not null) attrs.Add(AttrType.Note, AttrRegistry.Cut(AttrType.Note, note));
         return new AdminHostPdu { BootId = h.BootId, Sequence = h.Sequence, State = h.State, Name = h.Name, Attributes = attrs };
     }
 
-    /// <summary>VM: host and record (power unknown while the host is not up); age-ms, last-power, last-code, last-ack.</summary>
-    public static AdminVmPdu Vm(VmView v)
+    /// <summary>VM: host and record (power unknown while the host is not up); age-ms, last-power, last-code, last-ack, note.</summary>
+    public static AdminVmPdu Vm(VmView v, string? note = null)
     {
         var attrs = new AttrList().Add(AttrType.AgeMs, Ms(v.AgeMs));
         if (v.Last is { } last)
@@ -30,6 +32,7 @@ internal static class AdminReplies
             attrs.Add(AttrType.LastCode, (byte)last.Code);
         }
         if (v.Unknown && !v.Removed) attrs.Add(AttrType.LastPower, (byte)v.ReportedPower);
+        if (note is not null) attrs.Add(AttrType.Note, AttrRegistry.Cut(AttrType.Note, note));
         return new AdminVmPdu { Host = v.Host, Vm = v.ToState(), Attributes = attrs };
     }
 

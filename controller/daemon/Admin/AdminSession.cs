@@ -308,8 +308,8 @@ internal sealed partial class AdminSession
                 {
                     Pdu pdu = change switch
                     {
-                        HostChange h => AdminReplies.Host(h.View),
-                        VmChange v => AdminReplies.Vm(v.View),
+                        HostChange h => AdminReplies.Host(h.View, h.Note),
+                        VmChange v => AdminReplies.Vm(v.View, v.Note),
                         _ => throw new InvalidOperationException("unknown inventory change"),
                     };
                     PduCodec.Encode(pdu, output);

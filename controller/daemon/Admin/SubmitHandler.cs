@@ -30,6 +30,10 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
     {
         if (!Enum.IsDefined(submit.Code))
             return AdminReplies.Result(AckCode.UnknownRequest, $"request code {(byte)submit.Code} is not known to this controller");
+        // The lease is the controller's own business with each host (spec §15): an operator's renewal would extend a
+        // lease the controller does not count, and break its reckoning of when the host fenced.
+        if (submit.Code == RequestCode.Lease)
+            return AdminReplies.Result(AckCode.Failure, "lease is renewed by the controller itself, never submitted: the controller counts every renewal it sends");
 
         // request-id: not a new request, but one this controller sent, sent again (spec §7.4).
         if (submit.Parameters.Number(AttrType.RequestId) is { } again) return await _resends.HandleAsync(submit, again, stop).ConfigureAwait(false);

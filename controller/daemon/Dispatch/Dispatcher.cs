@@ -153,7 +153,9 @@ internal sealed partial class Dispatcher : IDispatcher, IAsyncDisposable
             return Logged(host, code, vm, 0, started, Result(AckCode.Failure, id, vm, $"cannot encode the {Names.Of(code)} request: {e.Message}"));
         }
         var recent = new RecentRequest { Id = id, Host = host, Code = code, Flags = flags, Vm = vm, Parameters = parameters, Frame = flight.Frame, Timeout = timeout };
-        Recent.Add(recent);
+        // A lease renewal is the controller's own, every second for every host (spec §15.2): kept, it would push the
+        // operators' requests out of the recent ones that --request-id sends again.
+        if (code != RequestCode.Lease) Recent.Add(recent);
         DispatchResult result;
         try
         {

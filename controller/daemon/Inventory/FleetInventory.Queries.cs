@@ -249,7 +249,8 @@ internal sealed partial class FleetInventory
     private HostView ViewOf(HostEntry h, HostState state, long now) => new(
         h.Name, h.BootId, h.Sequence, state, h.Facts.Snapshot(), h.Address.ToIPAddress(),
         h.Heard ? now - h.LastHeardMs : null, h.Accepted, h.Dropped, h.Vms.Count, h.UsedVcpus(),
-        h.BootId != 0 ? h.RequestEndpoint() : h.Pin?.Endpoint, h.Draining, h.UsedMemoryKib());
+        h.BootId != 0 ? h.RequestEndpoint() : h.Pin?.Endpoint, h.Draining, h.UsedMemoryKib(),
+        (h.Fenced ? HostStatus.Fenced : HostStatus.None) | (h.Draining ? HostStatus.Draining : HostStatus.None));
 
     /// <summary>A VM's view; under its host's lock.</summary>
     private VmView ViewOf(HostEntry h, VmEntry vm, HostState state, long now) =>

@@ -199,6 +199,12 @@ internal sealed partial class FleetInventory
         bool watching = Watchers.Watches(host.Name);
         _changed.Clear();
         _removedViews.Clear();
+        bool fenced = (state.Status & HostStatus.Fenced) != 0;
+        if (fenced != host.Fenced)
+        {
+            host.Fenced = fenced;
+            FencedChanged(host, fenced, now);
+        }
         if ((state.Status & HostStatus.Unreachable) != 0)
         {
             // No records, and nothing may be removed on its account (spec §6.1); a report being collected
@@ -349,6 +355,35 @@ internal sealed partial class FleetInventory
         }
         changed?.Clear();
         removed?.Clear();
+    }
+
+    // The host said it fenced itself, or no longer is (spec §15): logged, and shown to watchers with why.
+    private void FencedChanged(HostEntry host, bool fenced, long now)
+    {
+        string note = fenced
+            ? $"host {host.Name} fenced itself: its lease lapsed, and it destroyed or paused its HA VMs"
+            : $"host {host.Name} is no longer fenced: a controller renewed its lease (the HA VMs it fenced stay as they are)";
+        if (fenced) _log.Warn(note);
+        else _log.Info(note);
+        if (Watchers.Watches(host.Name)) Watchers.Publish(new HostChange(ViewOf(host, host.StateAt(now, _downAfterMs), now), note));
+    }
+
+    /// <summary>A decision about <paramref name="host"/> (HA, spec §15), for watchers: published with the host as it is now.</summary>
+    public void Note(string host, string note)
+    {
+        if (Find(host) is not { } h || !Watchers.Watches(h.Name)) return;
+        lock (h.Gate)
+        {
+            long now = _clock();
+            Watchers.Publish(new HostChange(ViewOf(h, h.StateAt(now, _downAfterMs), now), note));
+        }
+    }
+
+    /// <summary>A decision about VM <paramref name="vm"/> (HA, spec §15), for watchers, with the VM as <paramref name="vm"/> shows it.</summary>
+    public void Note(VmView vm, string note)
+    {
+        if (Find(vm.Host) is not { } h || !Watchers.Watches(h.Name)) return;
+        lock (h.Gate) Watchers.Publish(new VmChange(vm, note));
     }
 
     private void SkipOverLimit(HostEntry host, long now)

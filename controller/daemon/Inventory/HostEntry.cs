@@ -48,6 +48,8 @@ internal sealed class HostEntry
     /// <summary>The host's newest accepted datagram carried the draining status bit (spec §6.1): the mark is the
     /// host's, kept on its disk, so a restarted controller learns it from the first datagram it hears.</summary>
     public bool Draining { get; set; }
+    /// <summary>The newest datagram said fenced: the host's lease lapsed and it fenced its HA VMs (spec §15).</summary>
+    public bool Fenced { get; set; }
 
     /// <summary>The last boot ended with a stopping datagram and no new boot has been heard since.</summary>
     public bool Stopped { get; private set; }

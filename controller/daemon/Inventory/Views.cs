@@ -11,7 +11,7 @@ namespace Vmm.Controller.Inventory;
 internal sealed record HostView(
     string Name, ulong BootId, ulong Sequence, HostState State, HostFacts Facts, IPAddress? Address,
     long? AgeMs, ulong Accepted, ulong Dropped, int VmCount, uint UsedVcpus, IPEndPoint? Endpoint,
-    bool Draining = false, ulong UsedMemoryKib = 0);
+    bool Draining = false, ulong UsedMemoryKib = 0, HostStatus Status = HostStatus.None);
 
 /// <summary>The request the controller last sent for a VM, and its outcome.</summary>
 internal readonly record struct LastRequest(RequestCode Code, AckCode Ack);
@@ -40,6 +40,9 @@ internal sealed record VmView(string Host, byte[] Record, bool Unknown, bool Rem
     /// <summary>The power state the host last reported (also while <see cref="Unknown"/>).</summary>
     public PowerState ReportedPower => View.Power;
 
+    /// <summary>The record's flags (HA among them).</summary>
+    public VmFlags Flags => View.Flags;
+
     /// <summary>The id of the last request hostd finished for this VM (<c>last-request</c>, spec §6.2), or 0.</summary>
     public ulong LastRequestId
     {
@@ -65,8 +68,10 @@ internal sealed record VmView(string Host, byte[] Record, bool Unknown, bool Rem
 /// <summary>Something the inventory changed, as watchers see it.</summary>
 internal abstract record InventoryChange(string Host);
 
-/// <summary>A host's state changed (its VMs follow as <see cref="VmChange"/>s).</summary>
-internal sealed record HostChange(HostView View) : InventoryChange(View.Name);
+/// <summary>A host's state changed (its VMs follow as <see cref="VmChange"/>s), or, with <paramref name="Note"/>, the
+/// controller decided something about it (HA, spec §15).</summary>
+internal sealed record HostChange(HostView View, string? Note = null) : InventoryChange(View.Name);
 
-/// <summary>A VM was added, changed, removed, or turned unknown or known again.</summary>
-internal sealed record VmChange(VmView View) : InventoryChange(View.Host);
+/// <summary>A VM was added, changed, removed, or turned unknown or known again; or, with <paramref name="Note"/>, the
+/// controller decided something about it (HA, spec §15).</summary>
+internal sealed record VmChange(VmView View, string? Note = null) : InventoryChange(View.Host);

@@ -114,7 +114,12 @@ internal sealed class Watcher : IDisposable
 
     /// <summary>What a queued change is reckoned to hold in memory.</summary>
     public static int CostOf(InventoryChange change) =>
-        change is VmChange v ? VmChangeOverhead + v.View.Record.Length : HostChangeCost;
+        change switch
+        {
+            VmChange v => VmChangeOverhead + v.View.Record.Length + 2 * (v.Note?.Length ?? 0),
+            HostChange h => HostChangeCost + 2 * (h.Note?.Length ?? 0),
+            _ => HostChangeCost,
+        };
 
     /// <summary>Waits for a change; throws <see cref="WatcherOverflowException"/> once dropped for a full queue.</summary>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancel) => _queue.Reader.WaitToReadAsync(cancel);

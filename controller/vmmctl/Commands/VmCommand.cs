@@ -47,6 +47,13 @@ internal static class VmCommand
         new("migrate", "vmmctl vm migrate VM --to HOST",
             "Live-migrates the VM to HOST (peer to peer); its disks are copied when storage is not shared.",
             ["--to HOST"], Migrate),
+        new("ha", "vmmctl vm ha VM on|off",
+            """
+            Marks the VM HA (on) or not (off). The mark is kept in the VM's definition on its host. When the host
+            of a running HA VM goes down, the controller that holds the host's lease restarts the VM on another
+            host with room, once the host has certainly fenced it (see README, "HA restart"); its disks must be
+            on storage the hosts share.
+            """, [], Ha),
     ];
 
     // Every verb that names a VM also takes --host: the VM of that name (or uuid) on that host, which resolves a
@@ -157,6 +164,20 @@ internal static class VmCommand
         else if (force) parameters.Add(AttrType.TimeoutMs, 0UL);
         var flags = force ? RequestFlags.Force : RequestFlags.None;
         return call.Submit(RequestCode.Stop, $"stop {vm}", parameters, r => $"stopped {vm}{On(r)}", flags);
+    }
+
+    private static int Ha(Call call)
+    {
+        var operands = call.Operands(2, 2);
+        string vm = operands[0];
+        ulong on = operands[1] switch
+        {
+            "on" => 1,
+            "off" => 0,
+            var other => throw new UsageException($"vm ha: '{Validation.Shorten(other)}' is not on or off"),
+        };
+        var parameters = Ref(call, vm).Add(AttrType.Ha, on);
+        return call.Submit(RequestCode.SetHa, $"ha {vm}", parameters, r => $"{vm} is {(on == 1 ? "HA" : "not HA")}{On(r)}");
     }
 
     private static int Migrate(Call call)

@@ -9,7 +9,7 @@ internal static class VmCreateCommand
     public static readonly Verb[] Verbs =
     [
         new("create",
-            "vmmctl vm create --name N [--vcpus N] [--max-vcpus N] [--memory SIZE] [--max-memory SIZE] [--disk DISK]... [--nic NIC]... [--host H]",
+            "vmmctl vm create --name N [--vcpus N] [--max-vcpus N] [--memory SIZE] [--max-memory SIZE] [--disk DISK]... [--nic NIC]... [--ha] [--host H]",
             $"""
             Defines a new persistent VM (not started). Without --host the controller places it on a host
             with room. Unset values are the host's defaults; a maximum lets the VM grow while running.
@@ -19,11 +19,13 @@ internal static class VmCreateCommand
                             scsi, sata, ide, usb; target: vda, vdb...
               --nic NIC     {NicSpec.Syntax}
                             model: virtio (default), e1000, e1000e, rtl8139; mac: 52:54:00:12:34:56
+              --ha          mark the VM HA: restarted on another host when its host goes down
+                            (vmmctl vm ha changes it later; its disks must be on shared storage)
             An IMAGE or network the host does not have exits 7 (not found), and nothing is created.
             Both repeat, in the guest's device order. Example:
               vmmctl vm create --name web-02 --vcpus 2 --memory 2G --disk 20G --nic network=default
             """,
-            ["--name N", "--vcpus N", "--max-vcpus N", "--memory SIZE", "--max-memory SIZE", "--disk DISK", "--nic NIC", "--host H"],
+            ["--name N", "--vcpus N", "--max-vcpus N", "--memory SIZE", "--max-memory SIZE", "--disk DISK", "--nic NIC", "--ha", "--host H"],
             Create),
     ];
 
@@ -47,6 +49,7 @@ internal static class VmCreateCommand
         if (maxMemory is { } mmem) parameters.Add(AttrType.MaxMemory, mmem);
         foreach (var disk in args.All("--disk")) parameters.Add(AttrType.DiskSpec, DiskSpec.Parse(disk).ToAttributes());
         foreach (var nic in args.All("--nic")) parameters.Add(AttrType.NicSpec, NicSpec.Parse(nic).ToAttributes());
+        if (args.Has("--ha")) parameters.Add(AttrType.Ha, 1);
         if (args.Value("--host") is { } host) parameters.Add(AttrType.Host, Checks.Name(host, "host"));
 
         return call.Submit(RequestCode.Add, $"create {name}", parameters, r => $"created {name} ({r.Vm}){VmCommand.On(r)}");

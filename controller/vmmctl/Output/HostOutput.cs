@@ -16,7 +16,7 @@ internal static class HostOutput
         foreach (var h in Sorted(hosts))
         {
             var a = h.Attributes;
-            table.Add(h.Name, Names.Of(h.State), Draining(h) ? "yes" : "-", a.Text(AttrType.Address) ?? "-", Human.Number(a.Number(AttrType.VmCount)),
+            table.Add(h.Name, State(h), Draining(h) ? "yes" : "-", a.Text(AttrType.Address) ?? "-", Human.Number(a.Number(AttrType.VmCount)),
                 Human.Number(a.Number(AttrType.Cpus)), Memory(a), Human.Age(a.Number(AttrType.AgeMs)), Human.Boot(h.BootId));
         }
         table.Write(output);
@@ -52,6 +52,8 @@ internal static class HostOutput
         w.StringOrNull("migration-uri", a.Text(AttrType.MigrationUri));
         w.NumberOrNull("accepted", a.Number(AttrType.Accepted));
         w.NumberOrNull("dropped", a.Number(AttrType.Dropped));
+        w.WriteBoolean("fenced", Fenced(h));
+        w.StringOrNull("note", a.Text(AttrType.Note));
         w.WriteEndObject();
     }
 
@@ -59,12 +61,19 @@ internal static class HostOutput
     public static string Line(AdminHostPdu h)
     {
         var a = h.Attributes;
-        return $"host {h.Name}: {Names.Of(h.State)}{(Draining(h) ? " draining" : "")} address={a.Text(AttrType.Address) ?? "-"} vms={Human.Number(a.Number(AttrType.VmCount))} " +
+        // A decision of the controller about the host (HA, spec §15): said as it is.
+        if (a.Text(AttrType.Note) is { } note) return $"host {h.Name}: {note}";
+        return $"host {h.Name}: {State(h)}{(Draining(h) ? " draining" : "")} address={a.Text(AttrType.Address) ?? "-"} vms={Human.Number(a.Number(AttrType.VmCount))} " +
                $"cpus={Human.Number(a.Number(AttrType.Cpus))} mem={Memory(a)} boot={Human.Boot(h.BootId)}";
     }
 
     /// <summary>Whether the host is marked draining (spec §7.5: the draining attribute of HOST).</summary>
     public static bool Draining(AdminHostPdu h) => h.Attributes.Number(AttrType.Draining) is > 0;
+
+    // The host said it fenced itself (its lease lapsed): shown with its state, "up,fenced".
+    private static bool Fenced(AdminHostPdu h) => ((HostStatus)(h.Attributes.Number(AttrType.HostStatus) ?? 0)).HasFlag(HostStatus.Fenced);
+
+    private static string State(AdminHostPdu h) => Names.Of(h.State) + (Fenced(h) ? ",fenced" : "");
 
     private static string Memory(AttrList a) => (a.Number(AttrType.MemoryFree), a.Number(AttrType.MemoryTotal)) switch
     {

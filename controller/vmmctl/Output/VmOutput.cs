@@ -121,6 +121,7 @@ internal static class VmOutput
         w.StringOrNull("last-code", a.Number(AttrType.LastCode) is { } lc ? Names.Of((RequestCode)lc) : null);
         w.StringOrNull("last-ack", a.Number(AttrType.LastAck) is { } la ? Names.Of((AckCode)la) : null);
         w.NumberOrNull("age-ms", a.Number(AttrType.AgeMs));
+        w.StringOrNull("note", a.Text(AttrType.Note));
         w.WriteEndObject();
     }
 
@@ -130,6 +131,8 @@ internal static class VmOutput
         var r = v.Vm;
         string head = $"vm {Cell(r.Name)} ({r.Uuid}) on {v.Host}";
         if (r.Flags.HasFlag(VmFlags.Tombstone)) return head + ": removed";
+        // A decision of the controller about the VM (HA, spec §15): said as it is.
+        if (v.Attributes.Text(AttrType.Note) is { } note) return $"{head}: {note}";
         return $"{head}: {Power(v)} vcpus={Vcpus(r, "/")} memory={Memory(r, "/")} " +
                $"disks={r.Attributes.All(AttrType.Disk).Count()} nics={r.Attributes.All(AttrType.Nic).Count()}";
     }

@@ -8,8 +8,9 @@ namespace Vmm.Hostd.Libvirt.Xml;
 /// <param name="Disks">Every disk element, in device order.</param>
 /// <param name="Nics">Every interface element, in device order.</param>
 /// <param name="OwnedVolumes">Paths in Vmm's metadata (<see cref="Metadata"/>): the volumes delete removes. Empty for domains defined outside Vmm.</param>
+/// <param name="Ha">Vmm's metadata marks the VM HA (spec §15).</param>
 internal sealed record DomainDescription(ushort MaxVcpus, ulong MaxMemoryKib, IReadOnlyList<DescribedDisk> Disks,
-    IReadOnlyList<NicInfo> Nics, IReadOnlySet<string> OwnedVolumes);
+    IReadOnlyList<NicInfo> Nics, IReadOnlySet<string> OwnedVolumes, bool Ha = false);
 
 /// <summary>A disk as the domain XML describes it; its capacity comes from elsewhere (virDomainGetBlockInfo).</summary>
 /// <param name="Target">Guest device name, such as vda.</param>

@@ -10,5 +10,6 @@ namespace Vmm.Hostd.Libvirt.Xml;
 /// <param name="Disks">Disks in guest device order.</param>
 /// <param name="Nics">NICs in guest device order.</param>
 /// <param name="OwnedVolumes">Paths of the volumes Vmm created for the domain (kept in its metadata; delete removes them).</param>
+/// <param name="Ha">The VM is HA (kept in its metadata, spec §15).</param>
 internal sealed record DomainSpec(Guid Uuid, string Name, ushort Vcpus, ushort MaxVcpus, ulong MemoryKib,
-    ulong MaxMemoryKib, IReadOnlyList<DiskDevice> Disks, IReadOnlyList<NicDevice> Nics, IReadOnlyList<string> OwnedVolumes);
+    ulong MaxMemoryKib, IReadOnlyList<DiskDevice> Disks, IReadOnlyList<NicDevice> Nics, IReadOnlyList<string> OwnedVolumes, bool Ha = false);

@@ -37,7 +37,7 @@ internal static class DomainXml
             if (spec.Uuid != Guid.Empty) XmlText.Element(w, "uuid", spec.Uuid.ToString("D"));
 
             w.WriteStartElement("metadata");
-            Metadata.Write(w, spec.OwnedVolumes);
+            Metadata.Write(w, spec.OwnedVolumes, spec.Ha);
             w.WriteEndElement();
 
             // <memory> is the ceiling the balloon can be raised to while running; <currentMemory> is what the guest gets now.

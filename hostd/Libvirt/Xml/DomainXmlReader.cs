@@ -30,7 +30,7 @@ internal static class DomainXmlReader
         foreach (var i in devices?.Elements("interface") ?? [])
             nics.Add(ReadNic(i));
 
-        return new DomainDescription(ReadMaxVcpus(root), ReadMaxMemory(root), disks, nics, owned);
+        return new DomainDescription(ReadMaxVcpus(root), ReadMaxMemory(root), disks, nics, owned, ReadHa(root));
     }
 
     // <metadata><vmm:vmm xmlns:vmm='urn:vmm:1'><vmm:volume>PATH</vmm:volume>...</vmm:vmm></metadata>.
@@ -48,6 +48,11 @@ internal static class DomainXmlReader
         }
         return owned;
     }
+
+    // <metadata><vmm:vmm ...><vmm:ha/></vmm:vmm></metadata>: the VM is HA.
+    private static bool ReadHa(XElement root) =>
+        root.Element("metadata")?.Element(Vmm + Metadata.Root)?.Elements()
+            .Any(e => e.Name.LocalName == Metadata.Ha && (e.Name.Namespace == Vmm || e.Name.Namespace == XNamespace.None)) ?? false;
 
     // <disk type='file' device='disk'><source file='...'/><target dev='vda' bus='virtio'/><readonly/></disk>
     private static DescribedDisk? ReadDisk(XElement d, HashSet<string> owned)

@@ -74,7 +74,13 @@ internal static class RequestSpecs
             nics.Add(nic);
         }
 
-        return new AddRequest(uuid, name, (ushort)vcpus, (ushort)maxVcpus, memory, maxMemory, disks, nics);
+        bool ha = (parameters.Number(AttrType.Ha) ?? 0) switch
+        {
+            0 => false,
+            1 => true,
+            var v => throw new SpecException($"ha {v} is not 0 (off) or 1 (on)"),
+        };
+        return new AddRequest(uuid, name, (ushort)vcpus, (ushort)maxVcpus, memory, maxMemory, disks, nics, ha);
     }
 
     /// <summary>
@@ -86,7 +92,15 @@ internal static class RequestSpecs
     {
         ulong? size = diskSpec.Number(AttrType.Size);
         string? baseImage = diskSpec.Text(AttrType.BaseImage);
-        if (size is null && baseImage is null) throw new SpecException("disk-spec: give size or base-image");
+        string? volume = diskSpec.Text(AttrType.Volume);
+        if (volume is not null)
+        {
+            if (size is not null || baseImage is not null)
+                throw new SpecException("disk-spec: volume names an existing volume: give neither size nor base-image with it");
+            if (volume.Length == 0 || volume.Contains('/') || volume is "." or "..")
+                throw new SpecException($"disk-spec: volume '{Validation.Shorten(volume)}' must be the name of a volume in the host's storage pool, not a path");
+        }
+        else if (size is null && baseImage is null) throw new SpecException("disk-spec: give size or base-image");
         if (size == 0) throw new SpecException("disk-spec: size 0: a disk needs at least 1 byte");
         if (baseImage is not null && !baseImage.StartsWith('/'))
             throw new SpecException($"disk-spec: base-image '{Validation.Shorten(baseImage)}' must be an absolute path");
@@ -101,7 +115,7 @@ internal static class RequestSpecs
         ulong bus = diskSpec.Number(AttrType.Bus) ?? (ulong)DiskBus.Default;
         if (bus > (ulong)DiskBus.Usb) throw new SpecException($"disk-spec: bus {bus} is not one of 0-5 (default, virtio, scsi, sata, ide, usb)");
         var b = (DiskBus)bus;
-        return new DiskRequest(target, b == DiskBus.Default ? DiskBus.Virtio : b, size, baseImage);
+        return new DiskRequest(target, b == DiskBus.Default ? DiskBus.Virtio : b, size, baseImage, volume);
     }
 
     /// <summary>

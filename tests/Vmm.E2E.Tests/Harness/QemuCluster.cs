@@ -47,6 +47,30 @@ internal sealed class QemuCluster : IDisposable
     /// <summary>The process that holds the cluster's network namespace.</summary>
     public int NetnsPid => _netns.Pid;
 
+    /// <summary>Each hostd has a network namespace of its own (see <see cref="Start(bool, string[])"/>).</summary>
+    public bool IsolateHostd { get; private init; }
+
+    /// <summary>The one folder behind every host's pool when hostds are isolated (HA needs shared storage).</summary>
+    public string SharedPoolPath
+    {
+        get
+        {
+            string path = Path.Combine(Dir, "shared-pool");
+            Directory.CreateDirectory(path);
+            return path;
+        }
+    }
+
+    /// <summary>The cluster bridge's address, where an isolated hostd finds the controller.</summary>
+    public const string BridgeAddress = "192.0.2.1";
+
+    /// <summary>Runs <paramref name="exe"/> in the cluster's network namespace and waits for it; throws unless it exits 0.</summary>
+    internal void InNetns(string exe, params string[] args)
+    {
+        var r = Command.Run("nsenter", [$"--net=/proc/{NetnsPid}/ns/net", "--", exe, .. args]);
+        if (r.Code != 0) throw new E2EException($"{exe} {string.Join(' ', args)} in the cluster's namespace: {r}");
+    }
+
     public IReadOnlyList<QemuHost> Hosts => _hosts;
 
     public QemuHost this[string name] => _hosts.First(h => h.Name == name);
@@ -55,11 +79,18 @@ internal sealed class QemuCluster : IDisposable
     /// Checks the prerequisites, then starts the namespace, a libvirtd and hostd per host in <paramref name="hostNames"/>,
     /// and the controller, and waits until the controller lists every host up.
     /// </summary>
-    public static QemuCluster Start(params string[] hostNames)
+    public static QemuCluster Start(params string[] hostNames) => Start(isolateHostd: false, hostNames);
+
+    /// <summary>
+    /// As <see cref="Start(string[])"/>; with <paramref name="isolateHostd"/>, each hostd runs in a network namespace of its
+    /// own, joined to the cluster's bridge by a veth pair, so that a test can cut one host off the controller
+    /// (<see cref="QemuHost.CutOff"/>) while its hostd and libvirtd run on (HA tests).
+    /// </summary>
+    public static QemuCluster Start(bool isolateHostd, params string[] hostNames)
     {
         Prerequisites.Check();
         foreach (var bin in (string[])["vmmctl", "vmm-hostd", "vmm-controller"]) Repo.Bin(bin);
-        var cluster = new QemuCluster();
+        var cluster = new QemuCluster { IsolateHostd = isolateHostd };
         try
         {
             // Ports in the cluster's own network namespace, where nothing else listens.
@@ -86,7 +117,7 @@ internal sealed class QemuCluster : IDisposable
     {
         if (_controller is { HasExited: false }) throw new InvalidOperationException("the controller is running");
         _controller = StartInNetns(Path.Combine(Dir, "controller.log"), Repo.Bin("vmm-controller"),
-            "--config", EmptyConfig, "--listen", $"127.0.0.1:{ControllerPort}", "--admin-socket", SocketPath,
+            "--config", EmptyConfig, "--listen", $"{(IsolateHostd ? "0.0.0.0" : "127.0.0.1")}:{ControllerPort}", "--admin-socket", SocketPath,
             "--key-file", KeyPath, "--heartbeat-interval", HeartbeatText, "--down-after", "3",
             "--request-timeout", "60s", "--long-request-timeout", "5m", "--log-level", "debug",
             // The machine has few CPUs, and each test VM one vCPU: placement (a drain's too) may run 8 per CPU.

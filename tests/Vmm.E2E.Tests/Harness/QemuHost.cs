@@ -14,15 +14,20 @@ internal sealed class QemuHost : IDisposable
     private readonly int _holderPid;
     private Daemon? _libvirtd;
     private Daemon? _hostd;
+    private Daemon? _hostdNet;
+    private readonly int _index;
 
     public QemuHost(QemuCluster cluster, string name, int tcpPort, int hostdPort)
     {
         _cluster = cluster;
+        _index = hostdPort - 7400;
         Name = name;
         TcpPort = tcpPort;
         HostdPort = hostdPort;
         Dir = Path.Combine(cluster.Dir, name);
         Directory.CreateDirectory(Dir);
+        // Shared storage (HA): every host's pool folder is the same folder, which the namespace script binds on the pool path.
+        if (cluster.IsolateHostd) Directory.CreateSymbolicLink(Path.Combine(Dir, "pool"), cluster.SharedPoolPath);
         _holder = Daemon.Start(cluster.Spawner, Path.Combine(Dir, "namespace.log"), "sh",
             [Repo.Tool("e2e-qemu-host.sh"), "namespace", Dir, cluster.NetnsPid.ToString(), tcpPort.ToString(), Guid.NewGuid().ToString(), cluster.PoolPath]);
         _holder.WaitForLine("ready", StartTimeout);
@@ -76,15 +81,53 @@ internal sealed class QemuHost : IDisposable
         _libvirtd = null;
     }
 
-    /// <summary>Starts vmm-hostd for this host in the cluster's network namespace.</summary>
+    /// <summary>Starts vmm-hostd for this host in the cluster's network namespace (or its own, when the cluster isolates hostd).</summary>
     public void StartHostd()
     {
         if (_hostd is { HasExited: false }) throw new InvalidOperationException($"hostd of {Name} is running");
-        _hostd = _cluster.StartInNetns(Path.Combine(Dir, "hostd.log"), Repo.Bin("vmm-hostd"),
-            "--config", _cluster.EmptyConfig, "--libvirt-uri", LibvirtUri, "--host-name", Name,
-            "--listen", $"127.0.0.1:{HostdPort}", "--controllers", $"127.0.0.1:{QemuCluster.ControllerPort}", "--key-file", HostKeyPath(),
+        string[] args = [Repo.Bin("vmm-hostd"),
+            "--config", _cluster.EmptyConfig, "--libvirt-uri", LibvirtUri, "--host-name", Name, "--key-file", HostKeyPath(),
             "--heartbeat-interval", QemuCluster.HeartbeatText, "--storage-path", _cluster.PoolPath, "--storage-pool", "vmm",
-            "--migration-uri", MigrationUri, "--state-path", Path.Combine(Dir, "state"), "--log-level", "debug");
+            "--migration-uri", MigrationUri, "--state-path", Path.Combine(Dir, "state"), "--log-level", "debug", "--lease-file", Path.Combine(Dir, "hostd.lease")];
+        string log = Path.Combine(Dir, "hostd.log");
+        if (!_cluster.IsolateHostd)
+        {
+            _hostd = _cluster.StartInNetns(log, args[0], [.. args[1..], "--listen", $"127.0.0.1:{HostdPort}",
+                "--controllers", $"127.0.0.1:{QemuCluster.ControllerPort}"]);
+            return;
+        }
+        _hostdNet ??= IsolatedNetwork();
+        _hostd = Daemon.Start(_cluster.Spawner, log, "setpriv", ["--pdeathsig", "TERM", "nsenter", $"--net=/proc/{_hostdNet.Pid}/ns/net", "--",
+            .. args, "--listen", $"{HostdAddress}:{HostdPort}", "--controllers", $"{QemuCluster.BridgeAddress}:{QemuCluster.ControllerPort}"]);
+    }
+
+    /// <summary>An isolated hostd's address on the cluster's bridge.</summary>
+    public string HostdAddress => $"192.0.2.{10 + _index}";
+
+    private string VethName => $"vmm-ha-{Name}";
+
+    // hostd's own network namespace: a holder process, and a veth pair from it to the cluster's bridge.
+    private Daemon IsolatedNetwork()
+    {
+        var net = Daemon.Start(_cluster.Spawner, Path.Combine(Dir, "hostd-net.log"), "setpriv", ["--pdeathsig", "KILL", "unshare", "--net", "sleep", "infinity"]);
+        Eventually.True(() => new FileInfo($"/proc/{net.Pid}/ns/net").LinkTarget != new FileInfo("/proc/self/ns/net").LinkTarget,
+            TimeSpan.FromSeconds(10), $"host {Name}'s hostd network namespace", () => "");
+        _cluster.InNetns("ip", "link", "add", VethName, "type", "veth", "peer", "name", "eth0", "netns", net.Pid.ToString());
+        _cluster.InNetns("ip", "link", "set", VethName, "master", "vmm-e2e0");
+        _cluster.InNetns("ip", "link", "set", VethName, "up");
+        foreach (var cmd in new[] { "ip link set lo up", $"ip addr add {HostdAddress}/24 dev eth0", "ip link set eth0 up" })
+        {
+            var r = Command.Run("nsenter", [$"--net=/proc/{net.Pid}/ns/net", "--", .. cmd.Split(' ')]);
+            if (r.Code != 0) throw new E2EException($"{cmd} in host {Name}'s hostd namespace: {r}");
+        }
+        return net;
+    }
+
+    /// <summary>Cuts this host's hostd off the cluster (its link to the bridge down), or joins it again; hostd and libvirtd run on.</summary>
+    public void CutOff(bool cut)
+    {
+        if (_hostdNet is null) throw new InvalidOperationException("only an isolated hostd can be cut off");
+        _cluster.InNetns("ip", "link", "set", VethName, cut ? "down" : "up");
     }
 
     // This host's own key, derived from the cluster's master (spec §3.3), made on first use.
@@ -157,6 +200,7 @@ internal sealed class QemuHost : IDisposable
     public void Dispose()
     {
         StopHostd();
+        _hostdNet?.Stop(TimeSpan.FromSeconds(5));
         StopLibvirtd();
         _holder.Stop(TimeSpan.FromSeconds(5));
     }

@@ -76,6 +76,20 @@ internal sealed class FakeHypervisor : IHypervisor
         return _reachable ? Get(uuid) : throw new HypervisorException(AckCode.Failure, 1, "unreachable");
     }
 
+    public IReadOnlyList<string> FenceHa(bool pause)
+    {
+        if (!_reachable) throw new HypervisorException(AckCode.Failure, 0, "libvirtd went away");
+        var fenced = new List<string>();
+        foreach (var vm in _vms.Values)
+        {
+            if ((vm.Flags & VmFlags.Ha) == 0 || vm.Power is PowerState.Off or PowerState.Crashed || (pause && vm.Power == PowerState.Paused)) continue;
+            _vms[vm.Uuid] = vm with { Power = pause ? PowerState.Paused : PowerState.Off };
+            fenced.Add($"{vm.Name} ({vm.Uuid})");
+            VmChanged?.Invoke(vm.Uuid);
+        }
+        return fenced;
+    }
+
     public Outcome Execute(RequestPdu request)
     {
         Executed.Enqueue((request.RequestId, request.Code, request.Vm));

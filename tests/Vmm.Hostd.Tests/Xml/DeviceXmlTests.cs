@@ -90,12 +90,12 @@ public sealed class DeviceXmlTests
     [Fact]
     public void Metadata_for_SetMetadata_has_no_namespace_of_its_own()
     {
-        var x = XElement.Parse(Metadata.OwnedVolumes(["/a & b.qcow2", "/c<d>.qcow2"]));
+        var x = XElement.Parse(Metadata.Element(["/a & b.qcow2", "/c<d>.qcow2"], ha: false));
 
         Assert.Equal(XName.Get("vmm"), x.Name);
         Assert.Empty(x.Attributes());
         Assert.Equal(["/a & b.qcow2", "/c<d>.qcow2"], x.Elements("volume").Select(v => v.Value));
-        Assert.Empty(XElement.Parse(Metadata.OwnedVolumes([])).Elements());
+        Assert.Empty(XElement.Parse(Metadata.Element([], ha: false)).Elements());
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class DomainXmlProperties
 
     [Property]
     public bool Metadata_for_SetMetadata_keeps_every_path(AnySpec any) =>
-        System.Xml.Linq.XElement.Parse(Metadata.OwnedVolumes(any.Spec.OwnedVolumes)).Elements("volume").Select(v => v.Value)
+        System.Xml.Linq.XElement.Parse(Metadata.Element(any.Spec.OwnedVolumes, ha: false)).Elements("volume").Select(v => v.Value)
             .SequenceEqual(any.Spec.OwnedVolumes);
 }
 

@@ -74,7 +74,7 @@ public sealed class TestDriverTests
     [Fact]
     public void Metadata_set_through_SetMetadata_reads_back_as_owned_volumes()
     {
-        var metadata = Metadata.OwnedVolumes(["/guest/diskimage1", "/v/new.qcow2"]);
+        var metadata = Metadata.Element(["/guest/diskimage1", "/v/new.qcow2"], ha: false);
         Assert.DoesNotContain('\'', metadata);
 
         var dumped = Virsh.Run($"metadata test --uri {Metadata.Namespace} --key {Metadata.Key} --set '{metadata}' --config; dumpxml test --inactive");

@@ -42,10 +42,11 @@ public sealed class ReservedBitsTests
     public static TheoryData<string, Pdu> ReservedBitCases()
     {
         var data = new TheoryData<string, Pdu>();
-        // Status bit 2 is draining (spec §6.1); bits 3-7 are reserved.
-        for (int bit = 3; bit < 8; bit++)
-            data.Add($"state status bit {bit}", Samples.State with { Status = (HostStatus)(1 << bit) });
+        // Status bit 2 is draining (spec §6.1), bit 3 fenced (spec §15.3); bits 4-7 are reserved.
         for (int bit = 4; bit < 8; bit++)
+            data.Add($"state status bit {bit}", Samples.State with { Status = (HostStatus)(1 << bit) });
+        // VM flags bit 4 is ha (spec §6.2); bits 5-7 are reserved.
+        for (int bit = 5; bit < 8; bit++)
         {
             var vm = Samples.RunningVm with { Flags = (VmFlags)(1 << bit) };
             data.Add($"state VM flags bit {bit}", Samples.State with { Vms = [vm] });
@@ -79,6 +80,7 @@ public sealed class ReservedBitsTests
         { "persistent", VmState.TombstoneFor(Samples.VmUuid, "x") with { Flags = VmFlags.Tombstone | VmFlags.Persistent } },
         { "autostart", VmState.TombstoneFor(Samples.VmUuid, "x") with { Flags = VmFlags.Tombstone | VmFlags.Autostart } },
         { "truncated", VmState.TombstoneFor(Samples.VmUuid, "x") with { Flags = VmFlags.Tombstone | VmFlags.Truncated } },
+        { "ha", VmState.TombstoneFor(Samples.VmUuid, "x") with { Flags = VmFlags.Tombstone | VmFlags.Ha } },
         { "attributes", VmState.TombstoneFor(Samples.VmUuid, "x") with { Attributes = new AttrList().Add(AttrType.MaxVcpus, 1) } },
     };
 

@@ -239,7 +239,7 @@ public static class Gens
         from uuid in Uuid
         from power in RawByte<PowerState>(8)
         from reason in Gen.Frequency((2, Gen.Choose(0, 15)), (1, Gen.Choose(0, 255))).Select(i => (byte)i)
-        from flags in Flags<VmFlags>(0x0E)
+        from flags in Flags<VmFlags>(0x1E)
         from vcpus in U16
         from memory in U64
         from name in Text(0, 255)
@@ -267,7 +267,7 @@ public static class Gens
                 from page in Gen.Frequency((1, Gen.Constant(pages - 1)), (2, Gen.Choose(0, pages - 1)))
                 from report in U32
                 select (Report: report, Page: (ushort)page, Pages: pages)))
-        from status in Flags<HostStatus>(0x07)
+        from status in Flags<HostStatus>(0x0F)
         from host in Name()
         from facts in List(maxCount: 12, budget: 8000)
         from vms in Gen.Frequency(

@@ -91,7 +91,8 @@ internal sealed class Cluster : IAsyncDisposable
         _hosts[name] = Start(Bin("vmm-hostd"), name,
             ["--config", Path.Combine(_dir, "none.toml"), "--libvirt-uri", $"test://{node}", "--host-name", name,
             "--listen", $"127.0.0.1:{port}", "--controllers", $"127.0.0.1:{sendTo ?? UdpPort}", "--key-file", HostKeyPath(name),
-            "--heartbeat-interval", Heartbeat, "--storage-path", Path.Combine(_dir, "pool-" + name), "--log-level", "debug", .. extra]);
+            "--heartbeat-interval", Heartbeat, "--storage-path", Path.Combine(_dir, "pool-" + name),
+            "--lease-file", Path.Combine(_dir, "lease-" + name), "--log-level", "debug", .. extra]);
     }
 
     /// <summary>The process id of hostd <paramref name="name"/>, for what /proc shows of it.</summary>

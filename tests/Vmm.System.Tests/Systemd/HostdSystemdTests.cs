@@ -34,7 +34,7 @@ public sealed class HostdSystemdTests : IDisposable
     private string Config(Socket controller, string extra = "") =>
         $"libvirt-uri = \"test://{this["node.xml"]}\"\nhost-name = \"h1\"\nlisten = \"127.0.0.1:0\"\n"
         + $"controllers = [\"127.0.0.1:{Port(controller)}\"]\nkey-file = \"{this["k.key"]}\"\nheartbeat-interval = \"200ms\"\n"
-        + $"storage-path = \"{this["pool"]}\"\n{extra}";
+        + $"storage-path = \"{this["pool"]}\"\nlease-file = \"{this["lease"]}\"\n{extra}";
 
     private static StatePdu Receive(Socket controller, ClusterKey key)
     {

@@ -1,0 +1,98 @@
+// HA restart on real QEMU (spec §15): host a's hostd is cut off from the controller (the link of its network
+// namespace goes down) while it and its libvirtd run on. Its HA VM must run on host b within the wait the lease
+// allows, never on both at once (virsh asks both hosts every 100 ms throughout), and the copy a fenced must be
+// removed from a once a is back. A cut that heals before fence-after must leave the VM untouched.
+using System.Diagnostics;
+using Vmm.E2E.Harness;
+using Xunit.Abstractions;
+
+namespace Vmm.E2E.Tests;
+
+/// <summary>A cluster of two hosts whose hostds each have a network namespace of their own, so that one can be cut off.</summary>
+public sealed class HaClusterFixture() : QemuClusterFixture(() => QemuCluster.Start(isolateHostd: true, "a", "b"));
+
+[CollectionDefinition(Name)]
+public sealed class HaCollection : ICollectionFixture<HaClusterFixture>
+{
+    public const string Name = "qemu ha cluster";
+}
+
+[Collection(HaCollection.Name)]
+public sealed class HaTests(HaClusterFixture fixture, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+    private QemuCluster C => fixture.Cluster;
+
+    [Fact]
+    public void An_HA_VM_of_a_host_cut_off_runs_on_the_other_host_and_never_on_both()
+    {
+        string name = Vms.NewName("ha");
+        CreateRunning(name, "a");
+        var a = C["a"];
+        var b = C["b"];
+        using var watch = new TwoCopies(a, b, name);
+        var cut = Stopwatch.StartNew();
+        a.CutOff(true);
+        try
+        {
+            C.Until(() => b.DomState(name) == "running", $"{name} running on b", Generous);
+            output.WriteLine($"{name} ran on b {cut.Elapsed.TotalSeconds:0.0} s after a was cut off");
+            // a fenced it before the controller started it on b.
+            Assert.Equal("shut off", a.DomState(name));
+            Assert.Contains("fenced itself", File.ReadAllText(Path.Combine(a.Dir, "hostd.log")));
+            C.Until(() => File.ReadAllText(Path.Combine(C.Dir, "controller.log")).Contains($"HA: {name} runs on b"), "the controller's log of the restart");
+        }
+        finally
+        {
+            a.CutOff(false);
+        }
+        // Back: a reports its fenced copy, which the controller removes; the VM runs on b alone.
+        C.Until(() => a.DomState(name) is null, $"the fenced copy of {name} removed from a", Generous);
+        Assert.Equal("running", b.DomState(name));
+        watch.Stop();
+        Assert.True(watch.Both.Count == 0, $"{name} ran on both hosts at {string.Join(", ", watch.Both)}");
+        Assert.True(watch.Samples > 50, $"only {watch.Samples} samples of both hosts");
+        Ok("vm", "delete", name, "--force", "--host", "b");
+    }
+
+    [Fact]
+    public void A_cut_that_heals_before_fence_after_leaves_the_VM_untouched()
+    {
+        string name = Vms.NewName("heal");
+        CreateRunning(name, "a");
+        var a = C["a"];
+        var b = C["b"];
+        int pid = a.QemuPid(name) ?? throw new E2EException($"no QEMU process for {name} on a");
+        using var watch = new TwoCopies(a, b, name);
+        a.CutOff(true);
+        // Well short of fence-after (5 s) less a lease interval and TCP's recovery after the cut: the lease never lapses.
+        Thread.Sleep(TimeSpan.FromSeconds(1.5));
+        a.CutOff(false);
+        C.Until(() => C.Host("a")?.GetProperty("state").GetString() == "up", "host a up again", Generous);
+        Thread.Sleep(TimeSpan.FromSeconds(8));
+        watch.Stop();
+        Assert.Equal("running", a.DomState(name));
+        Assert.Equal(pid, a.QemuPid(name));
+        Assert.Null(b.DomState(name));
+        Assert.Empty(watch.Both);
+        Ok("vm", "delete", name, "--force");
+    }
+
+    private void CreateRunning(string name, string host)
+    {
+        Ok("vm", "create", "--name", name, "--host", host, "--memory", "64M", "--disk", "16M", "--ha");
+        C.Until(() => C.Vm(name) is not null, $"{name} in the inventory");
+        Ok("vm", "start", name);
+        C.Until(() => C.Vm(name)?.Power() == "running", $"{name} running");
+        Assert.Contains("ha", C.Vm(name)!.Value.GetProperty("flags").EnumerateArray().Select(f => f.GetString()));
+        // The controller holds the host's lease: its wait counts from the host's acknowledgements.
+        C.Until(() => File.ReadAllText(Path.Combine(C.Dir, "controller.log")).Contains($"host {host}: this controller holds its lease"),
+            $"the controller holds host {host}'s lease");
+    }
+
+    private void Ok(params string[] args)
+    {
+        var r = C.Ctl(args);
+        Assert.True(r.Code == 0, $"vmmctl {string.Join(' ', args)}: {r}\n{C.Logs()}");
+    }
+}
