@@ -15,7 +15,8 @@ internal sealed class MeasuredHypervisor(IHypervisor inner) : IHypervisor, IMetr
 {
     // Calls by index: 0 read-all, 1 read, 2 read-facts, then each request code at 2 + its value (request code 0 is not
     // assigned, so index 2 + 0 would be read-facts: codes start at 1), then fence-ha.
-    private const int CallReadAll = 0, CallRead = 1, CallReadFacts = 2, CallFence = 3 + (int)RequestCode.SetHa, Calls = CallFence + 1;
+    private const int CallReadAll = 0, CallRead = 1, CallReadFacts = 2;
+    private static readonly int CallFence = 3 + Enum.GetValues<RequestCode>().Max(c => (int)c), Calls = CallFence + 1;
     private readonly LatencyHistogram[] _latency = [.. Enumerable.Range(0, Calls).Select(_ => new LatencyHistogram())];
     private readonly long[] _failed = new long[Calls];
 
@@ -85,7 +86,7 @@ internal sealed class MeasuredHypervisor(IHypervisor inner) : IHypervisor, IMetr
         CallReadAll => "read-all",
         CallRead => "read",
         CallReadFacts => "read-facts",
-        CallFence => "fence-ha",
+        _ when call == CallFence => "fence-ha",
         _ => Names.Of((RequestCode)(call - 2)),
     };
 

@@ -10,7 +10,9 @@ namespace Vmm.Hosting.Metrics;
 public sealed class RequestMetrics
 {
     // Index 0 of each axis is "other": a code no registry entry names (request code 0 is not assigned).
-    private const int Codes = (int)RequestCode.Ping + 1, Outcomes = (int)AckCode.Unavailable + 2;
+    // Every assigned code has its own index, however many the registry gains.
+    private static readonly int Codes = Enum.GetValues<RequestCode>().Max(c => (int)c) + 1;
+    private const int Outcomes = (int)AckCode.Unavailable + 2;
     private readonly long[] _counts = new long[Codes * Outcomes];
     private readonly LatencyHistogram[] _latency = new LatencyHistogram[Codes];
 

@@ -110,6 +110,16 @@ public sealed class MetricsWriterTests
     }
 
     [Fact]
+    public void Every_assigned_request_code_has_its_own_series()
+    {
+        var requests = new RequestMetrics();
+        foreach (var code in Enum.GetValues<RequestCode>()) requests.Record(code, AckCode.Success, TimeSpan.FromMilliseconds(1));
+        var text = Write(w => requests.Write(w, "vmm_r_total", "Requests.", "vmm_r_duration_seconds", "Durations."));
+        foreach (var code in Enum.GetValues<RequestCode>())
+            Assert.Contains($"vmm_r_total{{code=\"{Vmm.Protocol.Text.Names.Of(code)}\",outcome=\"success\"}} 1\n", text);
+    }
+
+    [Fact]
     public void Writing_samples_allocates_nothing()
     {
         var buffer = new ArrayBufferWriter<byte>(1 << 20);
