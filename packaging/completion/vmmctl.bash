@@ -88,7 +88,7 @@ _vmmctl()
         case "$position:$group:${operands[1]-}" in
             0:*) words_for="host vm watch pdu key" ;;
             1:host:*) words_for="list forget drain undrain" ;;
-            1:vm:*) words_for="list show start stop restart pause resume remove delete migrate create nic memory cpu disk snapshot" ;;
+            1:vm:*) words_for="list show start stop restart pause resume remove delete migrate create ha nic memory cpu disk snapshot" ;;
             1:pdu:*) words_for="encode decode listen" ;;
             1:key:*) words_for="generate derive" ;;
             2:vm:nic) words_for="add remove" ;;
@@ -109,7 +109,8 @@ _vmmctl()
         "vm stop "*) options="--force --timeout --request-id $shared" ;;
         "vm remove "* | "vm delete "*) options="--force --request-id $shared" ;;
         "vm migrate "*) options="--to --request-id $shared" ;;
-        "vm create "*) options="--name --vcpus --max-vcpus --memory --max-memory --disk --nic --host $shared" ;;
+        "vm create "*) options="--name --vcpus --max-vcpus --memory --max-memory --disk --nic --host --ha $shared" ;;
+        "vm ha "*) options="--host --request-id $shared" ;;
         "vm nic add") options="--network --bridge --model --mac $shared" ;;
         "vm nic remove") options="--mac $shared" ;;
         "vm disk add") options="--bus --target $shared" ;;
