@@ -8,7 +8,7 @@
 //   - they read the View it published last, an immutable copy, without a lock: the heartbeat loop, the daemon.
 // A reconnect to libvirt makes the published view stale at once (Reconnected, on libvirt's thread): no report is
 // sent from a table read over the connection that was lost.
-// Receipts (spec §7.2, state): a request expects one before it runs; once it finished, the loop's next read of its VM
+// Receipts (spec §7.2, state; VmRefresher.Receipts.cs): a request expects one before it runs; once it finished, the loop's next read of its VM
 // pays it with the event datagram that carried the VM's record, which the request's ACK carries too. A receipt the
 // read does not pay (nothing sent for the VM, a read that failed) is settled with nothing: the ACK goes without.
 using System.Threading.Channels;
@@ -18,16 +18,13 @@ using Vmm.Protocol.Pdus;
 
 namespace Vmm.Hostd.Internal;
 
-internal sealed class VmRefresher : IStateReceipts
+internal sealed partial class VmRefresher : IStateReceipts
 {
     /// <summary>How long a burst of events is gathered before its datagram goes out.</summary>
     public static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Marks the inbox holds; beyond them one "read everything" stands for the lot.</summary>
     public const int InboxCapacity = 4096;
-
-    /// <summary>Receipts expected at once at most; past them a request's ACK goes without one (counted).</summary>
-    public const int MaxReceipts = 4096;
 
     /// <summary>The longest the last read before stopping may take.</summary>
     private static readonly TimeSpan FinalReadTimeout = TimeSpan.FromSeconds(5);
@@ -50,11 +47,6 @@ internal sealed class VmRefresher : IStateReceipts
     private View _view = new([], [], -1);
     private long _overflows;
 
-    // Receipts of requests not finished yet, by request id (any thread, under _receiptGate).
-    private readonly Lock _receiptGate = new();
-    private readonly Dictionary<ulong, Receipt> _receipts = [];
-    private long _receiptsRefused;
-
     // The loop's own: the table, work taken from the inbox and not done yet, the read that may still be running.
     private readonly Dictionary<Guid, VmState> _vms = [];
     private readonly Dictionary<Guid, ulong> _lastRequest = [];
@@ -63,8 +55,6 @@ internal sealed class VmRefresher : IStateReceipts
     private readonly HashSet<Guid> _pending = [];
     private bool _pendingEverything;
     private Task? _pendingCall;
-    private readonly Dictionary<Guid, List<Receipt>> _owed = [];   // receipts this round's read pays, by VM
-
     // changed: VMs that differ from what the table held, to send as event datagrams (telling EventSent about each when
     // it is given). firstPicture: the first complete read since start or since a reconnect is in the table (a report
     // goes out at once). Both on the loop.
@@ -92,37 +82,6 @@ internal sealed class VmRefresher : IStateReceipts
     /// <summary>Re-read <paramref name="vm"/> soon, stamped with <paramref name="requestId"/> when a request on it
     /// finished (0: a libvirt event). Any thread; never blocks.</summary>
     public void Post(Guid vm, ulong requestId = 0) => Post(new Work(vm, requestId));
-
-    /// <summary>Receipts refused because <see cref="MaxReceipts"/> were expected already.</summary>
-    public long ReceiptsRefused => Interlocked.Read(ref _receiptsRefused);
-
-    /// <summary>
-    /// A request on <paramref name="vm"/> is about to run: the task completes with the event datagram that carried
-    /// the VM's record read after <see cref="Post(Guid, ulong)"/> with <paramref name="requestId"/>, or null when none
-    /// did. Null when too many receipts are expected already. Any thread; never blocks.
-    /// </summary>
-    public Task<byte[]?>? Expect(Guid vm, ulong requestId)
-    {
-        var receipt = new Receipt(vm);
-        lock (_receiptGate)
-        {
-            if (_receipts.Count >= MaxReceipts || !_receipts.TryAdd(requestId, receipt))
-            {
-                Interlocked.Increment(ref _receiptsRefused);
-                return null;
-            }
-        }
-        return receipt.Paid.Task;
-    }
-
-    /// <summary>The request no longer waits for its receipt (it failed, or waited long enough). Any thread.</summary>
-    public void Forget(ulong requestId)
-    {
-        Receipt? receipt;
-        lock (_receiptGate)
-            if (!_receipts.Remove(requestId, out receipt)) return;
-        receipt.Paid.TrySetResult(null);
-    }
 
     /// <summary>Re-read every VM soon. After a reconnect the published view is stale until that read is done.</summary>
     public void ReadEverything(bool reconnected)
@@ -317,53 +276,6 @@ internal sealed class VmRefresher : IStateReceipts
         }
     }
 
-    // The request finished: its receipt, if it expects one, is this round's read's to pay.
-    private void Owe(Guid vm, ulong requestId)
-    {
-        Receipt? receipt;
-        lock (_receiptGate)
-            if (!_receipts.Remove(requestId, out receipt)) return;
-        if (receipt.Vm != vm)
-        {
-            receipt.Paid.TrySetResult(null);
-            return;
-        }
-        if (!_owed.TryGetValue(vm, out var list)) _owed[vm] = list = [];
-        list.Add(receipt);
-    }
-
-    // Sends what changed; each receipt owed for a VM sent is paid with the datagram that carried it (one copy a
-    // datagram), after the sender has let go of its lock.
-    private void Send(List<VmState> changed)
-    {
-        if (_owed.Count == 0)
-        {
-            _changed(changed, null);
-            return;
-        }
-        List<(Receipt Receipt, byte[] Datagram)> paid = [];
-        _changed(changed, (datagram, first, records) =>
-        {
-            byte[]? copy = null;
-            for (int i = first; i < first + records; i++)
-                if (_owed.Remove(changed[i].Uuid, out var receipts))
-                {
-                    copy ??= datagram.ToArray();
-                    foreach (var r in receipts) paid.Add((r, copy));
-                }
-        });
-        foreach (var (receipt, datagram) in paid) receipt.Paid.TrySetResult(datagram);
-    }
-
-    // The end of a round: what its read did not pay, nothing will (the ACKs go without).
-    private void SettleOwed()
-    {
-        if (_owed.Count == 0) return;
-        foreach (var receipts in _owed.Values)
-            foreach (var r in receipts) r.Paid.TrySetResult(null);
-        _owed.Clear();
-    }
-
     // Stores a VM as read (plus last-request); returns it when it differs from what was held.
     private VmState? Store(VmState vm)
     {
@@ -402,10 +314,4 @@ internal sealed class VmRefresher : IStateReceipts
     // A VM to re-read (with the request that finished on it, or 0), or Guid.Empty: everything.
     private readonly record struct Work(Guid Vm, ulong RequestId);
 
-    // What a request expects: the datagram that shows its VM after it, or null.
-    private sealed class Receipt(Guid vm)
-    {
-        public Guid Vm { get; } = vm;
-        public TaskCompletionSource<byte[]?> Paid { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 }
