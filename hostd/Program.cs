@@ -66,6 +66,7 @@ internal static class Program
             await Task.WhenAny(daemon.Publisher.Started, running, Task.Delay(ReadyWait, stop.Token)).ConfigureAwait(false);
             if (!stop.IsCancellationRequested) systemd.Ready(daemon.Status());
 
+            var trim = StartupTrim.RunAsync(settings.StartUpTrim, log, stop.Token);
             var current = config;
             var reloads = hup.RunAsync(() =>
             {
@@ -78,7 +79,7 @@ internal static class Program
             await running.ConfigureAwait(false);
             await serving.ConfigureAwait(false);
             await monitorStop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(reloads, monitor).ConfigureAwait(false);
+            await Task.WhenAll(reloads, monitor, trim).ConfigureAwait(false);
             log.Info("stopped after {0}", daemon.Counts);
         }
         return ExitCodes.Ok;

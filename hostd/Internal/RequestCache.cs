@@ -27,7 +27,15 @@ internal enum CacheVerdict
 /// The request-id cache of one hostd boot. Holds the newest <see cref="Capacity"/> finished requests;
 /// thread-safe (one short lock: every operation is a dictionary step).
 /// </summary>
-internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, int maxOrigins = RequestCache.DefaultMaxOrigins)
+/// <remarks>
+/// All of its memory is taken when it is made, so that a hostd's footprint does not creep up for the hour its window
+/// takes to fill at one request a second (issue 12): the finished requests are slots of fixed arrays, oldest first,
+/// and their ACKs, encoded, one ring of bytes (<see cref="AckBytesPerEntry"/> per slot on average: a success is
+/// about 70 bytes, a failure with its message a few hundred). An ACK that does not fit evicts the oldest entries
+/// until it does, so a run of long answers makes the window shorter, never the memory larger; the low-water mark
+/// of what was evicted still refuses their replays.
+/// </remarks>
+internal sealed class RequestCache
 {
     /// <summary>The window the spec names for the reference implementation.</summary>
     public const int DefaultCapacity = 4096;
@@ -35,20 +43,42 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
     /// <summary>Origins remembered for the low-water mark: one per controller run (and per vmmctl user).</summary>
     public const int DefaultMaxOrigins = 1024;
 
-    // A finished request's ACK is kept encoded (about 120 bytes, against 256 for the object and its attribute list):
-    // the window is full after 4096 requests and stays so, and a replay, which decodes it, is rare.
-    private readonly record struct Entry(ulong Digest, byte[]? Ack);
+    /// <summary>ACK bytes held per entry of the window, on average.</summary>
+    public const int AckBytesPerEntry = 128;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<ulong, Entry> _entries = [];
-    private readonly Queue<ulong> _finished = new();
+    private readonly int _maxOrigins;
+    // Requests begun and not finished: their digest (bounded by the requests in flight, which the server bounds).
+    private readonly Dictionary<ulong, ulong> _inFlight = [];
+    // Finished requests: id -> slot; the slots are a ring, _first the oldest, _count of them in use.
+    private readonly Dictionary<ulong, int> _slotOf;
+    private readonly ulong[] _ids, _digests;
+    private readonly int[] _offsets, _lengths;
+    private int _first, _count;
+    // The ACKs, encoded without key id and tag, in the order of the slots; _write is where the next one goes.
+    private readonly byte[] _acks;
+    private int _write;
     private readonly Dictionary<uint, uint> _evictedHigh = [];
     private readonly Queue<uint> _origins = new();
 
-    public int Capacity { get; } = capacity;
+    public RequestCache(int capacity = DefaultCapacity, int maxOrigins = DefaultMaxOrigins)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+        _maxOrigins = maxOrigins;
+        _slotOf = new Dictionary<ulong, int>(capacity);
+        _ids = new ulong[capacity];
+        _digests = new ulong[capacity];
+        _offsets = new int[capacity];
+        _lengths = new int[capacity];
+        // Room for the largest ACK whatever the capacity.
+        _acks = new byte[Math.Max(capacity * AckBytesPerEntry, PduHeader.MaxStreamPdu)];
+    }
+
+    public int Capacity { get; }
 
     /// <summary>Finished requests held now.</summary>
-    public int Count { get { lock (_gate) return _finished.Count; } }
+    public int Count { get { lock (_gate) return _count; } }
 
     /// <summary>
     /// What tells a retry (the same id and content: answered from the cache) from an id reused for other content
@@ -76,16 +106,17 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
         cached = null;
         lock (_gate)
         {
-            if (_entries.TryGetValue(requestId, out var e))
+            if (_slotOf.TryGetValue(requestId, out int slot))
             {
-                if (e.Digest != digest) return CacheVerdict.Reused;
-                if (e.Ack is null) return CacheVerdict.InFlight;
-                cached = (AckPdu)PduCodec.Decode(e.Ack);
+                if (_digests[slot] != digest) return CacheVerdict.Reused;
+                cached = (AckPdu)PduCodec.Decode(_acks.AsSpan(_offsets[slot], _lengths[slot]));
                 return CacheVerdict.Replayed;
             }
+            if (_inFlight.TryGetValue(requestId, out ulong working))
+                return working == digest ? CacheVerdict.InFlight : CacheVerdict.Reused;
             if (_evictedHigh.TryGetValue(Origin(requestId), out uint high) && Counter(requestId) <= high)
                 return CacheVerdict.Replay;
-            _entries[requestId] = new Entry(digest, null);
+            _inFlight[requestId] = digest;
             return CacheVerdict.New;
         }
     }
@@ -93,27 +124,66 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
     /// <summary>Remembers the ACK of a request begun with <see cref="Begin"/>, evicting the oldest beyond the window.</summary>
     public void Complete(ulong requestId, AckPdu ack)
     {
-        lock (_gate)
+        var buffer = ArrayPool<byte>.Shared.Rent(PduHeader.MaxStreamPdu);
+        try
         {
-            if (!_entries.TryGetValue(requestId, out var e)) return;
-            _entries[requestId] = e with { Ack = PduCodec.ToBytes(ack with { KeyId = 0, Tag = default }) };
-            _finished.Enqueue(requestId);
-            while (_finished.Count > Capacity) Evict(_finished.Dequeue());
+            int length = PduCodec.Encode(ack with { KeyId = 0, Tag = default }, buffer);
+            lock (_gate)
+            {
+                if (!_inFlight.Remove(requestId, out ulong digest)) return;
+                if (_count == Capacity) EvictOldest();
+                int offset = Room(length);
+                buffer.AsSpan(0, length).CopyTo(_acks.AsSpan(offset));
+                _write = offset + length;
+                int slot = (_first + _count) % Capacity;
+                _ids[slot] = requestId;
+                _digests[slot] = digest;
+                _offsets[slot] = offset;
+                _lengths[slot] = length;
+                _count++;
+                _slotOf[requestId] = slot;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
     /// <summary>Forgets a begun request that was not acted on (refused before reaching the hypervisor), so a retry may act.</summary>
     public void Abandon(ulong requestId)
     {
-        lock (_gate)
+        lock (_gate) _inFlight.Remove(requestId);
+    }
+
+    // Where in the ring an ACK of this length goes, evicting the oldest entries until it fits. The bytes in use run
+    // from the oldest entry's offset to _write, wrapping at most once: an ACK never straddles the end (what is left
+    // there stays unused until the ring comes round).
+    private int Room(int length)
+    {
+        while (true)
         {
-            if (_entries.TryGetValue(requestId, out var e) && e.Ack is null) _entries.Remove(requestId);
+            if (_count == 0) return 0;
+            int oldest = _offsets[_first];
+            if (_write > oldest)
+            {
+                if (_acks.Length - _write >= length) return _write;
+                if (oldest >= length) return 0;
+            }
+            else if (oldest - _write >= length)
+            {
+                return _write;
+            }
+            EvictOldest();
         }
     }
 
-    private void Evict(ulong requestId)
+    private void EvictOldest()
     {
-        _entries.Remove(requestId);
+        ulong requestId = _ids[_first];
+        _slotOf.Remove(requestId);
+        _first = (_first + 1) % Capacity;
+        _count--;
         uint origin = Origin(requestId), counter = Counter(requestId);
         if (_evictedHigh.TryGetValue(origin, out uint high))
         {
@@ -121,7 +191,7 @@ internal sealed class RequestCache(int capacity = RequestCache.DefaultCapacity, 
             return;
         }
         // A new origin; the oldest is forgotten past the bound (its replays are then caught only by the window).
-        if (_origins.Count >= maxOrigins) _evictedHigh.Remove(_origins.Dequeue());
+        if (_origins.Count >= _maxOrigins) _evictedHigh.Remove(_origins.Dequeue());
         _origins.Enqueue(origin);
         _evictedHigh[origin] = counter;
     }

@@ -57,6 +57,63 @@ public sealed class RequestCacheTests
     }
 
     [Fact]
+    public void Small_acks_fill_the_whole_window_and_each_is_replayed_byte_for_byte()
+    {
+        var cache = new RequestCache(capacity: 64);
+        for (uint i = 1; i <= 1000; i++) Finish(cache, Id(3, i));
+
+        Assert.Equal(64, cache.Count);
+        for (uint i = 937; i <= 1000; i++)
+        {
+            Assert.Equal(CacheVerdict.Replayed, cache.Begin(Id(3, i), 1, out var cached));
+            Assert.Equal(Id(3, i), cached!.RequestId);
+        }
+        Assert.Equal(CacheVerdict.Replay, cache.Begin(Id(3, 936), 1, out _));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Acks_of_any_length_keep_the_newest_requests_whole_in_fixed_memory(int seed)
+    {
+        // The window is the newest requests, in the order they finished: as many as the capacity, fewer when long
+        // ACKs fill the ring of bytes first. Every one held answers with its own ACK, every one not held is a replay.
+        var random = new Random(seed);
+        var cache = new RequestCache(capacity: 512);
+        var messages = new Dictionary<ulong, string>();
+        int fewest = int.MaxValue;
+        for (uint i = 1; i <= 20_000; i++)
+        {
+            ulong id = Id(9, i);
+            string message = new('m', random.Next(4) == 0 ? random.Next(0, 1000) : random.Next(0, 40));
+            messages[id] = message;
+            Assert.Equal(CacheVerdict.New, cache.Begin(id, i, out _));
+            cache.Complete(id, new AckPdu { RequestId = id, Code = AckCode.Failure, Results = new AttrList().Add(AttrType.Message, message) });
+
+            if (i % 997 != 0 && i < 19_990) continue;
+            int held = cache.Count;
+            Assert.InRange(held, 1, 512);
+            fewest = Math.Min(fewest, held);
+            for (uint j = 1; j <= i; j++)
+            {
+                var verdict = cache.Begin(Id(9, j), j, out var cached);
+                if (j > i - held)
+                {
+                    Assert.Equal(CacheVerdict.Replayed, verdict);
+                    Assert.Equal(Id(9, j), cached!.RequestId);
+                    Assert.Equal(messages[Id(9, j)], cached.Results.Text(AttrType.Message));
+                }
+                else
+                {
+                    Assert.Equal(CacheVerdict.Replay, verdict);
+                }
+            }
+        }
+        Assert.True(fewest < 512, "long ACKs should have made the window shorter than its capacity");
+    }
+
+    [Fact]
     public async Task A_replay_beyond_the_window_is_refused_and_not_acted_on()
     {
         using var hypervisor = new FakeHypervisor();
