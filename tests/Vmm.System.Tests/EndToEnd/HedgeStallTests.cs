@@ -3,7 +3,6 @@
 // times a pause. With hedge-after the request goes out again on a fresh connection and succeeds, carried out once;
 // without (hedge-after 0s) the same stall is a timeout, which shows that the stall is real. Needs root (unshare,
 // iptables), as CI runs; `make test` installs iptables.
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Vmm.System.Tests.EndToEnd;
@@ -32,21 +31,7 @@ public sealed partial class HedgeStallTests
 
     private static (int Exit, int Executed, string Output) Run(string hedgeAfter)
     {
-        string vmmctl = Cluster.Bin("vmmctl"), bin = Path.GetDirectoryName(vmmctl)!;
-        string script = Path.GetFullPath(Path.Combine(bin, "..", "tests", "tools", "hedge-stall.sh"));
-        var psi = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["--mount", "--net", "--pid", "--fork", "--kill-child=KILL", "--mount-proc", "bash", script, bin, hedgeAfter, "4s"])
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(Deadline))
-        {
-            p.Kill();
-            Assert.Fail($"hedge-stall.sh did not end within {Deadline.TotalSeconds:0} s");
-        }
-        string output = stdout.Result + stderr.Result;
-        Assert.True(p.ExitCode == 0, $"hedge-stall.sh failed (exit {p.ExitCode})\n{output}");
+        string output = NamespacedScript.Run("hedge-stall.sh", Deadline, hedgeAfter, "4s");
         var m = Figures().Match(output);
         Assert.True(m.Success, $"hedge-stall.sh printed no figures\n{output}");
         return (int.Parse(m.Groups["exit"].Value), int.Parse(m.Groups["executed"].Value), output);
