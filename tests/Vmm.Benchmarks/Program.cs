@@ -8,6 +8,8 @@
 // `make soak` (Soak/: SOAK_SECONDS and the other SOAK_* settings in the environment), never part of '*';
 // `-- --loss` only the soak's part (f), hosts under datagram loss (SOAK_LOSS_SECONDS, SOAK_LOSS_PERCENT).
 // `-- --trust` the restart figures of `make trust` (Trust/: TRUST_RESTARTS), never part of '*' either.
+// `-- --hostd-memory` hostd's memory under requests, as shipped and without its start-up trim side by side
+// (Soak/HostdMemoryBenchmark: HOSTD_MEMORY_REQUESTS, HOSTD_MEMORY_LOOPS), never part of '*'.
 // `-- --check` only builds and checks the fixtures and prints their sizes (a few seconds, no benchmark).
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -31,6 +33,7 @@ public static class Program
         if (args.Contains("--roundtrip")) return RoundTripBenchmark.Run();
         if (args.Contains("--ingest")) return IngestBenchmark.Run();
         if (args.Contains("--metrics")) return Vmm.Benchmarks.Metrics.ScrapeBenchmark.Run();
+        if (args.Contains("--hostd-memory")) return Vmm.Benchmarks.Soak.HostdMemoryBenchmark.Run();
         if (args.Contains("--soak")) return Vmm.Benchmarks.Soak.SoakBenchmark.Run();
         if (Vmm.Benchmarks.Soak.LossSoak.IsInner(args)) return Vmm.Benchmarks.Soak.LossSoak.RunInner();
         if (args.Contains("--loss")) return Vmm.Benchmarks.Soak.LossSoak.Run();
