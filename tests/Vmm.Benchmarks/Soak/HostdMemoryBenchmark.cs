@@ -3,6 +3,7 @@
 // `--start-up-trim 0s` (nothing given back after start-up), the same binary and load. The two run one after the other,
 // not side by side: the trim can page out only pages no other process maps, and two hostds of one binary share theirs
 // (so does libvirtd on a real host: the pages of libvirt's libraries it has resident stay in hostd's RSS too).
+// A third run goes through a libvirtd of its own (test+unix://), as a real host does (its libvirtd needs root).
 // Prints RSS and private dirty at start, 30 s after the start (the trim is at 20 s), and at the end; exits non-zero
 // only when a part could not be measured.
 //   dotnet run -c Release --project tests/Vmm.Benchmarks -- --hostd-memory
@@ -40,7 +41,12 @@ internal static class HostdMemoryBenchmark
         var key = ClusterKey.Generate();
         try
         {
-            var sides = new[] { Measure(binaries, key, "as shipped", [], requests, loops), Measure(binaries, key, "start-up-trim 0s", ["--start-up-trim", "0s"], requests, loops) };
+            var sides = new[]
+            {
+                Measure(binaries, key, "as shipped", [], false, requests, loops),
+                Measure(binaries, key, "start-up-trim 0s", ["--start-up-trim", "0s"], false, requests, loops),
+                Measure(binaries, key, "via libvirtd", [], true, requests, loops),
+            };
             Print(sides);
             return sides.Any(s => s.Exited) ? 1 : 0;
         }
@@ -51,13 +57,18 @@ internal static class HostdMemoryBenchmark
         }
     }
 
-    private static Side Measure(string binaries, ClusterKey key, string label, string[] settings, long requests, int loops)
+    private static Side Measure(string binaries, ClusterKey key, string label, string[] settings, bool viaLibvirtd,
+        long requests, int loops)
     {
         string folder = Directory.CreateTempSubdirectory("vmm-bench-hostd-memory-").FullName;
         try
         {
             using var controller = ControllerProcess.Start(binaries, key);
             var node = TestNode.Write(folder, Vms);
+            // The same node through a libvirtd of its own (the remote driver in hostd, as on a real host): the pages of
+            // libvirt's libraries that libvirtd keeps resident too are shared, and no trim gives them back.
+            using var libvirtd = viaLibvirtd ? PrivateLibvirtd.Start(Directory.CreateDirectory(Path.Combine(folder, "libvirtd")).FullName) : null;
+            if (libvirtd is not null) settings = [.. settings, "--libvirt-uri", libvirtd.TestUri(node.Path)];
             using var hostd = HostdProcess.Start(binaries, key, folder, node, "mem-hostd", controller.StateEndPoint, settings);
             Vmmctl.WaitForHost(controller, "mem-hostd", Vms, TimeSpan.FromSeconds(30));
             var side = new Side(label, controller, hostd) { Start = hostd.Memory() };
