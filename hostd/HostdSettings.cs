@@ -137,7 +137,7 @@ internal sealed record HostdSettings : ILogSettings
             "on SIGTERM, time requests in flight get to finish before they are answered \"stopping\"");
         public static readonly ConfigKey<TimeSpan> StartUpTrim = new("start-up-trim",
             Duration(TimeSpan.Zero, TimeSpan.FromHours(1)), "20s",
-            "time after start at which hostd gives back the pages of its binary and libraries that only start-up used (about 10 MB of RSS; 0: never)");
+            "time after start at which hostd gives back the pages of its binary and libraries that only start-up used (about 10 MB of RSS; 0s: never)");
         public static readonly ConfigKey<HostPort> MetricsListen = new("metrics-listen", OptionalListenEndpoint(9465),
             "", "address and TCP port to serve Prometheus metrics on, at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9465)");
         public static readonly ConfigKey<string> LeaseFile = new("lease-file", Path(allowEmpty: true),
