@@ -145,7 +145,7 @@ internal sealed record ControllerSettings : ILogSettings
         public static readonly ConfigKey<int> MaxWatchQueueKib = new("max-watch-queue-kib", Int(16, 1 << 20),
             "512", "KiB of changes a watch may fall behind before it is ended with RESULT unavailable");
         public static readonly ConfigKey<int> MaxEvents = new("max-events", Int(0, 1_000_000),
-            "10000", "events the history holds in memory for vmmctl events (about 90 bytes each); the oldest go first; 0 keeps none");
+            "10000", "events the history holds in memory for vmmctl events (80 bytes each, notes aside); the oldest go first; 0 keeps none");
         public static readonly ConfigKey<int> MaxHosts = new("max-hosts", Int(1, 1_000_000),
             "16384", "most hosts held; datagrams naming more are dropped (host-limit)");
         public static readonly ConfigKey<int> MaxVmsPerHost = new("max-vms-per-host", Int(1, 65536),
