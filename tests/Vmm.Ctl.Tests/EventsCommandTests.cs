@@ -99,6 +99,16 @@ public sealed class EventsCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_controller_that_closes_before_the_RESULT_is_exit_9()
+    {
+        _controller.Handler = (_, c) => c.Send(FakeController.Parse(Start));
+        var r = Run("events");
+        Assert.Equal(9, r.Exit);
+        Assert.Contains("closed the connection before it answered", r.Stderr);
+        Assert.Empty(r.Text);
+    }
+
+    [Fact]
     public void Follow_prints_each_event_as_it_comes_and_exits_8_when_dropped()
     {
         var next = new BlockingCollection<string?>();

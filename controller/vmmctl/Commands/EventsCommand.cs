@@ -45,7 +45,8 @@ internal static class EventsCommand
         if (result is null)
         {
             if (follow) return Exit.Ok;
-            throw new Admin.AdminException(Exit.Failure, $"the controller at {call.Controller.SocketPath} closed the connection before the events' end");
+            throw new Admin.AdminException(Exit.Unreachable,
+                $"controller unreachable: the controller at {call.Controller.SocketPath} closed the connection before it answered; try again");
         }
         if (result.Code != AckCode.Success)
         {
