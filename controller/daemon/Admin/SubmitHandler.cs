@@ -35,7 +35,7 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
     public async Task<AdminResultPdu> HandleAsync(AdminSubmitPdu submit, uint uid, CancellationToken stop)
     {
         long started = Stopwatch.GetTimestamp();
-        var result = await HandleAsync(submit, stop).ConfigureAwait(false);
+        var result = await HandleCoreAsync(submit, stop).ConfigureAwait(false);
         var p = submit.Parameters;
         string? reference = p.Text(AttrType.Ref);
         string? name = p.Text(AttrType.Name) ?? (reference is not null && !Guid.TryParse(reference, out _) ? reference : null);
@@ -45,7 +45,7 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
         return result;
     }
 
-    private async Task<AdminResultPdu> HandleAsync(AdminSubmitPdu submit, CancellationToken stop)
+    private async Task<AdminResultPdu> HandleCoreAsync(AdminSubmitPdu submit, CancellationToken stop)
     {
         if (!Enum.IsDefined(submit.Code))
             return AdminReplies.Result(AckCode.UnknownRequest, $"request code {(byte)submit.Code} is not known to this controller");
