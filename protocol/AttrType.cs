@@ -30,6 +30,8 @@ public enum AttrType : byte
     Draining = 0x60, Parallel = 0x61, DrainOutcome = 0x62,
     // Leases, fencing and HA restart (spec §15).
     Controller = 0x64, LeaseToken = 0x65, FenceAfterMs = 0x66, Ha = 0x67, Volume = 0x68, HostStatus = 0x69, Note = 0x6A,
+    // The event history (spec §7.7).
+    SinceMs = 0x6B, AfterEvent = 0x6C, Follow = 0x6D, Uid = 0x6E, HostState = 0x6F,
 }
 
 /// <summary>How an attribute's value is laid out (spec §5.2).</summary>
@@ -160,6 +162,11 @@ public static class AttrRegistry
             new(AttrType.Volume, "volume", AttrKind.Text, MaxLength: 255),
             new(AttrType.HostStatus, "host-status", AttrKind.U8),
             new(AttrType.Note, "note", AttrKind.Text, MaxLength: MaxMessageBytes),
+            new(AttrType.SinceMs, "since-ms", AttrKind.U64),
+            new(AttrType.AfterEvent, "after-event", AttrKind.U64),
+            new(AttrType.Follow, "follow", AttrKind.U8),
+            new(AttrType.Uid, "uid", AttrKind.U32),
+            new(AttrType.HostState, "host-state", AttrKind.U8),
         };
         var table = new AttrDef?[128];
         foreach (var r in rows) table[(byte)r.Type] = r;

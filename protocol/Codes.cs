@@ -109,7 +109,22 @@ public enum SnapshotOp : byte { Create = 0, Revert = 1, Delete = 2, List = 3 }
 public enum DiskOp : byte { Attach = 0, Detach = 1, Resize = 2 }
 
 /// <summary>What an admin query asks for (spec §7.4).</summary>
-public enum QueryKind : byte { Hosts = 1, Vms = 2, Watch = 3, ForgetHost = 4, Drain = 5, Undrain = 6 }
+public enum QueryKind : byte { Hosts = 1, Vms = 2, Watch = 3, ForgetHost = 4, Drain = 5, Undrain = 6, Events = 7 }
+
+/// <summary>What one event of the controller's history records (spec §7.7).</summary>
+public enum EventKind : byte
+{
+    /// <summary>A host changed state (host-state), or its draining mark changed.</summary>
+    Host = 1,
+    /// <summary>A VM appeared or its record changed (last-power: its power state now).</summary>
+    Vm = 2,
+    /// <summary>A VM left its host's inventory.</summary>
+    VmRemoved = 3,
+    /// <summary>A request: its code (last-code), outcome (last-ack), duration and origin (uid).</summary>
+    Request = 4,
+    /// <summary>A decision of the controller (HA, drain) or an operator's action on the controller alone, with its note.</summary>
+    Decision = 5,
+}
 
 /// <summary>A host's status in the controller's inventory (spec §7.5).</summary>
 public enum HostState : byte { Unknown = 0, Up = 1, Down = 2, Unreachable = 3, Stopped = 4 }

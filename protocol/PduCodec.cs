@@ -113,6 +113,7 @@ public static class PduCodec
             PduType.AdminHost => AdminHostPdu.Read(body),
             PduType.AdminVm => AdminVmPdu.Read(body),
             PduType.AdminResult => AdminResultPdu.Read(body),
+            PduType.AdminEvent => AdminEventPdu.Read(body),
             _ => throw new ProtocolException(ProtocolErrorCode.UnknownType, $"unknown PDU type 0x{(byte)header.Type:x2}"),
         };
         return pdu with { KeyId = header.KeyId, Tag = BinaryPrimitives.ReadUInt128BigEndian(frame[^PduHeader.TagSize..]) };

@@ -21,13 +21,15 @@ public enum PduType : byte
     AdminVm = 0x13,
     /// <summary>Controller to vmmctl: the end of a reply, with its outcome.</summary>
     AdminResult = 0x14,
+    /// <summary>Controller to vmmctl: one event of the controller's history (spec §7.7).</summary>
+    AdminEvent = 0x15,
 }
 
 /// <summary>Registry names and checks for <see cref="PduType"/>.</summary>
 public static class PduTypes
 {
     /// <summary>True when <paramref name="type"/> is in the registry.</summary>
-    public static bool IsKnown(byte type) => type is >= 0x01 and <= 0x04 or >= 0x10 and <= 0x14;
+    public static bool IsKnown(byte type) => type is >= 0x01 and <= 0x04 or >= 0x10 and <= 0x15;
 
     /// <summary>The registry name (text form keyword).</summary>
     public static string Name(this PduType type) => type switch
@@ -41,6 +43,7 @@ public static class PduTypes
         PduType.AdminHost => "host",
         PduType.AdminVm => "vm",
         PduType.AdminResult => "result",
+        PduType.AdminEvent => "event",
         _ => "0x" + ((byte)type).ToString("x2", System.Globalization.CultureInfo.InvariantCulture),
     };
 

@@ -56,6 +56,9 @@ internal sealed record ControllerSettings : ILogSettings
     /// <summary>KiB of changes a watch client may fall behind before it is dropped (RESULT unavailable).</summary>
     public required int MaxWatchQueueKib { get; init; }
 
+    /// <summary>Events the history holds in memory (vmmctl events); the oldest is evicted for a new one.</summary>
+    public required int MaxEvents { get; init; }
+
     /// <summary>Most hosts the inventory holds; datagrams naming more are dropped (host-limit).</summary>
     public required int MaxHosts { get; init; }
 
@@ -141,6 +144,8 @@ internal sealed record ControllerSettings : ILogSettings
             "4096", "requests kept to be sent again by id (vmmctl --request-id); 0 keeps none");
         public static readonly ConfigKey<int> MaxWatchQueueKib = new("max-watch-queue-kib", Int(16, 1 << 20),
             "512", "KiB of changes a watch may fall behind before it is ended with RESULT unavailable");
+        public static readonly ConfigKey<int> MaxEvents = new("max-events", Int(0, 1_000_000),
+            "10000", "events the history holds in memory for vmmctl events (80 bytes each, notes aside); the oldest go first; 0 keeps none");
         public static readonly ConfigKey<int> MaxHosts = new("max-hosts", Int(1, 1_000_000),
             "16384", "most hosts held; datagrams naming more are dropped (host-limit)");
         public static readonly ConfigKey<int> MaxVmsPerHost = new("max-vms-per-host", Int(1, 65536),
@@ -187,7 +192,7 @@ internal sealed record ControllerSettings : ILogSettings
     public static readonly ConfigSchema Schema = new([
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
-        Keys.HedgeAfter, Keys.MaxRecentRequests, Keys.MaxWatchQueueKib, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
+        Keys.HedgeAfter, Keys.MaxRecentRequests, Keys.MaxWatchQueueKib, Keys.MaxEvents, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
         Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.CpuOvercommit, Keys.DrainParallel, Keys.MetricsListen, Keys.ControllerId, Keys.LeaseInterval, Keys.FenceAfter,
         Keys.HaMargin, Keys.HaMaxDownPercent, Keys.HaMaxAttempts, Keys.LogLevel, Keys.LogFile,
     ]);
@@ -220,6 +225,7 @@ internal sealed record ControllerSettings : ILogSettings
             HedgeAfter = config.Get(Keys.HedgeAfter),
             MaxRecentRequests = config.Get(Keys.MaxRecentRequests),
             MaxWatchQueueKib = config.Get(Keys.MaxWatchQueueKib),
+            MaxEvents = config.Get(Keys.MaxEvents),
             MaxHosts = config.Get(Keys.MaxHosts),
             MaxVmsPerHost = config.Get(Keys.MaxVmsPerHost),
             ForgetAfter = config.Get(Keys.ForgetAfter),

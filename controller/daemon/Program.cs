@@ -44,6 +44,7 @@ internal static class Program
             MaxVmsPerHost = settings.MaxVmsPerHost,
             ForgetAfter = settings.ForgetAfter,
             MaxWatchQueueBytes = settings.MaxWatchQueueKib * 1024L,
+            MaxEvents = settings.MaxEvents,
             Pins = pins,
         }, log: Log.For("inventory"));
 

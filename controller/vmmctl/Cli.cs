@@ -62,6 +62,9 @@ internal static class Cli
           vm nic add|remove, vm memory set, vm cpu add|remove|set,
           vm disk add|resize|remove, vm snapshot create|list|revert|delete
           watch [--host H]               one line for every change, as it happens
+          events [--host H] [--vm V] [--since T] [--after ID] [--follow]
+                                         the controller's recent history: host and VM
+                                         changes, requests (who, outcome, time), decisions
 
         Commands (protocol tools):
           pdu encode TEXT...   encode PDUs from their text form (binary to stdout)
@@ -74,7 +77,8 @@ internal static class Cli
         Options:
           --socket PATH    the controller's admin socket (default: $VMM_SOCKET, else
                            /run/vmm/controller.sock)
-          --json           a JSON document on stdout instead of a table (JSON lines for watch);
+          --json           a JSON document on stdout instead of a table (JSON lines for watch
+                           and events --follow);
                            every size in it is in bytes
           -h, --help       show help (also after any command: vmmctl vm create --help)
           --version        show the version

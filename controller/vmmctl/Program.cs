@@ -8,6 +8,7 @@ return Cli.Run(args, static (cmd, rest) => cmd switch
     "host" => HostCommand.Run(rest),
     "vm" => VmCommand.Run(rest),
     "watch" => WatchCommand.Run(rest),
+    "events" => EventsCommand.Run(rest),
     "pdu" => PduCommand.Run(rest),
     "key" => KeyCommand.Run(rest),
     _ => Cli.UsageError($"unknown command '{cmd}'; see 'vmmctl --help'"),

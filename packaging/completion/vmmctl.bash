@@ -33,7 +33,7 @@ _vmmctl()
             --socket=*) socket=${word#--socket=} ;;
             --host | --to | --timeout | --name | --vcpus | --max-vcpus | --memory | --max-memory | \
                 --disk | --nic | --network | --bridge | --model | --mac | --bus | --target | \
-                --key-file | --max-length | --count | --parallel) ((i++)) ;;
+                --key-file | --max-length | --count | --parallel | --vm | --since | --after) ((i++)) ;;
             -*) ;;
             *) operands+=("$word") ;;
         esac
@@ -54,6 +54,17 @@ _vmmctl()
             mapfile -t COMPREPLY < <(compgen -W "$(_vmmctl_names "${words[0]}" host "$socket")" -- "$cur")
             return
             ;;
+        --vm)
+            mapfile -t COMPREPLY < <(compgen -W "$(_vmmctl_names "${words[0]}" vm "$socket")" -- "$cur")
+            return
+            ;;
+        --since)
+            mapfile -t COMPREPLY < <(compgen -W "30s 10m 1h 1d" -- "$cur")
+            return
+            ;;
+        --after)
+            return
+            ;;
         --model)
             mapfile -t COMPREPLY < <(compgen -W "virtio e1000 e1000e rtl8139" -- "$cur")
             return
@@ -72,7 +83,7 @@ _vmmctl()
     local group=${operands[0]-} depth=0 words_for="" options=""
     case $group in
         "") depth=0 ;;
-        watch) depth=1 ;;
+        watch | events) depth=1 ;;
         host | pdu | key) depth=2 ;;
         vm)
             case ${operands[1]-} in
@@ -86,7 +97,7 @@ _vmmctl()
     local position=${#operands[@]}
     if ((position < depth || position == 0)); then
         case "$position:$group:${operands[1]-}" in
-            0:*) words_for="host vm watch pdu key" ;;
+            0:*) words_for="host vm watch events pdu key" ;;
             1:host:*) words_for="list forget drain undrain" ;;
             1:vm:*) words_for="list show start stop restart pause resume remove delete migrate create ha nic memory cpu disk snapshot" ;;
             1:pdu:*) words_for="encode decode listen" ;;
@@ -115,6 +126,7 @@ _vmmctl()
         "vm nic remove") options="--mac $shared" ;;
         "vm disk add") options="--bus --target $shared" ;;
         "watch "*) options="--host $shared" ;;
+        "events "*) options="--host --vm --since --after --follow $shared" ;;
         "pdu encode "*) options="--key-file --host --hex --no-check --help" ;;
         "pdu decode "*) options="--stream --verify --key-file --host --max-length --help" ;;
         "pdu listen "*) options="--verify --key-file --host --count --help" ;;

@@ -29,7 +29,8 @@ public static class Names
     private static readonly string[] Kinds = ["other", "network", "bridge", "user", "direct"];
     private static readonly string[] SnapshotOps = ["create", "revert", "delete", "list"];
     private static readonly string[] DiskOps = ["attach", "detach", "resize"];
-    private static readonly string[] Queries = ["", "hosts", "vms", "watch", "forget-host", "drain", "undrain"];
+    private static readonly string[] Queries = ["", "hosts", "vms", "watch", "forget-host", "drain", "undrain", "events"];
+    private static readonly string[] EventKinds = ["", "host", "vm", "vm-removed", "request", "decision"];
     private static readonly string[] HostStates = ["unknown", "up", "down", "unreachable", "stopped"];
     private static readonly string[] VmFlagBits = ["tombstone", "persistent", "autostart", "truncated", "ha"];
     private static readonly string[] HostStatusBits = ["unreachable", "stopping", "draining", "fenced"];
@@ -56,6 +57,8 @@ public static class Names
     public static string Of(QueryKind v) => Get(Queries, (byte)v);
     /// <summary>Name of a host state.</summary>
     public static string Of(HostState v) => Get(HostStates, (byte)v);
+    /// <summary>Name of an event kind.</summary>
+    public static string Of(EventKind v) => Get(EventKinds, (byte)v);
     /// <summary>Names of VM flags, comma-separated.</summary>
     public static string Of(VmFlags v) => Bits(VmFlagBits, (byte)v);
     /// <summary>Name of a drain outcome.</summary>
@@ -88,6 +91,8 @@ public static class Names
     public static bool TryParse(string s, out QueryKind v) => Try(Queries, s, out v);
     /// <summary>Parses a host state.</summary>
     public static bool TryParse(string s, out HostState v) => Try(HostStates, s, out v);
+    /// <summary>Parses an event kind.</summary>
+    public static bool TryParse(string s, out EventKind v) => Try(EventKinds, s, out v);
     /// <summary>Parses VM flags.</summary>
     public static bool TryParse(string s, out VmFlags v) => TryBits(VmFlagBits, s, out v);
     /// <summary>Parses host status bits.</summary>
@@ -110,6 +115,7 @@ public static class Names
         AttrType.LastCode => Requests,
         AttrType.LastPower => Powers,
         AttrType.DrainOutcome => DrainOutcomes,
+        AttrType.HostState => HostStates,
         _ => null,
     };
 

@@ -49,6 +49,10 @@ public static partial class PduText
             case AdminResultPdu r:
                 f.Word("code", Names.Of(r.Code), true).Num("id", r.RequestId).Uuid("uuid", r.Vm).Attrs(r.Attributes, ResultFields);
                 break;
+            case AdminEventPdu e:
+                f.Num("id", e.Id, always: true).Num("time", e.TimeMs, always: true).Word("kind", Names.Of(e.Kind), true).Uuid("uuid", e.Vm)
+                    .Attrs(e.Attributes, EventFields);
+                break;
         }
         if (pdu.KeyId != 0 || pdu.Tag != 0)
             f.Sb.Append(" tag=").Append(pdu.KeyId.ToString("x2", CultureInfo.InvariantCulture)).Append(':')
@@ -178,6 +182,7 @@ public static partial class PduText
     private static readonly string[] HostFields = ["name", "boot", "seq", "state", "tag"];
     private static readonly string[] VmFields = ["host", "vm", "tag"];
     private static readonly string[] ResultFields = ["code", "id", "uuid", "tag"];
+    private static readonly string[] EventFields = ["id", "time", "kind", "uuid", "tag"];
     private static readonly string[] RecordFields = ["uuid", "name", "power", "reason", "flags", "vcpus", "memory"];
 
     private static void AppendMac(StringBuilder sb, ulong mac)

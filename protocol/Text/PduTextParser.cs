@@ -57,7 +57,12 @@ public static partial class PduText
                 Code = fields.Enum<AckCode>("code", Names.TryParse, required: true), RequestId = fields.U64("id"), Vm = fields.Uuid("uuid"),
                 Attributes = fields.Attributes(),
             },
-            _ => throw new FormatException($"unknown PDU keyword '{keyword}' (expected state, request, ack, error, query, submit, host, vm or result)"),
+            "event" => new AdminEventPdu
+            {
+                Id = fields.U64("id", required: true), TimeMs = fields.U64("time", required: true),
+                Kind = fields.Enum<EventKind>("kind", Names.TryParse, required: true), Vm = fields.Uuid("uuid"), Attributes = fields.Attributes(),
+            },
+            _ => throw new FormatException($"unknown PDU keyword '{keyword}' (expected state, request, ack, error, query, submit, host, vm, result or event)"),
         };
         fields.EnsureEmpty();
         return pdu with { KeyId = keyId, Tag = tag };

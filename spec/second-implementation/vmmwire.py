@@ -33,15 +33,15 @@ MAGIC, VERSION, HEADER_LEN, TAG_LEN = 0x564D, 2, 10, 16
 MIN_LENGTH = HEADER_LEN + TAG_LEN            # §3.1: length >= 26
 LIMITS = {'udp': 1200, 'tcp': 65536, 'admin': 65536}   # §2
 
-STATE, REQUEST, ACK, ERROR, QUERY, SUBMIT, HOST, VM, RESULT = 1, 2, 3, 4, 0x10, 0x11, 0x12, 0x13, 0x14
+STATE, REQUEST, ACK, ERROR, QUERY, SUBMIT, HOST, VM, RESULT, EVENT = 1, 2, 3, 4, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15
 KEYWORDS = {STATE: 'state', REQUEST: 'request', ACK: 'ack', ERROR: 'error', QUERY: 'query',
-            SUBMIT: 'submit', HOST: 'host', VM: 'vm', RESULT: 'result'}
+            SUBMIT: 'submit', HOST: 'host', VM: 'vm', RESULT: 'result', EVENT: 'event'}
 BY_KEYWORD = {v: k for k, v in KEYWORDS.items()}
 # §4 transport column; §3.2 step 5
-ON_TRANSPORT = {'udp': {STATE}, 'tcp': {REQUEST, ACK, ERROR}, 'admin': {ERROR, QUERY, SUBMIT, HOST, VM, RESULT}}
+ON_TRANSPORT = {'udp': {STATE}, 'tcp': {REQUEST, ACK, ERROR}, 'admin': {ERROR, QUERY, SUBMIT, HOST, VM, RESULT, EVENT}}
 # §4 direction column, as the types a receiver in a given role accepts (role is optional)
 RECEIVES = {'controller': {STATE, ACK, ERROR, QUERY, SUBMIT}, 'hostd': {REQUEST, ERROR},
-            'vmmctl': {HOST, VM, RESULT, ERROR}}
+            'vmmctl': {HOST, VM, RESULT, EVENT, ERROR}}
 
 # ---------------------------------------------------------------- registries (§8, §9)
 
@@ -69,7 +69,8 @@ MODEL = _table('default virtio e1000 rtl8139 e1000e')            # §8.6
 KIND = _table('other network bridge user direct')                # §8.6
 SNAP_OP = _table('create revert delete list')                    # §8.7
 DISK_OP = _table('attach detach resize')                         # §8.7
-QUERY_WHAT = {1: 'hosts', 2: 'vms', 3: 'watch', 4: 'forget-host', 5: 'drain', 6: 'undrain'}  # §8.8
+QUERY_WHAT = {1: 'hosts', 2: 'vms', 3: 'watch', 4: 'forget-host', 5: 'drain', 6: 'undrain', 7: 'events'}  # §8.8
+EVENT_KIND = {1: 'host', 2: 'vm', 3: 'vm-removed', 4: 'request', 5: 'decision'}  # §8.10
 DRAIN_OUTCOME = _table('moving moved not-running no-room failed undrained gone')  # §8.9
 HOST_STATE = _table('unknown up down unreachable stopped')       # §8.8
 ERR_CODES = {i + 1: n for i, n in enumerate(
@@ -99,7 +100,7 @@ _reg(0x12, 'max-vcpus', 'u16', where='record add')
 _reg(0x13, 'max-memory', 'u64', where='record add')
 _reg(0x14, 'snapshots', 'u16', where='record')
 _reg(0x15, 'last-request', 'u64', where='record')
-_reg(0x20, 'name', 'name', 64, where='add')
+_reg(0x20, 'name', 'name', 64, where='add event')
 _reg(0x21, 'vcpus', 'u16', where='add')
 _reg(0x22, 'memory', 'u64', where='add update-memory')
 _reg(0x23, 'disk-spec', 'nested', 4096, True, where='add update-disk')
@@ -119,21 +120,21 @@ _reg(0x30, 'network', 'name', 64, where='nic-spec')
 _reg(0x31, 'bridge', 'name', 15, where='nic-spec')
 _reg(0x32, 'model', 'u8', enum=MODEL, where='nic-spec')
 _reg(0x40, 'error-code', 'u32', where='ack result')
-_reg(0x41, 'message', 'text', 1024, where='ack result error vm')
-_reg(0x42, 'duration-us', 'u64', where='ack vm')
+_reg(0x41, 'message', 'text', 1024, where='ack result error vm event')
+_reg(0x42, 'duration-us', 'u64', where='ack vm event')
 _reg(0x43, 'version', 'u8', where='error')
 _reg(0x44, 'state', 'bytes', 1200, where='ack')
-_reg(0x50, 'host', 'name', 64, where='query submit result')
+_reg(0x50, 'host', 'name', 64, where='query submit result event')
 _reg(0x51, 'ref', 'text', 255, where='query submit')
 _reg(0x52, 'dest-host', 'name', 64, where='submit vm')
 _reg(0x53, 'age-ms', 'u32', where='host vm')
 _reg(0x54, 'address', 'text', 64, where='host')
-_reg(0x55, 'last-ack', 'u8', enum=ACK_CODES, where='vm')   # "ack code of the last request" (§5.3)
-_reg(0x56, 'last-code', 'u8', enum=REQ_CODES, where='vm')  # "request code of that request"
-_reg(0x57, 'last-power', 'u8', enum=POWER, where='vm')     # "the power state last reported"
+_reg(0x55, 'last-ack', 'u8', enum=ACK_CODES, where='vm event')   # "ack code of the last request" (§5.3)
+_reg(0x56, 'last-code', 'u8', enum=REQ_CODES, where='vm event')  # "request code of that request"
+_reg(0x57, 'last-power', 'u8', enum=POWER, where='vm event')     # "the power state last reported"
 _reg(0x58, 'accepted', 'u64', where='host')
 _reg(0x59, 'dropped', 'u64', where='host')
-_reg(0x5A, 'request-id', 'u64', where='submit')
+_reg(0x5A, 'request-id', 'u64', where='submit event')
 _reg(0x5B, 'ack-flags', 'u8', enum=ACK_FLAGS, where='result')   # a flag set: its enum table is a list of bit names
 _reg(0x60, 'draining', 'u8', where='drain host')
 _reg(0x61, 'parallel', 'u16', where='query')
@@ -144,7 +145,12 @@ _reg(0x66, 'fence-after-ms', 'u32', where='lease')
 _reg(0x67, 'ha', 'u8', where='add set-ha')
 _reg(0x68, 'volume', 'text', 255, where='disk-spec')
 _reg(0x69, 'host-status', 'u8', enum=STATUS_FLAGS, where='host')
-_reg(0x6A, 'note', 'text', 1024, where='host vm')
+_reg(0x6A, 'note', 'text', 1024, where='host vm event')
+_reg(0x6B, 'since-ms', 'u64', where='query')                     # §7.7: the event history
+_reg(0x6C, 'after-event', 'u64', where='query')
+_reg(0x6D, 'follow', 'u8', where='query')
+_reg(0x6E, 'uid', 'u32', where='event')
+_reg(0x6F, 'host-state', 'u8', enum=HOST_STATE, where='event')
 ATTR_BY_NAME = {v[0]: t for t, v in _A.items()}
 INT_SIZES = {'u8': 1, 'u16': 2, 'u32': 4, 'u64': 8}
 
@@ -428,6 +434,9 @@ def decode_body(ptype, body):
     elif ptype == VM:                                    # §7.5
         f['host'] = check_name(r.take(r.u(1, 'host_len'), 'host'), 64, 'host name')
         f['vm'], ctx = decode_record(r), {'vm'}
+    elif ptype == EVENT:                                 # §7.7
+        f['id'], f['time'], f['kind'] = r.u(8, 'id'), r.u(8, 'time_ms'), r.u(1, 'kind')
+        f['uuid'], ctx = _uuid(r), {'event'}
     else:                                                # RESULT, §7.5
         f['code'], f['id'], f['uuid'], ctx = r.u(1, 'code'), r.u(8, 'request_id'), _uuid(r), {'result'}
     return f, decode_attrs(r.rest(), ctx), records
@@ -454,6 +463,8 @@ def encode_body(p):
         return struct.pack('>QQBB', g('boot'), g('seq'), g('state'), len(nm('name'))) + nm('name') + a
     if t == VM:
         return bytes([len(nm('host'))]) + nm('host') + encode_record(f.get('vm', {})) + a
+    if t == EVENT:
+        return struct.pack('>QQB', g('id'), g('time'), g('kind')) + u('uuid') + a
     return struct.pack('>BQ', g('code'), g('id')) + u('uuid') + a
 
 # ---------------------------------------------------------------- header, tag, framing (§3)
@@ -580,6 +591,7 @@ FIXED = {
     HOST: [('name', 'name', 1), ('boot', 'boot', 0), ('seq', 'int', 0), ('state', ('enum', HOST_STATE), 1)],
     VM: [('host', 'name', 1), ('vm', 'record', 1)],
     RESULT: [('code', ('enum', ACK_CODES), 1), ('id', 'int', 0), ('uuid', 'uuid', 0)],
+    EVENT: [('id', 'int', 1), ('time', 'int', 1), ('kind', ('enum', EVENT_KIND), 1), ('uuid', 'uuid', 0)],
     'record': [('uuid', 'uuid', 1), ('name', 'text', 0), ('power', ('enum', POWER), 1), ('reason', 'reason', 0),
                ('flags', ('flags', RECORD_FLAGS), 0), ('vcpus', 'int', 0), ('memory', 'int', 0)],
 }

@@ -288,6 +288,35 @@ def main():
     write("neg-request-id-zero", "a request with id 0", resign(bytes(z)), error="bad-value")
 
     drain_vectors()
+    event_vectors()
+
+
+def event_vectors():
+    """The event history (§7.7): the query with every filter, and one EVENT of each kind."""
+    t = 1796277600000                        # 2026-12-03T06:00:00Z
+    positive("query-events", "vmmctl events --host hv-01 --vm web-01 --since 10m --after 41 --follow",
+             "query what=events host=hv-01 ref=web-01 !since-ms=600000 !after-event=41 !follow=1", key=None)
+    positive("event-host", "hv-01 is up again: it was down",
+             f"event id=42 time={t} kind=host host=hv-01 note=\"was down\" host-state=up", key=None)
+    positive("event-vm", "web-01 changed: it runs now",
+             f"event id=43 time={t + 5} kind=vm uuid={U1} name=web-01 host=hv-01 last-power=running", key=None)
+    positive("event-vm-removed", "db-01 left hv-01's inventory",
+             f"event id=44 time={t + 10} kind=vm-removed uuid={U2} name=db-01 host=hv-01", key=None)
+    positive("event-request", "uid 1000 started web-01: success in 182 ms",
+             f"event id=45 time={t + 200} kind=request uuid={U1} name=web-01 duration-us=182000 host=hv-01 last-ack=success "
+             "last-code=start request-id=0x5a17c0de00000001 uid=1000", key=None)
+    positive("event-request-failed", "root's migrate of web-01 failed, with the host's message",
+             f"event id=46 time={t + 900} kind=request uuid={U1} name=web-01 message=\"migration failed: no route to host\" "
+             "duration-us=2500000 host=hv-01 last-ack=failure last-code=migrate request-id=0x5a17c0de00000002 uid=0", key=None)
+    positive("event-request-ha", "the controller's own request: an HA restart defines web-01 on hv-02",
+             f"event id=47 time={t + 9000} kind=request uuid={U1} name=web-01 duration-us=41000 host=hv-02 last-ack=success "
+             "last-code=add request-id=0x5a17c0de00000003", key=None)
+    positive("event-decision", "an HA decision: no uid, the controller's own",
+             f"event id=48 time={t + 9001} kind=decision uuid={U1} name=web-01 host=hv-02 "
+             "note=\"HA: web-01 runs on hv-02, restarted from down host hv-01 8.9 s after it went silent\"", key=None)
+    positive("event-decision-drain", "a drain step of uid 1000's drain",
+             f"event id=49 time={t + 12000} kind=decision uuid={U2} name=db-01 host=hv-01 "
+             "note=\"drain hv-01: db-01 not moved: no host has room\" uid=1000", key=None)
 
 
 def drain_vectors():

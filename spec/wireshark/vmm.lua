@@ -27,6 +27,7 @@
 --   QUERY     vmm.query.what;   SUBMIT vmm.request.code vmm.request.flags
 --   HOST      vmm.boot_id vmm.sequence vmm.host.state vmm.host_len vmm.host
 --   VM        vmm.host_len vmm.host, a vmm.vm record;   RESULT vmm.ack.code vmm.request_id vmm.uuid
+--   EVENT     vmm.event.id vmm.event.time_ms vmm.event.kind vmm.uuid
 --   attribute vmm.attrs (a list), vmm.attr (one subtree each), vmm.attr.type (bits 0-6), vmm.attr.critical (bit 7),
 --             vmm.attr.length, and the value as vmm.attr.NAME, NAME being the registry name with '_' for
 --             '-' (vmm.attr.memory_total, vmm.attr.message, ...); vmm.attr.value for an unknown type; a disk
@@ -198,7 +199,7 @@ end
 
 local pdu_types = {
     [0x01] = "STATE", [0x02] = "REQUEST", [0x03] = "ACK", [0x04] = "ERROR",
-    [0x10] = "QUERY", [0x11] = "SUBMIT", [0x12] = "HOST", [0x13] = "VM", [0x14] = "RESULT",
+    [0x10] = "QUERY", [0x11] = "SUBMIT", [0x12] = "HOST", [0x13] = "VM", [0x14] = "RESULT", [0x15] = "EVENT",
 }
 local request_codes = {
     [1] = "add", [2] = "remove", [3] = "start", [4] = "stop", [5] = "restart", [6] = "pause", [7] = "resume",
@@ -232,7 +233,8 @@ local models = { [0] = "default", "virtio", "e1000", "rtl8139", "e1000e" }
 local nic_kinds = { [0] = "other", "network", "bridge", "user", "direct" }
 local snapshot_ops = { [0] = "create", "revert", "delete", "list" }
 local disk_ops = { [0] = "attach", "detach", "resize" }
-local query_kinds = { [1] = "hosts", [2] = "vms", [3] = "watch", [4] = "forget-host", [5] = "drain", [6] = "undrain" }
+local query_kinds = { [1] = "hosts", [2] = "vms", [3] = "watch", [4] = "forget-host", [5] = "drain", [6] = "undrain", [7] = "events" }
+local event_kinds = { [1] = "host", [2] = "vm", [3] = "vm-removed", [4] = "request", [5] = "decision" }
 local drain_outcomes = { [0] = "moving", "moved", "not-running", "no-room", "failed", "undrained", "gone" }
 local host_states = { [0] = "unknown", "up", "down", "unreachable", "stopped" }
 local key_kinds = { host = 1, master = 2 }
@@ -261,6 +263,8 @@ local attr_rows = {
     { 0x60, "draining", "u8" }, { 0x61, "parallel", "u16" }, { 0x62, "drain-outcome", "u8", nil, false, drain_outcomes },
     { 0x64, "controller", "name", 64 }, { 0x65, "lease-token", "u64" }, { 0x66, "fence-after-ms", "u32" },
     { 0x67, "ha", "u8" }, { 0x68, "volume", "text", 255 }, { 0x69, "host-status", "u8" }, { 0x6A, "note", "text", 1024 },
+    { 0x6B, "since-ms", "u64" }, { 0x6C, "after-event", "u64" }, { 0x6D, "follow", "u8" }, { 0x6E, "uid", "u32" },
+    { 0x6F, "host-state", "u8", nil, false, host_states },
 }
 
 ---------------------------------------------------------------------------------------------------------------
@@ -322,6 +326,9 @@ local pf = {
     error_code = ProtoField.uint16("vmm.error.code", "Error code", base.DEC, error_codes),
     query_what = ProtoField.uint8("vmm.query.what", "Query", base.DEC, query_kinds),
     host_state = ProtoField.uint8("vmm.host.state", "Host state", base.DEC, host_states),
+    event_id = ProtoField.uint64("vmm.event.id", "Event id", base.DEC),
+    event_time = ProtoField.uint64("vmm.event.time_ms", "Event time (Unix ms)", base.DEC),
+    event_kind = ProtoField.uint8("vmm.event.kind", "Event kind", base.DEC, event_kinds),
 
     attrs = ProtoField.none("vmm.attrs", "Attributes"),
     attr = ProtoField.none("vmm.attr", "Attribute"),
@@ -816,10 +823,21 @@ local function body_result(ctx, c, tree)
     ctx.info = "RESULT " .. names_of(code:uint(), ack_codes)
 end
 
+-- EVENT (§7.7): one event of the controller's history.
+local function body_event(ctx, c, tree)
+    local id = field(ctx, c, tree, pf.event_id, 8, "event id")
+    local time = id and field(ctx, c, tree, pf.event_time, 8, "event time_ms")
+    local kind = time and field(ctx, c, tree, pf.event_kind, 1, "event kind")
+    local uuid = kind and field(ctx, c, tree, pf.uuid, 16, "event uuid")
+    if not uuid then return end
+    attr_list(ctx, c, tree, "Attributes")
+    ctx.info = "EVENT " .. tostring(id:uint64()) .. " " .. names_of(kind:uint(), event_kinds)
+end
+
 local bodies = {
     [0x01] = body_state, [0x02] = function(ctx, c, tree) body_exchange(ctx, c, tree, true) end,
     [0x03] = function(ctx, c, tree) body_exchange(ctx, c, tree, false) end, [0x04] = body_error,
-    [0x10] = body_query, [0x11] = body_submit, [0x12] = body_host, [0x13] = body_vm, [0x14] = body_result,
+    [0x10] = body_query, [0x11] = body_submit, [0x12] = body_host, [0x13] = body_vm, [0x14] = body_result, [0x15] = body_event,
 }
 
 ---------------------------------------------------------------------------------------------------------------

@@ -36,7 +36,9 @@ public sealed class CompletionTests
 
     [Theory]
     [InlineData("vmmctl vm st", "start stop")]
-    [InlineData("vmmctl ", "host vm watch pdu key")]
+    [InlineData("vmmctl ", "host vm watch events pdu key")]
+    [InlineData("vmmctl events --", "--host --vm --since --after --follow --socket --json --help")]
+    [InlineData("vmmctl events --since 1", "10m 1h 1d")]
     [InlineData("vmmctl host ", "list forget drain undrain")]
     [InlineData("vmmctl vm snapshot ", "create list revert delete")]
     [InlineData("vmmctl --socket /run/x.sock vm cpu ", "add remove set")]
@@ -57,7 +59,7 @@ public sealed class CompletionTests
             foreach (var line in Tool.Check(Vmmctl, group, "--help").Split('\n').Where(l => l.StartsWith("  vmmctl ", StringComparison.Ordinal)))
                 commands.Add(line.Trim().Split(' ').Skip(1).TakeWhile(w => w.All(c => c is >= 'a' and <= 'z')).ToArray());
         Assert.True(commands.Count >= 20, $"only {commands.Count} commands found in vmmctl's help");
-        foreach (var top in new[] { "watch", "pdu", "key" }) commands.Add([top]);
+        foreach (var top in new[] { "watch", "events", "pdu", "key" }) commands.Add([top]);
 
         var missing = new List<string>();
         foreach (var words in commands)

@@ -89,6 +89,10 @@ internal sealed class Expected
                 e.Add("vmm.ack.code", (byte)r.Code); e.Add("vmm.request_id", r.RequestId); e.Uuid("vmm.uuid", r.Vm);
                 e.Attributes(r.Attributes);
                 break;
+            case AdminEventPdu ev:
+                e.Add("vmm.event.id", ev.Id); e.Add("vmm.event.time_ms", ev.TimeMs); e.Add("vmm.event.kind", (byte)ev.Kind); e.Uuid("vmm.uuid", ev.Vm);
+                e.Attributes(ev.Attributes);
+                break;
             default:
                 throw new ArgumentException($"no expectation for {pdu.GetType().Name}", nameof(pdu));
         }

@@ -1,4 +1,5 @@
 // The controller's admin answers (spec §7.5) built from inventory views.
+using Vmm.Controller.Events;
 using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
@@ -57,6 +58,33 @@ internal static class AdminReplies
         attrs.Add(AttrType.Host, host);
         if (outcome.Flags != AckFlags.None) attrs.Add(AttrType.AckFlags, (byte)outcome.Flags);
         return new AdminResultPdu { Code = outcome.Code, RequestId = outcome.RequestId, Vm = vm, Attributes = attrs };
+    }
+
+    /// <summary>EVENT (spec §7.7): id, time, kind, VM; then what the kind records, attributes in type order.</summary>
+    public static AdminEventPdu Event(in Event e)
+    {
+        var attrs = new AttrList();
+        if (e.Name is not null) attrs.Add(AttrType.Name, e.Name);
+        if (e.Kind == EventKind.Request)
+        {
+            if (e.Text is { Length: > 0 } message) attrs.AddMessage(message);
+            attrs.Add(AttrType.DurationUs, (ulong)Math.Max(0, e.DurationUs));
+        }
+        if (e.Host is not null) attrs.Add(AttrType.Host, e.Host);
+        switch (e.Kind)
+        {
+            case EventKind.Request:
+                attrs.Add(AttrType.LastAck, (byte)e.Ack).Add(AttrType.LastCode, e.Value);
+                if (e.RequestId != 0) attrs.Add(AttrType.RequestId, e.RequestId);
+                break;
+            case EventKind.Vm:
+                attrs.Add(AttrType.LastPower, e.Value);
+                break;
+        }
+        if (e.Kind is EventKind.Host or EventKind.Decision && e.Text is { Length: > 0 } note) attrs.Add(AttrType.Note, AttrRegistry.Cut(AttrType.Note, note));
+        if (e.FromAdmin) attrs.Add(AttrType.Uid, e.Uid);
+        if (e.Kind == EventKind.Host) attrs.Add(AttrType.HostState, e.Value);
+        return new AdminEventPdu { Id = (ulong)e.Id, TimeMs = (ulong)e.TimeMs, Kind = e.Kind, Vm = e.Vm, Attributes = attrs };
     }
 
     private static ulong Ms(long ms) => (ulong)Math.Clamp(ms, 0, uint.MaxValue);

@@ -2,6 +2,7 @@
 // undrain. Kept apart from AdminSession.cs, which serves every other query the same way.
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Vmm.Controller.Events;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 using Vmm.Protocol.Text;
@@ -14,6 +15,7 @@ internal sealed partial class AdminSession
     private async Task<bool> MaintainAsync(AdminQueryPdu query, string? host, string request, PipeWriter output, CancellationToken stop)
     {
         AdminResultPdu result;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (host is null)
             result = AdminReplies.Result(AckCode.Failure, $"{Names.Of(query.What)} needs host: the host to {Names.Of(query.What)}");
         else if (query.What == QueryKind.Undrain)
@@ -24,6 +26,10 @@ internal sealed partial class AdminSession
             result = await DrainAsync(query, host, output, stop).ConfigureAwait(false);
         }
         _log.Info("{0}: {1} -> {2}", _who, request, PduText.Format(result));
+        // A drain or undrain is a request of its caller, recorded as the drain request it sends the host (spec §7.7).
+        _server.Inventory.Events.Record(new Event(EventKind.Request, host, Value: (byte)RequestCode.Drain, Ack: result.Code, Uid: _uid,
+            DurationUs: (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds,
+            Text: $"{Names.Of(query.What)}: {result.Attributes.Text(AttrType.Message) ?? Names.Of(result.Code)}"));
         if (stop.IsCancellationRequested)
         {
             // The controller stops: this RESULT is the client's last.
@@ -44,7 +50,7 @@ internal sealed partial class AdminSession
         int? parallel = query.Filters.Number(AttrType.Parallel) is { } p ? (int)p : null;
         try
         {
-            return await _server.Drains.DrainAsync(host, parallel, _who, async pdu =>
+            return await _server.Drains.DrainAsync(host, parallel, _who, _uid, async pdu =>
             {
                 if (gone) return;
                 try

@@ -189,7 +189,7 @@ internal sealed partial class AdminSession
         AdminResultPdu result;
         try
         {
-            result = await _server.Submits.HandleAsync(submit, stop).ConfigureAwait(false);
+            result = await _server.Submits.HandleAsync(submit, _uid, stop).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -215,7 +215,8 @@ internal sealed partial class AdminSession
         string request = PduText.Format(query);
         foreach (var a in query.Filters)
         {
-            if (a.Critical && a.Type is not (AttrType.Host or AttrType.Ref) && !(a.Type == AttrType.Parallel && query.What == QueryKind.Drain))
+            if (a.Critical && a.Type is not (AttrType.Host or AttrType.Ref) && !(a.Type == AttrType.Parallel && query.What == QueryKind.Drain)
+                && !(a.Type is AttrType.SinceMs or AttrType.AfterEvent or AttrType.Follow && query.What == QueryKind.Events))
                 return await Answer(AckCode.Unsupported, $"critical attribute {a.Def?.Name ?? $"0x{(byte)a.Type:x2}"} has no meaning in a query").ConfigureAwait(false);
         }
         string? host = query.Filters.Text(AttrType.Host);
@@ -224,7 +225,7 @@ internal sealed partial class AdminSession
         if (query.What == QueryKind.ForgetHost)
         {
             if (host is null) return await Answer(AckCode.Failure, "forget-host needs host: the host to forget").ConfigureAwait(false);
-            return inventory.Forget(host) switch
+            return inventory.Forget(host, _uid) switch
             {
                 ForgetOutcome.Forgotten => await Answer(AckCode.Success, null, $"host {host} forgotten").ConfigureAwait(false),
                 ForgetOutcome.Pinned => await Answer(AckCode.Failure,
@@ -232,6 +233,8 @@ internal sealed partial class AdminSession
                 _ => await Answer(AckCode.NotFound, $"no host named {host}").ConfigureAwait(false),
             };
         }
+        // The history names hosts and VMs that may be gone: its filters are matched, not looked up.
+        if (query.What == QueryKind.Events) return await EventsAsync(query, host, reference, request, output, stop).ConfigureAwait(false);
         // A miss right after the controller started is looked up again once every live host has been heard.
         bool missing = (host is not null && !inventory.Knows(host))
             || (reference is not null && query.What == QueryKind.Vms && !inventory.Vms(host, reference).Any());
@@ -263,8 +266,10 @@ internal sealed partial class AdminSession
                 return await MaintainAsync(query, host, request, output, stop).ConfigureAwait(false);
             case QueryKind.Watch:
                 _log.Info("{0}: {1} -> watching", _who, request);
-                await WatchAsync(output, host, reference, stop).ConfigureAwait(false);
+                using (var watcher = inventory.Watchers.Subscribe(inventory.Options.MaxWatchQueueBytes, host, reference))
+                    await WatchAsync(output, watcher, stop).ConfigureAwait(false);
                 return false;
+
             default:
                 return await Answer(AckCode.Unsupported, $"query kind {(byte)query.What} is not known to this controller").ConfigureAwait(false);
         }
@@ -279,84 +284,6 @@ internal sealed partial class AdminSession
             return true;
         }
     }
-
-    /// <summary>
-    /// Streams every change until the client leaves, the controller stops, or the watch falls a whole queue
-    /// behind: then it ends with RESULT unavailable, so the client knows it missed changes (spec §7.4). Changes
-    /// are written only while the socket has room for them and the RESULT (<see cref="RoomAsync"/>), so even a
-    /// client that stopped reading (a paused vmmctl) finds the RESULT after the changes it missed; a write that
-    /// still stalls gives up after <see cref="AdminOptions.LastAnswerLimit"/>. Changes are encoded as they are
-    /// taken from the queue, at most <see cref="WatchFlushBytes"/> a flush, so what waits for the socket is bounded too.
-    /// </summary>
-    private async Task WatchAsync(PipeWriter output, string? host, string? reference, CancellationToken stop)
-    {
-        var watchers = _server.Inventory.Watchers;
-        using var watcher = watchers.Subscribe(_server.Inventory.Options.MaxWatchQueueBytes, host, reference);
-        using var writes = new CancellationTokenSource();
-        using var onStop = stop.UnsafeRegister(s => ((CancellationTokenSource)s!).CancelAfter(LastAnswerLimit), writes);
-        using var onDrop = watcher.Dropped.UnsafeRegister(s => ((CancellationTokenSource)s!).CancelAfter(LastAnswerLimit), writes);
-        string why;
-        try
-        {
-            while (await watcher.WaitToReadAsync(stop).ConfigureAwait(false))
-            {
-                // Changes go to the socket only while it has room for them and for the RESULT that may end the
-                // watch: a client that stopped reading leaves them in the bounded queue, and when that overflows,
-                // its RESULT still fits, to be read after what came before (spec §7.4).
-                await RoomAsync(watcher, stop).ConfigureAwait(false);
-                while (output.UnflushedBytes < WatchFlushBytes && watcher.TryRead(out var change))
-                {
-                    Pdu pdu = change switch
-                    {
-                        HostChange h => AdminReplies.Host(h.View, h.Note),
-                        VmChange v => AdminReplies.Vm(v.View, v.Note),
-                        _ => throw new InvalidOperationException("unknown inventory change"),
-                    };
-                    PduCodec.Encode(pdu, output);
-                }
-                await output.FlushAsync(writes.Token).ConfigureAwait(false);
-            }
-            return;
-        }
-        catch (WatcherOverflowException e)
-        {
-            _log.Warn("{0}: watch dropped: {1} ({2} watches dropped so far)", _who, e.Message, watchers.Overflows);
-            why = e.Message;
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested && !writes.IsCancellationRequested)
-        {
-            // A watch ends only with a RESULT (spec §7.4): this one says why, so that the client does not take
-            // the closed connection for a crash.
-            why = "the controller is stopping: the watch ends";
-        }
-        catch (OperationCanceledException) when (writes.IsCancellationRequested)
-        {
-            _log.Warn("{0}: watch closed: the client took nothing for {1} s after its watch had to end", _who, LastAnswerLimit.TotalSeconds);
-            return;
-        }
-        try
-        {
-            await WriteAsync(output, AdminReplies.Result(AckCode.Unavailable, why), writes.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            _log.Warn("{0}: watch closed without its RESULT: the client took nothing for {1} s", _who, LastAnswerLimit.TotalSeconds);
-        }
-    }
-
-    /// <summary>
-    /// Waits until the socket is writable, which for a Unix stream socket means at least three quarters of its send
-    /// buffer is free (the kernel's rule): a batch of <see cref="WatchFlushBytes"/> then fits, and leaves room for a
-    /// RESULT. Returns early when the watch is dropped, whose RESULT is due.
-    /// </summary>
-    private async Task RoomAsync(Watcher watcher, CancellationToken stop)
-    {
-        while (!watcher.Dropped.IsCancellationRequested && !_socket.Poll(0, SelectMode.SelectWrite))
-            await Task.Delay(RoomPoll, stop).ConfigureAwait(false);
-    }
-
-    // How often a watch whose client does not read checks for room; only while its queue fills.
-    private static readonly TimeSpan RoomPoll = TimeSpan.FromMilliseconds(20);
 
     private static async Task WriteAsync(PipeWriter output, Pdu pdu, CancellationToken stop)
     {

@@ -9,6 +9,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using NLog;
+using Vmm.Controller.Events;
 using Vmm.Controller.Inventory;
 using Vmm.Controller.Placement;
 using Vmm.Protocol;
@@ -78,7 +79,7 @@ internal sealed class Drainer(FleetInventory inventory, IDispatcher dispatcher, 
     /// as its move starts and ends (or why it is not moved), and returns the RESULT that sums it up. Emits one PDU at a
     /// time. A client that went away does not stop the drain: the migrations it started are not abandoned halfway.
     /// </summary>
-    public async Task<AdminResultPdu> DrainAsync(string host, int? parallel, string who, Func<Pdu, ValueTask> emit, CancellationToken stop)
+    public async Task<AdminResultPdu> DrainAsync(string host, int? parallel, string who, uint uid, Func<Pdu, ValueTask> emit, CancellationToken stop)
     {
         int width = parallel ?? defaultParallel;
         if (width is < 1 or > MaxParallel)
@@ -93,7 +94,7 @@ internal sealed class Drainer(FleetInventory inventory, IDispatcher dispatcher, 
             var marked = await MarkAsync(host, draining: true, stop).ConfigureAwait(false);
             if (marked.Code != AckCode.Success) return marked;
             Interlocked.Increment(ref Counters.Drains);
-            var run = new Run(this, host, width, emit);
+            var run = new Run(this, host, width, uid, emit);
             return await run.ExecuteAsync(stop).ConfigureAwait(false);
         }
         finally
@@ -106,7 +107,7 @@ internal sealed class Drainer(FleetInventory inventory, IDispatcher dispatcher, 
     internal static bool Movable(PowerState power) => power is PowerState.Running or PowerState.Blocked or PowerState.Paused;
 
     /// <summary>One drain of one host: its tallies, the room its moves hold on destinations, and the order of its PDUs.</summary>
-    private sealed class Run(Drainer owner, string host, int width, Func<Pdu, ValueTask> emit)
+    private sealed class Run(Drainer owner, string host, int width, uint uid, Func<Pdu, ValueTask> emit)
     {
         private readonly SemaphoreSlim _emitGate = new(1, 1);
         private readonly Lock _gate = new();
@@ -210,7 +211,7 @@ internal sealed class Drainer(FleetInventory inventory, IDispatcher dispatcher, 
                     Code = RequestCode.Migrate,
                     Parameters = new AttrList().Add(AttrType.Host, host).Add(AttrType.Ref, vm.Uuid.ToString()).Add(AttrType.DestHost, dest),
                 };
-                var result = await owner.Submits.HandleAsync(submit, stop).ConfigureAwait(false);
+                var result = await owner.Submits.HandleAsync(submit, uid, stop).ConfigureAwait(false);
                 if (result.Code == AckCode.Success)
                 {
                     var there = Inventory.VmsWithUuid(vm.Uuid).Find(v => v.Host == dest) ?? vm with { Host = dest };
@@ -258,18 +259,16 @@ internal sealed class Drainer(FleetInventory inventory, IDispatcher dispatcher, 
             lock (_gate) _tally[(int)outcome]++;
             if (outcome == DrainOutcome.Moved) Interlocked.Increment(ref owner.Counters.Moved);
             else if (outcome != DrainOutcome.Moving) Interlocked.Increment(ref owner.Counters.NotMoved);
-            switch (outcome)
+            string line = outcome switch
             {
-                case DrainOutcome.Moving:
-                    owner.Log.Info("drain {0}: moving {1} ({2}) to {3}", host, vm.Name, vm.Uuid, dest);
-                    break;
-                case DrainOutcome.Moved:
-                    owner.Log.Info("drain {0}: {1} ({2}) moved to {3} in {4:0.0} s", host, vm.Name, vm.Uuid, dest, took!.Value.TotalSeconds);
-                    break;
-                default:
-                    owner.Log.Warn("drain {0}: {1}", host, message);
-                    break;
-            }
+                DrainOutcome.Moving => $"drain {host}: moving {vm.Name} ({vm.Uuid}) to {dest}",
+                DrainOutcome.Moved => $"drain {host}: {vm.Name} ({vm.Uuid}) moved to {dest} in {took!.Value.TotalSeconds:0.0} s",
+                _ => $"drain {host}: {message}",
+            };
+            if (outcome is DrainOutcome.Moving or DrainOutcome.Moved) owner.Log.Info(line);
+            else owner.Log.Warn(line);
+            // The history has each step, the migrations themselves as requests of the drain's caller (spec §7.7).
+            Inventory.Events.Record(new Event(EventKind.Decision, at, vm.Uuid, vm.Name, Uid: uid, Text: line));
             var pdu = Vm(vm with { Host = at }, outcome, dest, message, ack, took);
             await _emitGate.WaitAsync().ConfigureAwait(false);
             try

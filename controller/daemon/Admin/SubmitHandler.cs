@@ -2,7 +2,9 @@
 // for an add or placement, the destination of a migration), then hands the host request to the
 // dispatcher and turns its outcome into one RESULT, sent once the inventory shows what a success did
 // (Settlement: read-your-writes for the next vmmctl command).
+using System.Diagnostics;
 using NLog;
+using Vmm.Controller.Events;
 using Vmm.Controller.Inventory;
 using Vmm.Controller.Placement;
 using Vmm.Protocol;
@@ -25,8 +27,25 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
     /// <summary>Memory placement assumes for an add without memory: hostd's default (spec §8.1), 512 MiB.</summary>
     public const ulong DefaultMemoryKib = 524288;
 
-    /// <summary>Handles one SUBMIT; never throws for anything but cancellation of <paramref name="stop"/>.</summary>
-    public async Task<AdminResultPdu> HandleAsync(AdminSubmitPdu submit, CancellationToken stop)
+    /// <summary>
+    /// Handles one SUBMIT of <paramref name="uid"/> (the admin caller; <see cref="EventLog.Controller"/> for the
+    /// controller's own) and records it in the event history with its outcome and duration (spec §7.7). Never throws
+    /// for anything but cancellation of <paramref name="stop"/>.
+    /// </summary>
+    public async Task<AdminResultPdu> HandleAsync(AdminSubmitPdu submit, uint uid, CancellationToken stop)
+    {
+        long started = Stopwatch.GetTimestamp();
+        var result = await HandleCoreAsync(submit, stop).ConfigureAwait(false);
+        var p = submit.Parameters;
+        string? reference = p.Text(AttrType.Ref);
+        string? name = p.Text(AttrType.Name) ?? (reference is not null && !Guid.TryParse(reference, out _) ? reference : null);
+        inventory.Events.Record(new Event(EventKind.Request, result.Attributes.Text(AttrType.Host) ?? p.Text(AttrType.Host), result.Vm, name,
+            (byte)submit.Code, result.Code, uid, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds, result.RequestId,
+            result.Attributes.Text(AttrType.Message)));
+        return result;
+    }
+
+    private async Task<AdminResultPdu> HandleCoreAsync(AdminSubmitPdu submit, CancellationToken stop)
     {
         if (!Enum.IsDefined(submit.Code))
             return AdminReplies.Result(AckCode.UnknownRequest, $"request code {(byte)submit.Code} is not known to this controller");

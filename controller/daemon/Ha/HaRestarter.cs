@@ -178,14 +178,14 @@ internal sealed class HaRestarter(FleetInventory inventory, IDispatcher dispatch
                 job.Trying = new Attempt(to, record.Vcpus, record.MemoryKib);
                 Note(vm, $"HA: restarting {job.Name} on {to} (attempt {attempt} of {options.MaxAttempts}): host {job.From} silent " +
                     $"{Seconds(_now() - job.SilentSinceMs)} s and its lease lapsed, so the old copy is fenced");
-                var add = await dispatcher.SendAsync(target, RequestCode.Add, RequestFlags.None, job.Uuid, parameters, stop).ConfigureAwait(false);
+                var add = await SendAsync(target, RequestCode.Add, RequestFlags.None, job, parameters, stop).ConfigureAwait(false);
                 inventory.RecordRequest(job.Uuid, RequestCode.Add, add.Code);
                 if (add.Code != AckCode.Success)
                 {
                     Failed(job, vm, to, "define", add, failures);
                     continue;
                 }
-                var start = await dispatcher.SendAsync(target, RequestCode.Start, RequestFlags.None, job.Uuid, [], stop).ConfigureAwait(false);
+                var start = await SendAsync(target, RequestCode.Start, RequestFlags.None, job, [], stop).ConfigureAwait(false);
                 inventory.RecordRequest(job.Uuid, RequestCode.Start, start.Code);
                 if (start.Code == AckCode.Success)
                 {
@@ -199,7 +199,7 @@ internal sealed class HaRestarter(FleetInventory inventory, IDispatcher dispatch
                 }
                 Failed(job, vm, to, "start", start, failures);
                 // What the add defined there goes again (its disks stay: they are the VM's, on shared storage).
-                await dispatcher.SendAsync(target, RequestCode.Remove, RequestFlags.Force, job.Uuid, [], stop).ConfigureAwait(false);
+                await SendAsync(target, RequestCode.Remove, RequestFlags.Force, job, [], stop).ConfigureAwait(false);
             }
             GiveUp(job, vm, $"HA: gave up restarting {job.Name} of down host {job.From} after {tried.Count - 1} host(s) " +
                 $"(ha-max-attempts {options.MaxAttempts}): {string.Join("; ", failures)}");
@@ -299,7 +299,7 @@ internal sealed class HaRestarter(FleetInventory inventory, IDispatcher dispatch
         {
             if (!inventory.TryGetTarget(job.From, out var target)) return;
             // remove, never delete: the disks are the restarted VM's now. Force: a copy fenced by pausing is still active.
-            var result = await dispatcher.SendAsync(target, RequestCode.Remove, RequestFlags.Force, job.Uuid, [], stop).ConfigureAwait(false);
+            var result = await SendAsync(target, RequestCode.Remove, RequestFlags.Force, job, [], stop).ConfigureAwait(false);
             if (result.Code == AckCode.Success || result.Code == AckCode.NotFound)
             {
                 Interlocked.Increment(ref Counters.StaleRemoved);
@@ -328,6 +328,17 @@ internal sealed class HaRestarter(FleetInventory inventory, IDispatcher dispatch
     }
 
     private void Note(VmView vm, string line) => inventory.Note(vm, line);
+
+    /// <summary>Sends one request of an HA restart, and records it in the event history as the controller's own (spec §7.7).</summary>
+    private async Task<DispatchResult> SendAsync(HostTarget target, RequestCode code, RequestFlags flags, Job job, AttrList parameters, CancellationToken stop)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = await dispatcher.SendAsync(target, code, flags, job.Uuid, parameters, stop).ConfigureAwait(false);
+        inventory.Events.Record(new Events.Event(EventKind.Request, target.Name, job.Uuid, job.Name, (byte)code, result.Code,
+            DurationUs: (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds, RequestId: result.RequestId,
+            Text: result.Results.Text(AttrType.Message)));
+        return result;
+    }
 
     // A standing decision about a host, logged and shown once.
     private void Say(string host, string what, string line)

@@ -4,6 +4,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using NLog;
+using Vmm.Controller.Events;
 using Vmm.Hosting.Configuration;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
@@ -34,16 +35,17 @@ internal sealed partial class FleetInventory
     /// Forgets host <paramref name="name"/> and its VMs at once (vmmctl host forget): it is listed again, as new,
     /// when it next reports. A pinned host is not forgotten (its pin is configuration).
     /// </summary>
-    public ForgetOutcome Forget(string name)
+    /// <paramref name="uid"/>: the admin caller, recorded in the history.
+    public ForgetOutcome Forget(string name, uint uid = EventLog.Controller)
     {
         if (Find(name) is not { } host) return ForgetOutcome.NotFound;
         if (host.Pin is not null) return ForgetOutcome.Pinned;
-        return Forget(host, "forgotten by request") ? ForgetOutcome.Forgotten : ForgetOutcome.NotFound;
+        return Forget(host, "forgotten by request", uid) ? ForgetOutcome.Forgotten : ForgetOutcome.NotFound;
     }
 
     /// <summary>Removes <paramref name="host"/> from the table, then tells watchers its VMs are gone. A datagram
     /// being applied to it meanwhile is lost with it; the host's next one makes it anew.</summary>
-    private bool Forget(HostEntry host, string why)
+    private bool Forget(HostEntry host, string why, uint uid = EventLog.Controller)
     {
         lock (_hostsGate)
         {
@@ -56,6 +58,7 @@ internal sealed partial class FleetInventory
         {
             long now = _clock();
             _log.Info("host {0}: {1}; its {2} VMs are forgotten with it", host.Name, why, host.Vms.Count);
+            Events.Record(new Event(EventKind.Decision, host.Name, Uid: uid, Text: $"host {host.Name} {why}; its {host.Vms.Count} VMs are forgotten with it"));
             gone = [.. host.Vms.Keys];
             if (Watchers.Watches(host.Name))
                 foreach (var vm in host.Vms.Values)

@@ -11,6 +11,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using NLog;
+using Vmm.Controller.Events;
 using Vmm.Hosting.Configuration;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
@@ -38,14 +39,17 @@ internal sealed partial class FleetInventory
     // Ingest thread only (see the header): what the datagram being applied changed.
     private readonly List<VmEntry> _changed = [];
     private readonly List<VmView> _removedViews = [];
+    private readonly List<VmEntry> _removedEntries = [];
     private readonly List<Guid> _removed = [];
 
     /// <param name="options">Heartbeat interval, down threshold, bounds and pinned hosts.</param>
     /// <param name="clockMs">A monotonic clock in ms; <see cref="Environment.TickCount64"/> by default.</param>
     /// <param name="log">Where host changes are logged; the logger "vmm.inventory" by default.</param>
-    public FleetInventory(InventoryOptions options, Func<long>? clockMs = null, Logger? log = null)
+    /// <param name="wallMs">Unix time in ms, for the event history; the system clock by default.</param>
+    public FleetInventory(InventoryOptions options, Func<long>? clockMs = null, Logger? log = null, Func<long>? wallMs = null)
     {
         _options = options;
+        Events = new EventLog(options.MaxEvents, Watchers, wallMs);
         _clock = clockMs ?? (static () => Environment.TickCount64);
         _log = log ?? LogManager.GetLogger("vmm.inventory");
         _downAfterMs = options.DownAfterMs;
@@ -66,6 +70,9 @@ internal sealed partial class FleetInventory
     public IngestCounters Counters { get; } = new();
 
     public WatchHub Watchers { get; } = new();
+
+    /// <summary>The event history (spec §7.7): what this inventory changed, and what the controller did and decided.</summary>
+    public EventLog Events { get; }
 
     /// <summary>Monotonic ms, by the inventory's clock.</summary>
     public long Now => _clock();
@@ -199,6 +206,7 @@ internal sealed partial class FleetInventory
         bool watching = Watchers.Watches(host.Name);
         _changed.Clear();
         _removedViews.Clear();
+        _removedEntries.Clear();
         bool fenced = (state.Status & HostStatus.Fenced) != 0;
         if (fenced != host.Fenced)
         {
@@ -233,6 +241,7 @@ internal sealed partial class FleetInventory
         bool watching = Watchers.Watches(host.Name);
         _changed.Clear();
         _removedViews.Clear();
+        _removedEntries.Clear();
         host.Report.Add(state.Report, state.Page, state.Pages, state.Sequence);
         foreach (var record in state.Vms)
         {
@@ -242,7 +251,7 @@ internal sealed partial class FleetInventory
             bool changed = vm.Set(record.Bytes);
             vm.Sequence = state.Sequence;
             vm.UpdatedMs = now;
-            if (changed && watching) _changed.Add(vm);
+            if (changed) _changed.Add(vm);
         }
         if (host.Report.TryComplete(out uint complete))
             RemoveUnreported(host, complete, host.Report.LowestSequence, now, watching);
@@ -258,6 +267,7 @@ internal sealed partial class FleetInventory
         bool watching = Watchers.Watches(host.Name);
         _changed.Clear();
         _removedViews.Clear();
+        _removedEntries.Clear();
         foreach (var record in state.Vms)
         {
             if (!host.Vms.TryGetValue(record.Uuid, out var vm) || vm.Sequence >= state.Sequence) continue;
@@ -270,7 +280,7 @@ internal sealed partial class FleetInventory
             bool changed = vm.Set(record.Bytes);
             vm.Sequence = state.Sequence;
             vm.UpdatedMs = now;
-            if (changed && watching) _changed.Add(vm);
+            if (changed) _changed.Add(vm);
         }
     }
 
@@ -299,7 +309,7 @@ internal sealed partial class FleetInventory
         vm.Sequence = sequence;
         vm.UpdatedMs = now;
         if (mark != 0) vm.SeenInReport = mark;
-        if (changed && watching) _changed.Add(vm);
+        if (changed) _changed.Add(vm);
     }
 
     /// <summary>
@@ -321,6 +331,7 @@ internal sealed partial class FleetInventory
     private void Removed(HostEntry host, VmEntry vm, long now, bool watching)
     {
         _removed.Add(vm.Uuid);
+        _removedEntries.Add(vm);
         if (watching) _removedViews.Add(new VmView(host.Name, vm.Record.ToArray(), Unknown: false, Removed: true, now - vm.UpdatedMs, null));
     }
 
@@ -330,11 +341,13 @@ internal sealed partial class FleetInventory
     private void Announce(HostEntry host, long now, List<VmEntry>? changed = null, List<VmView>? removed = null)
     {
         var state = host.StateAt(now, _downAfterMs);
-        bool transition = state != host.Announced;
+        var previous = host.Announced;
+        bool transition = state != previous;
         if (transition) LogTransition(host, host.Announced, state, now);
         host.Announced = state;
         bool marked = host.Draining != host.AnnouncedDraining;
         host.AnnouncedDraining = host.Draining;
+        Record(host, previous, state, marked, changed, changed is null ? null : _removedEntries);
         if (Watchers.Watches(host.Name))
         {
             if (removed is not null)
@@ -355,35 +368,6 @@ internal sealed partial class FleetInventory
         }
         changed?.Clear();
         removed?.Clear();
-    }
-
-    // The host said it fenced itself, or no longer is (spec §15): logged, and shown to watchers with why.
-    private void FencedChanged(HostEntry host, bool fenced, long now)
-    {
-        string note = fenced
-            ? $"host {host.Name} fenced itself: its lease lapsed, and it destroyed or paused its HA VMs"
-            : $"host {host.Name} is no longer fenced: a controller renewed its lease (the HA VMs it fenced stay as they are)";
-        if (fenced) _log.Warn(note);
-        else _log.Info(note);
-        if (Watchers.Watches(host.Name)) Watchers.Publish(new HostChange(ViewOf(host, host.StateAt(now, _downAfterMs), now), note));
-    }
-
-    /// <summary>A decision about <paramref name="host"/> (HA, spec §15), for watchers: published with the host as it is now.</summary>
-    public void Note(string host, string note)
-    {
-        if (Find(host) is not { } h || !Watchers.Watches(h.Name)) return;
-        lock (h.Gate)
-        {
-            long now = _clock();
-            Watchers.Publish(new HostChange(ViewOf(h, h.StateAt(now, _downAfterMs), now), note));
-        }
-    }
-
-    /// <summary>A decision about VM <paramref name="vm"/> (HA, spec §15), for watchers, with the VM as <paramref name="vm"/> shows it.</summary>
-    public void Note(VmView vm, string note)
-    {
-        if (Find(vm.Host) is not { } h || !Watchers.Watches(h.Name)) return;
-        lock (h.Gate) Watchers.Publish(new VmChange(vm, note));
     }
 
     private void SkipOverLimit(HostEntry host, long now)

@@ -32,6 +32,9 @@ internal sealed record InventoryOptions
     /// <summary>The default of <see cref="MaxWatchQueueBytes"/>, in KiB (the setting's unit).</summary>
     public const int DefaultMaxWatchQueueKib = 512;
 
+    /// <summary>Events the history holds (spec §7.7, max-events); the oldest is evicted for a new one. 0 keeps none.</summary>
+    public int MaxEvents { get; init; } = Events.EventLog.DefaultCapacity;
+
     /// <summary>Hosts pinned by configuration.</summary>
     public IReadOnlyList<HostPin> Pins { get; init; } = [];
 

@@ -1,6 +1,7 @@
 // One VM as a host reported it: the record's raw bytes, kept as received. An unchanged record (the usual
 // heartbeat) costs a comparison and no allocation; a changed one of the same size is overwritten in place.
 // Decoding to VmState happens only when someone asks (a query, a watch).
+using System.Text;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
 
@@ -10,6 +11,7 @@ namespace Vmm.Controller.Inventory;
 internal sealed class VmEntry(Guid uuid)
 {
     private byte[] _record = [];
+    private string? _name;
 
     public Guid Uuid { get; } = uuid;
 
@@ -41,6 +43,10 @@ internal sealed class VmEntry(Guid uuid)
 
     public ReadOnlySpan<byte> NameUtf8 => View.NameUtf8;
 
+    /// <summary>The VM's name, made once and kept until the name changes: the event history records it with
+    /// every change of the VM at no allocation.</summary>
+    public string Name => _name ??= Encoding.UTF8.GetString(NameUtf8);
+
     /// <summary>Whether the VM holds its host's CPUs now (placement counts them as used).</summary>
     public bool UsesCpus => Power is PowerState.Running or PowerState.Blocked or PowerState.Paused or PowerState.ShuttingDown or PowerState.Unknown;
 
@@ -48,6 +54,7 @@ internal sealed class VmEntry(Guid uuid)
     public bool Set(ReadOnlySpan<byte> record)
     {
         if (record.SequenceEqual(Record)) return false;
+        if (_name is not null && !VmRecordView.OverChecked(record).NameUtf8.SequenceEqual(NameUtf8)) _name = null;
         // Reuse the buffer unless it is too small, or much larger than needed (a VM that lost its disks).
         if (_record.Length < record.Length || _record.Length > record.Length + 64) _record = new byte[record.Length];
         record.CopyTo(_record);

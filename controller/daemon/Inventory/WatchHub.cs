@@ -2,7 +2,9 @@
 // watcher has a queue bounded in bytes (max-watch-queue-kib), and one that falls behind by a whole queue is
 // dropped, its queue emptied at once, rather than allowed to stall ingest or grow without bound.
 // Publish runs on the ingest thread and on the sweep's timer thread; each watcher has one reader.
+// Followers of the event history (spec §7.7) are watchers too, of events only (EventChange), with the same bound.
 using System.Text;
+using Vmm.Controller.Events;
 using System.Threading.Channels;
 
 namespace Vmm.Controller.Inventory;
@@ -38,8 +40,27 @@ internal sealed class WatchHub
     public bool Watches(string host)
     {
         foreach (var w in _watchers)
-            if (w.Host is null || w.Host == host) return true;
+            if (w.Events is null && (w.Host is null || w.Host == host)) return true;
         return false;
+    }
+
+    /// <summary>Whether anyone follows the event history now (events are copied out only then).</summary>
+    public bool Following
+    {
+        get
+        {
+            foreach (var w in _watchers)
+                if (w.Events is not null) return true;
+            return false;
+        }
+    }
+
+    /// <summary>Starts following the events that <paramref name="filter"/> matches, with a queue of at most <paramref name="maxBytes"/>.</summary>
+    public Watcher Follow(long maxBytes, EventFilter filter)
+    {
+        var w = new Watcher(this, maxBytes, filter.Host, null) { Events = filter };
+        lock (_gate) _watchers = [.. _watchers, w];
+        return w;
     }
 
     /// <summary>Starts a watch of changes on <paramref name="host"/> and/or <paramref name="reference"/>
@@ -74,8 +95,8 @@ internal sealed class Watcher : IDisposable
 {
     // What a queued change holds beyond its record's bytes: the change and view objects, the record array's
     // header and the queue's slot (measured on .NET 10, x64, rounded up). A host change carries a snapshot of
-    // the host's facts as well.
-    private const int VmChangeOverhead = 160, HostChangeCost = 1024;
+    // the host's facts as well. An event is its EventChange (the Event inline) and the queue's slot.
+    private const int VmChangeOverhead = 160, HostChangeCost = 1024, EventOverhead = 128;
 
     private readonly WatchHub _hub;
     private readonly Channel<InventoryChange> _queue;
@@ -106,6 +127,9 @@ internal sealed class Watcher : IDisposable
     /// <summary>The host watched; null for every host.</summary>
     public string? Host { get; }
 
+    /// <summary>For a follower of the event history: the events it wants (it gets nothing else); null for a watch.</summary>
+    public EventFilter? Events { get; internal init; }
+
     /// <summary>Cancelled when the watcher is dropped for a full queue (on the publishing thread: keep callbacks short).</summary>
     public CancellationToken Dropped => _dropped.Token;
 
@@ -118,6 +142,7 @@ internal sealed class Watcher : IDisposable
         {
             VmChange v => VmChangeOverhead + v.View.Record.Length + 2 * (v.Note?.Length ?? 0),
             HostChange h => HostChangeCost + 2 * (h.Note?.Length ?? 0),
+            EventChange e => EventOverhead + 2 * (e.Event.Text?.Length ?? 0),
             _ => HostChangeCost,
         };
 
@@ -133,6 +158,8 @@ internal sealed class Watcher : IDisposable
 
     internal bool Wants(InventoryChange change)
     {
+        if (Events is not null) return change is EventChange e && Events.Matches(e.Event);
+        if (change is EventChange) return false;
         if (Host is not null && change.Host != Host) return false;
         if (_name is null) return true;
         // A host change concerns a VM watcher too: it turns the VMs unknown or known.

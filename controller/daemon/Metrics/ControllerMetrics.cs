@@ -30,6 +30,7 @@ internal sealed class ControllerMetrics(FleetInventory inventory, Dispatcher dis
             "vmm_controller_request_duration_seconds", "Time from a request's start at the controller to its outcome, by request code.");
         WriteDispatch(w);
         WriteWatchers(w, inventory.Watchers);
+        WriteEvents(w, inventory.Events);
         WriteAdmin(w);
     }
 
@@ -65,6 +66,14 @@ internal sealed class ControllerMetrics(FleetInventory inventory, Dispatcher dis
         w.Single("vmm_watch_queue_max_bytes", MetricType.Gauge, "The most bytes of changes one watcher may fall behind before it is dropped (max-watch-queue-kib).",
             inventory.Options.MaxWatchQueueBytes);
         w.Single("vmm_watchers_dropped_total", MetricType.Counter, "Watchers dropped because they fell a whole queue behind.", watchers.Overflows);
+    }
+
+    private static void WriteEvents(MetricsWriter w, Events.EventLog events)
+    {
+        w.Single("vmm_controller_events_total", MetricType.Counter, "Events recorded in the history (vmmctl events) since the controller started.", events.Recorded);
+        w.Single("vmm_controller_events_stored", MetricType.Gauge, "Events the history holds now.", events.Count);
+        w.Single("vmm_controller_events_max", MetricType.Gauge, "The most events the history holds (max-events).", events.Capacity);
+        w.Single("vmm_controller_events_evicted_total", MetricType.Counter, "Events dropped from the history to make room for newer ones.", events.Evicted);
     }
 
     private void WriteAdmin(MetricsWriter w)

@@ -73,6 +73,31 @@ internal sealed class AdminClient(string socketPath)
             $"the controller at {socketPath} closed the connection before the drain ended: the drain may go on; " +
             "vmmctl host list shows the mark, vmmctl vm list --host HOST what is left");
 
+    /// <summary>
+    /// QUERY events (spec §7.7): hands every EVENT PDU on as it arrives. Returns the RESULT that ends the answer (with
+    /// follow: that ended the stream), or null when the controller closed the connection first.
+    /// </summary>
+    public AdminResultPdu? Events(AttrList filters, Action<AdminEventPdu> each)
+    {
+        using var c = AdminConnection.Open(socketPath);
+        c.Send(new AdminQueryPdu { What = QueryKind.Events, Filters = filters });
+        while (true)
+        {
+            switch (c.Receive())
+            {
+                case null:
+                    return null;
+                case AdminResultPdu result:
+                    return result;
+                case AdminEventPdu e:
+                    each(e);
+                    break;
+                case var other:
+                    throw c.Refuse(new ProtocolException(ProtocolErrorCode.UnexpectedType, $"{other.Type.Name()} in the answer to an events query"));
+            }
+        }
+    }
+
     // A query answered by HOST and VM PDUs as they come, then a RESULT; null when the connection closes first.
     private AdminResultPdu? Stream(QueryKind what, AttrList filters, Action<AdminHostPdu> host, Action<AdminVmPdu> vm)
     {

@@ -126,7 +126,7 @@ internal sealed class AdminConnection : IDisposable
                     var message = error.Attributes.Text(AttrType.Message);
                     throw new AdminException(Exit.Failure,
                         $"the controller ended the connection: {error.Code.Name()}{(message is null ? "" : ": " + message)}");
-                case AdminHostPdu or AdminVmPdu or AdminResultPdu:
+                case AdminHostPdu or AdminVmPdu or AdminResultPdu or AdminEventPdu:
                     return pdu;
                 default:
                     throw Refuse(new ProtocolException(ProtocolErrorCode.UnexpectedType,

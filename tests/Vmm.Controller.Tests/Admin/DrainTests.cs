@@ -110,6 +110,29 @@ public sealed class DrainTests
     private static List<AdminVmPdu> Final(List<AdminVmPdu> steps) => steps.Where(s => Outcome(s) != DrainOutcome.Moving).ToList();
 
     [Fact]
+    public async Task The_history_has_the_drain_its_moves_and_each_step_with_the_callers_uid()
+    {
+        await using var f = new DrainFleet { Parallel = 2 };
+        var (_, steps, result) = await f.DrainAsync(parallel: 2);
+        Assert.Equal(AckCode.Success, result.Code);
+
+        var events = f.H.Fleet.Inventory.Events.Find(new Events.EventFilter());
+        var requests = events.Where(e => e.Kind == EventKind.Request).ToList();
+        Assert.All(requests, r => Assert.True(r.FromAdmin));
+        uint uid = requests[0].Uid;
+        Assert.Equal(5, requests.Count(r => r.Value == (byte)RequestCode.Migrate && r.Ack == AckCode.Success && r.Uid == uid));
+        var drain = Assert.Single(requests, r => r.Value == (byte)RequestCode.Drain);
+        Assert.Equal("hv-01", drain.Host);
+        Assert.StartsWith("drain: host hv-01 drained", drain.Text);
+        // Each step a decision, of the drain's caller; the last event is the drain's own RESULT.
+        var decisions = events.Where(e => e.Kind == EventKind.Decision).ToList();
+        Assert.Equal(steps.Count, decisions.Count);
+        Assert.All(decisions, d => Assert.Equal(uid, d.Uid));
+        Assert.Contains(decisions, d => d.Text!.Contains("moved to", StringComparison.Ordinal));
+        Assert.Equal(drain.Id, events[^1].Id);
+    }
+
+    [Fact]
     public async Task Drain_marks_the_host_moves_every_running_VM_live_within_the_bound_and_stops_nothing()
     {
         await using var f = new DrainFleet { Parallel = 2 };

@@ -86,6 +86,29 @@ public sealed class HaRestarterTests
         Assert.Single(Calls(RequestCode.Add));
     }
 
+    [Fact]
+    public async Task The_history_says_why_the_VM_moved_and_has_the_restarts_requests_as_the_controllers_own()
+    {
+        var restarter = Start();
+        _silent.Add("hv-a");
+        Advance(6000);
+        _fleet.Inventory.Sweep();   // the controller's sweep announces hv-a down (its timer, here by hand)
+        await TickAsync(restarter);
+        Assert.Equal(1, restarter.Counters.Restarted);
+
+        var events = _fleet.Inventory.Events.Find(new Vmm.Controller.Events.EventFilter(Ref: "vm-1"));
+        var requests = events.Where(e => e.Kind == EventKind.Request).ToList();
+        Assert.Equal([(byte)RequestCode.Add, (byte)RequestCode.Start], requests.Select(r => r.Value));
+        Assert.All(requests, r => Assert.False(r.FromAdmin));
+        Assert.All(requests, r => Assert.Equal(AckCode.Success, r.Ack));
+        var decisions = events.Where(e => e.Kind == EventKind.Decision).Select(e => e.Text!).ToList();
+        Assert.Contains(decisions, d => d.StartsWith("HA: restarting vm-1 on ", StringComparison.Ordinal));
+        Assert.Contains(decisions, d => d.StartsWith("HA: vm-1 runs on ", StringComparison.Ordinal));
+        // The host's fall is there too, with the controller's decision about it.
+        Assert.Contains(_fleet.Inventory.Events.Find(new Vmm.Controller.Events.EventFilter(Host: "hv-a")),
+            e => e.Kind == EventKind.Host && e.Value == (byte)HostState.Down);
+    }
+
     // hv-a goes silent, its HA VM is restarted elsewhere and runs there; then hv-a is back, reporting `copy`.
     private async Task<HaRestarter> RestartedThenBackAsync(VmState copy)
     {

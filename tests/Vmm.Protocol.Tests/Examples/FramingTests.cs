@@ -102,7 +102,7 @@ public sealed class FramingTests
     [InlineData(0x00)]
     [InlineData(0x05)]
     [InlineData(0x0F)]
-    [InlineData(0x15)]
+    [InlineData(0x16)]
     [InlineData(0x81)]
     [InlineData(0xFF)]
     public void An_unknown_type_is_UnknownType(byte type)

@@ -42,6 +42,7 @@ public static class Arbs
     public static Arbitrary<AdminHostPdu> Host() => Typed(Gens.Host);
     public static Arbitrary<AdminVmPdu> AdminVm() => Typed(Gens.AdminVm);
     public static Arbitrary<AdminResultPdu> Result() => Typed(Gens.Result);
+    public static Arbitrary<AdminEventPdu> Event() => Typed(Gens.Event);
 
     public static Arbitrary<ClusterKey> Key() => Arb.From(Gens.Key);
 

@@ -350,11 +350,19 @@ public static class Gens
         from attrs in List(maxCount: 8, budget: 60000)
         select new AdminResultPdu { Code = code, RequestId = id, Vm = uuid, Attributes = attrs });
 
+    public static Gen<AdminEventPdu> Event => WithTrailer(
+        from id in U64
+        from time in U64
+        from kind in RawByte<EventKind>(6)
+        from uuid in Uuid
+        from attrs in List(maxCount: 8, budget: 60000)
+        select new AdminEventPdu { Id = id, TimeMs = time, Kind = kind, Vm = uuid, Attributes = attrs });
+
     /// <summary>Any PDU, each type equally likely.</summary>
     public static Gen<Pdu> AnyPdu => Gen.OneOf(
         State.Select(p => (Pdu)p), Request.Select(p => (Pdu)p), Ack.Select(p => (Pdu)p), Error.Select(p => (Pdu)p),
         Query.Select(p => (Pdu)p), Submit.Select(p => (Pdu)p), Host.Select(p => (Pdu)p), AdminVm.Select(p => (Pdu)p),
-        Result.Select(p => (Pdu)p));
+        Result.Select(p => (Pdu)p), Event.Select(p => (Pdu)p));
 
     /// <summary>A cluster key from random bytes.</summary>
     public static Gen<ClusterKey> Key => Seed.Select(s => new ClusterKey(RandomBytes(s, ClusterKey.Length)));

@@ -44,6 +44,9 @@ public static class Shrinks
             case AdminResultPdu r:
                 foreach (var l in List(r.Attributes)) yield return r with { Attributes = l };
                 break;
+            case AdminEventPdu e:
+                foreach (var l in List(e.Attributes)) yield return e with { Attributes = l };
+                break;
         }
     }
 

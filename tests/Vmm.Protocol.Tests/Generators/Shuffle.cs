@@ -17,6 +17,7 @@ public static class Shuffle
         AdminHostPdu h => h with { Attributes = List(h.Attributes, r) },
         AdminVmPdu v => v with { Vm = Record(v.Vm, r), Attributes = List(v.Attributes, r) },
         AdminResultPdu res => res with { Attributes = List(res.Attributes, r) },
+        AdminEventPdu ev => ev with { Attributes = List(ev.Attributes, r) },
         _ => p,
     };
 

@@ -23,6 +23,7 @@ public sealed class GeneratorCoverageTests
         AdminHostPdu h => [h.Attributes],
         AdminVmPdu v => [v.Attributes, v.Vm.Attributes],
         AdminResultPdu r => [r.Attributes],
+        AdminEventPdu e => [e.Attributes],
         _ => [],
     };
 

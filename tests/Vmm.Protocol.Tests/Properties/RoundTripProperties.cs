@@ -19,6 +19,7 @@ public sealed class RoundTripProperties
     [Property] public void Decode_of_Encode_is_identity_for_host(AdminHostPdu x) => DecodeOfEncode(x);
     [Property] public void Decode_of_Encode_is_identity_for_vm(AdminVmPdu x) => DecodeOfEncode(x);
     [Property] public void Decode_of_Encode_is_identity_for_result(AdminResultPdu x) => DecodeOfEncode(x);
+    [Property] public void Decode_of_Encode_is_identity_for_event(AdminEventPdu x) => DecodeOfEncode(x);
 
     /// <summary>Both decoders (stream and whole-buffer) give back the model, key id and tag included.</summary>
     private static void DecodeOfEncode(Pdu x)

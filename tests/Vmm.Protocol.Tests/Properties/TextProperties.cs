@@ -21,6 +21,7 @@ public sealed class TextProperties
     [Property] public void Parse_of_Format_is_identity_for_host(AdminHostPdu x) => ParseOfFormat(x);
     [Property] public void Parse_of_Format_is_identity_for_vm(AdminVmPdu x) => ParseOfFormat(x);
     [Property] public void Parse_of_Format_is_identity_for_result(AdminResultPdu x) => ParseOfFormat(x);
+    [Property] public void Parse_of_Format_is_identity_for_event(AdminEventPdu x) => ParseOfFormat(x);
 
     private static void ParseOfFormat(Pdu generated)
     {
