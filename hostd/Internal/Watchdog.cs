@@ -34,7 +34,7 @@ internal sealed class Watchdog : IDisposable
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private int _fd;
-    private bool _petting = true;
+    private bool? _petting;                 // null: not looked yet
 
     private Watchdog(string device, int fd, long timeoutMs, Lease lease, Logger log, TimeProvider time)
     {
@@ -107,6 +107,9 @@ internal sealed class Watchdog : IDisposable
     {
         var (remaining, fenced) = _lease.WatchdogView;
         bool open = WatchdogWindow.MayPet(remaining, fenced, TimeoutMs);
+        // At start, a lease that never ran waits for the fencer's first round (50 ms): nothing worth a line.
+        if (_petting is null && !open && remaining == long.MinValue) _petting = false;
+        else if (_petting is null) _petting = true;
         if (open != _petting)
         {
             _petting = open;
