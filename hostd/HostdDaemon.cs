@@ -75,8 +75,6 @@ internal sealed class HostdDaemon : IDisposable
         _stopTimeout = options.StopTimeout;
         BootId = NewBootId();
         Lease = new Lease(options.LeaseFile);
-        // First of what holds resources: a device that cannot be armed stops the start before anything else is opened.
-        Watchdog = Internal.Watchdog.Open(options.WatchdogDevice ?? "", options.WatchdogTimeout, Lease, log, options.Time);
         Drain = new DrainMark(options.StatePath, log);
         Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, keys,
             options.HeartbeatInterval, options.MinDatagramsPerInterval, options.CallTimeout, _workers, log, options.Time, Drain);
@@ -89,6 +87,8 @@ internal sealed class HostdDaemon : IDisposable
         Server = new RequestServer(options.Listen, keys, Processor, options.Limits, log);
         // The port controllers should connect to is the one bound (a listen port 0 picks one).
         Publisher.Port = (ushort)Server.LocalEndPoint.Port;
+        // Last: opening the device arms it, and a start that fails after that (a port in use) would leave it armed.
+        Watchdog = Internal.Watchdog.Open(options.WatchdogDevice ?? "", options.WatchdogTimeout, Lease, log, options.Time);
     }
 
     public ulong BootId { get; }

@@ -4,7 +4,7 @@
 // WatchdogWindow.ReachMs: that is what lets a controller count on a host that fences nothing. A clean stop disarms
 // the device (the magic close); a crash leaves it armed, so a hostd restarted by systemd must pet it in time.
 //
-// A path that is not a character device (a file, a FIFO) is taken as a stand-in: its timeout is not set, the pets are
+// A path that is not a character device (a plain file) is taken as a stand-in: its timeout is not set, the pets are
 // written to it all the same, and the tests read them there.
 using NLog;
 using Vmm.Hostd.Interop;
@@ -69,7 +69,12 @@ internal sealed class Watchdog : IDisposable
         try
         {
             if (Libc.KindOf(device) == FileKind.CharacterDevice)
+            {
                 timeoutMs = Libc.SetWatchdogTimeout(fd, (int)Math.Ceiling(timeout.TotalSeconds)) * 1000L;
+                // The pet window follows the timeout the device took: a longer one stops the pets earlier in each lease.
+                if (timeoutMs != (long)timeout.TotalMilliseconds)
+                    log.Warn("watchdog-device {0} took a timeout of {1} s, not the {2} s asked", device, timeoutMs / 1000, timeout.TotalSeconds);
+            }
             else
                 log.Warn("watchdog-device {0} is not a character device: pets are written to it, but nothing resets this machine", device);
         }
