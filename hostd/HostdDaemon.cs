@@ -25,7 +25,9 @@ internal sealed record HostdOptions(
     TimeProvider? Time = null,
     string? StatePath = null,
     string? LeaseFile = null,
-    bool FenceByPausing = false)
+    bool FenceByPausing = false,
+    string? WatchdogDevice = null,
+    TimeSpan WatchdogTimeout = default)
 {
     /// <summary>min-datagrams-per-interval's default (spec §6.5): under 30% loss, with a controller's down-after of 3, a
     /// host is counted down falsely only after 11 datagrams in a row are lost (0.3^11, about once in days of 1 s
@@ -72,10 +74,10 @@ internal sealed class HostdDaemon : IDisposable
         _log = log;
         _stopTimeout = options.StopTimeout;
         BootId = NewBootId();
+        Lease = new Lease(options.LeaseFile);
         Drain = new DrainMark(options.StatePath, log);
         Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, keys,
             options.HeartbeatInterval, options.MinDatagramsPerInterval, options.CallTimeout, _workers, log, options.Time, Drain);
-        Lease = new Lease(options.LeaseFile);
         Fencer = new Fencer(Lease, hypervisor, _workers, options.FenceByPausing, options.CallTimeout, Publisher.SetFenced, log, options.Time);
         Processor = new RequestProcessor(hypervisor, BootId, options.CallTimeout, _workers, Publisher.RequestDone, log, receipts: Publisher.Refresher,
             drain: Drain, statusChanged: Publisher.StatusChanged, lease: Lease)
@@ -85,6 +87,8 @@ internal sealed class HostdDaemon : IDisposable
         Server = new RequestServer(options.Listen, keys, Processor, options.Limits, log);
         // The port controllers should connect to is the one bound (a listen port 0 picks one).
         Publisher.Port = (ushort)Server.LocalEndPoint.Port;
+        // Last: opening the device arms it, and a start that fails after that (a port in use) would leave it armed.
+        Watchdog = Internal.Watchdog.Open(options.WatchdogDevice ?? "", options.WatchdogTimeout, Lease, log, options.Time);
     }
 
     public ulong BootId { get; }
@@ -112,6 +116,9 @@ internal sealed class HostdDaemon : IDisposable
 
     public Fencer Fencer { get; }
 
+    /// <summary>The watchdog hostd pets while its lease allows (watchdog-device), or null.</summary>
+    public Watchdog? Watchdog { get; }
+
     /// <summary>What the processor and the listener counted, as the STATUS line and the last log line show it.</summary>
     public string Counts => TransportCounters.Summary(Processor.Counters, Server.Counters);
 
@@ -130,6 +137,7 @@ internal sealed class HostdDaemon : IDisposable
         var hypervisor = _hypervisor.RunAsync(hypervisorStop.Token);
         var publisher = Publisher.RunAsync(publisherStop.Token);
         var fencer = Fencer.RunAsync(publisherStop.Token);
+        var watchdog = Watchdog?.RunAsync(publisherStop.Token) ?? Task.CompletedTask;
         _log.Info(Lease.Restored
             ? $"lease of controller {Lease.Holder ?? "none"} kept from before this boot; lapses in {Lease.RemainingMs / 1000.0:0.0} s"
             : "no lease kept from before this boot: HA VMs running here are fenced until a controller renews the lease");
@@ -138,6 +146,7 @@ internal sealed class HostdDaemon : IDisposable
         await publisherStop.CancelAsync().ConfigureAwait(false);
         await publisher.ConfigureAwait(false);
         await fencer.ConfigureAwait(false);
+        await watchdog.ConfigureAwait(false);
         await hypervisorStop.CancelAsync().ConfigureAwait(false);
         await hypervisor.ConfigureAwait(false);
     }
@@ -169,5 +178,6 @@ internal sealed class HostdDaemon : IDisposable
         Publisher.Dispose();
         _workers.Dispose();
         _hypervisor.Dispose();
+        Watchdog?.Dispose();
     }
 }

@@ -83,6 +83,12 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>Fence HA VMs by pausing them rather than destroying them.</summary>
     public required bool FencePause { get; init; }
 
+    /// <summary>The watchdog device hostd arms and pets while its lease allows (spec §15.3); empty: none.</summary>
+    public required string WatchdogDevice { get; init; }
+
+    /// <summary>The watchdog's timeout, whole seconds: a machine whose hostd stops petting resets this long after its last pet.</summary>
+    public required TimeSpan WatchdogTimeout { get; init; }
+
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
@@ -144,6 +150,11 @@ internal sealed record HostdSettings : ILogSettings
             "/run/vmm-hostd/lease", "where the lease a controller renews is kept, so that a restart of hostd keeps it (on a file system the machine's reboot empties; empty: kept in memory only, and a restart fences the HA VMs)");
         public static readonly ConfigKey<bool> FencePause = new("fence-pause", Bool(),
             "false", "when the lease lapses, pause the HA VMs running here instead of destroying them (an operator may resume one that was not restarted elsewhere)");
+        public static readonly ConfigKey<string> WatchdogDevice = new("watchdog-device", Path(allowEmpty: true),
+            "", "a watchdog device (e.g. /dev/watchdog) hostd arms and pets only while its lease has watchdog-timeout less 0.5 s left or its HA VMs are fenced, so that a frozen or wedged hostd has the machine reset before a controller restarts its HA VMs elsewhere (empty: none)");
+        public static readonly ConfigKey<TimeSpan> WatchdogTimeout = new("watchdog-timeout",
+            Duration(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)), "3s",
+            "the watchdog device's timeout, in whole seconds (set with WDIOC_SETTIMEOUT); the controllers' fence-after must exceed it plus two lease intervals less 0.5 s");
         public static readonly ConfigKey<LogLevel> LogLevel = new("log-level", ConfigKinds.LogLevel(),
             "info", "least severe level logged (SIGHUP applies a new one)");
         public static readonly ConfigKey<string> LogFile = Log.FileKey;
@@ -156,7 +167,7 @@ internal sealed record HostdSettings : ILogSettings
     public static readonly ConfigSchema Schema = new([
         Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.MinDatagramsPerInterval,
         Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.StatePath, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
-        Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LeaseFile, Keys.FencePause, Keys.StartUpTrim, Keys.MetricsListen, Keys.LogLevel, Keys.LogFile,
+        Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LeaseFile, Keys.FencePause, Keys.WatchdogDevice, Keys.WatchdogTimeout, Keys.StartUpTrim, Keys.MetricsListen, Keys.LogLevel, Keys.LogFile,
     ]);
 
     /// <summary>vmm-hostd's name, summary, default configuration file and version.</summary>
@@ -165,35 +176,43 @@ internal sealed record HostdSettings : ILogSettings
         "/etc/vmm/hostd.toml", DaemonInfo.VersionOf(typeof(HostdSettings).Assembly));
 
     /// <summary>The typed settings of a loaded configuration.</summary>
-    public static HostdSettings Bind(Config config) => new()
+    public static HostdSettings Bind(Config config)
     {
-        LibvirtUri = config.Get(Keys.LibvirtUri),
-        HostName = config.Get(Keys.HostName),
-        Listen = config.Get(Keys.Listen),
-        Controllers = config.Get(Keys.Controllers),
-        KeyFile = config.Get(Keys.KeyFile),
-        SecondKeyFile = config.Get(Keys.SecondKeyFile),
-        HeartbeatInterval = config.Get(Keys.HeartbeatInterval),
-        MinDatagramsPerInterval = config.Get(Keys.MinDatagramsPerInterval),
-        StoragePool = config.Get(Keys.StoragePool),
-        StoragePath = config.Get(Keys.StoragePath),
-        ImagePaths = config.Get(Keys.ImagePaths),
-        StatePath = config.Get(Keys.StatePath),
-        MigrationUri = config.Get(Keys.MigrationUri),
-        MaxConnections = config.Get(Keys.MaxConnections),
-        MaxConnectionsPerSource = config.Get(Keys.MaxConnectionsPerSource),
-        HandshakeTimeout = config.Get(Keys.HandshakeTimeout),
-        MaxRequestsPerConnection = config.Get(Keys.MaxRequestsPerConnection),
-        MaxQueuedAckBytes = config.Get(Keys.MaxQueuedAckBytes),
-        CallTimeout = config.Get(Keys.CallTimeout),
-        StopTimeout = config.Get(Keys.StopTimeout),
-        StartUpTrim = config.Get(Keys.StartUpTrim),
-        MetricsListen = config.Get(Keys.MetricsListen),
-        LeaseFile = config.Get(Keys.LeaseFile),
-        FencePause = config.Get(Keys.FencePause),
-        LogLevel = config.Get(Keys.LogLevel),
-        LogFile = config.Get(Keys.LogFile),
-    };
+        var settings = new HostdSettings
+        {
+            LibvirtUri = config.Get(Keys.LibvirtUri),
+            HostName = config.Get(Keys.HostName),
+            Listen = config.Get(Keys.Listen),
+            Controllers = config.Get(Keys.Controllers),
+            KeyFile = config.Get(Keys.KeyFile),
+            SecondKeyFile = config.Get(Keys.SecondKeyFile),
+            HeartbeatInterval = config.Get(Keys.HeartbeatInterval),
+            MinDatagramsPerInterval = config.Get(Keys.MinDatagramsPerInterval),
+            StoragePool = config.Get(Keys.StoragePool),
+            StoragePath = config.Get(Keys.StoragePath),
+            ImagePaths = config.Get(Keys.ImagePaths),
+            StatePath = config.Get(Keys.StatePath),
+            MigrationUri = config.Get(Keys.MigrationUri),
+            MaxConnections = config.Get(Keys.MaxConnections),
+            MaxConnectionsPerSource = config.Get(Keys.MaxConnectionsPerSource),
+            HandshakeTimeout = config.Get(Keys.HandshakeTimeout),
+            MaxRequestsPerConnection = config.Get(Keys.MaxRequestsPerConnection),
+            MaxQueuedAckBytes = config.Get(Keys.MaxQueuedAckBytes),
+            CallTimeout = config.Get(Keys.CallTimeout),
+            StopTimeout = config.Get(Keys.StopTimeout),
+            StartUpTrim = config.Get(Keys.StartUpTrim),
+            MetricsListen = config.Get(Keys.MetricsListen),
+            LeaseFile = config.Get(Keys.LeaseFile),
+            FencePause = config.Get(Keys.FencePause),
+            WatchdogDevice = config.Get(Keys.WatchdogDevice),
+            WatchdogTimeout = config.Get(Keys.WatchdogTimeout),
+            LogLevel = config.Get(Keys.LogLevel),
+            LogFile = config.Get(Keys.LogFile),
+        };
+        if (settings.WatchdogTimeout.Ticks % TimeSpan.TicksPerSecond != 0)
+            throw config.Error(Keys.WatchdogTimeout, $"watchdog-timeout ({Durations.Format(settings.WatchdogTimeout)}) must be whole seconds: a watchdog device counts in seconds");
+        return settings;
+    }
 
     /// <summary>
     /// From Main's arguments and the environment to settings to run with, or help, version or

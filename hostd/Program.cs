@@ -26,7 +26,12 @@ internal static class Program
     {
         var environment = Startup.ProcessEnvironment();
         return DaemonMain.Run("vmm-hostd", HostdSettings.Load(args, environment), environment, "hostd", RunAsync,
-            (e, s) => e is SocketException ? $"cannot listen on {s.Listen}: {e.Message}" : null);
+            (e, s) => e switch
+            {
+                SocketException => $"cannot listen on {s.Listen}: {e.Message}",
+                WatchdogException => e.Message,
+                _ => null,
+            });
     }
 
     private static async Task<int> RunAsync(HostdSettings settings, Config config, ServiceNotifier systemd, NLog.Logger log)
@@ -37,7 +42,8 @@ internal static class Program
         var options = new HostdOptions(settings.HostName, (IPEndPoint)settings.Listen.ToEndPoint(), controllers,
             settings.HeartbeatInterval, settings.CallTimeout, settings.MaxConnections, settings.MaxRequestsPerConnection,
             settings.StopTimeout, settings.MaxConnectionsPerSource, settings.HandshakeTimeout, settings.MaxQueuedAckBytes,
-            settings.MinDatagramsPerInterval, StatePath: settings.StatePath, LeaseFile: settings.LeaseFile, FenceByPausing: settings.FencePause);
+            settings.MinDatagramsPerInterval, StatePath: settings.StatePath, LeaseFile: settings.LeaseFile, FenceByPausing: settings.FencePause,
+            WatchdogDevice: settings.WatchdogDevice, WatchdogTimeout: settings.WatchdogTimeout);
         var libvirt = new LibvirtOptions(settings.LibvirtUri, settings.StoragePool, settings.StoragePath,
             settings.MigrationUri.Length == 0 ? null : settings.MigrationUri, settings.ImagePaths);
 

@@ -110,6 +110,17 @@ internal sealed record ControllerSettings : ILogSettings
     public required string LogFile { get; init; }
 
     /// <summary>The settings, as files, flags and variables name them.</summary>
+    /// <summary>
+    /// The least ha-margin (spec §15.4): a host's watchdog may reset it up to 500 ms after its lease's deadline (spec
+    /// §15.3), its fencer looks at the deadline every 50 ms, and 50 ms to spare.
+    /// </summary>
+    public static TimeSpan MinHaMargin => TimeSpan.FromMilliseconds(600);
+
+    /// <summary>The least ha-margin with <paramref name="fenceAfter"/>: <see cref="MinHaMargin"/>, plus what two monotonic
+    /// clocks slewed by NTP (500 ppm each) part by over fence-after, rounded up to the millisecond.</summary>
+    public static TimeSpan HaMarginFor(TimeSpan fenceAfter) =>
+        MinHaMargin + TimeSpan.FromMilliseconds(Math.Ceiling(fenceAfter.TotalMilliseconds / 1000));
+
     internal static class Keys
     {
         public static readonly ConfigKey<HostPort> Listen = new("listen", ListenEndpoint(7400),
@@ -174,8 +185,8 @@ internal sealed record ControllerSettings : ILogSettings
             Duration(TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1)), "5s",
             "a host whose lease was not renewed for this long fences its HA VMs (destroys or pauses them); it must exceed lease-interval twice");
         public static readonly ConfigKey<TimeSpan> HaMargin = new("ha-margin",
-            Duration(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)), "1s",
-            "time the controller waits beyond fence-after (from the last renewal a host acknowledged) before it restarts that host's HA VMs elsewhere");
+            Duration(MinHaMargin, TimeSpan.FromMinutes(10)), "1s",
+            "time the controller waits beyond fence-after (from the last renewal a host acknowledged) before it restarts that host's HA VMs elsewhere; at least 600 ms plus fence-after/1000 (a host's watchdog reset, its fencer's look, the clocks' rates)");
         public static readonly ConfigKey<int> HaMaxDownPercent = new("ha-max-down-percent", Int(0, 100),
             "50", "no HA restart while more than this percent of the hosts is down at once (this controller is more likely cut off than they are dead)");
         public static readonly ConfigKey<int> HaMaxAttempts = new("ha-max-attempts", Int(1, 100),
@@ -255,6 +266,12 @@ internal sealed record ControllerSettings : ILogSettings
             var changed = config[Keys.FenceAfter].IsDefault ? Keys.LeaseInterval : Keys.FenceAfter;
             throw config.Error(changed, $"fence-after ({Durations.Format(settings.FenceAfter)}) must be longer than two lease intervals "
                 + $"({Durations.Format(settings.LeaseInterval * 2)}): a host counts its lease from the renewal before the last");
+        }
+        if (settings.HaMargin < HaMarginFor(settings.FenceAfter))
+        {
+            var changed = config[Keys.HaMargin].IsDefault ? Keys.FenceAfter : Keys.HaMargin;
+            throw config.Error(changed, $"ha-margin ({Durations.Format(settings.HaMargin)}) must be at least {Durations.Format(HaMarginFor(settings.FenceAfter))} with "
+                + $"fence-after {Durations.Format(settings.FenceAfter)}: a host's watchdog may reset it 500 ms after its lease lapsed, and two clocks part by 1 ms a second");
         }
         var downAfter = settings.HeartbeatInterval * settings.DownAfter;
         if (settings.ForgetAfter <= downAfter)

@@ -58,6 +58,18 @@ internal sealed class HostdMetrics(HostdDaemon daemon) : IMetricsSource
         w.Single("vmm_hostd_handshake_timeout_seconds", MetricType.Gauge, "Time a new connection has to deliver its first authentic PDU (handshake-timeout).",
             limits.HandshakeTimeout.TotalSeconds);
         WriteTransport(w, server.Counters, limits);
+        if (daemon.Watchdog is { } watchdog) WriteWatchdog(w, watchdog);
+    }
+
+    // Only with watchdog-device set: a host without one has nothing to say here.
+    private static void WriteWatchdog(MetricsWriter w, Watchdog watchdog)
+    {
+        var c = watchdog.Counters;
+        w.Single("vmm_hostd_watchdog_timeout_seconds", MetricType.Gauge, "The watchdog device's timeout (watchdog-timeout, as the device took it).", watchdog.TimeoutMs / 1000.0);
+        w.Single("vmm_hostd_watchdog_pets_total", MetricType.Counter, "Pets written to the watchdog device.", Interlocked.Read(ref c.Pets));
+        w.Single("vmm_hostd_watchdog_withheld_total", MetricType.Counter,
+            "Times hostd stopped petting the watchdog: the lease had too little left, or lapsed with the HA VMs not fenced yet.", Interlocked.Read(ref c.Withheld));
+        w.Single("vmm_hostd_watchdog_failures_total", MetricType.Counter, "Pets the watchdog device refused.", Interlocked.Read(ref c.Failures));
     }
 
     private static void WriteTransport(MetricsWriter w, TransportCounters t, ConnectionLimits limits)

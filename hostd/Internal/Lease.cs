@@ -88,6 +88,13 @@ internal sealed class Lease
     /// <summary>True from a fence that found something to say until the next extension: STATE says fenced meanwhile.</summary>
     public bool Fenced { get { lock (_gate) return _fenced; } }
 
+    /// <summary>What the watchdog (spec §15.3) reads in one look: the milliseconds left (as <see cref="RemainingMs"/>),
+    /// and whether the fencer went round since the lease lapsed, with no extension since.</summary>
+    public (long RemainingMs, bool FencedSinceLapse) WatchdogView
+    {
+        get { lock (_gate) return (_deadlineMs == long.MinValue ? long.MinValue : _deadlineMs - _nowMs(), _fencedSinceLapse); }
+    }
+
     /// <summary>
     /// The fencer went round (every running HA VM destroyed or paused) while the lease was lapsed; with
     /// <paramref name="report"/>, the host says fenced from now on. False, and nothing is marked, if a renewal of the

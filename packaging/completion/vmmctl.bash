@@ -119,8 +119,8 @@ _vmmctl()
         "vm list "*) options="--host $shared" ;;
         "vm stop "*) options="--force --timeout --request-id $shared" ;;
         "vm remove "* | "vm delete "*) options="--force --request-id $shared" ;;
-        "vm migrate "*) options="--to --request-id $shared" ;;
-        "vm create "*) options="--name --vcpus --max-vcpus --memory --max-memory --disk --nic --host --ha $shared" ;;
+        "vm migrate "*) options="--to --force --request-id $shared" ;;
+        "vm create "*) options="--name --vcpus --max-vcpus --memory --max-memory --disk --nic --host --ha --force $shared" ;;
         "vm ha "*) options="--host --request-id $shared" ;;
         "vm nic add") options="--network --bridge --model --mac $shared" ;;
         "vm nic remove") options="--mac $shared" ;;

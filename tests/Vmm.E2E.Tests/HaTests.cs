@@ -1,7 +1,9 @@
 // HA restart on real QEMU (spec §15): host a's hostd is cut off from the controller (the link of its network
 // namespace goes down) while it and its libvirtd run on. Its HA VM must run on host b within the wait the lease
 // allows, never on both at once (virsh asks both hosts every 100 ms throughout), and the copy a fenced must be
-// removed from a once a is back. A cut that heals before fence-after must leave the VM untouched.
+// removed from a once a is back. A cut that heals before fence-after must leave the VM untouched. A host whose hostd
+// and libvirtd are frozen (SIGSTOP) fences nothing: its stand-in watchdog (FakeWatchdog) stops getting pets and plays
+// the machine's reset, after which the VM runs on b; a disk image is never held open for writing by two processes.
 using System.Diagnostics;
 using Vmm.E2E.Harness;
 using Xunit.Abstractions;
@@ -51,7 +53,41 @@ public sealed class HaTests(HaClusterFixture fixture, ITestOutputHelper output)
         Assert.Equal("running", b.DomState(name));
         watch.Stop();
         Assert.True(watch.Both.Count == 0, $"{name} ran on both hosts at {string.Join(", ", watch.Both)}");
+        Assert.True(watch.DoubleWriters.Count == 0, $"{name}'s disk was open for writing twice at {string.Join("; ", watch.DoubleWriters)}");
         // The watcher really looked (about 100 samples on a quiet machine; a loaded one takes longer per virsh call).
+        Assert.True(watch.Samples >= 20, $"only {watch.Samples} samples of both hosts");
+        Ok("vm", "delete", name, "--force", "--host", "b");
+    }
+
+    [Fact]
+    public void An_HA_VM_of_a_frozen_host_runs_on_the_other_host_once_the_watchdog_reset_it_and_never_on_both()
+    {
+        string name = Vms.NewName("frozen");
+        CreateRunning(name, "a");
+        var a = C["a"];
+        var b = C["b"];
+        var watchdog = a.Watchdog ?? throw new E2EException("host a has no watchdog");
+        int fired = watchdog.Fired;
+        using var watch = new TwoCopies(a, b, name);
+        var frozen = Stopwatch.StartNew();
+        a.Freeze(true);
+        try
+        {
+            C.Until(() => b.DomState(name) == "running", $"{name} running on b", Generous);
+            output.WriteLine($"{name} ran on b {frozen.Elapsed.TotalSeconds:0.0} s after a froze");
+            // Nothing but the watchdog's reset could have ended a's copy: hostd and libvirtd are still frozen.
+            Assert.Equal(fired + 1, watchdog.Fired);
+            Assert.Empty(a.QemuPids(name));
+        }
+        finally
+        {
+            a.Freeze(false);
+        }
+        C.Until(() => a.DomState(name) is null, $"the dead copy of {name} removed from a", Generous);
+        Assert.Equal("running", b.DomState(name));
+        watch.Stop();
+        Assert.True(watch.Both.Count == 0, $"{name} ran on both hosts at {string.Join(", ", watch.Both)}");
+        Assert.True(watch.DoubleWriters.Count == 0, $"{name}'s disk was open for writing twice at {string.Join("; ", watch.DoubleWriters)}");
         Assert.True(watch.Samples >= 20, $"only {watch.Samples} samples of both hosts");
         Ok("vm", "delete", name, "--force", "--host", "b");
     }
@@ -81,6 +117,9 @@ public sealed class HaTests(HaClusterFixture fixture, ITestOutputHelper output)
 
     private void CreateRunning(string name, string host)
     {
+        // After a test that made the host fence, its lease runs again only once a renewal extends it: until then the
+        // host fences every HA VM that starts there (spec §15.3), and says fenced.
+        C.Until(() => C.Host(host)?.GetProperty("fenced").GetBoolean() == false, $"host {host} not fenced", Generous);
         Ok("vm", "create", "--name", name, "--host", host, "--memory", "64M", "--disk", "16M", "--ha");
         C.Until(() => C.Vm(name) is not null, $"{name} in the inventory");
         Ok("vm", "start", name);

@@ -63,13 +63,15 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
         AdminResultPdu? taken = null;
         using var reservation = submit.Code == RequestCode.Add ? HoldName(p, out taken) : null;
         if (taken is not null) return taken;
+        // force on an add or a migrate: the host named may be draining (spec §7.4); hostd takes no force for either.
+        bool force = submit.Flags.HasFlag(RequestFlags.Force);
         Route Find() => submit.Code switch
         {
-            RequestCode.Add => RouteAdd(p, reservation!),
+            RequestCode.Add => RouteAdd(p, reservation!, force),
             RequestCode.Ping => RoutePing(p),
             // The draining mark is the controller's to set, with what a drain does around it (spec §7.4).
             RequestCode.Drain => Refuse(AckCode.Failure, "the draining mark is set by a drain QUERY and cleared by an undrain QUERY (vmmctl host drain|undrain), not by a SUBMIT"),
-            _ => RouteVm(submit.Code, p),
+            _ => RouteVm(submit.Code, p, force),
         };
         var route = Find();
         if (route.Missed && await inventory.AwaitStartAsync(stop).ConfigureAwait(false)) route = Find();
@@ -144,12 +146,18 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
     }
 
     /// <summary>add: on the host named, else on one placement picks; either way its capacity is held until the RESULT.</summary>
-    private Route RouteAdd(AttrList p, Reservation reservation)
+    private Route RouteAdd(AttrList p, Reservation reservation, bool force)
     {
         uint vcpus = (uint)(p.Number(AttrType.Vcpus) ?? DefaultVcpus);
         ulong memory = p.Number(AttrType.Memory) ?? DefaultMemoryKib;
         string host;
-        if (p.Text(AttrType.Host) is { } named) host = named;
+        if (p.Text(AttrType.Host) is { } named)
+        {
+            if (!force && inventory.Host(named) is { Draining: true })
+                return Refuse(AckCode.Failure, $"host {named} is draining: a new VM goes there only with force (vmmctl vm create --host {named} --force), "
+                    + $"or once it is undrained (vmmctl host undrain {named})");
+            host = named;
+        }
         else
         {
             var decision = placer.Choose(inventory.Hosts(), vcpus, memory, _reservations.HeldOn);
@@ -166,8 +174,9 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
     private Route RoutePing(AttrList p) =>
         p.Text(AttrType.Host) is { } host ? ToHost(host, Guid.Empty) : Refuse(AckCode.Failure, "ping needs host: the host to ping");
 
-    /// <summary>Every other request: the VM named by ref (on host, when given); migrate also resolves dest-host.</summary>
-    private Route RouteVm(RequestCode code, AttrList p)
+    /// <summary>Every other request: the VM named by ref (on host, when given); migrate also resolves dest-host, which
+    /// may be draining only with <paramref name="force"/>.</summary>
+    private Route RouteVm(RequestCode code, AttrList p, bool force)
     {
         if (p.Text(AttrType.Ref) is not { } reference)
             return Refuse(AckCode.Failure, $"{Names.Of(code)} needs ref: the VM's name or uuid");
@@ -188,6 +197,9 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
         if (dest == at.Host) return Refuse(AckCode.Failure, $"VM {at.Name} is already on host {dest}");
         if (inventory.Host(dest) is not { } d) return Missed($"no host named {dest}");
         if (d.State != HostState.Up) return Refuse(AckCode.Unavailable, $"destination host {dest} is {Names.Of(d.State)}");
+        if (d.Draining && !force)
+            return Refuse(AckCode.Failure, $"destination host {dest} is draining: a VM moves there only with force (vmmctl vm migrate {at.Name} --to {dest} --force), "
+                + $"or once it is undrained (vmmctl host undrain {dest})");
         if (d.Facts.MigrationUri is not { } uri)
             return Refuse(AckCode.Failure, $"host {dest} reports no migration-uri; give dest-uri instead");
         return route with { DestUri = uri };

@@ -44,9 +44,10 @@ internal static class VmCommand
             "Forgets the VM on its host: undefines it with its snapshots. Its disks stay."),
         Destroying("delete", RequestCode.Delete, "deleted",
             "Like remove, and also deletes the disks Vmm created for the VM. Disks Vmm did not create\nare never deleted."),
-        new("migrate", "vmmctl vm migrate VM --to HOST",
-            "Live-migrates the VM to HOST (peer to peer); its disks are copied when storage is not shared.",
-            ["--to HOST"], Migrate),
+        new("migrate", "vmmctl vm migrate VM --to HOST [--force]",
+            "Live-migrates the VM to HOST (peer to peer); its disks are copied when storage is not shared.\n" +
+            "A draining HOST (vmmctl host drain) is refused, exit 1, unless --force.",
+            ["--to HOST", "--force"], Migrate),
         new("ha", "vmmctl vm ha VM on|off",
             """
             Marks the VM HA (on) or not (off). The mark is kept in the VM's definition on its host. When the host
@@ -185,6 +186,8 @@ internal static class VmCommand
         string vm = call.Operands(1, 1)[0];
         string to = Checks.Name(call.Required("--to"), "--to host");
         var parameters = Ref(call, vm).Add(AttrType.DestHost, to);
-        return call.Submit(RequestCode.Migrate, $"migrate {vm}", parameters, _ => $"migrated {vm} to {to}");
+        // force: the destination may be draining (spec §7.4); hostd takes no force for a migrate.
+        var flags = call.Args.Has("--force") ? RequestFlags.Force : RequestFlags.None;
+        return call.Submit(RequestCode.Migrate, $"migrate {vm}", parameters, _ => $"migrated {vm} to {to}", flags);
     }
 }

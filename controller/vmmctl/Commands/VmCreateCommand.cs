@@ -9,7 +9,7 @@ internal static class VmCreateCommand
     public static readonly Verb[] Verbs =
     [
         new("create",
-            "vmmctl vm create --name N [--vcpus N] [--max-vcpus N] [--memory SIZE] [--max-memory SIZE] [--disk DISK]... [--nic NIC]... [--ha] [--host H]",
+            "vmmctl vm create --name N [--vcpus N] [--max-vcpus N] [--memory SIZE] [--max-memory SIZE] [--disk DISK]... [--nic NIC]... [--ha] [--host H [--force]]",
             $"""
             Defines a new persistent VM (not started). Without --host the controller places it on a host
             with room. Unset values are the host's defaults; a maximum lets the VM grow while running.
@@ -21,11 +21,12 @@ internal static class VmCreateCommand
                             model: virtio (default), e1000, e1000e, rtl8139; mac: 52:54:00:12:34:56
               --ha          mark the VM HA: restarted on another host when its host goes down
                             (vmmctl vm ha changes it later; its disks must be on shared storage)
+            A draining host (vmmctl host drain) named by --host is refused, exit 1, unless --force.
             An IMAGE or network the host does not have exits 7 (not found), and nothing is created.
             Both repeat, in the guest's device order. Example:
               vmmctl vm create --name web-02 --vcpus 2 --memory 2G --disk 20G --nic network=default
             """,
-            ["--name N", "--vcpus N", "--max-vcpus N", "--memory SIZE", "--max-memory SIZE", "--disk DISK", "--nic NIC", "--ha", "--host H"],
+            ["--name N", "--vcpus N", "--max-vcpus N", "--memory SIZE", "--max-memory SIZE", "--disk DISK", "--nic NIC", "--ha", "--host H", "--force"],
             Create),
     ];
 
@@ -51,7 +52,10 @@ internal static class VmCreateCommand
         foreach (var nic in args.All("--nic")) parameters.Add(AttrType.NicSpec, NicSpec.Parse(nic).ToAttributes());
         if (args.Has("--ha")) parameters.Add(AttrType.Ha, 1);
         if (args.Value("--host") is { } host) parameters.Add(AttrType.Host, Checks.Name(host, "host"));
+        else if (args.Has("--force")) throw new UsageException("--force goes with --host: it lets a VM be created on a draining host");
 
-        return call.Submit(RequestCode.Add, $"create {name}", parameters, r => $"created {name} ({r.Vm}){VmCommand.On(r)}");
+        // force: the host named may be draining (spec §7.4); hostd takes no force for an add.
+        var flags = args.Has("--force") ? RequestFlags.Force : RequestFlags.None;
+        return call.Submit(RequestCode.Add, $"create {name}", parameters, r => $"created {name} ({r.Vm}){VmCommand.On(r)}", flags);
     }
 }

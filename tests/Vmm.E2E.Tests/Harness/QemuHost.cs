@@ -90,6 +90,12 @@ internal sealed class QemuHost : IDisposable
             "--heartbeat-interval", QemuCluster.HeartbeatText, "--storage-path", _cluster.PoolPath, "--storage-pool", "vmm",
             "--migration-uri", MigrationUri, "--state-path", Path.Combine(Dir, "state"), "--log-level", "debug", "--lease-file", Path.Combine(Dir, "hostd.lease")];
         string log = Path.Combine(Dir, "hostd.log");
+        // An HA cluster's hosts each pet a stand-in watchdog, whose reset kills the host's QEMU processes.
+        if (_cluster.IsolateHostd)
+        {
+            Watchdog ??= new FakeWatchdog(Path.Combine(Dir, "watchdog"), WatchdogTimeout, KillQemus);
+            args = [.. args, "--watchdog-device", Watchdog.Path, "--watchdog-timeout", $"{WatchdogTimeout.TotalSeconds:0}s"];
+        }
         if (!_cluster.IsolateHostd)
         {
             _hostd = _cluster.StartInNetns(log, args[0], [.. args[1..], "--listen", $"127.0.0.1:{HostdPort}",
@@ -121,6 +127,29 @@ internal sealed class QemuHost : IDisposable
             if (r.Code != 0) throw new E2EException($"{cmd} in host {Name}'s hostd namespace: {r}");
         }
         return net;
+    }
+
+    /// <summary>hostd's watchdog timeout: the default.</summary>
+    public static readonly TimeSpan WatchdogTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>The stand-in watchdog hostd pets (isolated hosts only).</summary>
+    public FakeWatchdog? Watchdog { get; private set; }
+
+    /// <summary>True while <see cref="Freeze"/> has hostd and libvirtd stopped.</summary>
+    public bool Frozen { get; private set; }
+
+    /// <summary>Freezes (SIGSTOP) or thaws (SIGCONT) this host's hostd and libvirtd; its QEMU processes run on.</summary>
+    public void Freeze(bool frozen)
+    {
+        Frozen = frozen;
+        foreach (var pid in new[] { HostdPid, LibvirtdPid })
+            if (pid is int p) Command.Run("kill", [frozen ? "-STOP" : "-CONT", p.ToString()]);
+    }
+
+    /// <summary>What a reset of the machine does to its VMs: every QEMU process of this host is killed.</summary>
+    public void KillQemus()
+    {
+        foreach (int pid in QemuPids()) Command.Run("kill", ["-KILL", pid.ToString()]);
     }
 
     /// <summary>Cuts this host's hostd off the cluster (its link to the bridge down), or joins it again; hostd and libvirtd run on.</summary>
@@ -174,19 +203,23 @@ internal sealed class QemuHost : IDisposable
 
     /// <summary>The pid of the QEMU process running <paramref name="vm"/> on this host: in this host's pid namespace,
     /// with -name guest=VM on its command line.</summary>
-    public int? QemuPid(string vm)
+    public int? QemuPid(string vm) => QemuPids(vm).Cast<int?>().FirstOrDefault();
+
+    /// <summary>The pids of this host's QEMU processes (of <paramref name="vm"/> alone, when given).</summary>
+    public List<int> QemuPids(string? vm = null)
     {
         string ns = NamespaceOf(_holderPid);
+        var pids = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out int pid) || NamespaceOf(pid) != ns) continue;
             string[] args;
             try { args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0'); }
             catch (IOException) { continue; }
-            if (args[0].Contains("qemu-system", StringComparison.Ordinal) && args.Any(a => a.StartsWith($"guest={vm},", StringComparison.Ordinal)))
-                return pid;
+            if (args[0].Contains("qemu-system", StringComparison.Ordinal) && (vm is null || args.Any(a => a.StartsWith($"guest={vm},", StringComparison.Ordinal))))
+                pids.Add(pid);
         }
-        return null;
+        return pids;
     }
 
     private static string NamespaceOf(int pid)
@@ -200,6 +233,7 @@ internal sealed class QemuHost : IDisposable
     public void Dispose()
     {
         StopHostd();
+        Watchdog?.Dispose();
         _hostdNet?.Stop(TimeSpan.FromSeconds(5));
         StopLibvirtd();
         _holder.Stop(TimeSpan.FromSeconds(5));

@@ -1,5 +1,7 @@
 // Whether a VM runs on two hosts at once (HA, spec §15): virsh asks both hosts every 100 ms, from its own thread,
-// until stopped; each sample where both say running is noted with its time. Used by the HA tests and benchmark.
+// until stopped; each sample where both say running is noted with its time. On its own, the same sample counts the
+// processes that hold the VM's disk image open for writing (OpenDisks): two at once is a double writer, whatever
+// virsh says. Used by the HA tests and benchmark.
 using System.Diagnostics;
 
 namespace Vmm.E2E.Harness;
@@ -24,6 +26,9 @@ internal sealed class TwoCopies : IDisposable
     /// <summary>When (ms since the start) the VM was seen running on both hosts.</summary>
     public List<string> Both { get; } = [];
 
+    /// <summary>When (ms since the start) two processes or more held the VM's disk open for writing, and their pids.</summary>
+    public List<string> DoubleWriters { get; } = [];
+
     /// <summary>Samples of both hosts taken.</summary>
     public int Samples => Volatile.Read(ref _samples);
 
@@ -36,7 +41,9 @@ internal sealed class TwoCopies : IDisposable
         {
             long at = _clock.ElapsedMilliseconds;
             string? onA = null, onB = null;
-            Parallel.Invoke(() => onA = State(_a), () => onB = State(_b));
+            List<int> writers = [];
+            Parallel.Invoke(() => onA = State(_a), () => onB = State(_b), () => writers = OpenDisks.Writers(_vm));
+            if (writers.Count > 1) lock (DoubleWriters) DoubleWriters.Add($"{at} ms: {string.Join(", ", writers)}");
             Interlocked.Increment(ref _samples);
             if (onA == "running" && onB == "running") lock (Both) Both.Add($"{at} ms");
             RunningOn = onA == "running" ? _a.Name : onB == "running" ? _b.Name : null;
@@ -45,10 +52,20 @@ internal sealed class TwoCopies : IDisposable
         }
     }
 
+    // virsh domstate; when the host's libvirtd is frozen, or does not answer within a second, its QEMU process for the
+    // VM stands in: one that exists is counted running.
     private string? State(QemuHost host)
     {
-        var r = host.Virsh("domstate", _vm);
-        return r.Code == 0 ? r.Out.Trim() : null;
+        if (host.Frozen) return host.QemuPids(_vm).Count > 0 ? "running" : null;
+        try
+        {
+            var r = Command.Run("virsh", ["-q", "-c", host.LibvirtUri, "domstate", _vm], TimeSpan.FromSeconds(1));
+            return r.Code == 0 ? r.Out.Trim() : null;
+        }
+        catch (E2EException)
+        {
+            return host.QemuPids(_vm).Count > 0 ? "running" : null;
+        }
     }
 
     public void Stop()

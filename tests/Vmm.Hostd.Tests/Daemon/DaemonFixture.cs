@@ -17,13 +17,15 @@ internal sealed class DaemonFixture : IAsyncDisposable
 
     public DaemonFixture(int maxConnections = 16, int maxInFlight = 64, TimeSpan? heartbeat = null, TimeSpan? callTimeout = null, IHypervisor? hypervisor = null,
         TimeSpan stopTimeout = default, int maxPerSource = 16, TimeSpan? handshakeTimeout = null, int maxQueuedAckBytes = 256 * 1024,
-        Logger? log = null, int perInterval = HostdOptions.DefaultMinDatagramsPerInterval, TimeProvider? time = null, string? statePath = null)
+        Logger? log = null, int perInterval = HostdOptions.DefaultMinDatagramsPerInterval, TimeProvider? time = null, string? statePath = null,
+        string? watchdogDevice = null)
     {
         Controller = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 20000 };
         Controller.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var options = new HostdOptions("host-a", new IPEndPoint(IPAddress.Loopback, 0), [(IPEndPoint)Controller.LocalEndPoint!],
             heartbeat ?? TimeSpan.FromMilliseconds(200), callTimeout ?? TimeSpan.FromSeconds(20), maxConnections, maxInFlight, stopTimeout,
-            maxPerSource, handshakeTimeout, maxQueuedAckBytes, perInterval, time, statePath);
+            maxPerSource, handshakeTimeout, maxQueuedAckBytes, perInterval, time, statePath,
+            WatchdogDevice: watchdogDevice, WatchdogTimeout: TimeSpan.FromSeconds(3));
         Daemon = new HostdDaemon(hypervisor ?? Hypervisor, Key, options, log ?? LogManager.GetLogger("hostd-test"));
         _run = Daemon.RunAsync(_stop.Token);
     }

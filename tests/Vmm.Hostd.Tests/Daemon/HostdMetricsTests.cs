@@ -50,6 +50,30 @@ public sealed class HostdMetricsTests
     }
 
     [Fact]
+    public async Task The_watchdog_is_shown_only_when_there_is_one_and_its_pets_are_counted()
+    {
+        await using (var none = new DaemonFixture())
+            Assert.DoesNotContain("vmm_hostd_watchdog", Render(none.Daemon));
+        string device = Path.Combine(Path.GetTempPath(), $"vmm-watchdog-{Guid.NewGuid():N}");
+        File.WriteAllBytes(device, []);
+        try
+        {
+            await using var f = new DaemonFixture(watchdogDevice: device);
+            // A fresh hostd has no lease: it fences (nothing is HA here), then pets.
+            Assert.True(SpinWait.SpinUntil(() => new FileInfo(device).Length > 0, TimeSpan.FromSeconds(20)), "no pet");
+            var text = Render(f.Daemon);
+            Assert.Contains("vmm_hostd_watchdog_timeout_seconds 3\n", text);
+            Assert.Matches("vmm_hostd_watchdog_pets_total [1-9][0-9]*\n", text);
+            Assert.Contains("vmm_hostd_watchdog_withheld_total 0\n", text);
+            Assert.Contains("vmm_hostd_watchdog_failures_total 0\n", text);
+        }
+        finally
+        {
+            File.Delete(device);
+        }
+    }
+
+    [Fact]
     public async Task VMs_are_counted_by_power_as_last_read()
     {
         await using var f = new DaemonFixture();

@@ -123,6 +123,18 @@ public sealed class ControllerSettingsTests : IDisposable
         Assert.Equal("vmm-controller: --forget-after: forget-after (1m) must be longer than a host takes to be down (heartbeat-interval x down-after = 1m40s)\n",
             Start(null, "--forget-after", "1m", "--heartbeat-interval", "20s", "--down-after", "5").Error);
 
+    // A host's watchdog may reset it 500 ms after its lease's deadline (spec §15.3): the wait must cover that and the clocks.
+    [Fact]
+    public void An_ha_margin_that_does_not_cover_the_watchdog_and_the_clocks_is_refused()
+    {
+        Assert.Equal("vmm-controller: --ha-margin: 500ms is out of range 600ms..10m\n", Start(null, "--ha-margin", "500ms").Error);
+        Assert.Equal("vmm-controller: --ha-margin: ha-margin (600ms) must be at least 660ms with fence-after 1m: a host's watchdog may reset it 500 ms "
+            + "after its lease lapsed, and two clocks part by 1 ms a second\n", Start(null, "--ha-margin", "600ms", "--fence-after", "1m").Error);
+        Assert.True(Start(null, "--ha-margin", "605ms").ShouldRun);
+        // The default margin does not fit a long fence-after: the message names fence-after, the one the operator set.
+        Assert.StartsWith("vmm-controller: --fence-after: ha-margin (1s) must be at least 1s200ms", Start(null, "--fence-after", "10m").Error);
+    }
+
     [Theory]
     [InlineData("--down-after", "1", "--down-after: 1 is out of range 2..100")]
     [InlineData("--hosts", "h1=a,h1=b", "--hosts: \"h1\" is listed twice")]

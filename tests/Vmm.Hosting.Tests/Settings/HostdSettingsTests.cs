@@ -38,6 +38,8 @@ public sealed class HostdSettingsTests
         Assert.Equal(64, s.MaxRequestsPerConnection);
         Assert.Equal(16, s.MaxConnectionsPerSource);
         Assert.Empty(s.ImagePaths);
+        Assert.Equal("", s.WatchdogDevice);
+        Assert.Equal(TimeSpan.FromSeconds(3), s.WatchdogTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), s.HandshakeTimeout);
         Assert.Equal(262144, s.MaxQueuedAckBytes);
         Assert.Equal(TimeSpan.FromSeconds(120), s.CallTimeout);
@@ -76,6 +78,8 @@ public sealed class HostdSettingsTests
 
     [Theory]
     [InlineData("--heartbeat-interval", "50ms", "--heartbeat-interval: 50ms is out of range 100ms..1m")]
+    [InlineData("--watchdog-timeout", "2500ms", "--watchdog-timeout: watchdog-timeout (2s500ms) must be whole seconds: a watchdog device counts in seconds")]
+    [InlineData("--watchdog-timeout", "2m", "--watchdog-timeout: 2m is out of range 1s..1m")]
     [InlineData("--host-name", "my host", "--host-name: name 'my host' may hold only letters, digits, '.', '_' and '-', and must begin with a letter or digit")]
     [InlineData("--listen", "host.example:1", "--listen: \"host.example:1\": listen on an IP address (0.0.0.0 or [::] for every address), not a host name")]
     [InlineData("--libvirt-uri", "/var/run/libvirt/libvirt-sock", "--libvirt-uri: \"/var/run/libvirt/libvirt-sock\" is not a URI (e.g. qemu:///system)")]

@@ -170,7 +170,7 @@ internal sealed class Cluster : IAsyncDisposable
         p.WaitForExit();
     }
 
-    private static (int Code, string Out, string Err) Run(string exe, string[] args)
+    internal static (int Code, string Out, string Err) Run(string exe, string[] args)
     {
         var psi = new ProcessStartInfo(exe) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
