@@ -30,6 +30,9 @@ public enum AttrType : byte
     Draining = 0x60, Parallel = 0x61, DrainOutcome = 0x62,
     // Leases, fencing and HA restart (spec §15).
     Controller = 0x64, LeaseToken = 0x65, FenceAfterMs = 0x66, Ha = 0x67, Volume = 0x68, HostStatus = 0x69, Note = 0x6A,
+    // Usage (spec §16): monotonic counters of one VM, and the change of them between two samples.
+    CpuTimeNs = 0x70, MemUsed = 0x71, MemBalloon = 0x72, DiskReadBytes = 0x73, DiskWriteBytes = 0x74, DiskReads = 0x75,
+    DiskWrites = 0x76, NetRxBytes = 0x77, NetTxBytes = 0x78, NetRxPackets = 0x79, NetTxPackets = 0x7A, UsageDelta = 0x7B,
 }
 
 /// <summary>How an attribute's value is laid out (spec §5.2).</summary>
@@ -160,6 +163,18 @@ public static class AttrRegistry
             new(AttrType.Volume, "volume", AttrKind.Text, MaxLength: 255),
             new(AttrType.HostStatus, "host-status", AttrKind.U8),
             new(AttrType.Note, "note", AttrKind.Text, MaxLength: MaxMessageBytes),
+            new(AttrType.CpuTimeNs, "cpu-time-ns", AttrKind.U64),
+            new(AttrType.MemUsed, "mem-used", AttrKind.U64),
+            new(AttrType.MemBalloon, "mem-balloon", AttrKind.U64),
+            new(AttrType.DiskReadBytes, "disk-read-bytes", AttrKind.U64),
+            new(AttrType.DiskWriteBytes, "disk-write-bytes", AttrKind.U64),
+            new(AttrType.DiskReads, "disk-reads", AttrKind.U64),
+            new(AttrType.DiskWrites, "disk-writes", AttrKind.U64),
+            new(AttrType.NetRxBytes, "net-rx-bytes", AttrKind.U64),
+            new(AttrType.NetTxBytes, "net-tx-bytes", AttrKind.U64),
+            new(AttrType.NetRxPackets, "net-rx-packets", AttrKind.U64),
+            new(AttrType.NetTxPackets, "net-tx-packets", AttrKind.U64),
+            new(AttrType.UsageDelta, "usage-delta", AttrKind.Nested, MaxLength: 255),
         };
         var table = new AttrDef?[128];
         foreach (var r in rows) table[(byte)r.Type] = r;

@@ -17,6 +17,7 @@ public static class Shuffle
         AdminHostPdu h => h with { Attributes = List(h.Attributes, r) },
         AdminVmPdu v => v with { Vm = Record(v.Vm, r), Attributes = List(v.Attributes, r) },
         AdminResultPdu res => res with { Attributes = List(res.Attributes, r) },
+        UsagePdu u => u with { Vms = new(u.Vms.Select(vm => vm with { Attributes = List(vm.Attributes, r) })) },
         _ => p,
     };
 

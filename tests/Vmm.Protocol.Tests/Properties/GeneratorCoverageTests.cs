@@ -23,6 +23,7 @@ public sealed class GeneratorCoverageTests
         AdminHostPdu h => [h.Attributes],
         AdminVmPdu v => [v.Attributes, v.Vm.Attributes],
         AdminResultPdu r => [r.Attributes],
+        UsagePdu u => [.. u.Vms.Select(v => v.Attributes)],
         _ => [],
     };
 
