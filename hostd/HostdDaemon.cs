@@ -25,7 +25,8 @@ internal sealed record HostdOptions(
     TimeProvider? Time = null,
     string? StatePath = null,
     string? LeaseFile = null,
-    bool FenceByPausing = false)
+    bool FenceByPausing = false,
+    TimeSpan? UsageInterval = null)
 {
     /// <summary>min-datagrams-per-interval's default (spec §6.5): under 30% loss, with a controller's down-after of 3, a
     /// host is counted down falsely only after 11 datagrams in a row are lost (0.3^11, about once in days of 1 s
@@ -75,6 +76,7 @@ internal sealed class HostdDaemon : IDisposable
         Drain = new DrainMark(options.StatePath, log);
         Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, keys,
             options.HeartbeatInterval, options.MinDatagramsPerInterval, options.CallTimeout, _workers, log, options.Time, Drain);
+        Usage = new UsagePublisher(hypervisor, Publisher.Sender, options.UsageInterval ?? TimeSpan.Zero, options.CallTimeout, _workers, log, options.Time);
         Lease = new Lease(options.LeaseFile);
         Fencer = new Fencer(Lease, hypervisor, _workers, options.FenceByPausing, options.CallTimeout, Publisher.SetFenced, log, options.Time);
         Processor = new RequestProcessor(hypervisor, BootId, options.CallTimeout, _workers, Publisher.RequestDone, log, receipts: Publisher.Refresher,
@@ -105,6 +107,9 @@ internal sealed class HostdDaemon : IDisposable
 
     public RequestProcessor Processor { get; }
 
+    /// <summary>The usage loop (spec §16).</summary>
+    public UsagePublisher Usage { get; }
+
     public RequestServer Server { get; }
 
     /// <summary>This host's lease (spec §15), and what fences its HA VMs when it lapses.</summary>
@@ -130,6 +135,7 @@ internal sealed class HostdDaemon : IDisposable
         var hypervisor = _hypervisor.RunAsync(hypervisorStop.Token);
         var publisher = Publisher.RunAsync(publisherStop.Token);
         var fencer = Fencer.RunAsync(publisherStop.Token);
+        var usage = Usage.RunAsync(publisherStop.Token);
         _log.Info(Lease.Restored
             ? $"lease of controller {Lease.Holder ?? "none"} kept from before this boot; lapses in {Lease.RemainingMs / 1000.0:0.0} s"
             : "no lease kept from before this boot: HA VMs running here are fenced until a controller renews the lease");
@@ -138,6 +144,7 @@ internal sealed class HostdDaemon : IDisposable
         await publisherStop.CancelAsync().ConfigureAwait(false);
         await publisher.ConfigureAwait(false);
         await fencer.ConfigureAwait(false);
+        await usage.ConfigureAwait(false);
         await hypervisorStop.CancelAsync().ConfigureAwait(false);
         await hypervisor.ConfigureAwait(false);
     }

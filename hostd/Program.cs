@@ -37,7 +37,8 @@ internal static class Program
         var options = new HostdOptions(settings.HostName, (IPEndPoint)settings.Listen.ToEndPoint(), controllers,
             settings.HeartbeatInterval, settings.CallTimeout, settings.MaxConnections, settings.MaxRequestsPerConnection,
             settings.StopTimeout, settings.MaxConnectionsPerSource, settings.HandshakeTimeout, settings.MaxQueuedAckBytes,
-            settings.MinDatagramsPerInterval, StatePath: settings.StatePath, LeaseFile: settings.LeaseFile, FenceByPausing: settings.FencePause);
+            settings.MinDatagramsPerInterval, StatePath: settings.StatePath, LeaseFile: settings.LeaseFile, FenceByPausing: settings.FencePause,
+            UsageInterval: settings.UsageInterval);
         var libvirt = new LibvirtOptions(settings.LibvirtUri, settings.StoragePool, settings.StoragePath,
             settings.MigrationUri.Length == 0 ? null : settings.MigrationUri, settings.ImagePaths);
 
