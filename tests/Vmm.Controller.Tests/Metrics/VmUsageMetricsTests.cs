@@ -58,4 +58,25 @@ public sealed class VmUsageMetricsTests
         Assert.DoesNotContain("vmm_vm_cpu_seconds_total{", off);
         Assert.Contains("vmm_vm_usage_series_omitted 0\n", off);
     }
+
+    [Fact]
+    public void The_bound_counts_the_vms_of_each_hosts_newest_sample_once_over_its_pages()
+    {
+        var fleet = new Fleet();
+        var hv = fleet.Host("hv-01");
+        var records = Enumerable.Range(1, 4).Select(n => Vms.Vm(n)).ToArray();
+        fleet.Send(hv, hv.CompleteReport(records));
+        var c = new UsageCounters();
+        c.Set(AttrType.CpuTimeNs, 1);
+        var page0 = hv.Usage(1000, 0, 2, hv.Boot, [.. records.Take(2).Select(r => (r.Uuid, c))]);
+        var page1 = hv.Usage(1000, 1, 2, hv.Boot, [.. records.Skip(2).Select(r => (r.Uuid, c))]);
+        fleet.Send(hv, page0);
+        fleet.Send(hv, page1);
+        fleet.Send(hv, page1);   // sent twice: counted once
+        Assert.Equal(4, fleet.Inventory.CountVmUsage());
+        fleet.Send(hv, hv.Usage(2000, 0, 1, hv.Boot, [(records[0].Uuid, c)]));   // the next sample has one VM
+        Assert.Equal(1, fleet.Inventory.CountVmUsage());
+        fleet.Clock.Advance(TimeSpan.FromSeconds(31));   // three intervals of 10 s without a sample
+        Assert.Equal(0, fleet.Inventory.CountVmUsage());
+    }
 }
