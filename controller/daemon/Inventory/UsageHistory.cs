@@ -117,19 +117,20 @@ internal readonly record struct UsageSnapshot(UsageCounters Newest, UsageCounter
 }
 
 /// <summary>A host's usage: its VMs' memory in use, and their CPU time over <see cref="SpanMs"/> (0: no rate).</summary>
-internal readonly record struct HostUsage(ulong MemUsedKib, ulong CpuNs, ulong SpanMs, int Vms)
+internal readonly record struct HostUsage(ulong? MemUsedKib, ulong CpuNs, ulong SpanMs, int Vms)
 {
     /// <summary>The sum over a host's VMs, each VM's CPU time scaled to the longest span among them.</summary>
     public static HostUsage? Of(IEnumerable<VmEntry> vms, long now)
     {
-        ulong mem = 0, span = 0;
+        ulong? mem = null;
+        ulong span = 0;
         double cpuPerMs = 0;
         int n = 0;
         foreach (var vm in vms)
         {
             if (vm.Usage is not { } u || !u.Fresh(now)) continue;
             n++;
-            if (u.Newest.Has(AttrType.MemUsed)) mem += u.Newest[AttrType.MemUsed];
+            if (u.Newest.Has(AttrType.MemUsed)) mem = (mem ?? 0) + u.Newest[AttrType.MemUsed];
             if (u.Delta(AttrType.CpuTimeNs) is { } cpu && u.SpanMs > 0)
             {
                 cpuPerMs += cpu / (double)u.SpanMs;
@@ -139,10 +140,10 @@ internal readonly record struct HostUsage(ulong MemUsedKib, ulong CpuNs, ulong S
         return n == 0 ? null : new HostUsage(mem, (ulong)(cpuPerMs * span), span, n);
     }
 
-    /// <summary>mem-used and usage-delta of a HOST PDU (spec §5.3, §16.4).</summary>
+    /// <summary>mem-used (when any VM reported it) and usage-delta of a HOST PDU (spec §5.3, §16.4).</summary>
     public void AddTo(AttrList attrs)
     {
-        attrs.Add(AttrType.MemUsed, MemUsedKib);
+        if (MemUsedKib is { } mem) attrs.Add(AttrType.MemUsed, mem);
         if (SpanMs > 0) attrs.Add(AttrType.UsageDelta, new AttrList().Add(AttrType.DurationUs, SpanMs * 1000).Add(AttrType.CpuTimeNs, CpuNs));
     }
 }

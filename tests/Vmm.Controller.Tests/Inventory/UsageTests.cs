@@ -61,6 +61,8 @@ public sealed class UsageTests
         Assert.True(fleet.Vm(1)!.Usage!.Value.Growth.IsEmpty);
         fleet.Send(hv, hv.Usage(130_000, (Vms.Uuid(1), Counters(3_000_000_000))));
         Assert.Equal(2_000_000_000UL, fleet.Vm(1)!.Usage!.Value.Growth[AttrType.CpuTimeNs]);
+        // No VM reported its memory (the test driver's way): the host has no mem-used, not 0.
+        Assert.Null(AdminReplies.Host(fleet.HostView("hv-01")).Attributes.Number(AttrType.MemUsed));
     }
 
     [Fact]
