@@ -48,8 +48,10 @@ RPM_PACKAGES := rpm help2man rpmlint
 # prometheus package, on a free loopback port. Installing the package enables its own service: under systemd it
 # starts it (port 9090), and without systemd its init script starts it unless policy-rc.d forbids (as in most
 # containers); the test never uses that service, and nothing else listens on 9090.
+# tmux: the vm top test (tests/Vmm.System.Tests, VmTopTests) runs `vmmctl vm top` in a detached tmux pane, a real
+# terminal, and reads the screen it drew with capture-pane.
 TEST_PACKAGES  := $(BUILD_PACKAGES) xxd netcat-openbsd python3 jq systemd procps logrotate iptables $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES) \
-	$(DEB_PACKAGES) $(RPM_PACKAGES) cpio bash-completion tshark prometheus
+	$(DEB_PACKAGES) $(RPM_PACKAGES) cpio bash-completion tshark prometheus tmux
 BENCH_PACKAGES := python3 $(LIBVIRT_PACKAGES) $(QEMU_PACKAGES)
 FUZZ_PACKAGES  := afl++
 

@@ -27,7 +27,8 @@ internal sealed record HostdOptions(
     string? LeaseFile = null,
     bool FenceByPausing = false,
     string? WatchdogDevice = null,
-    TimeSpan WatchdogTimeout = default)
+    TimeSpan WatchdogTimeout = default,
+    TimeSpan? UsageInterval = null)
 {
     /// <summary>min-datagrams-per-interval's default (spec §6.5): under 30% loss, with a controller's down-after of 3, a
     /// host is counted down falsely only after 11 datagrams in a row are lost (0.3^11, about once in days of 1 s
@@ -78,6 +79,7 @@ internal sealed class HostdDaemon : IDisposable
         Drain = new DrainMark(options.StatePath, log);
         Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, keys,
             options.HeartbeatInterval, options.MinDatagramsPerInterval, options.CallTimeout, _workers, log, options.Time, Drain);
+        Usage = new UsagePublisher(hypervisor, Publisher.Sender, options.UsageInterval ?? TimeSpan.Zero, options.CallTimeout, _workers, log, options.Time);
         Fencer = new Fencer(Lease, hypervisor, _workers, options.FenceByPausing, options.CallTimeout, Publisher.SetFenced, log, options.Time);
         Processor = new RequestProcessor(hypervisor, BootId, options.CallTimeout, _workers, Publisher.RequestDone, log, receipts: Publisher.Refresher,
             drain: Drain, statusChanged: Publisher.StatusChanged, lease: Lease)
@@ -109,6 +111,9 @@ internal sealed class HostdDaemon : IDisposable
 
     public RequestProcessor Processor { get; }
 
+    /// <summary>The usage loop (spec §16).</summary>
+    public UsagePublisher Usage { get; }
+
     public RequestServer Server { get; }
 
     /// <summary>This host's lease (spec §15), and what fences its HA VMs when it lapses.</summary>
@@ -138,6 +143,7 @@ internal sealed class HostdDaemon : IDisposable
         var publisher = Publisher.RunAsync(publisherStop.Token);
         var fencer = Fencer.RunAsync(publisherStop.Token);
         var watchdog = Watchdog?.RunAsync(publisherStop.Token) ?? Task.CompletedTask;
+        var usage = Usage.RunAsync(publisherStop.Token);
         _log.Info(Lease.Restored
             ? $"lease of controller {Lease.Holder ?? "none"} kept from before this boot; lapses in {Lease.RemainingMs / 1000.0:0.0} s"
             : "no lease kept from before this boot: HA VMs running here are fenced until a controller renews the lease");
@@ -147,6 +153,7 @@ internal sealed class HostdDaemon : IDisposable
         await publisher.ConfigureAwait(false);
         await fencer.ConfigureAwait(false);
         await watchdog.ConfigureAwait(false);
+        await usage.ConfigureAwait(false);
         await hypervisorStop.CancelAsync().ConfigureAwait(false);
         await hypervisor.ConfigureAwait(false);
     }

@@ -33,6 +33,9 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>How often a heartbeat is sent when nothing changes.</summary>
     public required TimeSpan HeartbeatInterval { get; init; }
 
+    /// <summary>Time between usage samples (spec §16); zero: no usage is sent.</summary>
+    public TimeSpan UsageInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The least state datagrams sent each heartbeat interval: liveness datagrams make up a short report.</summary>
     public required int MinDatagramsPerInterval { get; init; }
 
@@ -115,6 +118,9 @@ internal sealed record HostdSettings : ILogSettings
         public static readonly ConfigKey<int> MinDatagramsPerInterval = new("min-datagrams-per-interval", Int(1, Internal.HeartbeatSlots.Max),
             HostdOptions.DefaultMinDatagramsPerInterval.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "least state datagrams sent each heartbeat interval: a report of fewer pages is eked out with small liveness datagrams spread over the interval, so that lost datagrams do not make the host look down (1: the report alone)");
+        public static readonly ConfigKey<TimeSpan> UsageInterval = new("usage-interval",
+            Duration(TimeSpan.Zero, TimeSpan.FromHours(1)), "10s",
+            "time between usage samples (CPU time, memory, disk and network counters of every running VM, read in one libvirt call and sent to the controllers; 0s: none)");
         public static readonly ConfigKey<string> StoragePool = new("storage-pool", Name(),
             "vmm", "libvirt storage pool for VM disks");
         public static readonly ConfigKey<string> StoragePath = new("storage-path", Path(),
@@ -166,7 +172,7 @@ internal sealed record HostdSettings : ILogSettings
     /// <summary>Every setting of vmm-hostd, in the order --help lists them.</summary>
     public static readonly ConfigSchema Schema = new([
         Keys.LibvirtUri, Keys.HostName, Keys.Listen, Keys.Controllers, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.MinDatagramsPerInterval,
-        Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.StatePath, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
+        Keys.UsageInterval, Keys.StoragePool, Keys.StoragePath, Keys.ImagePaths, Keys.StatePath, Keys.MigrationUri, Keys.MaxConnections, Keys.MaxConnectionsPerSource,
         Keys.HandshakeTimeout, Keys.MaxRequestsPerConnection, Keys.MaxQueuedAckBytes, Keys.CallTimeout, Keys.StopTimeout, Keys.LeaseFile, Keys.FencePause, Keys.WatchdogDevice, Keys.WatchdogTimeout, Keys.StartUpTrim, Keys.MetricsListen, Keys.LogLevel, Keys.LogFile,
     ]);
 
@@ -188,6 +194,7 @@ internal sealed record HostdSettings : ILogSettings
             SecondKeyFile = config.Get(Keys.SecondKeyFile),
             HeartbeatInterval = config.Get(Keys.HeartbeatInterval),
             MinDatagramsPerInterval = config.Get(Keys.MinDatagramsPerInterval),
+            UsageInterval = config.Get(Keys.UsageInterval),
             StoragePool = config.Get(Keys.StoragePool),
             StoragePath = config.Get(Keys.StoragePath),
             ImagePaths = config.Get(Keys.ImagePaths),

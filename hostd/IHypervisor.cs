@@ -46,7 +46,17 @@ internal interface IHypervisor : IDisposable
     /// </summary>
     /// <exception cref="HypervisorException">the hypervisor failed or is unreachable.</exception>
     IReadOnlyList<string> FenceHa(bool pause);
+
+    /// <summary>
+    /// Appends the usage counters of every running VM to <paramref name="into"/> (spec §16), in one call to the
+    /// hypervisor. A hypervisor that cannot tell appends nothing.
+    /// </summary>
+    /// <exception cref="HypervisorException">the hypervisor failed or is unreachable.</exception>
+    void ReadUsage(List<VmUsageSample> into) { }
 }
+
+/// <summary>One VM's usage counters at the moment they were read.</summary>
+internal readonly record struct VmUsageSample(Guid Uuid, UsageCounters Counters);
 
 /// <summary>The content of an ACK: its code, the VM acted on (for add, the new uuid) and its results
 /// (message, error-code, snapshot-name).</summary>

@@ -43,7 +43,7 @@ internal static class Program
             settings.HeartbeatInterval, settings.CallTimeout, settings.MaxConnections, settings.MaxRequestsPerConnection,
             settings.StopTimeout, settings.MaxConnectionsPerSource, settings.HandshakeTimeout, settings.MaxQueuedAckBytes,
             settings.MinDatagramsPerInterval, StatePath: settings.StatePath, LeaseFile: settings.LeaseFile, FenceByPausing: settings.FencePause,
-            WatchdogDevice: settings.WatchdogDevice, WatchdogTimeout: settings.WatchdogTimeout);
+            WatchdogDevice: settings.WatchdogDevice, WatchdogTimeout: settings.WatchdogTimeout, UsageInterval: settings.UsageInterval);
         var libvirt = new LibvirtOptions(settings.LibvirtUri, settings.StoragePool, settings.StoragePath,
             settings.MigrationUri.Length == 0 ? null : settings.MigrationUri, settings.ImagePaths);
 

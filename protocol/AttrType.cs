@@ -32,6 +32,9 @@ public enum AttrType : byte
     Controller = 0x64, LeaseToken = 0x65, FenceAfterMs = 0x66, Ha = 0x67, Volume = 0x68, HostStatus = 0x69, Note = 0x6A,
     // The event history (spec §7.7).
     SinceMs = 0x6B, AfterEvent = 0x6C, Follow = 0x6D, Uid = 0x6E, HostState = 0x6F,
+    // Usage (spec §16): monotonic counters of one VM, and the change of them between two samples.
+    CpuTimeNs = 0x70, MemUsed = 0x71, MemBalloon = 0x72, DiskReadBytes = 0x73, DiskWriteBytes = 0x74, DiskReads = 0x75,
+    DiskWrites = 0x76, NetRxBytes = 0x77, NetTxBytes = 0x78, NetRxPackets = 0x79, NetTxPackets = 0x7A, UsageDelta = 0x7B,
 }
 
 /// <summary>How an attribute's value is laid out (spec §5.2).</summary>
@@ -167,6 +170,18 @@ public static class AttrRegistry
             new(AttrType.Follow, "follow", AttrKind.U8),
             new(AttrType.Uid, "uid", AttrKind.U32),
             new(AttrType.HostState, "host-state", AttrKind.U8),
+            new(AttrType.CpuTimeNs, "cpu-time-ns", AttrKind.U64),
+            new(AttrType.MemUsed, "mem-used", AttrKind.U64),
+            new(AttrType.MemBalloon, "mem-balloon", AttrKind.U64),
+            new(AttrType.DiskReadBytes, "disk-read-bytes", AttrKind.U64),
+            new(AttrType.DiskWriteBytes, "disk-write-bytes", AttrKind.U64),
+            new(AttrType.DiskReads, "disk-reads", AttrKind.U64),
+            new(AttrType.DiskWrites, "disk-writes", AttrKind.U64),
+            new(AttrType.NetRxBytes, "net-rx-bytes", AttrKind.U64),
+            new(AttrType.NetTxBytes, "net-tx-bytes", AttrKind.U64),
+            new(AttrType.NetRxPackets, "net-rx-packets", AttrKind.U64),
+            new(AttrType.NetTxPackets, "net-tx-packets", AttrKind.U64),
+            new(AttrType.UsageDelta, "usage-delta", AttrKind.Nested, MaxLength: 255),
         };
         var table = new AttrDef?[128];
         foreach (var r in rows) table[(byte)r.Type] = r;

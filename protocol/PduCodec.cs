@@ -108,6 +108,7 @@ public static class PduCodec
             PduType.Request => RequestPdu.From(RequestView.Parse(body)),
             PduType.Ack => AckPdu.From(AckView.Parse(body)),
             PduType.Error => ErrorPdu.Read(body),
+            PduType.Usage => UsagePdu.From(UsageView.Parse(body)),
             PduType.AdminQuery => AdminQueryPdu.Read(body),
             PduType.AdminSubmit => AdminSubmitPdu.Read(body),
             PduType.AdminHost => AdminHostPdu.Read(body),

@@ -11,6 +11,8 @@ public enum PduType : byte
     Ack = 0x03,
     /// <summary>Either direction on a stream: a stream error; the sender closes the stream after it.</summary>
     Error = 0x04,
+    /// <summary>Host to controller over UDP: CPU, memory, disk and network counters of the host's VMs (spec §16).</summary>
+    Usage = 0x05,
     /// <summary>vmmctl to controller: list hosts or VMs, or watch changes.</summary>
     AdminQuery = 0x10,
     /// <summary>vmmctl to controller: perform a request on a VM chosen by name or uuid.</summary>
@@ -29,7 +31,7 @@ public enum PduType : byte
 public static class PduTypes
 {
     /// <summary>True when <paramref name="type"/> is in the registry.</summary>
-    public static bool IsKnown(byte type) => type is >= 0x01 and <= 0x04 or >= 0x10 and <= 0x15;
+    public static bool IsKnown(byte type) => type is >= 0x01 and <= 0x05 or >= 0x10 and <= 0x15;
 
     /// <summary>The registry name (text form keyword).</summary>
     public static string Name(this PduType type) => type switch
@@ -38,6 +40,7 @@ public static class PduTypes
         PduType.Request => "request",
         PduType.Ack => "ack",
         PduType.Error => "error",
+        PduType.Usage => "usage",
         PduType.AdminQuery => "query",
         PduType.AdminSubmit => "submit",
         PduType.AdminHost => "host",

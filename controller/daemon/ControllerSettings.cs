@@ -85,6 +85,12 @@ internal sealed record ControllerSettings : ILogSettings
     /// <summary>Where Prometheus metrics are served over HTTP at /metrics; <see cref="HostPort.None"/>: off.</summary>
     public required HostPort MetricsListen { get; init; }
 
+    /// <summary>Most VMs whose usage series the metrics hold; above it they are left out (0: never written).</summary>
+    public int MetricsVmUsageMax { get; init; } = DefaultMetricsVmUsageMax;
+
+    /// <summary>metrics-vm-usage-max's default: 10,000 VMs make about 60,000 lines, a scrape of a few MB.</summary>
+    public const int DefaultMetricsVmUsageMax = 10_000;
+
     /// <summary>The least severe level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
@@ -175,6 +181,8 @@ internal sealed record ControllerSettings : ILogSettings
             "1", "vCPUs placement (vm create without --host, host drain) lets a host run per logical CPU; 1 places no more vCPUs than CPUs");
         public static readonly ConfigKey<int> DrainParallel = new("drain-parallel", Int(1, Drainer.MaxParallel),
             "2", "live migrations a drain (vmmctl host drain) runs at once, unless its --parallel says otherwise");
+        public static readonly ConfigKey<int> MetricsVmUsageMax = new("metrics-vm-usage-max", Int(0, 1_000_000),
+            "10000", "most VMs whose usage series (vmm_vm_cpu_seconds_total and the like) the metrics hold; when more VMs report usage, the series are left out of the scrape and vmm_vm_usage_series_omitted says so (0: never)");
         public static readonly ConfigKey<HostPort> MetricsListen = new("metrics-listen", OptionalListenEndpoint(9464),
             "", "address and TCP port to serve Prometheus metrics on, at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464)");
         public static readonly ConfigKey<string> ControllerId = new("controller-id", Name(),
@@ -204,7 +212,7 @@ internal sealed record ControllerSettings : ILogSettings
         Keys.Listen, Keys.AdminSocket, Keys.AdminGroup, Keys.KeyFile, Keys.SecondKeyFile, Keys.HeartbeatInterval, Keys.DownAfter,
         Keys.Hosts, Keys.RequestTimeout, Keys.LongRequestTimeout, Keys.BusyRetries, Keys.MaxInFlightPerHost,
         Keys.HedgeAfter, Keys.MaxRecentRequests, Keys.MaxWatchQueueKib, Keys.MaxEvents, Keys.MaxHosts, Keys.MaxVmsPerHost, Keys.ForgetAfter, Keys.MaxAdminConnections,
-        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.CpuOvercommit, Keys.DrainParallel, Keys.MetricsListen, Keys.ControllerId, Keys.LeaseInterval, Keys.FenceAfter,
+        Keys.MaxAdminConnectionsPerUid, Keys.AdminIdleTimeout, Keys.CpuOvercommit, Keys.DrainParallel, Keys.MetricsListen, Keys.MetricsVmUsageMax, Keys.ControllerId, Keys.LeaseInterval, Keys.FenceAfter,
         Keys.HaMargin, Keys.HaMaxDownPercent, Keys.HaMaxAttempts, Keys.LogLevel, Keys.LogFile,
     ]);
 
@@ -246,6 +254,7 @@ internal sealed record ControllerSettings : ILogSettings
             CpuOvercommit = config.Get(Keys.CpuOvercommit),
             DrainParallel = config.Get(Keys.DrainParallel),
             MetricsListen = config.Get(Keys.MetricsListen),
+            MetricsVmUsageMax = config.Get(Keys.MetricsVmUsageMax),
             ControllerId = config.Get(Keys.ControllerId),
             LeaseInterval = config.Get(Keys.LeaseInterval),
             FenceAfter = config.Get(Keys.FenceAfter),

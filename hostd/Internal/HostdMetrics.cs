@@ -26,6 +26,9 @@ internal sealed class HostdMetrics(HostdDaemon daemon) : IMetricsSource
         for (int p = 0; p < _byPower.Length; p++) w.Sample("vmm_hostd_vms").Label("power", Names.Of((PowerState)p)).Value(_byPower[p]);
         w.Single("vmm_hostd_vm_refresh_overflows_total", MetricType.Counter,
             "VM re-reads that did not fit the refresher's inbox (each became a read of every VM).", daemon.Publisher.RefreshOverflows);
+        w.Single("vmm_hostd_usage_samples_total", MetricType.Counter, "Usage samples read from libvirt and sent (spec §16; usage-interval).", daemon.Usage.Samples);
+        w.Single("vmm_hostd_usage_datagrams_total", MetricType.Counter, "USAGE datagrams those samples took, to each controller.", daemon.Usage.Datagrams);
+        w.Single("vmm_hostd_usage_failures_total", MetricType.Counter, "Usage samples skipped: libvirt failed, or did not answer within call-timeout.", daemon.Usage.Failures);
 
         var workers = daemon.Workers;
         w.Single("vmm_hostd_hypervisor_calls_queued", MetricType.Gauge, "Hypervisor calls waiting for a worker thread now.", workers.Queued);

@@ -46,6 +46,8 @@ internal sealed class MeasuredHypervisor(IHypervisor inner) : IHypervisor, IMetr
 
     public IReadOnlyList<string> FenceHa(bool pause) => Timed(CallFence, () => inner.FenceHa(pause));
 
+    public void ReadUsage(List<VmUsageSample> into) => inner.ReadUsage(into);
+
     public Outcome Execute(RequestPdu request)
     {
         int call = Enum.IsDefined(request.Code) ? 2 + (int)request.Code : -1;

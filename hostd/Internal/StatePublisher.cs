@@ -108,6 +108,9 @@ internal sealed class StatePublisher : IDisposable
     /// (memory, vCPUs, disks, NICs and snapshots change without a libvirt event). Never blocks.</summary>
     public void RequestDone(Guid vm, ulong requestId) => _refresher.Post(vm, requestId);
 
+    /// <summary>The sender of this boot's datagrams (usage goes out through it too, spec §16).</summary>
+    internal StateSender Sender => _sender;
+
     /// <summary>Where requests get the event datagram that showed them (VmRefresher.Expect).</summary>
     public VmRefresher Refresher => _refresher;
 

@@ -15,7 +15,7 @@ namespace Vmm.Hostd.Internal;
 internal delegate void EventSent(ReadOnlySpan<byte> datagram, int firstRecord, int records);
 
 /// <summary>Writes, signs and sends STATE datagrams of one boot of hostd.</summary>
-internal sealed class StateSender(ulong bootId, string host, IReadOnlyList<IPEndPoint> controllers, KeyRing keys, Logger log, DrainMark? drain = null) : IDisposable
+internal sealed partial class StateSender(ulong bootId, string host, IReadOnlyList<IPEndPoint> controllers, KeyRing keys, Logger log, DrainMark? drain = null) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly byte[] _datagram = new byte[PduHeader.MaxDatagram];

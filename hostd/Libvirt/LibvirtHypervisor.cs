@@ -197,6 +197,18 @@ internal sealed partial class LibvirtHypervisor : IHypervisor
     }
 
     // A call racing a reconnect finds its connection handle closed: that is the hypervisor being unreachable.
+    public void ReadUsage(List<VmUsageSample> into)
+    {
+        var s = Session();
+        Guarded(() =>
+        {
+            lock (_usage) _usage.Read(s.Connection, into);
+            return 0;
+        });
+    }
+
+    private readonly UsageReader _usage = new();
+
     private T Guarded<T>(Func<T> read)
     {
         try

@@ -99,7 +99,7 @@ _vmmctl()
         case "$position:$group:${operands[1]-}" in
             0:*) words_for="host vm watch events pdu key" ;;
             1:host:*) words_for="list forget drain undrain" ;;
-            1:vm:*) words_for="list show start stop restart pause resume remove delete migrate create ha nic memory cpu disk snapshot" ;;
+            1:vm:*) words_for="list show top start stop restart pause resume remove delete migrate create ha nic memory cpu disk snapshot" ;;
             1:pdu:*) words_for="encode decode listen" ;;
             1:key:*) words_for="generate derive" ;;
             2:vm:nic) words_for="add remove" ;;
@@ -117,6 +117,7 @@ _vmmctl()
         "host list "*) options=$shared ;;
         "host drain "*) options="--parallel $shared" ;;
         "vm list "*) options="--host $shared" ;;
+        "vm top "*) options="--host --sort --interval --once --count $shared" ;;
         "vm stop "*) options="--force --timeout --request-id $shared" ;;
         "vm remove "* | "vm delete "*) options="--force --request-id $shared" ;;
         "vm migrate "*) options="--to --force --request-id $shared" ;;

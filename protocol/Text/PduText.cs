@@ -31,6 +31,9 @@ public static partial class PduText
                 f.Num("id", a.RequestId, always: true).Hex("boot", a.BootId).Word("code", Names.Of(a.Code), true)
                     .Word("flags", Names.Of(a.Flags), a.Flags != 0).Uuid("uuid", a.Vm).Attrs(a.Results, ExchangeFields);
                 break;
+            case UsagePdu u:
+                FormatUsage(f, u);
+                break;
             case ErrorPdu e:
                 f.Word("code", e.Code.Name(), true).Attrs(e.Attributes, ErrorFields);
                 break;

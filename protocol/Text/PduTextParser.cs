@@ -34,6 +34,7 @@ public static partial class PduText
                 RequestId = fields.U64("id", required: true), BootId = fields.U64("boot"), Code = fields.Enum<AckCode>("code", Names.TryParse, required: true),
                 Flags = fields.Enum<AckFlags>("flags", Names.TryParse), Vm = fields.Uuid("uuid"), Results = fields.Attributes(),
             },
+            "usage" => ParseUsage(fields),
             "error" => new ErrorPdu { Code = fields.ErrorCode(), Attributes = fields.Attributes() },
             "query" => new AdminQueryPdu { What = fields.Enum<QueryKind>("what", Names.TryParse, required: true), Filters = fields.Attributes() },
             "submit" => new AdminSubmitPdu
@@ -62,7 +63,7 @@ public static partial class PduText
                 Id = fields.U64("id", required: true), TimeMs = fields.U64("time", required: true),
                 Kind = fields.Enum<EventKind>("kind", Names.TryParse, required: true), Vm = fields.Uuid("uuid"), Attributes = fields.Attributes(),
             },
-            _ => throw new FormatException($"unknown PDU keyword '{keyword}' (expected state, request, ack, error, query, submit, host, vm, result or event)"),
+            _ => throw new FormatException($"unknown PDU keyword '{keyword}' (expected state, request, ack, error, usage, query, submit, host, vm, result or event)"),
         };
         fields.EnsureEmpty();
         return pdu with { KeyId = keyId, Tag = tag };

@@ -33,14 +33,14 @@ MAGIC, VERSION, HEADER_LEN, TAG_LEN = 0x564D, 2, 10, 16
 MIN_LENGTH = HEADER_LEN + TAG_LEN            # §3.1: length >= 26
 LIMITS = {'udp': 1200, 'tcp': 65536, 'admin': 65536}   # §2
 
-STATE, REQUEST, ACK, ERROR, QUERY, SUBMIT, HOST, VM, RESULT, EVENT = 1, 2, 3, 4, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15
-KEYWORDS = {STATE: 'state', REQUEST: 'request', ACK: 'ack', ERROR: 'error', QUERY: 'query',
+STATE, REQUEST, ACK, ERROR, USAGE, QUERY, SUBMIT, HOST, VM, RESULT, EVENT = 1, 2, 3, 4, 5, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15
+KEYWORDS = {STATE: 'state', REQUEST: 'request', ACK: 'ack', ERROR: 'error', USAGE: 'usage', QUERY: 'query',
             SUBMIT: 'submit', HOST: 'host', VM: 'vm', RESULT: 'result', EVENT: 'event'}
 BY_KEYWORD = {v: k for k, v in KEYWORDS.items()}
 # §4 transport column; §3.2 step 5
-ON_TRANSPORT = {'udp': {STATE}, 'tcp': {REQUEST, ACK, ERROR}, 'admin': {ERROR, QUERY, SUBMIT, HOST, VM, RESULT, EVENT}}
+ON_TRANSPORT = {'udp': {STATE, USAGE}, 'tcp': {REQUEST, ACK, ERROR}, 'admin': {ERROR, QUERY, SUBMIT, HOST, VM, RESULT, EVENT}}
 # §4 direction column, as the types a receiver in a given role accepts (role is optional)
-RECEIVES = {'controller': {STATE, ACK, ERROR, QUERY, SUBMIT}, 'hostd': {REQUEST, ERROR},
+RECEIVES = {'controller': {STATE, USAGE, ACK, ERROR, QUERY, SUBMIT}, 'hostd': {REQUEST, ERROR},
             'vmmctl': {HOST, VM, RESULT, EVENT, ERROR}}
 
 # ---------------------------------------------------------------- registries (§8, §9)
@@ -151,6 +151,10 @@ _reg(0x6C, 'after-event', 'u64', where='query')
 _reg(0x6D, 'follow', 'u8', where='query')
 _reg(0x6E, 'uid', 'u32', where='event')
 _reg(0x6F, 'host-state', 'u8', enum=HOST_STATE, where='event')
+for _t, _n in enumerate(['cpu-time-ns', 'mem-used', 'mem-balloon', 'disk-read-bytes', 'disk-write-bytes', 'disk-reads',
+                         'disk-writes', 'net-rx-bytes', 'net-tx-bytes', 'net-rx-packets', 'net-tx-packets'], 0x70):
+    _reg(_t, _n, 'u64', where='usage vm usage-delta' + (' host' if _n == 'mem-used' else ''))   # §16
+_reg(0x7B, 'usage-delta', 'nested', 255, where='vm host')
 ATTR_BY_NAME = {v[0]: t for t, v in _A.items()}
 INT_SIZES = {'u8': 1, 'u16': 2, 'u32': 4, 'u64': 8}
 
@@ -191,7 +195,8 @@ def load_key_file(text):
     return host, bytes.fromhex(hx)
 
 def state_host(dgram):
-    """§3.3: the name a STATE datagram claims, read before authentication to pick the key; None if too short."""
+    """§3.3: the name a STATE (or USAGE, §16.1: same offset) datagram claims, read before authentication to pick
+    the key; None if too short."""
     body = dgram[HEADER_LEN:-TAG_LEN]
     at = 8 + 8 + 4 + 2 + 2 + 1
     if len(body) <= at or len(body) < at + 1 + body[at]:
@@ -407,6 +412,23 @@ def decode_body(ptype, body):
         while r.pos < len(body):
             records.append(decode_record(r))
         return f, attrs, records
+    if ptype == USAGE:                                   # §16.1
+        f['boot'], f['sampled'] = r.u(8, 'boot_id'), r.u(8, 'sampled_ms')
+        f['page'], f['pages'], f['interval'] = r.u(2, 'page'), r.u(2, 'pages'), r.u(4, 'interval_ms')
+        if r.u(1, 'flags'):
+            _fail('malformed', 'usage flags set reserved bits')
+        f['host'] = check_name(r.take(r.u(1, 'name_len'), 'name'), 64, 'host name')
+        if f['boot'] == 0:
+            _fail('bad-value', 'boot_id is 0')
+        if f['page'] >= f['pages']:
+            _fail('bad-value', f"page {f['page']} is not below pages {f['pages']}")
+        while r.pos < len(body):
+            length = r.u(2, 'usage record length')
+            if length < 16:
+                _fail('malformed', f'usage record length {length} is below 16')
+            rr = Reader(r.take(length, 'usage record'), 'usage record')
+            records.append({'uuid': _uuid(rr), 'attrs': decode_attrs(rr.rest(), {'usage'})})
+        return f, [], records
     if ptype in (REQUEST, ACK):                          # §7.1, §7.2
         f['id'], f['boot'], f['code'] = r.u(8, 'request_id'), r.u(8, 'boot_id'), r.u(1, 'code')
         f['flags'] = check_flags(r.u(1, 'flags'), REQ_FLAGS if ptype == REQUEST else ACK_FLAGS, 'flags')
@@ -451,6 +473,10 @@ def encode_body(p):
         return (struct.pack('>QQIHHBB', g('boot'), g('seq'), g('report'), g('page'), g('pages'), g('status'),
                             len(nm('host'))) + nm('host') + struct.pack('>H', len(facts)) + facts +
                 b''.join(encode_record(rec) for rec in p.get('records', [])))
+    if t == USAGE:
+        return (struct.pack('>QQHHIBB', g('boot'), g('sampled'), g('page'), g('pages'), g('interval'), 0, len(nm('host'))) +
+                nm('host') + b''.join(struct.pack('>H', 16 + len(ra)) + rec.get('uuid', uuidlib.UUID(int=0)).bytes + ra
+                                      for rec in p.get('records', []) for ra in [encode_attrs(rec.get('attrs', []))]))
     if t in (REQUEST, ACK):
         return struct.pack('>QQBB', g('id'), g('boot'), g('code'), g('flags')) + u('uuid') + a
     if t == ERROR:
@@ -506,7 +532,7 @@ def _decode_pdu(pdu, ptype, transport, key):
     check_tag(pdu, transport, key)
     f, attrs, records = decode_body(ptype, pdu[HEADER_LEN:-TAG_LEN])
     p = {'type': ptype, 'key_id': pdu[5], 'tag': bytes(pdu[-TAG_LEN:]), 'f': f, 'attrs': attrs}
-    if ptype == STATE:
+    if ptype in (STATE, USAGE):
         p['records'] = records
     return p
 
@@ -534,7 +560,7 @@ def decode_datagram(dgram, key=None, role=None, master=None):
     if master is not None:
         name = state_host(dgram)
         if name is None:
-            _fail('malformed', 'a STATE too short to name its host')
+            _fail('malformed', f'a {KEYWORDS[ptype].upper()} too short to name its host')
         key = [host_key(m, name) for m in (master if isinstance(master, list) else [master])]
     return _decode_pdu(bytes(dgram), ptype, 'udp', key)
 
@@ -586,6 +612,9 @@ FIXED = {
     ACK: [('id', 'int', 1), ('boot', 'boot', 0), ('code', ('enum', ACK_CODES), 1),
           ('flags', ('flags', ACK_FLAGS), 0), ('uuid', 'uuid', 0)],
     ERROR: [('code', ('enum', ERR_CODES), 1)],
+    USAGE: [('host', 'name', 1), ('boot', 'boot', 1), ('sampled', 'int', 1), ('page', 'int', 0), ('pages', 'int', 1),
+            ('interval', 'int', 0)],
+    'usage-record': [('uuid', 'uuid', 1)],
     QUERY: [('what', ('enum', QUERY_WHAT), 1)],
     SUBMIT: [('code', ('enum', REQ_CODES), 1), ('flags', ('flags', REQ_FLAGS), 0)],
     HOST: [('name', 'name', 1), ('boot', 'boot', 0), ('seq', 'int', 0), ('state', ('enum', HOST_STATE), 1)],
@@ -664,7 +693,9 @@ def format_pdu(p):
     """§10: the canonical one-line text form."""
     t = p['type']
     parts = [KEYWORDS[t]] + fmt_fields(FIXED[t], p['f']) + fmt_attrs(p['attrs'], FIXED[t])
-    parts += [f'vm={fmt_record(rec)}' for rec in p.get('records', [])]
+    kind = 'usage-record' if t == USAGE else 'record'
+    parts += ['vm={' + ' '.join(fmt_fields(FIXED[kind], rec) + fmt_attrs(rec['attrs'], FIXED[kind])) + '}'
+              for rec in p.get('records', [])]
     if p.get('key_id') or any(p.get('tag', b'')):
         parts.append(f"tag={p['key_id']:02x}:{p['tag'].hex()}")
     return ' '.join(parts)
@@ -845,6 +876,13 @@ def parse_record(val):
     f['attrs'] = attrs
     return f
 
+def parse_usage_record(val):
+    if val[0] != 'brace':
+        raise TextError('a usage record is {...}')
+    f, attrs, _ = parse_level(val[1], FIXED['usage-record'])
+    f['attrs'] = attrs
+    return f
+
 def parse_text(line):
     """§10: the text form back to a PDU."""
     parts = line.strip(' \t').split(None, 1)          # §10: the keyword, then any run of spaces and tabs
@@ -855,10 +893,14 @@ def parse_text(line):
     fields = _Lexer(rest).fields(0, False)
     tag = [v for c, n, v in fields if n == 'tag' and not c]
     fields = [x for x in fields if not (x[1] == 'tag' and not x[0])]
-    f, attrs, records = parse_level(fields, FIXED[t], 'vm' if t == STATE else None)
+    f, attrs, records = parse_level(fields, FIXED[t], 'vm' if t in (STATE, USAGE) else None)
     p = {'type': t, 'key_id': 0, 'tag': bytes(TAG_LEN), 'f': f, 'attrs': attrs}
     if t == STATE:
         p['records'] = [parse_record(v) for v in records]
+    if t == USAGE:
+        if attrs:
+            raise TextError('a usage PDU has no attributes of its own')
+        p['records'] = [parse_usage_record(v) for v in records]
     if tag:
         k, _, h = _str(tag[0]).partition(':')
         p['key_id'], p['tag'] = int(k, 16), bytes.fromhex(h)

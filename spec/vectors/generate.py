@@ -289,6 +289,7 @@ def main():
 
     drain_vectors()
     event_vectors()
+    usage_vectors()
 
 
 def event_vectors():
@@ -317,6 +318,36 @@ def event_vectors():
     positive("event-decision-drain", "a drain step of uid 1000's drain",
              f"event id=49 time={t + 12000} kind=decision uuid={U2} name=db-01 host=hv-01 "
              "note=\"drain hv-01: db-01 not moved: no host has room\" uid=1000", key=None)
+
+
+def usage_vectors():
+    """Usage (§16): a USAGE page, its faults, and usage as vmmctl receives it (VM, HOST)."""
+    all_counters = ("cpu-time-ns=123456789000 mem-used=1572864 mem-balloon=2097152 disk-read-bytes=524288000 "
+                    "disk-write-bytes=104857600 disk-reads=12000 disk-writes=3400 net-rx-bytes=987654 net-tx-bytes=123456 "
+                    "net-rx-packets=1500 net-tx-packets=900")
+    usage = (f"usage host=hv-01 boot={BOOT} sampled=86400000 pages=2 interval=10000 vm={{uuid={U1} {all_counters}}} "
+             f"vm={{uuid={U2} cpu-time-ns=5000000000 mem-used=65536}}")
+    positive("usage-page", "the first of two pages of a usage sample: one VM with every counter, one the test driver's way "
+             "(CPU time and memory only)", usage, transport="datagram")
+    positive("usage-last-page", "the last page of the same sample: same sampled_ms, one VM with no counters at all",
+             f"usage host=hv-01 boot={BOOT} sampled=86400000 page=1 pages=2 interval=10000 vm={{uuid=00000000-0000-0000-0000-000000000001}}",
+             transport="datagram")
+    u = bytearray(encode(f"usage host=hv-01 boot={BOOT} sampled=86400000 pages=1 interval=10000"))
+    u[28:30] = bytes(2)   # pages: header 10 + boot 8 + sampled 8 + page 2
+    write("neg-usage-pages-zero", "a usage datagram with pages 0: a sample has at least one page", resign(bytes(u)),
+          transport="datagram", error="bad-value")
+    u = bytearray(encode(f"usage host=hv-01 boot={BOOT} sampled=86400000 pages=1 interval=10000 vm={{uuid={U1}}}"))
+    u[41:43] = struct.pack(">H", 15)   # the record's length: header 10 + fixed 25 + name 1+5
+    write("neg-usage-record-short", "a usage record whose length is 15, below the 16 bytes of its uuid", resign(bytes(u)),
+          transport="datagram", error="malformed")
+    positive("vm-usage", "a VM with its newest counters and their growth over the last 10 s, as vm show and vm top receive it",
+             f"vm host=hv-01 vm={{uuid={U1} name=web-01 power=running reason=booted flags=persistent vcpus=2 memory=2097152}} "
+             f"age-ms=120 {all_counters} usage-delta={{duration-us=10000000 cpu-time-ns=5000000000 disk-read-bytes=4096 "
+             "disk-write-bytes=1048576 disk-reads=1 disk-writes=64 net-rx-bytes=2000 net-tx-bytes=1000 net-rx-packets=20 net-tx-packets=10}",
+             key=None)
+    positive("host-usage", "a host whose VMs used 2.5 of its 16 CPUs over 10 s and 3 GiB of memory, as host list receives it",
+             f"host name=hv-01 boot={BOOT} seq=60 state=up cpus=16 memory-total=67108864 memory-free=33554432 port=7401 "
+             "vm-count=2 age-ms=80 mem-used=3145728 usage-delta={duration-us=10000000 cpu-time-ns=25000000000}", key=None)
 
 
 def drain_vectors():

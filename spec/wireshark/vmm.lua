@@ -2,7 +2,7 @@
 --
 -- Load it with `wireshark -X lua_script:spec/wireshark/vmm.lua` (tshark alike), or copy it to
 -- ~/.local/lib/wireshark/plugins/. It dissects:
---   * UDP port 7400 (STATE datagrams, §2) and TCP port 7401 (REQUEST, ACK, ERROR, §2), both settable in the
+--   * UDP port 7400 (STATE and USAGE datagrams, §2) and TCP port 7401 (REQUEST, ACK, ERROR, §2), both settable in the
 --     protocol's preferences, and any other TCP or UDP traffic whose first bytes look like a Vmm header
 --     (heuristics "vmm_tcp" and "vmm_udp": magic, version, flags, type and length are checked);
 --   * every PDU type of §4 (the admin PDUs too, should they be carried over TCP), every attribute of §5.3,
@@ -19,6 +19,8 @@
 --   faults    vmm.fault (the §9 error name a receiver would report: malformed, bad-value, too-large, ...)
 --   STATE     vmm.boot_id vmm.sequence vmm.report vmm.page vmm.pages vmm.status(.unreachable .stopping .draining .fenced)
 --             vmm.host_len vmm.host vmm.facts_len vmm.facts, then one vmm.vm per record
+--   USAGE     vmm.boot_id vmm.usage.sampled_ms vmm.page vmm.pages vmm.usage.interval_ms vmm.usage.flags vmm.host_len vmm.host,
+--             then one vmm.usage.vm per record: vmm.usage.vm.length vmm.usage.vm.uuid and its attributes (§16)
 --   VM record vmm.vm.length vmm.vm.uuid vmm.vm.power vmm.vm.reason vmm.vm.flags(.tombstone .persistent
 --             .autostart .truncated .ha) vmm.vm.vcpus vmm.vm.memory_kib vmm.vm.name_len vmm.vm.name
 --   REQUEST   vmm.request_id vmm.boot_id vmm.request.code vmm.request.flags(.force) vmm.uuid
@@ -198,7 +200,7 @@ end
 -- Registries (§4, §8, §9).
 
 local pdu_types = {
-    [0x01] = "STATE", [0x02] = "REQUEST", [0x03] = "ACK", [0x04] = "ERROR",
+    [0x01] = "STATE", [0x02] = "REQUEST", [0x03] = "ACK", [0x04] = "ERROR", [0x05] = "USAGE",
     [0x10] = "QUERY", [0x11] = "SUBMIT", [0x12] = "HOST", [0x13] = "VM", [0x14] = "RESULT", [0x15] = "EVENT",
 }
 local request_codes = {
@@ -265,6 +267,10 @@ local attr_rows = {
     { 0x67, "ha", "u8" }, { 0x68, "volume", "text", 255 }, { 0x69, "host-status", "u8" }, { 0x6A, "note", "text", 1024 },
     { 0x6B, "since-ms", "u64" }, { 0x6C, "after-event", "u64" }, { 0x6D, "follow", "u8" }, { 0x6E, "uid", "u32" },
     { 0x6F, "host-state", "u8", nil, false, host_states },
+    { 0x70, "cpu-time-ns", "u64" }, { 0x71, "mem-used", "u64" }, { 0x72, "mem-balloon", "u64" },
+    { 0x73, "disk-read-bytes", "u64" }, { 0x74, "disk-write-bytes", "u64" }, { 0x75, "disk-reads", "u64" },
+    { 0x76, "disk-writes", "u64" }, { 0x77, "net-rx-bytes", "u64" }, { 0x78, "net-tx-bytes", "u64" },
+    { 0x79, "net-rx-packets", "u64" }, { 0x7A, "net-tx-packets", "u64" }, { 0x7B, "usage-delta", "nested", 255 },
 }
 
 ---------------------------------------------------------------------------------------------------------------
@@ -297,6 +303,13 @@ local pf = {
     host = ProtoField.string("vmm.host", "Host"),
     facts_len = ProtoField.uint16("vmm.facts_len", "Facts length", base.DEC),
     facts = ProtoField.none("vmm.facts", "Host facts"),
+
+    usage_sampled = ProtoField.uint64("vmm.usage.sampled_ms", "Sampled at (ms, hostd's monotonic clock)", base.DEC),
+    usage_interval = ProtoField.uint32("vmm.usage.interval_ms", "Usage interval (ms)", base.DEC),
+    usage_flags = ProtoField.uint8("vmm.usage.flags", "Usage flags (reserved)", base.HEX),
+    usage_vm = ProtoField.none("vmm.usage.vm", "Usage record"),
+    usage_vm_length = ProtoField.uint16("vmm.usage.vm.length", "Record length", base.DEC),
+    usage_vm_uuid = ProtoField.guid("vmm.usage.vm.uuid", "UUID"),
 
     vm = ProtoField.none("vmm.vm", "VM record"),
     vm_length = ProtoField.uint16("vmm.vm.length", "Record length", base.DEC),
@@ -757,6 +770,42 @@ local function body_state(ctx, c, tree)
     ctx.info = info .. string.format(" (%d VM%s)", count, count == 1 and "" or "s")
 end
 
+-- Usage (§16.1): fixed fields, then UsageRecord { length (16), uuid (128), attributes }*.
+local function body_usage(ctx, c, tree)
+    local boot = field(ctx, c, tree, pf.boot_id, 8, "boot_id")
+    local sampled = boot and field(ctx, c, tree, pf.usage_sampled, 8, "sampled_ms")
+    local page = sampled and field(ctx, c, tree, pf.page, 2, "page")
+    local pages = page and field(ctx, c, tree, pf.pages, 2, "pages")
+    local interval = pages and field(ctx, c, tree, pf.usage_interval, 4, "interval_ms")
+    local flags_r = interval and field(ctx, c, tree, pf.usage_flags, 1, "flags")
+    if not flags_r then return end
+    if flags_r:uint() ~= 0 then fault(ctx, "malformed", "usage flags set reserved bits", flags_r) end
+    local name, name_r = str8(ctx, c, tree, pf.host_len, pf.host, "host name")
+    if name == nil then return end
+    if boot:raw() == string.rep("\0", 8) then fault(ctx, "bad-value", "usage boot_id is 0", boot) end
+    local p, ps = page:uint(), pages:uint()
+    if p >= ps then fault(ctx, "bad-value", "usage page " .. p .. " is not below pages " .. ps, pages) end
+    if not is_name(name) then fault(ctx, "bad-value", "usage host name is not a valid name", name_r) end
+    local count = 0
+    while c:left() > 0 do
+        if c:left() < 2 then fault(ctx, "malformed", "usage record length needs 2 bytes, " .. c:left() .. " left", c:rest()); break end
+        local lr = c.tvb(c.pos, 2)
+        local length = lr:uint()
+        local item = tree:add(pf.usage_vm, c.tvb(c.pos, math.min(2 + length, c:left())))
+        c:take(2)
+        item:add(pf.usage_vm_length, lr)
+        if length < 16 then fault(ctx, "malformed", "usage record of " .. length .. " bytes is shorter than 16", lr); c:rest(); break end
+        if length > c:left() then fault(ctx, "malformed", "usage record of " .. length .. " bytes overruns its container", lr); c:rest(); break end
+        local rc = cursor(c.tvb, c.pos, length)
+        c:take(length)
+        local uuid = field(ctx, rc, item, pf.usage_vm_uuid, 16, "uuid")
+        dissect_attrs(ctx, rc, item, 0)
+        item:set_text("Usage of VM " .. uuid_text(uuid))
+        count = count + 1
+    end
+    ctx.info = string.format("USAGE %s sampled=%s page=%d/%d (%d VM%s)", name, tostring(sampled:uint64()), p, ps, count, count == 1 and "" or "s")
+end
+
 -- Request (§7.1) and Ack (§7.2) share their fixed part.
 local function body_exchange(ctx, c, tree, is_request)
     local id = field(ctx, c, tree, pf.request_id, 8, "request_id")
@@ -836,14 +885,15 @@ end
 
 local bodies = {
     [0x01] = body_state, [0x02] = function(ctx, c, tree) body_exchange(ctx, c, tree, true) end,
-    [0x03] = function(ctx, c, tree) body_exchange(ctx, c, tree, false) end, [0x04] = body_error,
+    [0x03] = function(ctx, c, tree) body_exchange(ctx, c, tree, false) end, [0x04] = body_error, [0x05] = body_usage,
     [0x10] = body_query, [0x11] = body_submit, [0x12] = body_host, [0x13] = body_vm, [0x14] = body_result, [0x15] = body_event,
 }
 
 ---------------------------------------------------------------------------------------------------------------
 -- The tag (§3.3).
 
--- The STATE's host name, read as a controller does before authenticating: name_len at body offset 25.
+-- The STATE's (or USAGE's, §16.1) host name, read as a controller does before authenticating: name_len at body
+-- offset 25.
 local function state_host(tvb, offset, length)
     local body = length - HEADER - TAG
     if body < 26 then return nil end
@@ -865,9 +915,9 @@ local function verdict(tvb, offset, length, ptype, kid)
     local candidates = {}   -- { host name or false, key, key id }
     if keys.kind == key_kinds.host then
         candidates[1] = { false, keys.bytes, keys.id }
-    elseif ptype == 0x01 then
+    elseif ptype == 0x01 or ptype == 0x05 then
         local name = state_host(tvb, offset, length)
-        if name == nil then return { status = "unverified", text = "tag: not verified: the STATE body is too short to name its host" } end
+        if name == nil then return { status = "unverified", text = "tag: not verified: the " .. pdu_types[ptype] .. " body is too short to name its host" } end
         local entry = key_of_host(name)
         candidates[1] = { name, entry.key, entry.id }
     else
@@ -988,7 +1038,7 @@ local function dissect_pdu(tvb, pinfo, root, offset, avail, transport)
         add_info(pinfo, "Vmm: " .. c)
         return avail
     end
-    if (transport == "udp") ~= (t == 0x01) and t < 0x10 then
+    if (transport == "udp") ~= (t == 0x01 or t == 0x05) and t < 0x10 then
         tree:add_tvb_expert_info(ef.unexpected, tvb(offset + 3, 1), string.format("unexpected-type: %s does not travel on %s (spec §2)",
             pdu_types[t], transport == "udp" and "UDP" or "TCP"))
     end

@@ -23,10 +23,10 @@ public sealed class AdminQueryTests : IDisposable
 
     private Vmmctl.Result Run(params string[] args) => Vmmctl.Run([.. args, "--socket", _controller.SocketPath]);
 
-    private static string[] Lines(Vmmctl.Result r) => r.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    internal static string[] Lines(Vmmctl.Result r) => r.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>Asserts that every cell of <paramref name="line"/> starts where its column's header does.</summary>
-    private static void AssertAligned(string header, string line, params string[] cells)
+    internal static void AssertAligned(string header, string line, params string[] cells)
     {
         var columns = header.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(columns.Length, cells.Length);
@@ -49,9 +49,9 @@ public sealed class AdminQueryTests : IDisposable
         Assert.Equal(["query what=hosts"], _controller.ReceivedText);
         var lines = Lines(r);
         Assert.Equal(3, lines.Length);
-        Assert.Matches(@"^NAME +STATE +DRAINING +ADDRESS +VMS +CPUS +MEM-FREE/TOTAL +AGE +BOOT$", lines[0]);
-        AssertAligned(lines[0], lines[1], "hv-01", "up", "-", "10.0.0.1", "3", "16", "32GiB/64GiB", "0.2s", "8c1f2e3d4c5b6a79");
-        AssertAligned(lines[0], lines[2], "hv-02", "down", "-", "10.0.0.2", "-", "8", "1.5GiB/16GiB", "1m", "-");
+        Assert.Matches(@"^NAME +STATE +DRAINING +ADDRESS +VMS +CPUS +CPU% +MEM-FREE/TOTAL +MEM-USED +AGE +BOOT$", lines[0]);
+        AssertAligned(lines[0], lines[1], "hv-01", "up", "-", "10.0.0.1", "3", "16", "-", "32GiB/64GiB", "-", "0.2s", "8c1f2e3d4c5b6a79");
+        AssertAligned(lines[0], lines[2], "hv-02", "down", "-", "10.0.0.2", "-", "8", "-", "1.5GiB/16GiB", "-", "1m", "-");
         Assert.All(lines, l => Assert.False(l.EndsWith(' '), $"trailing blank in '{l}'"));
     }
 

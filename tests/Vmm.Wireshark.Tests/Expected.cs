@@ -50,6 +50,17 @@ internal sealed class Expected
                 e.Attributes(s.Facts);
                 foreach (var vm in s.Vms) e.Record(vm);
                 break;
+            case UsagePdu u:
+                e.Add("vmm.boot_id", u.BootId); e.Add("vmm.usage.sampled_ms", u.SampledMs); e.Add("vmm.page", u.Page);
+                e.Add("vmm.pages", u.Pages); e.Add("vmm.usage.interval_ms", u.IntervalMs); e.Add("vmm.usage.flags", 0);
+                e.Name("vmm.host_len", "vmm.host", u.Host);
+                foreach (var vm in u.Vms)
+                {
+                    e.Add("vmm.usage.vm.length", (ulong)(16 + Size(vm.Attributes)));
+                    e.Uuid("vmm.usage.vm.uuid", vm.Uuid);
+                    e.Attributes(vm.Attributes);
+                }
+                break;
             case RequestPdu r:
                 e.Add("vmm.request_id", r.RequestId); e.Add("vmm.boot_id", r.BootId); e.Add("vmm.request.code", (byte)r.Code);
                 e.Flags("vmm.request.flags", (byte)r.Flags, "vmm.request.flags.force");

@@ -95,7 +95,7 @@ internal static class Tshark
     /// <summary>Subtrees and expert infos: what they hold is compared, not they themselves.</summary>
     private static readonly HashSet<string> NotCompared =
     [
-        "vmm.attrs", "vmm.attr", "vmm.facts", "vmm.vm", "vmm.tag.host", "vmm.tag.expected",
+        "vmm.attrs", "vmm.attr", "vmm.facts", "vmm.vm", "vmm.usage.vm", "vmm.tag.host", "vmm.tag.expected",
         "vmm.malformed", "vmm.tag.good", "vmm.tag.bad", "vmm.tag.unverified", "vmm.unexpected",
     ];
 }

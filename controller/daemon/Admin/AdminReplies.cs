@@ -20,6 +20,7 @@ internal static class AdminReplies
         if (h.Draining) attrs.Add(AttrType.Draining, 1);
         if (h.Status != HostStatus.None) attrs.Add(AttrType.HostStatus, (byte)h.Status);
         if (note is not null) attrs.Add(AttrType.Note, AttrRegistry.Cut(AttrType.Note, note));
+        h.Usage?.AddTo(attrs);
         return new AdminHostPdu { BootId = h.BootId, Sequence = h.Sequence, State = h.State, Name = h.Name, Attributes = attrs };
     }
 
@@ -34,6 +35,7 @@ internal static class AdminReplies
         }
         if (v.Unknown && !v.Removed) attrs.Add(AttrType.LastPower, (byte)v.ReportedPower);
         if (note is not null) attrs.Add(AttrType.Note, AttrRegistry.Cut(AttrType.Note, note));
+        v.Usage?.AddTo(attrs);
         return new AdminVmPdu { Host = v.Host, Vm = v.ToState(), Attributes = attrs };
     }
 

@@ -17,7 +17,8 @@ internal static class DatagramGate
     public static DropReason Authenticate(ReadOnlySpan<byte> datagram, HostKeys keys, out string? detail)
     {
         detail = null;
-        if (PduFraming.TryReadDatagram(datagram, out var frame, out _) && frame.Type == PduType.State
+        // STATE and USAGE (spec §16.1) name their host at the same body offset, and are checked alike.
+        if (PduFraming.TryReadDatagram(datagram, out var frame, out _) && frame.Type is PduType.State or PduType.Usage
             && StateView.TryPeekHost(frame.Body, out var host))
         {
             if (frame.KeyId == 0) return DropReason.Unsigned;
@@ -33,13 +34,15 @@ internal static class DatagramGate
         {
             // Not a well-framed STATE (or one too short to name its host): let the codec name the fault.
             var header = PduFraming.ReadDatagram(datagram, PduHeader.MaxDatagram);
-            if (header.Type == PduType.State)
+            if (header.Type is PduType.State or PduType.Usage)
             {
-                StateView.Parse(PduCodec.Body(datagram));   // throws for the body too short to name the host
-                detail = "a STATE that names no host";
+                // Throws for the body too short to name the host.
+                if (header.Type == PduType.State) StateView.Parse(PduCodec.Body(datagram));
+                else UsageView.Parse(PduCodec.Body(datagram));
+                detail = $"a {header.Type.Name()} that names no host";
                 return DropReason.Malformed;
             }
-            detail = $"a {header.Type.Name()} PDU does not travel on UDP; only STATE does";
+            detail = $"a {header.Type.Name()} PDU does not travel on UDP; only STATE and USAGE do";
             return DropReason.UnexpectedType;
         }
         catch (ProtocolException e)
@@ -67,13 +70,38 @@ internal static class DatagramGate
         return CheckCritical(state, out detail);
     }
 
+    /// <summary>Parses and checks the body of an authenticated USAGE (spec §16.1); a critical attribute in a usage
+    /// record other than a counter is refused (§5.4).</summary>
+    public static DropReason ParseUsage(ReadOnlySpan<byte> datagram, out UsageView usage, out string? detail)
+    {
+        detail = null;
+        try
+        {
+            usage = UsageView.Parse(PduCodec.Body(datagram));
+        }
+        catch (ProtocolException e)
+        {
+            usage = default;
+            detail = e.Message;
+            return DropReasons.From(e.Code);
+        }
+        foreach (var record in usage.Vms)
+        {
+            var attrs = record.Attributes;
+            while (attrs.MoveNext())
+                if (attrs.Critical && !UsageCounters.IsCounter(attrs.Type))
+                    return Misplaced(attrs.Type, "a usage record", out detail);
+        }
+        return DropReason.None;
+    }
+
     /// <summary>The message for a drop the fast path found (no codec message).</summary>
     public static string Describe(DropReason reason, ReadOnlySpan<byte> datagram)
     {
         if (!PduFraming.TryReadDatagram(datagram, out var frame, out _)) return reason.Name();
         return reason switch
         {
-            DropReason.Unsigned => "unsigned (key id 0); STATE must be signed with the host's key",
+            DropReason.Unsigned => $"unsigned (key id 0); {frame.Type.Name().ToUpperInvariant()} must be signed with the host's key",
             DropReason.WrongKey => $"signed with a key that is not host {HostOf(frame)}'s (key id 0x{frame.KeyId:x2}): "
                 + "another host's key, or a key derived from another master; check that host's key file",
             DropReason.BadTag => $"authentication tag does not verify under host {HostOf(frame)}'s key: the datagram was altered or forged",

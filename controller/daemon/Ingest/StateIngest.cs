@@ -60,12 +60,27 @@ internal sealed class StateIngest
     {
         var reason = DatagramGate.Authenticate(datagram, _keys, out string? detail);
         if (reason != DropReason.None) return Refused(datagram, from, reason, detail);
+        if (PduFraming.TryReadDatagram(datagram, out var frame, out _) && frame.Type == PduType.Usage) return ProcessUsage(datagram, from);
         reason = DatagramGate.Parse(datagram, out var state, out detail);
         if (reason != DropReason.None) return Refused(datagram, from, reason, detail);
 
         reason = _inventory.Apply(state, from, out var host);
         if (reason != DropReason.None && _drops.Due(host, reason, out long suppressed))
             _drops.Write(host, from, reason, OrderingDetail(reason, state.BootId, state.Sequence, host), suppressed);
+        return reason;
+    }
+
+    // An authenticated USAGE (spec §16.3): a boot other than the host's current one is dropped as stale, and logged
+    // rate-limited like a stale STATE.
+    private DropReason ProcessUsage(ReadOnlySpan<byte> datagram, PeerAddress from)
+    {
+        var reason = DatagramGate.ParseUsage(datagram, out var usage, out string? detail);
+        if (reason != DropReason.None) return Refused(datagram, from, reason, detail);
+        reason = _inventory.ApplyUsage(usage, out var host);
+        if (reason != DropReason.None && _drops.Due(host, reason, out long suppressed))
+            _drops.Write(host, from, reason, host is null
+                ? "usage of a host not heard yet (usage starts nothing: its STATE comes first)"
+                : $"usage of boot 0x{usage.BootId:x16}, which is not the host's current boot 0x{host.BootId:x16}", suppressed);
         return reason;
     }
 

@@ -250,11 +250,13 @@ internal sealed partial class FleetInventory
         h.Name, h.BootId, h.Sequence, state, h.Facts.Snapshot(), h.Address.ToIPAddress(),
         h.Heard ? now - h.LastHeardMs : null, h.Accepted, h.Dropped, h.Vms.Count, h.UsedVcpus(),
         h.BootId != 0 ? h.RequestEndpoint() : h.Pin?.Endpoint, h.Draining, h.UsedMemoryKib(),
-        (h.Fenced ? HostStatus.Fenced : HostStatus.None) | (h.Draining ? HostStatus.Draining : HostStatus.None));
+        (h.Fenced ? HostStatus.Fenced : HostStatus.None) | (h.Draining ? HostStatus.Draining : HostStatus.None),
+        state == HostState.Up ? HostUsage.Of(h.Vms.Values, now) : null);
 
     /// <summary>A VM's view; under its host's lock.</summary>
     private VmView ViewOf(HostEntry h, VmEntry vm, HostState state, long now) =>
-        new(h.Name, vm.Record.ToArray(), Unknown: state != HostState.Up, Removed: false, now - vm.UpdatedMs, LastRequestOf(vm.Uuid));
+        new(h.Name, vm.Record.ToArray(), Unknown: state != HostState.Up, Removed: false, now - vm.UpdatedMs, LastRequestOf(vm.Uuid),
+            state == HostState.Up ? vm.Usage?.Snapshot(now) : null);
 
     /// <summary>Matches VMs by uuid (text form) or by name, comparing the name's UTF-8 bytes in place.</summary>
     private sealed class VmMatch(string reference)

@@ -95,6 +95,16 @@ internal sealed class HostEntry
 
     public Dictionary<Guid, VmEntry> Vms { get; } = [];
 
+    /// <summary>The host's newest usage sample (spec §16): its boot and time, the VMs whose records of it were taken, and when it
+    /// arrived by this controller's clock with its interval. What the metrics bound counts, per host rather than per VM.</summary>
+    public ulong UsageBoot, UsageSampleAt;
+    public int UsageVms;
+    public long UsageReceivedMs;
+    public uint UsageIntervalMs;
+
+    /// <summary>Whether the newest usage sample is younger than three of its intervals (as each VM's, spec §16.4).</summary>
+    public bool UsageFresh(long now) => UsageVms > 0 && now - UsageReceivedMs < 3L * Math.Max(UsageIntervalMs, 1000u);
+
     // Ingest thread only: the throttle of this host's drop lines (made at its first drop), and when the bound
     // on VMs was last logged.
     public DropThrottle? Drops;

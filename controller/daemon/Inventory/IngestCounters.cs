@@ -60,6 +60,20 @@ internal sealed class IngestCounters
 
     internal void CountCarriedEcho() => Interlocked.Increment(ref _carriedEchoes);
 
+    /// <summary>USAGE datagrams applied (spec §16); dropped for a boot that is not the host's current one (or a host not
+    /// heard yet); and usage records ignored (a VM not held, or a sample not newer than the one held).</summary>
+    public long UsageAccepted => Volatile.Read(ref _usageAccepted);
+    public long UsageStale => Volatile.Read(ref _usageStale);
+    public long UsageRecordsIgnored => Volatile.Read(ref _usageIgnored);
+
+    private long _usageAccepted, _usageStale, _usageIgnored;
+
+    internal void CountUsage(bool accepted, int ignored)
+    {
+        Interlocked.Increment(ref accepted ? ref _usageAccepted : ref _usageStale);
+        if (ignored > 0) Interlocked.Add(ref _usageIgnored, ignored);
+    }
+
     internal void CountAccepted() => Interlocked.Increment(ref _accepted);
 
     internal void CountDropped(DropReason reason) => Interlocked.Increment(ref _dropped[(int)reason]);

@@ -11,7 +11,7 @@ namespace Vmm.Controller.Inventory;
 internal sealed record HostView(
     string Name, ulong BootId, ulong Sequence, HostState State, HostFacts Facts, IPAddress? Address,
     long? AgeMs, ulong Accepted, ulong Dropped, int VmCount, uint UsedVcpus, IPEndPoint? Endpoint,
-    bool Draining = false, ulong UsedMemoryKib = 0, HostStatus Status = HostStatus.None);
+    bool Draining = false, ulong UsedMemoryKib = 0, HostStatus Status = HostStatus.None, HostUsage? Usage = null);
 
 /// <summary>The request the controller last sent for a VM, and its outcome.</summary>
 internal readonly record struct LastRequest(RequestCode Code, AckCode Ack);
@@ -20,7 +20,7 @@ internal readonly record struct LastRequest(RequestCode Code, AckCode Ack);
 /// One VM at one moment: the record's bytes as its host sent them (after the length field), whether its
 /// power is unknown now (its host is not up), or that it was removed (for watchers).
 /// </summary>
-internal sealed record VmView(string Host, byte[] Record, bool Unknown, bool Removed, long AgeMs, LastRequest? Last)
+internal sealed record VmView(string Host, byte[] Record, bool Unknown, bool Removed, long AgeMs, LastRequest? Last, UsageSnapshot? Usage = null)
 {
     // The record's fields (it was checked when its STATE was parsed). Private: a record's printer would box it.
     private VmRecordView View => VmRecordView.OverChecked(Record);

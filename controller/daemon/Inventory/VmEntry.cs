@@ -30,6 +30,9 @@ internal sealed class VmEntry(Guid uuid)
     /// <summary>Monotonic ms when the record was last received.</summary>
     public long UpdatedMs { get; set; }
 
+    /// <summary>The VM's two newest usage samples (spec §16); null until its first.</summary>
+    public UsageHistory? Usage { get; set; }
+
     /// <summary>The record's fields (it was checked when its STATE was parsed).</summary>
     public VmRecordView View => VmRecordView.OverChecked(Record);
 

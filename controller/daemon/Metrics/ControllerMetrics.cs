@@ -12,13 +12,15 @@ namespace Vmm.Controller.Metrics;
 internal sealed class ControllerMetrics(FleetInventory inventory, Dispatcher dispatcher, AdminServer admin) : IMetricsSource
 {
     /// <summary>
-    /// The whole exposition, in order. Per-VM usage (issue 17's usage figures) goes here as one more source, after the
-    /// fleet: it walks the same hosts, so it belongs beside <see cref="FleetMetrics"/>, written the same way.
+    /// The whole exposition, in order. Per-VM usage comes after the fleet: it walks the same hosts, bounded by
+    /// <paramref name="vmUsageMax"/> (metrics-vm-usage-max).
     /// </summary>
-    public static IReadOnlyList<IMetricsSource> Sources(FleetInventory inventory, Dispatcher dispatcher, AdminServer admin) =>
+    public static IReadOnlyList<IMetricsSource> Sources(FleetInventory inventory, Dispatcher dispatcher, AdminServer admin,
+        int vmUsageMax = ControllerSettings.DefaultMetricsVmUsageMax) =>
     [
         new ProcessMetrics("controller", ControllerSettings.Daemon.Version),
         new FleetMetrics(inventory),
+        new VmUsageMetrics(inventory, vmUsageMax),
         new ControllerMetrics(inventory, dispatcher, admin),
     ];
 

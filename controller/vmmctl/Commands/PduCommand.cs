@@ -291,11 +291,17 @@ internal static class PduCommand
             else if (file.Host != host) throw new UsageException($"--host {host} does not match the key file, which holds {file.Describe()}");
         }
 
-        public ClusterKey For(Pdu pdu) => pdu is StatePdu state ? ForState(System.Text.Encoding.UTF8.GetBytes(state.Host)) : ForOther();
+        public ClusterKey For(Pdu pdu) => pdu switch
+        {
+            StatePdu state => ForState(System.Text.Encoding.UTF8.GetBytes(state.Host)),
+            UsagePdu usage => ForState(System.Text.Encoding.UTF8.GetBytes(usage.Host)),
+            _ => ForOther(),
+        };
 
         public void Authenticate(PduFrame frame)
         {
-            var key = frame.Type == PduType.State && StateView.TryPeekHost(frame.Body, out var host)
+            // STATE and USAGE name their host at the same body offset (spec §3.3, §16.1).
+            var key = frame.Type is PduType.State or PduType.Usage && StateView.TryPeekHost(frame.Body, out var host)
                 ? ForState(host) : ForOther();
             key.Authenticate(frame.Bytes);
         }

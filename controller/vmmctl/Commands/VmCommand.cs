@@ -29,6 +29,7 @@ internal static class VmCommand
         new("show", "vmmctl vm show VM",
             "Shows one VM in detail: power and reason, vCPUs, memory, disks, NICs, snapshots, and the last\nrequest the host applied and the last answer the controller had.",
             [], Show),
+        VmTopCommand.Verb,
         Power("start", RequestCode.Start, "started", "Starts a defined VM."),
         new("stop", "vmmctl vm stop VM [--force] [--timeout DURATION]",
             """
@@ -65,7 +66,7 @@ internal static class VmCommand
     // Every verb that sends a request can send one it sent before, by its id, instead of a new one. Not cpu set,
     // which sends cpu add or cpu remove by what it finds: its id is resent with that verb.
     private static Verb WithRequestId(Verb v) =>
-        v.Words is "list" or "show" or "cpu set" ? v
+        v.Words is "list" or "show" or "top" or "cpu set" ? v
             : v with
             {
                 Usage = v.Usage + " [--request-id ID]",

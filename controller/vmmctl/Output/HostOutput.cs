@@ -12,12 +12,13 @@ internal static class HostOutput
 
     public static void Table(IEnumerable<AdminHostPdu> hosts, TextWriter output)
     {
-        var table = new Table("NAME", "STATE", "DRAINING", "ADDRESS", "VMS", "CPUS", "MEM-FREE/TOTAL", "AGE", "BOOT");
+        var table = new Table("NAME", "STATE", "DRAINING", "ADDRESS", "VMS", "CPUS", "CPU%", "MEM-FREE/TOTAL", "MEM-USED", "AGE", "BOOT");
         foreach (var h in Sorted(hosts))
         {
             var a = h.Attributes;
+            var usage = Usage.Of(h);
             table.Add(h.Name, State(h), Draining(h) ? "yes" : "-", a.Text(AttrType.Address) ?? "-", Human.Number(a.Number(AttrType.VmCount)),
-                Human.Number(a.Number(AttrType.Cpus)), Memory(a), Human.Age(a.Number(AttrType.AgeMs)), Human.Boot(h.BootId));
+                Human.Number(a.Number(AttrType.Cpus)), usage.Cpu, Memory(a), usage.Memory, Human.Age(a.Number(AttrType.AgeMs)), Human.Boot(h.BootId));
         }
         table.Write(output);
     }
@@ -54,6 +55,11 @@ internal static class HostOutput
         w.NumberOrNull("dropped", a.Number(AttrType.Dropped));
         w.WriteBoolean("fenced", Fenced(h));
         w.StringOrNull("note", a.Text(AttrType.Note));
+        // Usage of the host's VMs (spec §16): CPU in percent of the host's CPUs, memory in use in bytes.
+        var usage = Usage.Of(h);
+        if (usage.CpuPercent is { } cpu) w.WriteNumber("cpu-percent", Math.Round(cpu, 2));
+        else w.WriteNull("cpu-percent");
+        w.NumberOrNull("mem-used", usage.MemUsedKib * 1024);
         w.WriteEndObject();
     }
 

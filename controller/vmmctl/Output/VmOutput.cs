@@ -60,6 +60,16 @@ internal static class VmOutput
             var (ack, code) => $"{(ack is { } k ? Names.Of((AckCode)k) : "-")} ({(code is { } c ? Names.Of((RequestCode)c) : "-")})",
         }));
         lines.Add(("age", Human.Age(a.Number(AttrType.AgeMs))));
+        // Usage (spec §16): rates over the controller's two newest samples of the VM; - until there are two.
+        var usage = Usage.Of(v);
+        if (usage.Any)
+        {
+            lines.Add(("cpu", usage.CpuPercent is { } cpu ? $"{usage.Cpu} of {r.Vcpus} vCPU{(r.Vcpus == 1 ? "" : "s")}" : "-"));
+            lines.Add(("memory used", usage.Memory + (usage.MemBalloonKib is { } b ? $" (balloon {Human.Kib(b)})" : "")));
+            lines.Add(("disk", $"read {Usage.PerSecond(usage.DiskReadBps)}, write {Usage.PerSecond(usage.DiskWriteBps)}"));
+            lines.Add(("network", $"rx {Usage.PerSecond(usage.NetRxBps)}, tx {Usage.PerSecond(usage.NetTxBps)}"));
+        }
+        else lines.Add(("usage", "- (none reported yet, or the host sends none: usage-interval)"));
 
         // Two blanks after the longest key's colon.
         int width = lines.Max(l => l.Key.Length) + 3;
@@ -122,6 +132,7 @@ internal static class VmOutput
         w.StringOrNull("last-ack", a.Number(AttrType.LastAck) is { } la ? Names.Of((AckCode)la) : null);
         w.NumberOrNull("age-ms", a.Number(AttrType.AgeMs));
         w.StringOrNull("note", a.Text(AttrType.Note));
+        Usage.Of(v).Write(w, a);
         w.WriteEndObject();
     }
 

@@ -83,7 +83,8 @@ internal sealed class FleetSender : IDisposable
         return now;
     }
 
-    private bool TrySend(ReadOnlySpan<byte> datagram)
+    /// <summary>Sends one datagram; false when the kernel refused it for now (its buffer full).</summary>
+    public bool TrySend(ReadOnlySpan<byte> datagram)
     {
         try
         {

@@ -39,9 +39,10 @@ internal static class ScrapeBenchmark
         bool ok = true;
         TimeSpan inProcess = TimeSpan.MaxValue, aot = TimeSpan.MaxValue;
         long perDatagram = -1;
+        UsageFeed? usage = null;
         try
         {
-            (inProcess, perDatagram) = InProcess(fleet, key).GetAwaiter().GetResult();
+            (inProcess, perDatagram, usage) = InProcess(fleet, key).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is SocketException or InvalidOperationException)
         {
@@ -51,7 +52,7 @@ internal static class ScrapeBenchmark
         GC.Collect();
         try
         {
-            aot = Aot(fleet, key);
+            aot = Aot(fleet, key, usage);
         }
         catch (Exception e) when (e is SetupException or SocketException or InvalidOperationException or IOException)
         {
@@ -63,7 +64,7 @@ internal static class ScrapeBenchmark
         return ok ? 0 : 1;
     }
 
-    private static async Task<(TimeSpan Slowest, long BytesPerDatagram)> InProcess(SimulatedFleet fleet, ClusterKey key)
+    private static async Task<(TimeSpan Slowest, long BytesPerDatagram, UsageFeed Usage)> InProcess(SimulatedFleet fleet, ClusterKey key)
     {
         var inventory = new FleetInventory(new InventoryOptions { HeartbeatInterval = TimeSpan.FromSeconds(60) }, log: LogManager.CreateNullLogger());
         var ingest = new StateIngest(inventory, new HostKeys(key), LogManager.CreateNullLogger());
@@ -71,6 +72,15 @@ internal static class ScrapeBenchmark
         fleet.StampAll(1);
         for (int i = 0; i < fleet.Datagrams; i++) ingest.Process(fleet.Datagram(i), from);
         if (inventory.Counters.Accepted != fleet.Datagrams) throw new InvalidOperationException($"only {inventory.Counters.Accepted} of {fleet.Datagrams} datagrams applied");
+        // Two usage samples of every VM (spec §16), so that every VM has usage and rates as a scrape sees them; the
+        // third is counted: the ingest path's allocation for USAGE once each VM has had its first sample.
+        var usage = new UsageFeed(inventory, key);
+        UsageFeed.Feed(ingest, usage.Sample(1), from);
+        UsageFeed.Feed(ingest, usage.Sample(2), from);
+        var third = usage.Sample(3);
+        long usageAllocated = UsageFeed.Feed(ingest, third, from);
+        Console.WriteLine($"  usage: {inventory.CountVmUsage():#,0} VMs with usage; {third.Count:#,0} USAGE datagrams a sample, " +
+                          $"{usageAllocated} bytes allocated on the ingest thread applying one ({(double)usageAllocated / third.Count:0.##} a datagram)");
 
         await using var dispatcher = new Dispatcher(new HostKeys(key), new DispatchOptions(), LogManager.CreateNullLogger());
         await using var admin = new AdminServer(new AdminOptions { Path = "/nonexistent/vmm-bench.sock" }, inventory, dispatcher, new Placer(), LogManager.CreateNullLogger());
@@ -113,10 +123,10 @@ internal static class ScrapeBenchmark
         Console.WriteLine($"                    scrape over HTTP on loopback: median {Median(scrapes):0} ms (max {scrapes.Max():0})");
         Console.WriteLine($"                    ingest of {fleet.Datagrams:#,0} datagrams between scrapes: {ingestAllocated} bytes allocated on the ingest thread " +
                           $"({(double)ingestAllocated / fleet.Datagrams:0.##} a datagram)");
-        return (TimeSpan.FromMilliseconds(Math.Max(renders.Max(), scrapes.Max())), ingestAllocated / fleet.Datagrams);
+        return (TimeSpan.FromMilliseconds(Math.Max(renders.Max(), scrapes.Max())), ingestAllocated / fleet.Datagrams, usage);
     }
 
-    private static TimeSpan Aot(SimulatedFleet fleet, ClusterKey key)
+    private static TimeSpan Aot(SimulatedFleet fleet, ClusterKey key, UsageFeed? usage)
     {
         int port = FreeTcpPort();
         using var controller = ControllerProcess.Start(Path.Combine(IngestBenchmark.RepositoryRoot(), "out"), key,
@@ -140,6 +150,19 @@ internal static class ScrapeBenchmark
                 Scrape(endpoint, out body);
                 vms = VmsIn(body);
             }
+            // Two usage samples of every VM, each spread over 2 s, so that the scrapes below meet a fleet with usage.
+            if (usage is not null)
+                for (int n = 1; n <= 2; n++)
+                {
+                    var sample = usage.Sample(n);
+                    var started = Stopwatch.StartNew();
+                    for (int i = 0; i < sample.Count; i++)
+                    {
+                        sender.TrySend(sample[i]);
+                        if (i % 1000 == 999) Thread.Sleep(TimeSpan.FromMilliseconds(Math.Max(0, 2000.0 * (i + 1) / sample.Count - started.Elapsed.TotalMilliseconds)));
+                    }
+                    Thread.Sleep(300);
+                }
         }
         var idle = controller.Sample();
         var times = new List<double>();
@@ -148,9 +171,14 @@ internal static class ScrapeBenchmark
         Console.WriteLine($"  AOT controller:   holding {vms:#,0} VMs; {Scrapes} scrapes over HTTP: median {Median(times):0} ms (max {times.Max():0}), " +
                           $"{Encoding.UTF8.GetByteCount(body) / 1e6:0.0} MB each; RSS {idle.RssKib / 1024} MiB before the scrapes, {after.RssKib / 1024} MiB after " +
                           $"(+{(after.RssKib - idle.RssKib) / 1024} MiB), peak {after.HwmKib / 1024} MiB");
+        Console.WriteLine($"                    {Line(body, "vmm_vm_usage_vms")}, {Line(body, "vmm_vm_usage_series_omitted")}, {Line(body, "vmm_usage_datagrams_accepted_total")}");
         if (vms < (long)Hosts * VmsPerHost) Console.WriteLine($"  (the kernel dropped datagrams: {controller.KernelDrops():#,0}; the scrape covered {vms:#,0} VMs)");
         return TimeSpan.FromMilliseconds(times.Max());
     }
+
+    /// <summary>The sample line of a metric without labels, or "NAME absent".</summary>
+    private static string Line(string exposition, string name) =>
+        exposition.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal)) ?? name + " absent";
 
     /// <summary>The VMs an exposition counts: the sum of its vmm_vms samples.</summary>
     private static long VmsIn(string exposition)

@@ -33,6 +33,41 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public void Applying_usage_allocates_nothing_after_each_vm_had_a_sample()
+    {
+        // The goal: 10,000 hosts x 100 VMs with no allocation per USAGE datagram on the ingest path (spec §16).
+        var fleet = new Fleet();
+        var hosts = Enumerable.Range(0, 10).Select(i => fleet.Host($"hv-{i:00}")).ToArray();
+        var vms = Enumerable.Range(1, 16).Select(n => Vms.Vm(n)).ToArray();
+        foreach (var h in hosts) fleet.Send(h, h.CompleteReport(vms));
+        var counters = new Vmm.Protocol.Pdus.UsageCounters();
+        for (var t = Vmm.Protocol.Pdus.UsageCounters.First; t <= Vmm.Protocol.Pdus.UsageCounters.Last; t++) counters.Set(t, 1000);
+        // Two pages of 8 records per host and sample, samples 10 s apart.
+        var samples = Enumerable.Range(0, 8).Select(s => hosts.SelectMany(h => Enumerable.Range(0, 2).Select(p =>
+            (h, d: h.Usage((ulong)(100_000 + s * 10_000), (ushort)p, 2, h.Boot,
+                [.. vms.Skip(p * 8).Take(8).Select(v => (v.Uuid, Grown(counters, (ulong)s)))])))).ToArray()).ToArray();
+
+        void Run(int s)
+        {
+            foreach (var (h, d) in samples[s])
+                if (fleet.Ingest.Process(d, h.From) != DropReason.None) throw new InvalidOperationException("usage dropped");
+        }
+
+        for (int s = 0; s < 4; s++) Run(s);   // each VM's first sample makes its history; warm-up past tiering
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int s = 4; s < samples.Length; s++) Run(s);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(10 * 2 * 8, fleet.Inventory.Counters.UsageAccepted);
+        Assert.Equal(0, fleet.Inventory.Counters.UsageRecordsIgnored);
+    }
+
+    private static Vmm.Protocol.Pdus.UsageCounters Grown(Vmm.Protocol.Pdus.UsageCounters c, ulong by)
+    {
+        for (var t = Vmm.Protocol.Pdus.UsageCounters.First; t <= Vmm.Protocol.Pdus.UsageCounters.Last; t++) c.Set(t, c[t] + by * 1_000_000);
+        return c;
+    }
+
+    [Fact]
     public void Changed_records_of_the_same_size_are_overwritten_in_place()
     {
         var fleet = new Fleet();

@@ -67,6 +67,18 @@ internal sealed class HostSim(string name, ClusterKey key, ulong boot = 0)
         return result;
     }
 
+    /// <summary>One USAGE page (spec §16) of this boot, sampled at <paramref name="sampledMs"/>.</summary>
+    public byte[] Usage(ulong sampledMs, params (Guid Uuid, UsageCounters Counters)[] vms) => Usage(sampledMs, 0, 1, Boot, vms);
+
+    public byte[] Usage(ulong sampledMs, ushort page, ushort pages, ulong boot, params (Guid Uuid, UsageCounters Counters)[] vms)
+    {
+        var buffer = new byte[PduHeader.MaxDatagram];
+        var w = new UsageWriter(buffer, boot, sampledMs, page, 10_000, Name);
+        foreach (var (uuid, counters) in vms)
+            if (!w.TryAdd(uuid, counters)) throw new InvalidOperationException("test usage records do not fit one datagram");
+        return buffer[..w.Finish(pages, Key)];
+    }
+
     public byte[] Stopping() => Build(0, 0, 0, HostStatus.Stopping, null, []);
 
     public byte[] Unreachable() => Build(0, 0, 0, HostStatus.Unreachable, null, []);

@@ -88,7 +88,8 @@ internal sealed class QemuHost : IDisposable
         string[] args = [Repo.Bin("vmm-hostd"),
             "--config", _cluster.EmptyConfig, "--libvirt-uri", LibvirtUri, "--host-name", Name, "--key-file", HostKeyPath(),
             "--heartbeat-interval", QemuCluster.HeartbeatText, "--storage-path", _cluster.PoolPath, "--storage-pool", "vmm",
-            "--migration-uri", MigrationUri, "--state-path", Path.Combine(Dir, "state"), "--log-level", "debug", "--lease-file", Path.Combine(Dir, "hostd.lease")];
+            "--migration-uri", MigrationUri, "--state-path", Path.Combine(Dir, "state"), "--log-level", "debug", "--lease-file", Path.Combine(Dir, "hostd.lease"),
+            "--usage-interval", "1s"];
         string log = Path.Combine(Dir, "hostd.log");
         // An HA cluster's hosts each pet a stand-in watchdog, whose reset kills the host's QEMU processes.
         if (_cluster.IsolateHostd)

@@ -29,6 +29,30 @@ public sealed class InteropLayoutTests
     }
 
     [Fact]
+    public void VirTypedParameter_and_VirDomainStatsRecord_match_libvirt_common_h_and_libvirt_domain_h()
+    {
+        Assert.Equal(96, Unsafe.SizeOf<VirTypedParameter>());
+        Assert.Equal(80, (int)Marshal.OffsetOf<VirTypedParameter>(nameof(VirTypedParameter.Type)));
+        Assert.Equal(88, (int)Marshal.OffsetOf<VirTypedParameter>(nameof(VirTypedParameter.Value)));
+        Assert.Equal(24, Unsafe.SizeOf<VirDomainStatsRecord>());
+        Assert.Equal(8, (int)Marshal.OffsetOf<VirDomainStatsRecord>(nameof(VirDomainStatsRecord.Params)));
+        Assert.Equal(16, (int)Marshal.OffsetOf<VirDomainStatsRecord>(nameof(VirDomainStatsRecord.NParams)));
+    }
+
+    [Fact]
+    public void A_typed_parameter_is_a_count_by_its_type()
+    {
+        var p = new VirTypedParameter { Type = VirTypedParameter.ULLong, Value = ulong.MaxValue };
+        Assert.Equal(ulong.MaxValue, p.Count);
+        p = new VirTypedParameter { Type = VirTypedParameter.Int, Value = 0xFFFF_FFFF_0000_0007 };   // the union's high bytes are not the int's
+        Assert.Equal(7UL, p.Count);
+        p = new VirTypedParameter { Type = VirTypedParameter.LLong, Value = unchecked((ulong)-5L) };
+        Assert.Equal(0UL, p.Count);
+        p = new VirTypedParameter { Type = VirTypedParameter.String, Value = 1 };
+        Assert.Null(p.Count);
+    }
+
+    [Fact]
     public void VirError_matches_virterror_h()
     {
         Assert.Equal(80, Unsafe.SizeOf<VirError>());

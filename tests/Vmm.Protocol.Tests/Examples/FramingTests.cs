@@ -100,7 +100,7 @@ public sealed class FramingTests
 
     [Theory]
     [InlineData(0x00)]
-    [InlineData(0x05)]
+    [InlineData(0x06)]
     [InlineData(0x0F)]
     [InlineData(0x16)]
     [InlineData(0x81)]

@@ -295,6 +295,34 @@ public static class Gens
         return kept;
     }
 
+    /// <summary>A USAGE (spec §16): counters as a hostd sends them, or any attributes a later version might add.</summary>
+    public static Gen<UsagePdu> Usage => WithTrailer(
+        from boot in NonZeroU64
+        from sampled in U64
+        from pages in U16.Where(p => p != 0)
+        from page in Gen.Frequency((1, Gen.Constant(pages - 1)), (2, Gen.Choose(0, pages - 1)))
+        from interval in U32
+        from host in Name()
+        from vms in Gen.Choose(0, 12).SelectMany(n => Gen.ArrayOf(UsageRecord, n))
+        select new UsagePdu { BootId = boot, SampledMs = sampled, Page = (ushort)page, Pages = pages, IntervalMs = interval, Host = host, Vms = [.. vms] });
+
+    private static Gen<VmUsage> UsageRecord =>
+        from uuid in Uuid
+        from attrs in Gen.Frequency(
+            (2, from values in Gen.ArrayOf(U64, UsageCounters.Count)
+                from present in Gen.Choose(0, (1 << UsageCounters.Count) - 1)
+                select Counters(values, present)),
+            (1, List(maxCount: 6, budget: 400)))
+        select new VmUsage { Uuid = uuid, Attributes = attrs };
+
+    private static AttrList Counters(ulong[] values, int present)
+    {
+        var c = new UsageCounters();
+        for (int i = 0; i < UsageCounters.Count; i++)
+            if ((present & (1 << i)) != 0) c.Set((AttrType)((int)UsageCounters.First + i), values[i]);
+        return c.ToAttributes();
+    }
+
     public static Gen<RequestPdu> Request => WithTrailer(
         from id in NonZeroU64
         from boot in U64
@@ -362,7 +390,7 @@ public static class Gens
     public static Gen<Pdu> AnyPdu => Gen.OneOf(
         State.Select(p => (Pdu)p), Request.Select(p => (Pdu)p), Ack.Select(p => (Pdu)p), Error.Select(p => (Pdu)p),
         Query.Select(p => (Pdu)p), Submit.Select(p => (Pdu)p), Host.Select(p => (Pdu)p), AdminVm.Select(p => (Pdu)p),
-        Result.Select(p => (Pdu)p), Event.Select(p => (Pdu)p));
+        Result.Select(p => (Pdu)p), Event.Select(p => (Pdu)p), Usage.Select(p => (Pdu)p));
 
     /// <summary>A cluster key from random bytes.</summary>
     public static Gen<ClusterKey> Key => Seed.Select(s => new ClusterKey(RandomBytes(s, ClusterKey.Length)));

@@ -18,6 +18,7 @@ public static class Shuffle
         AdminVmPdu v => v with { Vm = Record(v.Vm, r), Attributes = List(v.Attributes, r) },
         AdminResultPdu res => res with { Attributes = List(res.Attributes, r) },
         AdminEventPdu ev => ev with { Attributes = List(ev.Attributes, r) },
+        UsagePdu u => u with { Vms = new(u.Vms.Select(vm => vm with { Attributes = List(vm.Attributes, r) })) },
         _ => p,
     };
 

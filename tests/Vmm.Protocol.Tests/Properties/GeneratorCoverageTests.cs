@@ -24,6 +24,7 @@ public sealed class GeneratorCoverageTests
         AdminVmPdu v => [v.Attributes, v.Vm.Attributes],
         AdminResultPdu r => [r.Attributes],
         AdminEventPdu e => [e.Attributes],
+        UsagePdu u => [.. u.Vms.Select(v => v.Attributes)],
         _ => [],
     };
 

@@ -25,7 +25,7 @@ public sealed partial class MetricsTests
         await using var c = new Cluster();
         int controllerPort = Cluster.FreeTcpPort(), hostPortA = Cluster.FreeTcpPort(), hostPortB = Cluster.FreeTcpPort();
         c.StartController("--metrics-listen", $"127.0.0.1:{controllerPort}");
-        c.StartHost("hv-a", extra: ["--metrics-listen", $"127.0.0.1:{hostPortA}"]);
+        c.StartHost("hv-a", extra: ["--metrics-listen", $"127.0.0.1:{hostPortA}", "--usage-interval", "1s"]);
         c.StartHost("hv-b", extra: ["--metrics-listen", $"127.0.0.1:{hostPortB}"]);
         c.Eventually(() => c.Hosts().Count(h => h.GetProperty("state").GetString() == "up") == 2, "both hosts are up");
         var created = c.Ctl("vm", "create", "--name", "m1", "--host", "hv-a", "--memory", "128M", "--disk", "1G");
@@ -33,7 +33,15 @@ public sealed partial class MetricsTests
         Assert.Equal(0, c.Ctl("vm", "start", "m1").Code);
         c.Eventually(() => c.Vm("m1") is { } v && v.GetProperty("power").GetString() == "running", "m1 runs");
 
+        // Per-VM usage (spec §16): m1's CPU seconds once hv-a's first usage sample after the start arrived.
         string controller = await ScrapeAsync(controllerPort);
+        for (int i = 0; i < 100 && !controller.Contains("vmm_vm_cpu_seconds_total{host=\"hv-a\",vm=\"m1\"", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+            controller = await ScrapeAsync(controllerPort);
+        }
+        Assert.Contains("vmm_vm_cpu_seconds_total{host=\"hv-a\",vm=\"m1\"", controller);
+        Assert.Contains("vmm_vm_usage_series_omitted 0\n", controller);
         string hostA = await ScrapeAsync(hostPortA);
         string hostB = await ScrapeAsync(hostPortB);
         Assert.Contains("vmm_hosts{state=\"up\"} 2\n", controller);
