@@ -98,7 +98,7 @@ internal static class ViewWalk
             var def = AttrRegistry.Find(r.TypeByte);
             bool same = def?.Kind switch
             {
-                null => a.Opaque is not null && v.SequenceEqual(a.Opaque.Bytes),
+                null or AttrKind.Bytes => a.Opaque is not null && v.SequenceEqual(a.Opaque.Bytes),
                 AttrKind.U8 or AttrKind.U16 or AttrKind.U32 or AttrKind.U64 or AttrKind.Mac => r.Number == a.Number,
                 AttrKind.Text or AttrKind.Name => Encoding.UTF8.GetString(v) == a.Text,
                 AttrKind.DiskState => a.Disk == new DiskInfo(Encoding.UTF8.GetString(v[10..]), (DiskBus)v[8], (DiskFlags)v[9], BinaryPrimitives.ReadUInt64BigEndian(v)),
