@@ -35,6 +35,7 @@ internal sealed class Watchdog : IDisposable
     private readonly Lock _gate = new();
     private int _fd;
     private bool? _petting;                 // null: not looked yet
+    private bool _petFailing;               // the last pet failed: said once, not every 50 ms
 
     private Watchdog(string device, int fd, long timeoutMs, Lease lease, Logger log, TimeProvider time)
     {
@@ -141,10 +142,13 @@ internal sealed class Watchdog : IDisposable
             if (Libc.WriteByte(_fd, Pet, out string? error))
             {
                 Interlocked.Increment(ref Counters.Pets);
+                if (_petFailing) _log.Info("watchdog {0}: petted again after {1} failed pets", Device, Interlocked.Read(ref Counters.Failures));
+                _petFailing = false;
                 return true;
             }
             Interlocked.Increment(ref Counters.Failures);
-            _log.Error("watchdog {0}: a pet failed: {1}", Device, error);
+            if (!_petFailing) _log.Error("watchdog {0}: a pet failed: {1} (said once until one succeeds; counted in vmm_hostd_watchdog_failures_total)", Device, error);
+            _petFailing = true;
             return false;
         }
     }

@@ -65,7 +65,7 @@ internal sealed class UsageHistory
         if (!Fresh(now)) return null;
         var growth = new UsageCounters();
         for (var t = UsageCounters.First; t <= UsageCounters.Last; t++)
-            if (t is not (AttrType.MemUsed or AttrType.MemBalloon) && Delta(t) is { } d) growth.Set(t, d);
+            if (IsCounter(t) && Delta(t) is { } d) growth.Set(t, d);
         return new UsageSnapshot(Newest, growth, SpanMs);
     }
 
@@ -73,28 +73,14 @@ internal sealed class UsageHistory
     public ulong? Delta(AttrType type) =>
         HasPrevious && Newest.Has(type) && Previous.Has(type) ? Newest[type] - Previous[type] : null;
 
-    /// <summary>CPU used between the two samples, per mille of <paramref name="vcpus"/> (spec §16.4); null without a rate.</summary>
-    public uint? CpuPermille(ushort vcpus)
-    {
-        if (Delta(AttrType.CpuTimeNs) is not { } ns || SpanMs == 0 || vcpus == 0) return null;
-        return (uint)Math.Min(ns * 1000.0 / (SpanMs * 1_000_000.0 * vcpus), uint.MaxValue);
-    }
-
-    /// <summary>The growth of each counter and the span between the samples, as a usage-delta attribute holds them.</summary>
-    public AttrList DeltaAttributes()
-    {
-        var list = new AttrList();
-        if (!HasPrevious) return list;
-        list.Add(AttrType.DurationUs, SpanMs * 1000);
-        for (var t = UsageCounters.First; t <= UsageCounters.Last; t++)
-            if (t is not (AttrType.MemUsed or AttrType.MemBalloon) && Delta(t) is { } d) list.Add(t, d);
-        return list;
-    }
+    /// <summary>Whether <paramref name="type"/> only grows while the VM's process runs (spec §16.1); memory in use and
+    /// the balloon are gauges: they have no rate and going down resets nothing.</summary>
+    private static bool IsCounter(AttrType type) => type is not (AttrType.MemUsed or AttrType.MemBalloon);
 
     private static bool Decreased(in UsageCounters before, in UsageCounters after)
     {
         for (var t = UsageCounters.First; t <= UsageCounters.Last; t++)
-            if (t is not (AttrType.MemUsed or AttrType.MemBalloon) && before.Has(t) && after.Has(t) && after[t] < before[t]) return true;
+            if (IsCounter(t) && before.Has(t) && after.Has(t) && after[t] < before[t]) return true;
         return false;
     }
 }
