@@ -106,6 +106,14 @@ for proj in projects:
     p = n("passed")
     f = n("failed") + n("error") + n("timeout") + n("aborted")
     s = n("total") - n("executed")  # xunit's skipped tests are counted in no other field
+    # Name each failed test, with the first line of its message, just above the closing line: a log cut to its
+    # last lines (a CI summary) still says which tests failed and why.
+    for r in ET.parse(trx).getroot().iter(f"{ns}UnitTestResult"):
+        if r.get("outcome") not in ("Passed", "NotExecuted"):
+            message = r.find(f"{ns}Output/{ns}ErrorInfo/{ns}Message")
+            first = (message.text or "").strip().splitlines()[0][:300] if message is not None and message.text else ""
+            print(f"run-tests: {name}: {r.get('outcome', 'failed').lower()}: {r.get('testName')}"
+                  + (f": {first}" if first else ""), file=sys.stderr)
     if rc != 0 and f == 0:
         print(f"run-tests: {name}: runner exited {rc} with no failed test: counted as 1 failed", file=sys.stderr)
         f = 1
