@@ -76,6 +76,7 @@ internal sealed class HostdDaemon : IDisposable
         _stopTimeout = options.StopTimeout;
         BootId = NewBootId();
         Lease = new Lease(options.LeaseFile);
+        hypervisor.GateHaStarts(() => Lease.NotRunning);
         Drain = new DrainMark(options.StatePath, log);
         Publisher = new StatePublisher(hypervisor, BootId, options.HostName, options.Controllers, keys,
             options.HeartbeatInterval, options.MinDatagramsPerInterval, options.CallTimeout, _workers, log, options.Time, Drain);

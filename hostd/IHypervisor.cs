@@ -53,6 +53,13 @@ internal interface IHypervisor : IDisposable
     /// </summary>
     /// <exception cref="HypervisorException">the hypervisor failed or is unreachable.</exception>
     void ReadUsage(List<VmUsageSample> into) { }
+
+    /// <summary>
+    /// From now on, before an HA VM starts or resumes (spec §15.3), <paramref name="leaseNotRunning"/> is asked; when
+    /// it says why the lease is not running, the request is answered unavailable and nothing is done. A hypervisor
+    /// that keeps no HA mark ignores it.
+    /// </summary>
+    void GateHaStarts(Func<string?> leaseNotRunning) { }
 }
 
 /// <summary>One VM's usage counters at the moment they were read.</summary>

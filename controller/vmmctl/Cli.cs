@@ -22,7 +22,8 @@ internal static class Exit
     public const int Timeout = 6;
     /// <summary>No such VM, host, snapshot, base image or network (RESULT not-found, from the controller or the host).</summary>
     public const int NotFound = 7;
-    /// <summary>The host is down or unreachable, no host has room, or the inventory warms up (RESULT unavailable).</summary>
+    /// <summary>The host is down or unreachable, no host has room, the inventory warms up, or an HA VM may not start while
+    /// its host's lease is not running (RESULT unavailable).</summary>
     public const int Unavailable = 8;
     /// <summary>The controller's socket is missing, refuses connections or may not be opened.</summary>
     public const int Unreachable = 9;
@@ -87,8 +88,9 @@ internal static class Cli
           0 success            5 busy: another operation on the VM is in flight
           1 failure            6 timeout: no answer from the host; the outcome is unknown
           2 usage error        7 not found: no such VM, host, snapshot, base image or network
-          3 unsupported        8 unavailable: the host is down, no host has room, or the
-          4 unknown request      controller's inventory is warming up (retry; never "not found")
+          3 unsupported        8 unavailable: the host is down, no host has room, the
+          4 unknown request      controller's inventory is warming up, or an HA VM's host has
+                                 no running lease yet (retry; never "not found")
                                9 the controller is unreachable (no socket, refused, denied)
         The wire format is specified in spec/PROTOCOL.md.
         """;

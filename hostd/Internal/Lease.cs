@@ -24,7 +24,9 @@ namespace Vmm.Hostd.Internal;
 /// <param name="Token">For a grant: the token to echo in the next renewal.</param>
 /// <param name="Message">One line: what was done (extended to, not extended because ..., refused because ...).</param>
 /// <param name="Unfenced">True when this grant ended a fence (the host's fenced status is cleared).</param>
-internal readonly record struct LeaseAnswer(bool Granted, string? Holder, ulong Token, string Message, bool Unfenced = false);
+/// <param name="RemainingMs">For a grant: the milliseconds the lease has left after it; 0 when it is not running (a
+/// first renewal, or a token this host did not give the holder, extends nothing).</param>
+internal readonly record struct LeaseAnswer(bool Granted, string? Holder, ulong Token, string Message, bool Unfenced = false, ulong RemainingMs = 0);
 
 /// <summary>The lease of one host. Thread-safe: renewals come on any connection; the fencer reads it.</summary>
 internal sealed class Lease
@@ -84,6 +86,27 @@ internal sealed class Lease
 
     /// <summary>True once the deadline passed: the fencer must fence the HA VMs running here.</summary>
     public bool Lapsed { get { lock (_gate) return _nowMs() >= _deadlineMs; } }
+
+    /// <summary>
+    /// Null while the lease runs; otherwise why it does not, in words that finish "the host's lease ...": an HA VM
+    /// that starts now would be fenced within a second (spec §15.3), so hostd refuses to start or resume one.
+    /// </summary>
+    public string? NotRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                long now = _nowMs();
+                if (now < _deadlineMs) return null;
+                if (_deadlineMs == long.MinValue)
+                    return _holder is null
+                        ? "has not been renewed since hostd started (no controller holds it yet)"
+                        : $"is held by controller {_holder} but not extended yet (its next renewal extends it)";
+                return $"of controller {_holder ?? "none"} lapsed {Seconds(now - _deadlineMs)} s ago";
+            }
+        }
+    }
 
     /// <summary>True from a fence that found something to say until the next extension: STATE says fenced meanwhile.</summary>
     public bool Fenced { get { lock (_gate) return _fenced; } }
@@ -163,7 +186,7 @@ internal sealed class Lease
             _claimMs = now + fenceAfterMs;
             ulong next = (ulong)_epoch << EpochShift | ((ulong)now & MsMask);
             Write();
-            return new(true, _holder, next, message, unfenced);
+            return new(true, _holder, next, message, unfenced, (ulong)Math.Max(0, _deadlineMs == long.MinValue ? 0 : _deadlineMs - now));
         }
     }
 

@@ -48,6 +48,8 @@ internal sealed class MeasuredHypervisor(IHypervisor inner) : IHypervisor, IMetr
 
     public void ReadUsage(List<VmUsageSample> into) => inner.ReadUsage(into);
 
+    public void GateHaStarts(Func<string?> leaseNotRunning) => inner.GateHaStarts(leaseNotRunning);
+
     public Outcome Execute(RequestPdu request)
     {
         int call = Enum.IsDefined(request.Code) ? 2 + (int)request.Code : -1;

@@ -147,7 +147,10 @@ internal sealed class RequestProcessor(
                 $"the hypervisor did not finish within {deadline.TotalSeconds:0.#} s; the operation may still complete (the next STATE will show it)");
         }
         var ack = Answer(request, outcome, started, peer);
-        _cache.Complete(request.RequestId, ack);
+        // unavailable: nothing was done, and the same id may be sent again once the cause has passed (an HA VM while
+        // the lease is not running, §15.3): not kept, or the retry would be answered from the cache.
+        if (ack.Code == AckCode.Unavailable) _cache.Abandon(request.RequestId);
+        else _cache.Complete(request.RequestId, ack);
         return receipt is null ? ack : await WithStateAsync(ack, receipt).ConfigureAwait(false);
     }
 
@@ -217,7 +220,7 @@ internal sealed class RequestProcessor(
         var answer = lease.Renew(controller, request.Parameters.Number(AttrType.LeaseToken) ?? 0, (uint)Math.Min(fenceAfter, uint.MaxValue));
         var results = new AttrList();
         if (answer.Holder is { } holder) results.Add(AttrType.Controller, holder);
-        if (answer.Granted) results.Add(AttrType.LeaseToken, answer.Token);
+        if (answer.Granted) results.Add(AttrType.LeaseToken, answer.Token).Add(AttrType.FenceAfterMs, answer.RemainingMs);
         results.AddMessage(answer.Message);
         if (answer.Unfenced)
         {

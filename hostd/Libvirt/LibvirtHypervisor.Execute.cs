@@ -13,7 +13,7 @@ internal sealed partial class LibvirtHypervisor
         try
         {
             var s = Session();
-            if (Guard(s, request) is { } early) return early;
+            if ((Guard(s, request) ?? HaGuard(s, request)) is { } early) return early;
             return request.Code switch
             {
                 RequestCode.Add => Add(s, request),

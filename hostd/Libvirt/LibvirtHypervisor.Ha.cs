@@ -1,8 +1,10 @@
-// HA (spec §15): the mark in a domain's metadata (set-ha), and fencing the marked VMs when the lease lapses.
+// HA (spec §15): the mark in a domain's metadata (set-ha), no HA VM started while the lease is not running, and fencing
+// the marked VMs when the lease lapses.
 using Vmm.Hostd.Interop;
 using Vmm.Hostd.Libvirt.Xml;
 using Vmm.Protocol;
 using Vmm.Protocol.Pdus;
+using Vmm.Protocol.Text;
 
 namespace Vmm.Hostd.Libvirt;
 
@@ -25,6 +27,27 @@ internal sealed partial class LibvirtHypervisor
         _descriptions.Forget(r.Vm);
         _log.Info("VM {0} ({1}) is {2} now", name, r.Vm, ha ? "HA" : "not HA");
         return Outcome.Success(r.Vm);
+    }
+
+    private Func<string?> _leaseNotRunning = static () => null;
+
+    public void GateHaStarts(Func<string?> leaseNotRunning) => _leaseNotRunning = leaseNotRunning;
+
+    // An HA VM that starts (start, resume, a revert that may leave it running) while the lease is not running is
+    // fenced within a second: refused instead, unavailable, with nothing done (spec §15.3). A revert is refused
+    // whatever the snapshot's state: telling would cost a read of the snapshot, and a retry a second later costs less.
+    private Outcome? HaGuard(LibvirtSession s, RequestPdu r)
+    {
+        bool starts = r.Code is RequestCode.Start or RequestCode.Resume
+            || (r.Code == RequestCode.Snapshot && r.Parameters.Number(AttrType.SnapshotOp) == (ulong)SnapshotOp.Revert);
+        if (!starts || _leaseNotRunning() is not { } why) return null;
+        using var dom = Domain(s, r.Vm);
+        using (var xml = LibvirtApi.GetXmlDescUtf8(dom))
+            if (!_descriptions.Get(r.Vm, xml.Utf8).Ha) return null;
+        string name = LibvirtApi.GetName(dom);
+        _log.Warn("{0} of HA VM {1} ({2}) refused: the host's lease {3}", Names.Of(r.Code), name, r.Vm, why);
+        return Outcome.With(AckCode.Unavailable, r.Vm,
+            $"{name} is HA and this host's lease {why}: it would be fenced at once, so nothing was done; try again once a controller renews the lease (every second)", null);
     }
 
     public IReadOnlyList<string> FenceHa(bool pause)

@@ -141,7 +141,7 @@ _reg(0x61, 'parallel', 'u16', where='query')
 _reg(0x62, 'drain-outcome', 'u8', enum=DRAIN_OUTCOME, where='vm')
 _reg(0x64, 'controller', 'name', 64, where='lease ack')          # §15
 _reg(0x65, 'lease-token', 'u64', where='lease ack')
-_reg(0x66, 'fence-after-ms', 'u32', where='lease')
+_reg(0x66, 'fence-after-ms', 'u32', where='lease ack')
 _reg(0x67, 'ha', 'u8', where='add set-ha')
 _reg(0x68, 'volume', 'text', 255, where='disk-spec')
 _reg(0x69, 'host-status', 'u8', enum=STATUS_FLAGS, where='host')

@@ -159,6 +159,16 @@ def main():
              "disk-spec={target=vda bus=virtio volume=web-01-vda.qcow2} nic-spec={mac=52:54:00:12:34:56 network=default model=virtio} ha=1")
     positive("ack-lease-granted", "a renewal granted: the holder and the token for the next one (§15.2)",
              f"ack id=0x5a17c0de00000017 boot={BOOT} code=success message=\"lapses in 4.012 s\" duration-us=41 controller=ctl-1 lease-token=0x3a5c00000a1b3025")
+    positive("ack-lease-first-granted", "a first renewal granted: nothing extended, so 0 ms left; the controller renews again at once (§15.2)",
+             f"ack id=0x5a17c0de00000019 boot={BOOT} code=success message=\"taken from no one; no token yet, so the lease is not extended\" "
+             "duration-us=38 controller=ctl-1 lease-token=0x3a5c00000a1b2c3d fence-after-ms=0")
+    positive("ack-lease-granted-left", "a renewal granted that extended the lease: the ms it has left (§15.2)",
+             f"ack id=0x5a17c0de0000001b boot={BOOT} code=success message=\"renewed; lapses in 4.012 s\" duration-us=40 controller=ctl-1 "
+             "lease-token=0x3a5c00000a1b3025 fence-after-ms=4012")
+    positive("ack-unavailable-ha-start", "a start of an HA VM refused while the lease is not running: nothing done, not cached (§15.3)",
+             f"ack id=0x5a17c0de0000001c boot={BOOT} code=unavailable uuid={U1} message=\"web-01 is HA and this host's lease has not been "
+             "renewed since hostd started (no controller holds it yet): it would be fenced at once, so nothing was done; try again once "
+             "a controller renews the lease (every second)\" duration-us=512")
     positive("ack-lease-refused", "a renewal refused: another controller holds the lease (§15.5)",
              f"ack id=0x5a17c0de00000017 boot={BOOT} code=failure message=\"the lease is held by controller ctl-2 for 3.5 s more\" duration-us=30 controller=ctl-2")
     positive("state-fenced", "a hostd whose lease lapsed: status fenced, its HA VM destroyed (§15.3)",

@@ -17,11 +17,13 @@ internal sealed class LeaseKeeper(FleetInventory inventory, IDispatcher dispatch
     private readonly Lock _gate = new();
     private readonly HashSet<string> _renewing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _said = new(StringComparer.Ordinal);
-    private long _sent, _granted, _refused, _unanswered;
+    private long _sent, _granted, _refused, _unanswered, _again;
 
-    /// <summary>Renewals sent, granted, refused (another controller holds the lease) and unanswered (timeout, unreachable).</summary>
-    public (long Sent, long Granted, long Refused, long Unanswered) Counts =>
-        (Interlocked.Read(ref _sent), Interlocked.Read(ref _granted), Interlocked.Read(ref _refused), Interlocked.Read(ref _unanswered));
+    /// <summary>Renewals sent, granted, refused (another controller holds the lease) and unanswered (timeout, unreachable);
+    /// and of those sent, the ones sent at once because the grant before extended nothing.</summary>
+    public (long Sent, long Granted, long Refused, long Unanswered, long Again) Counts =>
+        (Interlocked.Read(ref _sent), Interlocked.Read(ref _granted), Interlocked.Read(ref _refused), Interlocked.Read(ref _unanswered),
+         Interlocked.Read(ref _again));
 
     /// <summary>Renews until <paramref name="stop"/>, then waits for the renewals in flight; never faults.</summary>
     public async Task RunAsync(CancellationToken stop)
@@ -60,16 +62,22 @@ internal sealed class LeaseKeeper(FleetInventory inventory, IDispatcher dispatch
         string host = target.Name;
         try
         {
-            var lease = book.Of(host);
-            var parameters = new AttrList().Add(AttrType.TimeoutMs, (ulong)(options.LeaseInterval.TotalMilliseconds * 2));
-            if (lease.Token != 0) parameters.Add(AttrType.LeaseToken, lease.Token);
-            parameters.Add(AttrType.Controller, options.ControllerId);
-            parameters.Add(AttrType.FenceAfterMs, (ulong)options.FenceAfter.TotalMilliseconds);
-            Interlocked.Increment(ref _sent);
-            var result = await dispatcher.SendAsync(target, RequestCode.Lease, RequestFlags.None, Guid.Empty, parameters, stop).ConfigureAwait(false);
-            // Taken after the answer is in hand: later than the ACK's arrival, so the wait counted from it is longer, never shorter.
-            long at = _now();
-            Apply(host, result, at);
+            // A grant that extended nothing (the first, or a token of the host's earlier lease) leaves the host's HA VMs
+            // fenced and unable to start until the next renewal (spec §15.2): that one goes at once, not an interval later.
+            for (int round = 0; ; round++)
+            {
+                var lease = book.Of(host);
+                var parameters = new AttrList().Add(AttrType.TimeoutMs, (ulong)(options.LeaseInterval.TotalMilliseconds * 2));
+                if (lease.Token != 0) parameters.Add(AttrType.LeaseToken, lease.Token);
+                parameters.Add(AttrType.Controller, options.ControllerId);
+                parameters.Add(AttrType.FenceAfterMs, (ulong)options.FenceAfter.TotalMilliseconds);
+                Interlocked.Increment(ref _sent);
+                var result = await dispatcher.SendAsync(target, RequestCode.Lease, RequestFlags.None, Guid.Empty, parameters, stop).ConfigureAwait(false);
+                // Taken after the answer is in hand: later than the ACK's arrival, so the wait counted from it is longer, never shorter.
+                long at = _now();
+                if (!Apply(host, result, at) || round == 1) break;
+                Interlocked.Increment(ref _again);
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -85,8 +93,9 @@ internal sealed class LeaseKeeper(FleetInventory inventory, IDispatcher dispatch
         }
     }
 
-    /// <summary>What an answer to a renewal means for the book.</summary>
-    internal void Apply(string host, DispatchResult result, long atMs)
+    /// <summary>What an answer to a renewal means for the book. True when it was a grant that extended nothing (the
+    /// host said 0 ms left): the next renewal should go at once.</summary>
+    internal bool Apply(string host, DispatchResult result, long atMs)
     {
         string? holder = result.Results.Text(AttrType.Controller);
         if (result.Code == AckCode.Success && result.Results.Number(AttrType.LeaseToken) is { } token)
@@ -94,6 +103,7 @@ internal sealed class LeaseKeeper(FleetInventory inventory, IDispatcher dispatch
             Interlocked.Increment(ref _granted);
             book.Granted(host, token, atMs, holder ?? options.ControllerId);
             Say(host, "held", $"host {host}: this controller holds its lease ({result.Results.Text(AttrType.Message) ?? "granted"})", warn: false);
+            return result.Results.Number(AttrType.FenceAfterMs) == 0;
         }
         else if (result.Code == AckCode.Failure && holder is not null && holder != options.ControllerId)
         {
@@ -111,6 +121,7 @@ internal sealed class LeaseKeeper(FleetInventory inventory, IDispatcher dispatch
             Interlocked.Increment(ref _unanswered);
             log.Debug("host {0}: lease renewal got {1}: {2}", host, Vmm.Protocol.Text.Names.Of(result.Code), result.Results.Text(AttrType.Message) ?? "no message");
         }
+        return false;
     }
 
     // One line for each change of what a host's lease is to this controller, not one a second.

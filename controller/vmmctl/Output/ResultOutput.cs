@@ -65,7 +65,7 @@ internal static class ResultOutput
         AckCode.Busy => "another operation on this VM is in flight; try again shortly",
         AckCode.Timeout => "no answer from the host in time; the request may still take effect (see vmmctl vm show)",
         AckCode.NotFound => "no such VM, host, snapshot, base image or network",
-        AckCode.Unavailable => "the host is down or unreachable, or no host has room",
+        AckCode.Unavailable => "the host is down or unreachable, no host has room, or an HA VM may not start there yet; nothing was done, try again",
         _ => "an outcome this vmmctl does not know",
     };
 }

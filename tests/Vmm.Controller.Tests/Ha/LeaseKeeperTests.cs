@@ -44,6 +44,32 @@ public sealed class LeaseKeeperTests
     }
 
     [Fact]
+    public async Task A_grant_that_extended_nothing_is_followed_at_once_by_a_renewal_with_its_token_and_only_one()
+    {
+        var h = _fleet.Host("hv-a");
+        _fleet.Send(h, h.CompleteReport([]));
+        // The host says 0 ms left to every grant (as to a first renewal): one more goes at once, then the round ends.
+        ulong next = 0x70;
+        _dispatcher.Answer = c => Ack(AckCode.Success, new AttrList().Add(AttrType.Controller, "ctl-1")
+            .Add(AttrType.LeaseToken, Interlocked.Increment(ref next)).Add(AttrType.FenceAfterMs, 0));
+        var keeper = Keeper();
+        keeper.RenewAll(CancellationToken.None);
+        await Eventually.True(() => keeper.Counts.Granted == 2, "the renewal sent again at once");
+        await Task.Delay(100);
+        List<FakeDispatcher.Call> calls;
+        lock (_dispatcher.Calls) calls = [.. _dispatcher.Calls];
+        Assert.Equal(2, calls.Count);
+        Assert.Null(calls[0].Parameters.Number(AttrType.LeaseToken));
+        Assert.Equal(0x71UL, calls[1].Parameters.Number(AttrType.LeaseToken));
+        Assert.Equal(1, keeper.Counts.Again);
+
+        // A grant with time left (or, from an older hostd, without fence-after-ms) is not followed by another.
+        Assert.False(keeper.Apply("hv-a", Ack(AckCode.Success, new AttrList().Add(AttrType.LeaseToken, 9).Add(AttrType.FenceAfterMs, 4000)), 1));
+        Assert.False(keeper.Apply("hv-a", Ack(AckCode.Success, new AttrList().Add(AttrType.LeaseToken, 9)), 1));
+        Assert.True(keeper.Apply("hv-a", Ack(AckCode.Success, new AttrList().Add(AttrType.LeaseToken, 9).Add(AttrType.FenceAfterMs, 0)), 1));
+    }
+
+    [Fact]
     public void A_refusal_naming_another_holder_makes_this_controller_stand_by()
     {
         var keeper = Keeper();

@@ -90,6 +90,10 @@ internal sealed class FakeHypervisor : IHypervisor
         return fenced;
     }
 
+    private Func<string?> _leaseNotRunning = static () => null;
+
+    public void GateHaStarts(Func<string?> leaseNotRunning) => _leaseNotRunning = leaseNotRunning;
+
     public Outcome Execute(RequestPdu request)
     {
         Executed.Enqueue((request.RequestId, request.Code, request.Vm));
@@ -102,6 +106,8 @@ internal sealed class FakeHypervisor : IHypervisor
                 return Outcome.Success(request.Vm);
             case RequestCode.Start or RequestCode.Pause or RequestCode.Resume or RequestCode.Stop:
                 if (!_vms.TryGetValue(request.Vm, out var vm)) return Outcome.Failure(request.Vm, $"no VM with uuid {request.Vm}", 42);
+                if (request.Code is RequestCode.Start or RequestCode.Resume && (vm.Flags & VmFlags.Ha) != 0 && _leaseNotRunning() is { } why)
+                    return Outcome.With(AckCode.Unavailable, request.Vm, $"{vm.Name} is HA and the lease {why}", null);
                 var power = request.Code switch { RequestCode.Pause => PowerState.Paused, RequestCode.Stop => PowerState.Off, _ => PowerState.Running };
                 _vms[request.Vm] = vm with { Power = power };
                 VmChanged?.Invoke(request.Vm);

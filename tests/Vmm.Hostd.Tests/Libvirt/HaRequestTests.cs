@@ -63,6 +63,38 @@ public sealed class HaRequestTests
     }
 
     [Fact]
+    public void While_the_lease_is_not_running_an_HA_VM_neither_starts_nor_resumes_nor_reverts_and_others_do()
+    {
+        using var node = TestNode.Default();
+        string? notRunning = null;
+        node.Hypervisor.GateHaStarts(() => notRunning);
+        node.Succeed(RequestCode.Add, Vm, Requests.Add("ha-1").Add(AttrType.Ha, 1));
+        node.Succeed(RequestCode.Add, Other, Requests.Add("plain-1"));
+        node.Succeed(RequestCode.Start, Vm);
+        node.Succeed(RequestCode.Pause, Vm);
+        node.Succeed(RequestCode.Snapshot, Vm, new AttrList().Add(AttrType.SnapshotOp, (ulong)SnapshotOp.Create).Add(AttrType.SnapshotName, "s1"));
+
+        notRunning = "lapsed 1.2 s ago";
+        var resume = node.Execute(RequestCode.Resume, Vm);
+        Assert.Equal(AckCode.Unavailable, resume.Code);
+        Assert.Equal("ha-1 is HA and this host's lease lapsed 1.2 s ago: it would be fenced at once, so nothing was done; "
+            + "try again once a controller renews the lease (every second)", resume.Results.Text(AttrType.Message));
+        Assert.Equal(PowerState.Paused, node.ReadVm(Vm).Power);
+        var revert = new AttrList().Add(AttrType.SnapshotOp, (ulong)SnapshotOp.Revert).Add(AttrType.SnapshotName, "s1");
+        Assert.Equal(AckCode.Unavailable, node.Execute(RequestCode.Snapshot, Vm, revert).Code);
+        node.Succeed(RequestCode.Stop, Vm, new AttrList().Add(AttrType.TimeoutMs, 0));
+        Assert.Equal(AckCode.Unavailable, node.Execute(RequestCode.Start, Vm).Code);
+        Assert.Equal(PowerState.Off, node.ReadVm(Vm).Power);
+        // What does not start it is not held back, nor is a VM that is not HA.
+        node.Succeed(RequestCode.SetHa, Vm, Ha(1));
+        node.Succeed(RequestCode.Start, Other);
+
+        notRunning = null;
+        node.Succeed(RequestCode.Start, Vm);
+        Assert.Equal(PowerState.Running, node.ReadVm(Vm).Power);
+    }
+
+    [Fact]
     public void Fencing_destroys_or_pauses_the_running_HA_VMs_and_nothing_else()
     {
         using var node = TestNode.Default();
