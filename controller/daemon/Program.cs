@@ -90,7 +90,8 @@ internal static class Program
             IdleTimeout = settings.AdminIdleTimeout,
             DrainParallel = settings.DrainParallel,
         }, inventory, dispatcher, new Placer(settings.CpuOvercommit), Log.For("admin"));
-        using var metrics = MetricsServer.Open(settings.MetricsListen, ControllerMetrics.Sources(inventory, dispatcher, admin, settings.MetricsVmUsageMax), Log.For("metrics"));
+        using var metrics = MetricsServer.Open(settings.MetricsListen, ControllerMetrics.Sources(inventory, dispatcher, admin, settings.MetricsVmUsageMax,
+            new HaMetrics(keeper, leases, restarter)), Log.For("metrics"));
         using (ingest)
         {
             admin.Start();

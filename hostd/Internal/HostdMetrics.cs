@@ -61,7 +61,25 @@ internal sealed class HostdMetrics(HostdDaemon daemon) : IMetricsSource
         w.Single("vmm_hostd_handshake_timeout_seconds", MetricType.Gauge, "Time a new connection has to deliver its first authentic PDU (handshake-timeout).",
             limits.HandshakeTimeout.TotalSeconds);
         WriteTransport(w, server.Counters, limits);
+        WriteLease(w, daemon.Lease, daemon.Fencer.Counters);
         if (daemon.Watchdog is { } watchdog) WriteWatchdog(w, watchdog);
+    }
+
+    // The lease and the fencer (spec §15): an alert on the time left falling, or on a fence, comes before a VM is missed.
+    private static void WriteLease(MetricsWriter w, Lease lease, FenceCounters c)
+    {
+        long left = lease.RemainingMs;
+        w.Single("vmm_hostd_lease_remaining_seconds", MetricType.Gauge,
+            "Time until this host's lease lapses and its HA VMs are fenced; 0 once it has lapsed, or while no renewal has extended it.",
+            left == long.MinValue ? 0 : Math.Max(0, left) / 1000.0);
+        w.Single("vmm_hostd_fenced", MetricType.Gauge, "1 while this host says fenced (its lease lapsed and it fenced its HA VMs), until a renewal ends it.",
+            lease.Fenced ? 1 : 0);
+        w.Single("vmm_hostd_fence_rounds_total", MetricType.Counter, "Fence rounds run while the lease was lapsed (one a second while it stays so).",
+            Interlocked.Read(ref c.Rounds));
+        w.Single("vmm_hostd_fenced_vms_total", MetricType.Counter, "HA VMs destroyed or paused (fence-pause) by fencing.", Interlocked.Read(ref c.Vms));
+        w.Single("vmm_hostd_fence_failures_total", MetricType.Counter,
+            "Fence rounds that failed: the hypervisor was unreachable or did not answer in call-timeout (with a watchdog the machine then resets).",
+            Interlocked.Read(ref c.Failures));
     }
 
     // Only with watchdog-device set: a host without one has nothing to say here.

@@ -54,6 +54,19 @@ internal sealed class LeaseBook
         return lease.Held && lease.LastAckMs != long.MinValue ? lease.LastAckMs + fenceAfterMs + marginMs : null;
     }
 
+    /// <summary>Hosts whose lease this controller holds, and hosts whose lease another holds (it stands by).</summary>
+    public (int Held, int Standby) Census()
+    {
+        int held = 0, standby = 0;
+        lock (_gate)
+            foreach (var lease in _hosts.Values)
+            {
+                if (lease.Held) held++;
+                else if (lease.Holder is not null) standby++;
+            }
+        return (held, standby);
+    }
+
     /// <summary>Drops hosts for which <paramref name="keep"/> is false (forgotten by the inventory).</summary>
     public void Retain(Func<string, bool> keep)
     {

@@ -5,7 +5,7 @@ using Vmm.Protocol;
 namespace Vmm.Controller.Inventory;
 
 /// <summary>A host as the metrics count it. <see cref="Vms"/> is one array for the whole census, filled anew for each host.</summary>
-internal readonly record struct HostCensus(string Name, HostState State, ulong Accepted, ulong Dropped, int[] Vms)
+internal readonly record struct HostCensus(string Name, HostState State, ulong Accepted, ulong Dropped, int[] Vms, bool Fenced = false, bool Draining = false)
 {
     /// <summary>The power states of spec §8.3 (0-7): the length of <see cref="Vms"/>, indexed by <see cref="PowerState"/>'s value.</summary>
     public const int Powers = (int)PowerState.Suspended + 1;
@@ -35,7 +35,7 @@ internal sealed partial class FleetInventory
                     int power = (int)vm.Power;
                     if (power < vms.Length) vms[power]++;
                 }
-                census = new HostCensus(host.Name, host.StateAt(_clock(), _downAfterMs), host.Accepted, host.Dropped, vms);
+                census = new HostCensus(host.Name, host.StateAt(_clock(), _downAfterMs), host.Accepted, host.Dropped, vms, host.Fenced, host.Draining);
             }
             visit(census);
         }

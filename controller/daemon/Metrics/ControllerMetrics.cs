@@ -16,12 +16,13 @@ internal sealed class ControllerMetrics(FleetInventory inventory, Dispatcher dis
     /// <paramref name="vmUsageMax"/> (metrics-vm-usage-max).
     /// </summary>
     public static IReadOnlyList<IMetricsSource> Sources(FleetInventory inventory, Dispatcher dispatcher, AdminServer admin,
-        int vmUsageMax = ControllerSettings.DefaultMetricsVmUsageMax) =>
+        int vmUsageMax = ControllerSettings.DefaultMetricsVmUsageMax, HaMetrics? ha = null) =>
     [
         new ProcessMetrics("controller", ControllerSettings.Daemon.Version),
         new FleetMetrics(inventory),
         new VmUsageMetrics(inventory, vmUsageMax),
         new ControllerMetrics(inventory, dispatcher, admin),
+        .. (ha is null ? Array.Empty<IMetricsSource>() : [ha]),
     ];
 
     public void Write(MetricsWriter w)

@@ -17,6 +17,7 @@ internal sealed class FleetMetrics(FleetInventory inventory) : IMetricsSource
     public void Write(MetricsWriter w)
     {
         Array.Clear(_hostsByState);
+        int fenced = 0, draining = 0;
         // The per-host families are gathered apart, since a family's samples must follow its own HELP and TYPE.
         using var vms = new PooledBufferWriter();
         using var accepted = new PooledBufferWriter();
@@ -27,6 +28,8 @@ internal sealed class FleetMetrics(FleetInventory inventory) : IMetricsSource
         inventory.CensusByHost(host =>
         {
             _hostsByState[(int)host.State]++;
+            if (host.Fenced) fenced++;
+            if (host.Draining) draining++;
             for (int p = 0; p < HostCensus.Powers; p++)
                 if (host.Vms[p] != 0) vmsOut.Sample(Vms).Label("host", host.Name).Label("power", Names.Of((PowerState)p)).Value(host.Vms[p]);
             acceptedOut.Sample(Accepted).Label("host", host.Name).Value((long)host.Accepted);
@@ -35,6 +38,9 @@ internal sealed class FleetMetrics(FleetInventory inventory) : IMetricsSource
 
         w.Family("vmm_hosts", MetricType.Gauge, "Hosts the inventory holds, by state (up, down, unreachable, stopped, unknown).");
         for (int s = 0; s < _hostsByState.Length; s++) w.Sample("vmm_hosts").Label("state", Names.Of((HostState)s)).Value(_hostsByState[s]);
+        w.Single("vmm_hosts_fenced", MetricType.Gauge,
+            "Hosts whose last datagram said fenced: their lease lapsed and they destroyed or paused their HA VMs (spec §15.3).", fenced);
+        w.Single("vmm_hosts_draining", MetricType.Gauge, "Hosts marked draining: placement skips them (vmmctl host drain).", draining);
         w.Single("vmm_hosts_max", MetricType.Gauge, "The most hosts the inventory holds (max-hosts); datagrams naming more are dropped as host-limit.",
             inventory.Options.MaxHosts);
         w.Family(Vms, MetricType.Gauge, "VMs by host and by the power state their host last reported (a host not up shows its VMs' last known state).");

@@ -2,6 +2,7 @@ using System.Text;
 using NLog;
 using Vmm.Controller.Admin;
 using Vmm.Controller.Dispatch;
+using Vmm.Controller.Ha;
 using Vmm.Controller.Metrics;
 using Vmm.Controller.Placement;
 using Vmm.Hosting.Metrics;
@@ -54,6 +55,42 @@ public sealed class ControllerMetricsTests
 
         fleet.Silence(10);
         Assert.Contains("vmm_hosts{state=\"down\"} 1\n", await ExpositionOf(fleet));
+    }
+
+    [Fact]
+    public async Task Leases_renewals_HA_restarts_and_fenced_hosts_are_counted()
+    {
+        var fleet = new Fleet();
+        var a = fleet.Host("hv-a");
+        var b = fleet.Host("hv-b");
+        fleet.Send(a, a.CompleteReport([]));
+        fleet.Send(b, b.Build(0, 0, 0, HostStatus.Fenced, null, []));
+        var book = new LeaseBook();
+        var options = new HaOptions { ControllerId = "ctl-1", FenceAfter = TimeSpan.FromSeconds(5) };
+        var keeper = new LeaseKeeper(fleet.Inventory, new FakeDispatcher(), book, options, LogManager.CreateNullLogger());
+        keeper.Apply("hv-a", new DispatchResult(AckCode.Success, 1, Guid.Empty, new AttrList().Add(AttrType.Controller, "ctl-1").Add(AttrType.LeaseToken, 7)), 1);
+        keeper.Apply("hv-b", new DispatchResult(AckCode.Failure, 2, Guid.Empty, new AttrList().Add(AttrType.Controller, "ctl-2")), 1);
+        keeper.Apply("hv-b", new DispatchResult(AckCode.Timeout, 3, Guid.Empty, []), 1);
+        var restarter = new HaRestarter(fleet.Inventory, new FakeDispatcher(), book, new Placer(), options, LogManager.CreateNullLogger());
+        restarter.Counters.Restarted = 3;
+        restarter.Counters.GaveUp = 1;
+
+        await using var dispatcher = new Dispatcher(new HostKeys(Fleet.Key), new DispatchOptions(), LogManager.CreateNullLogger());
+        await using var admin = new AdminServer(new AdminOptions { Path = "/nonexistent/never-bound.sock" }, fleet.Inventory, dispatcher, new Placer(),
+            LogManager.CreateNullLogger());
+        var text = Render(ControllerMetrics.Sources(fleet.Inventory, dispatcher, admin, ha: new HaMetrics(keeper, book, restarter)));
+        Assert.Contains("vmm_hosts_fenced 1\n", text);
+        Assert.Contains("vmm_hosts_draining 0\n", text);
+        Assert.Contains("vmm_controller_lease_renewals_total{outcome=\"granted\"} 1\n", text);
+        Assert.Contains("vmm_controller_lease_renewals_total{outcome=\"refused\"} 1\n", text);
+        Assert.Contains("vmm_controller_lease_renewals_total{outcome=\"unanswered\"} 1\n", text);
+        Assert.Contains("vmm_controller_lease_renewals_again_total 0\n", text);
+        Assert.Contains("vmm_controller_leases_held 1\n", text);
+        Assert.Contains("vmm_controller_leases_standby 1\n", text);
+        Assert.Contains("vmm_controller_ha_restarts_total{outcome=\"restarted\"} 3\n", text);
+        Assert.Contains("vmm_controller_ha_restarts_total{outcome=\"gave-up\"} 1\n", text);
+        Assert.Contains("# TYPE vmm_controller_ha_restarts_total counter\n", text);
+        Assert.Contains("vmm_controller_ha_restarts_in_flight 0\n", text);
     }
 
     [Fact]

@@ -74,6 +74,32 @@ public sealed class HostdMetricsTests
     }
 
     [Fact]
+    public async Task The_lease_and_the_fences_are_shown()
+    {
+        var hypervisor = new FakeHypervisor();
+        var ha = hypervisor.Define("db-01", PowerState.Running);
+        hypervisor.Set(hypervisor.Get(ha)! with { Flags = VmFlags.Persistent | VmFlags.Ha });
+        await using var f = new DaemonFixture(hypervisor: hypervisor);
+        // A fresh hostd has no lease: it fences its running HA VM at once, and says fenced.
+        f.ReceiveStateUntil(s => (s.Status & HostStatus.Fenced) != 0);
+        var text = Render(f.Daemon);
+        Assert.Contains("vmm_hostd_lease_remaining_seconds 0\n", text);
+        Assert.Contains("vmm_hostd_fenced 1\n", text);
+        Assert.Contains("vmm_hostd_fenced_vms_total 1\n", text);
+        Assert.Matches("vmm_hostd_fence_rounds_total [1-9][0-9]*\n", text);
+        Assert.Contains("vmm_hostd_fence_failures_total 0\n", text);
+
+        using var c = f.Connect();
+        var lease = new AttrList().Add(AttrType.Controller, "ctl-1").Add(AttrType.FenceAfterMs, 5000);
+        var first = c.Call(new RequestPdu { RequestId = 0x0300000001, BootId = f.Boot, Code = RequestCode.Lease, Parameters = lease });
+        var token = first.Results.Number(AttrType.LeaseToken)!.Value;
+        c.Call(new RequestPdu { RequestId = 0x0300000002, BootId = f.Boot, Code = RequestCode.Lease, Parameters = [.. lease, new Attr { Type = AttrType.LeaseToken, Number = token }] });
+        text = Render(f.Daemon);
+        Assert.Matches("vmm_hostd_lease_remaining_seconds [1-5](\\.[0-9]+)?\n", text);
+        Assert.Contains("vmm_hostd_fenced 0\n", text);
+    }
+
+    [Fact]
     public async Task VMs_are_counted_by_power_as_last_read()
     {
         await using var f = new DaemonFixture();
