@@ -187,7 +187,7 @@ internal sealed class Drainer(FleetInventory inventory, IDispatcher dispatcher, 
             PlacementDecision decision;
             lock (_gate)
             {
-                decision = owner.Placer.Choose(Inventory.Hosts(), vcpus, memory, Held, except: host);
+                decision = owner.Placer.Choose(Inventory.Hosts(), vcpus, memory, Held, except: host, ha: (vm.Flags & VmFlags.Ha) != 0);
                 if (decision.Placed) Hold(decision.Host!, (int)vcpus, (long)memory);
             }
             if (!decision.Placed)

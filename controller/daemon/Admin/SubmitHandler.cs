@@ -160,7 +160,7 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
         }
         else
         {
-            var decision = placer.Choose(inventory.Hosts(), vcpus, memory, _reservations.HeldOn);
+            var decision = placer.Choose(inventory.Hosts(), vcpus, memory, _reservations.HeldOn, ha: p.Number(AttrType.Ha) == 1);
             if (!decision.Placed) return Refuse(AckCode.Unavailable, decision.Message);
             log.Info("placement: {0}", decision.Message);
             host = decision.Host!;
@@ -197,6 +197,9 @@ internal sealed class SubmitHandler(FleetInventory inventory, IDispatcher dispat
         if (dest == at.Host) return Refuse(AckCode.Failure, $"VM {at.Name} is already on host {dest}");
         if (inventory.Host(dest) is not { } d) return Missed($"no host named {dest}");
         if (d.State != HostState.Up) return Refuse(AckCode.Unavailable, $"destination host {dest} is {Names.Of(d.State)}");
+        if ((d.Status & HostStatus.Fenced) != 0 && inventory.VmsWithUuid(at.Vm).Exists(v => (v.Flags & VmFlags.Ha) != 0))
+            return Refuse(AckCode.Unavailable, $"destination host {dest} says fenced (its lease lapsed): HA VM {at.Name} would be fenced there at once; "
+                + "try again once a controller's renewal reaches it");
         if (d.Draining && !force)
             return Refuse(AckCode.Failure, $"destination host {dest} is draining: a VM moves there only with force (vmmctl vm migrate {at.Name} --to {dest} --force), "
                 + $"or once it is undrained (vmmctl host undrain {dest})");

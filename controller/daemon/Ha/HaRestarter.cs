@@ -163,7 +163,7 @@ internal sealed class HaRestarter(FleetInventory inventory, IDispatcher dispatch
                     job.To = where;
                     return;
                 }
-                var choice = placer.Choose(inventory.Hosts().Where(h => !tried.Contains(h.Name)), record.Vcpus, record.MemoryKib, Held);
+                var choice = placer.Choose(inventory.Hosts().Where(h => !tried.Contains(h.Name)), record.Vcpus, record.MemoryKib, Held, ha: true);
                 if (choice.Host is not { } to)
                 {
                     failures.Add(choice.Message);

@@ -2,7 +2,8 @@
 // (§7.4, drain). Room comes from the hosts' own heartbeats: memory-free as reported (less, when the host's VM
 // records already show more memory in use: a VM that arrived since its last report), and CPUs as the host's
 // logical CPUs (times an overcommit ratio) less the vCPUs of its VMs that hold CPUs now. A host marked
-// draining is never chosen.
+// draining is never chosen, nor for an HA VM a host that says fenced (its lease lapsed: it would not start the VM,
+// spec §15.3).
 using Vmm.Controller.Inventory;
 using Vmm.Protocol;
 using Vmm.Protocol.Text;
@@ -30,19 +31,20 @@ internal sealed class Placer
     /// Picks the up host with the most free memory among those with room for <paramref name="vcpus"/> and
     /// <paramref name="memoryKib"/> (ties: more free vCPUs, then name), so that new VMs spread out. Room is what the
     /// host reports less what <paramref name="held"/> says creates (or moves) in flight hold on it (not yet in its
-    /// reports). Hosts marked draining, and <paramref name="except"/> (a drain's own host), are never chosen.
+    /// reports). Hosts marked draining, and <paramref name="except"/> (a drain's own host), are never chosen; with
+    /// <paramref name="ha"/>, nor are hosts that say fenced.
     /// </summary>
     public PlacementDecision Choose(IEnumerable<HostView> hosts, uint vcpus, ulong memoryKib, Func<string, (uint Vcpus, ulong MemoryKib)>? held = null,
-        string? except = null)
+        string? except = null, bool ha = false)
     {
         Room? best = null, largest = null;
-        var draining = new List<string>();
+        var skipped = new List<string>();
         foreach (var h in hosts)
         {
             if (h.Name == except) continue;
-            if (h.Draining)
+            if (h.Draining || (ha && (h.Status & HostStatus.Fenced) != 0))
             {
-                draining.Add(h.Name);
+                skipped.Add($"{h.Name} {(h.Draining ? "draining" : "fenced")}");
                 continue;
             }
             if (h.State != HostState.Up || h.Endpoint is null || h.Facts.MemoryFreeKib is null || h.Facts.Cpus is null) continue;
@@ -57,10 +59,10 @@ internal sealed class Placer
         }
         if (best is not null) return new(best.Host, $"placed on {best.Host}: {SizeText.RoundedKib(best.MemoryKib)} and {best.Vcpus} vCPUs free");
         string need = $"no host has room for {vcpus} vCPUs and {SizeText.ExactKib(memoryKib)}";
-        string skipped = draining.Count == 0 ? "" : $" ({string.Join(", ", draining)} draining)";
+        string besides = skipped.Count == 0 ? "" : $" ({string.Join(", ", skipped)})";
         return new(null, largest is null
-            ? $"{need}: no host is up and reporting its free memory and CPUs{skipped}"
-            : $"{need}: largest free is {SizeText.RoundedKib(largest.MemoryKib)} and {largest.Vcpus} vCPUs on {largest.Host}{skipped}");
+            ? $"{need}: no host is up and reporting its free memory and CPUs{besides}"
+            : $"{need}: largest free is {SizeText.RoundedKib(largest.MemoryKib)} and {largest.Vcpus} vCPUs on {largest.Host}{besides}");
     }
 
     /// <summary>What a host has free for a new VM.</summary>

@@ -34,6 +34,17 @@ public sealed class PlacerTests
     }
 
     [Fact]
+    public void A_fenced_host_is_not_chosen_for_an_HA_VM_but_is_for_others()
+    {
+        HostView[] hosts = [Host("a", 8, 65536) with { Status = HostStatus.Fenced }, Host("b", 8, 4096)];
+        Assert.Equal("a", new Placer().Choose(hosts, 1, 1024).Host);
+        Assert.Equal("b", new Placer().Choose(hosts, 1, 1024, ha: true).Host);
+        var none = new Placer().Choose(hosts, 1, 8192 * 1024, ha: true);
+        Assert.False(none.Placed);
+        Assert.EndsWith("on b (a fenced)", none.Message);
+    }
+
+    [Fact]
     public void Overcommit_ratio_multiplies_CPUs()
     {
         var host = Host("a", 4, 8192, used: 4);
