@@ -62,6 +62,7 @@ internal static class Program
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var hup = new SignalLoop(PosixSignal.SIGHUP);
+            if (hup.InheritedIgnoreUndone) log.Info("SIGHUP was ignored when this process started (nohup?): taken back, so SIGHUP reloads");
             log.Info("vmm-hostd {0} host {1}, libvirt {2}, state to {3}, key id {4}", HostdSettings.Daemon.Version, settings.HostName,
                 settings.LibvirtUri, Describe(controllers), keys.Ids);
 

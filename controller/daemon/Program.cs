@@ -107,6 +107,7 @@ internal static class Program
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var hup = new SignalLoop(PosixSignal.SIGHUP);
+            if (hup.InheritedIgnoreUndone) log.Info("SIGHUP was ignored when this process started (nohup?): taken back, so SIGHUP reloads");
             log.Info("vmm-controller {0}: state on udp {1}, admin socket {2}, {3} pinned host(s), master key id {4}; leases held as {5} " +
                 "(renewed every {6} ms, fence-after {7} ms, HA restart {8} ms after that)",
                 ControllerSettings.Daemon.Version, settings.Listen, settings.AdminSocket, pins.Count, keys.Ids, ha.ControllerId,

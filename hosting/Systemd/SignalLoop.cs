@@ -10,15 +10,21 @@ public sealed class SignalLoop : IDisposable
     private readonly SemaphoreSlim _pending = new(0, 1);
     private readonly PosixSignalRegistration _registration;
 
-    /// <summary>Takes over <paramref name="signal"/> (its default action, for SIGHUP ending the process, no longer applies).</summary>
+    /// <summary>Takes over <paramref name="signal"/> (its default action, for SIGHUP ending the process, no longer applies;
+    /// nor does an ignore inherited from the parent, as under nohup: <see cref="InheritedIgnoreUndone"/> says so).</summary>
     public SignalLoop(PosixSignal signal)
     {
+        // Only SIGHUP: a shell starts background jobs with SIGINT ignored on purpose, and that is the runtime's to respect.
+        if (signal == PosixSignal.SIGHUP) InheritedIgnoreUndone = InheritedIgnore.Undo(1);
         _registration = PosixSignalRegistration.Create(signal, context =>
         {
             context.Cancel = true;
             Raise();
         });
     }
+
+    /// <summary>True when the signal was ignored at start (inherited from the parent) and that was undone.</summary>
+    public bool InheritedIgnoreUndone { get; }
 
     /// <summary>As if the signal arrived. Deliveries while one is pending count once (as the kernel does).</summary>
     public void Raise()

@@ -76,6 +76,22 @@ public sealed class ControllerSystemdTests : IDisposable
     }
 
     [Fact]
+    public void Started_under_nohup_SIGHUP_still_reloads_and_says_it_took_the_signal_back()
+    {
+        // nohup(1) starts the daemon with SIGHUP ignored, and .NET installs no handler for an ignored signal: without
+        // the daemon taking it back, kill -HUP would reload nothing, silently.
+        File.WriteAllText(this["c.toml"], Config("log-level = \"info\"\n"));
+        using (var keygen = Process.Start(Cluster.Bin("vmmctl"), ["key", "generate", this["k.key"]])!) keygen.WaitForExit();
+        using var controller = new DaemonProcess("nohup", new Dictionary<string, string>(), Cluster.Bin("vmm-controller"), "--config", this["c.toml"]);
+        controller.WaitForLine("taken back, so SIGHUP reloads");
+        controller.Signal("HUP");
+        controller.WaitForLine("SIGHUP: reading the configuration again");
+        Assert.False(controller.HasExited);
+        controller.Signal("TERM");
+        Assert.Equal(0, controller.WaitForExit());
+    }
+
+    [Fact]
     public void The_log_file_is_let_go_on_SIGHUP_so_logrotate_can_move_it()
     {
         string log = this["controller.log"];
