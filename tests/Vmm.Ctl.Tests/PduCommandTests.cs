@@ -93,7 +93,10 @@ public sealed class PduCommandTests : IDisposable
     {
         var v = Get("request-start");
         var other = Path.Combine(_dir, "other.key");
-        File.WriteAllText(other, new KeyFileContents(ClusterKey.Generate().DeriveHostKey("hv-01"), "hv-01").ToFileText());
+        // A key of another id than the vector's: one of the same id (1 in 256) is refused as bad-tag instead.
+        var key = ClusterKey.Generate().DeriveHostKey("hv-01");
+        while (key.Id == v.Bytes[5]) key = ClusterKey.Generate().DeriveHostKey("hv-01");
+        File.WriteAllText(other, new KeyFileContents(key, "hv-01").ToFileText());
         var r = Vmmctl.Run(v.Bytes, "pdu", "decode", "--verify", "--key-file", other);
         Assert.Equal(1, r.Exit);
         Assert.Contains("wrong-key", r.Stderr);
