@@ -146,8 +146,9 @@ public sealed class AdminSocketTests
     public async Task A_miss_right_after_start_is_looked_up_again_once_every_live_host_has_had_its_heartbeat()
     {
         // The controller's first down-after intervals: a VM it has not heard of may still exist. The lookup waits them
-        // out (here 3 x 100 ms, the clock moved on meanwhile) and only then answers.
-        var h = new AdminHarness(new InventoryOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(100) });
+        // out (3 x 1 s of real time, while the test moves the inventory's clock on) and only then answers. With
+        // 100 ms intervals, a loaded machine that held this test up for 250 ms ended the wait before the report came.
+        var h = new AdminHarness(new InventoryOptions { HeartbeatInterval = TimeSpan.FromSeconds(1) });
         await using var _ = h;
         var a = h.Fleet.Host("hv-a");
         h.Fleet.Send(a, a.CompleteReport([Vms.Vm(1, name: "web-1")]));
