@@ -99,7 +99,7 @@ public static class AttrRegistry
     /// </summary>
     public static string Cut(AttrType type, string text) =>
         Find((byte)type) is { Kind: AttrKind.Text, MaxLength: var max }
-            ? ErrorPdu.Truncate(text, max)
+            ? ErrorPdu.Truncate(Validation.OneLine(text), max)
             : throw new ArgumentException($"{type} is not a text attribute", nameof(type));
 
     private static AttrDef?[] Build()

@@ -52,6 +52,28 @@ public static class Validation
         return true;
     }
 
+    /// <summary>
+    /// <paramref name="v"/> as text a text attribute may carry (<see cref="IsText(string)"/>): each run of control
+    /// characters (a line break, a tab) becomes one space, a lone surrogate U+FFFD. A message built from an exception's
+    /// text (several lines, as some libraries write them) is then one line, not a PDU every receiver refuses.
+    /// </summary>
+    public static string OneLine(string v)
+    {
+        if (IsText(v)) return v;
+        var sb = new StringBuilder(v.Length);
+        for (int i = 0; i < v.Length; i++)
+        {
+            char c = v[i];
+            if (char.IsControl(c))
+            {
+                if (sb.Length > 0 && sb[^1] != ' ') sb.Append(' ');
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < v.Length && char.IsLowSurrogate(v[i + 1])) sb.Append(c).Append(v[++i]);
+            else sb.Append(char.IsSurrogate(c) ? '\uFFFD' : c);
+        }
+        return sb.ToString().TrimEnd(' ');
+    }
+
     /// <summary>String form of <see cref="IsText(ReadOnlySpan{byte})"/>; lone surrogates are not text.</summary>
     public static bool IsText(string v)
     {

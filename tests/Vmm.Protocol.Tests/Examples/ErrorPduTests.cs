@@ -20,6 +20,21 @@ public sealed class ErrorPduTests
         Assert.Equal(error, PduCodec.Decode(PduCodec.ToBytes(error)) with { KeyId = 0, Tag = 0 });
     }
 
+    [Theory]
+    [InlineData("Assert.Equal() Failure: Values differ\nExpected: None\nActual:   Stale", "Assert.Equal() Failure: Values differ Expected: None Actual:   Stale")]
+    [InlineData("tab\there\r\n", "tab here")]
+    [InlineData("\u0085next line\u007fdel", "next line del")]
+    [InlineData("plain, with ü and 🦀", "plain, with ü and 🦀")]
+    public void A_message_made_from_several_lines_is_sent_as_one_line_that_every_receiver_takes(string text, string sent)
+    {
+        // The controller once put an exception's several lines into a RESULT's message: the PDU went out, and the
+        // client refused it ("message is not UTF-8 text without control characters").
+        var result = new AdminResultPdu { Code = AckCode.Failure, Attributes = new AttrList().AddMessage(text) };
+        var decoded = (AdminResultPdu)PduCodec.Decode(PduCodec.ToBytes(result));
+        Assert.Equal(sent, decoded.Attributes.Text(AttrType.Message));
+        Assert.Equal(sent, ErrorPdu.For(new ProtocolException(ProtocolErrorCode.BadTag, text)).Attributes.Text(AttrType.Message));
+    }
+
     [Fact]
     public void ErrorPdu_For_other_errors_has_no_version()
     {
