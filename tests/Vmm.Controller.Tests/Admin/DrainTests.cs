@@ -61,9 +61,12 @@ public sealed class DrainTests
 
         public void Mark(string host, bool draining)
         {
-            var sim = _hosts[host];
-            sim.Marks = draining ? HostStatus.Draining : HostStatus.None;
-            Feed(sim, sim.Event());
+            lock (_ingest)
+            {
+                var sim = _hosts[host];
+                sim.Marks = draining ? HostStatus.Draining : HostStatus.None;
+                Feed(sim, sim.Event());
+            }
         }
 
         private async Task<DispatchResult> AnswerAsync(FakeDispatcher.Call call, CancellationToken cancel)
@@ -85,8 +88,13 @@ public sealed class DrainTests
             {
                 var dest = _hosts.Values.Single(h => $"qemu+tcp://{h.Name}/system" == call.Parameters.Text(AttrType.DestUri));
                 int n = Enumerable.Range(1, 6).Single(i => Vms.Uuid(i) == call.Vm);
-                Feed(dest, dest.Event(Vms.Vm(n) with { Reason = 2 }));
-                Feed(_hosts[call.Host.Name], _hosts[call.Host.Name].Event(Vms.Tombstone(n)));
+                // Built under the ingest lock too: two moves building datagrams of one host at once could feed them
+                // out of sequence order, and the later-fed one would be dropped as stale.
+                lock (_ingest)
+                {
+                    Feed(dest, dest.Event(Vms.Vm(n) with { Reason = 2 }));
+                    Feed(_hosts[call.Host.Name], _hosts[call.Host.Name].Event(Vms.Tombstone(n)));
+                }
             }
             Interlocked.Decrement(ref _inFlight);
             return new DispatchResult(code, id, call.Vm, code == AckCode.Success ? new AttrList() : new AttrList().AddMessage("migration refused"));

@@ -23,7 +23,19 @@ internal sealed class AdminClient : IDisposable
         using var timeout = new CancellationTokenSource(timeoutMs);
         while (true)
         {
-            if (PduCodec.TryDecode(_buffer.AsSpan(0, _held), out var pdu, out int used))
+            bool decoded;
+            Pdu? pdu;
+            int used;
+            try
+            {
+                decoded = PduCodec.TryDecode(_buffer.AsSpan(0, _held), out pdu, out used);
+            }
+            catch (ProtocolException e)
+            {
+                // The bytes themselves, to tell a codec fault from bytes changed on the way (a buffer written by two).
+                throw new ProtocolException(e.Code, $"{e.Message}; the PDU's bytes: {Convert.ToHexStringLower(_buffer.AsSpan(0, Math.Min(_held, 600)))}");
+            }
+            if (decoded)
             {
                 _buffer.AsSpan(used, _held - used).CopyTo(_buffer);
                 _held -= used;
