@@ -36,6 +36,15 @@ public sealed class ErrorPduTests
     }
 
     [Fact]
+    public void A_lone_surrogate_in_a_message_is_sent_as_the_replacement_character()
+    {
+        // Built in code: an attribute argument cannot carry a lone surrogate.
+        string text = "lone " + '\ud800' + " surrogate";
+        var decoded = (AdminResultPdu)PduCodec.Decode(PduCodec.ToBytes(new AdminResultPdu { Attributes = new AttrList().AddMessage(text) }));
+        Assert.Equal("lone \ufffd surrogate", decoded.Attributes.Text(AttrType.Message));
+    }
+
+    [Fact]
     public void ErrorPdu_For_other_errors_has_no_version()
     {
         var error = ErrorPdu.For(new ProtocolException(ProtocolErrorCode.BadTag, "tag"));
